@@ -1,0 +1,90 @@
+//! "Did you mean ...?" suggestions for misspelt names: fields, functions,
+//! policy keys and gesture ids all go through [`did_you_mean`] so that every
+//! message suggests in the same way.
+
+/// The candidate closest to `word`, when it is close enough to be a likely
+/// typo; `None` for a wild miss.
+///
+/// Closeness is the Damerau-Levenshtein distance (a swap of two neighbouring
+/// letters counts once): at most 2 edits, and at most one edit per three
+/// characters of `word`, so that short words do not match everything. A
+/// candidate equal to `word` ignoring ASCII case always matches. Ties go to
+/// the earliest candidate.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count().max(3) / 3).min(2);
+    let mut best: Option<(&'a str, usize)> = None;
+    for candidate in candidates {
+        let distance = if candidate.eq_ignore_ascii_case(word) {
+            0
+        } else {
+            strsim::damerau_levenshtein(word, candidate)
+        };
+        if distance <= limit && best.is_none_or(|(_, d)| distance < d) {
+            best = Some((candidate, distance));
+        }
+    }
+    best.map(|(candidate, _)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    const FIELDS: [&str; 5] = [
+        "incident.kind",
+        "incident.loss",
+        "customer.tenure_days",
+        "customer.orders",
+        "customer.recency_days",
+    ];
+
+    #[test]
+    fn a_transposition_is_one_edit() {
+        assert_eq!(did_you_mean("incident.kidn", FIELDS), Some("incident.kind"));
+    }
+
+    #[test]
+    fn a_wrong_letter_is_found() {
+        assert_eq!(
+            did_you_mean("customer.tenure_dayz", FIELDS),
+            Some("customer.tenure_days")
+        );
+    }
+
+    #[test]
+    fn a_wild_miss_suggests_nothing() {
+        assert_eq!(did_you_mean("incident.weather", FIELDS), None);
+        assert_eq!(did_you_mean("zzz", ["min", "max", "abs"]), None);
+    }
+
+    #[test]
+    fn fields_differing_in_many_letters_are_not_confused() {
+        // `loss` and `kind` share the prefix but are four edits apart
+        assert_eq!(did_you_mean("incident.kinx", ["incident.loss"]), None);
+    }
+
+    #[test]
+    fn short_words_allow_only_one_edit() {
+        assert_eq!(did_you_mean("mx", ["min", "max"]), Some("max"));
+        assert_eq!(did_you_mean("ab", ["xy"]), None);
+    }
+
+    #[test]
+    fn case_differences_always_match() {
+        assert_eq!(
+            did_you_mean("STARTSWITH", ["endsWith", "startsWith"]),
+            Some("startsWith")
+        );
+    }
+
+    #[test]
+    fn the_closest_and_then_the_first_wins() {
+        assert_eq!(did_you_mean("mox", ["min", "max"]), Some("max"));
+        assert_eq!(did_you_mean("mxx", ["max", "mix"]), Some("max"));
+    }
+
+    #[test]
+    fn no_candidates_no_suggestion() {
+        assert_eq!(did_you_mean("anything", []), None);
+    }
+}
