@@ -1,0 +1,52 @@
+//! The command line: one module per subcommand, each owning its arguments
+//! (whose `///` docs are the help text) and its `run`.
+//!
+//! The command layer reads files, the clock and the terminal, then hands
+//! plain data to the engine; it knows nothing of the model's arithmetic.
+
+pub mod inputs;
+pub mod output;
+pub mod recommend;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::date::Day;
+use crate::exit::Exit;
+
+/// goodwill: the right goodwill gesture for a customer's problem, and what it is worth.
+#[derive(Debug, Parser)]
+#[command(name = "goodwill", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recommend a remedy for one case, with its lifetime-value impact.
+    Recommend(recommend::Args),
+}
+
+/// Runs a parsed command line. `today` is the default incident date.
+pub fn run(cli: Cli, today: Day) -> Result<Exit> {
+    match cli.command {
+        Command::Recommend(args) => recommend::run(args, today),
+    }
+}
+
+/// A mistake in how the command was called (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code an error maps to.
+pub fn exit_for(err: &anyhow::Error) -> Exit {
+    if err.downcast_ref::<UsageError>().is_some() || err.downcast_ref::<crate::policy::PolicyError>().is_some() {
+        Exit::Usage
+    } else {
+        Exit::Failure
+    }
+}

@@ -1,0 +1,150 @@
+//! `goodwill recommend`: one case, one answer, while the customer waits.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+use super::inputs::Inputs;
+use crate::date::Day;
+use crate::engine::{Customer, Engine};
+use crate::exit::Exit;
+use crate::input::case_file::CaseFile;
+use crate::input::incidents::Incident;
+use crate::render;
+
+/// How to print the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The rep's one-screen answer.
+    Table,
+    /// Every figure, unrounded, with the rule trace.
+    Json,
+}
+
+/// Recommend a remedy for one case.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  goodwill recommend --case examples/coupon.toml\n  \
+    goodwill recommend --history h.csv --customer C42 --kind late_delivery --loss 8 --order-value 40")]
+pub struct Args {
+    /// A case file (TOML, or JSON when it ends in .json); flags override it
+    #[arg(long, value_name = "FILE")]
+    pub case: Option<PathBuf>,
+    /// The customer's id
+    #[arg(long, value_name = "ID")]
+    pub customer: Option<String>,
+    /// The incident kind (expired_coupon, payment_failed, late_delivery, ...)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Money the customer lost or was denied
+    #[arg(long, value_name = "X")]
+    pub loss: Option<String>,
+    /// The value of the order concerned
+    #[arg(long, value_name = "X")]
+    pub order_value: Option<String>,
+    /// The incident date, YYYY-MM-DD [default: today]
+    #[arg(long, value_name = "D")]
+    pub date: Option<String>,
+    /// Severity, 1 (minor) to 5 (serious) [default: 3]
+    #[arg(long, value_name = "N")]
+    pub severity: Option<String>,
+    /// Where the customer reached us (chat, phone, email, ...)
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// The case's id [default: the case file's, or `case`]
+    #[arg(long, value_name = "ID")]
+    pub case_id: Option<String>,
+    /// Any other incident field, e.g. `--set incident.coupon_pct=20` (repeatable)
+    #[arg(long = "set", value_name = "incident.FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also print the rule trace: each rule and each candidate's numbers
+    #[arg(long)]
+    pub explain: bool,
+    #[command(flatten)]
+    pub inputs: Inputs,
+}
+
+/// Runs `recommend`.
+pub fn run(args: Args, today: Day) -> Result<Exit> {
+    let case = match &args.case {
+        Some(path) => CaseFile::load(path).map_err(anyhow::Error::msg)?,
+        None => CaseFile::default(),
+    };
+    let inputs = args.inputs.clone().or(Inputs {
+        policy: case.policy.clone(),
+        history: case.history.clone(),
+        customers: case.customers.clone(),
+        ledger: case.ledger.clone(),
+    });
+    let incident = incident(&args, &case, today)?;
+    let policy = inputs.load_policy()?;
+    let only: HashSet<String> = [incident.customer_id.clone()].into();
+    let history = inputs.load_history(Some(&only))?;
+    let customers = inputs.load_customers()?;
+    let ledger = inputs.load_ledger()?;
+
+    let engine = Engine::new(&policy, customers.as_ref());
+    let customer = Customer {
+        transactions: history.transactions(&incident.customer_id),
+        record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
+        usage: ledger.usage(&incident.customer_id, incident.date),
+    };
+    let mut values = engine.values();
+    let rec = engine
+        .recommend(&incident, &customer, &mut values)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("case `{}`", incident.case_id))?;
+    let text = match args.format {
+        Format::Table => render::table::case(&policy, &incident, &rec, args.explain),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&render::json::case(&policy, &incident, &rec))?;
+            s.push('\n');
+            s
+        }
+    };
+    super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
+    Ok(Exit::Success)
+}
+
+/// The incident: the case file's fields, overridden by flags.
+fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<Incident> {
+    let mut fields: Vec<(String, String)> = case.incident.clone();
+    let mut put = |name: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            fields.retain(|(n, _)| n != name);
+            fields.push((name.to_string(), v.clone()));
+        }
+    };
+    put("case_id", &args.case_id);
+    put("customer_id", &args.customer);
+    put("kind", &args.kind);
+    put("loss", &args.loss);
+    put("order_value", &args.order_value);
+    put("date", &args.date);
+    put("severity", &args.severity);
+    put("channel", &args.channel);
+    for set in &args.set {
+        let Some((name, value)) = set.split_once('=') else {
+            bail!("`--set {set}`: expected incident.FIELD=VALUE");
+        };
+        let Some(field) = name.trim().strip_prefix("incident.") else {
+            bail!("`--set {set}`: only `incident.` fields can be set");
+        };
+        put(field, &Some(value.to_string()));
+    }
+    if !fields.iter().any(|(n, _)| n == "case_id") {
+        fields.push(("case_id".into(), "case".into()));
+    }
+    for (flag, name) in [("--customer", "customer_id"), ("--kind", "kind")] {
+        if !fields.iter().any(|(n, v)| n == name && !v.trim().is_empty()) {
+            return Err(
+                crate::cli::UsageError(format!("`{flag}` is required (or a `--case` file naming `{name}`)")).into(),
+            );
+        }
+    }
+    Incident::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), today)
+        .map_err(|e| anyhow::anyhow!("invalid incident: {e}"))
+}

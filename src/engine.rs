@@ -1,0 +1,617 @@
+//! The recommendation for one case (SPEC §3-5).
+//!
+//! [`Engine::recommend`] binds the incident and the customer's features into
+//! the policy's fields, runs the rules in order, prices every offered gesture
+//! with the recovery model, applies the limits, and picks the best remedy by
+//! LTV impact with the tie rule. It returns everything it looked at (the rule
+//! trace and every candidate with its numbers or the reason it was excluded)
+//! so that a rep, a script and a policy author all read the same answer.
+//!
+//! The engine never reads files or the clock: callers pass the customer's
+//! transactions and 12-month goodwill usage, which is how `batch` makes
+//! earlier gestures in the same file count against later cases.
+
+use serde::Serialize;
+
+use crate::date::{self, Day};
+use crate::expr::{Type, Values};
+use crate::input::customers::{Customers, Record};
+use crate::input::history::{self, Features, Transaction};
+use crate::input::incidents::Incident;
+use crate::input::ledger::Usage;
+use crate::ltv;
+use crate::money;
+use crate::policy::fields::Scope;
+use crate::policy::{APOLOGY, Gesture, Ltv, Policy};
+use crate::recovery;
+
+/// What the engine needs to know about the customer of a case.
+#[derive(Clone, Copy, Debug)]
+pub struct Customer<'a> {
+    /// Their transactions, sorted by day (all of them: the engine cuts at the incident date).
+    pub transactions: &'a [Transaction],
+    /// Their row in the customers file, if any.
+    pub record: Option<&'a Record>,
+    /// Gestures already granted in the 12 months up to the incident.
+    pub usage: Usage,
+}
+
+/// The kind of answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// A gesture (possibly the apology alone).
+    Gesture,
+    /// A human must decide.
+    Escalate,
+}
+
+/// Where a candidate gesture stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The remedy recommended.
+    Recommended,
+    /// Within every limit, not the best.
+    Eligible,
+    /// Its `when` condition is false.
+    NotEligible,
+    /// Its cost is above `max_cost_per_case`.
+    OverCaseLimit,
+    /// It would take the customer above `max_cost_per_customer_12m`.
+    OverCustomerBudget,
+    /// It would take the customer above `max_gestures_per_customer_12m`.
+    OverGestureCount,
+    /// Its cost, value or effectiveness did not evaluate to a usable number.
+    Invalid,
+}
+
+impl Status {
+    /// How the status reads in a table.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Status::Recommended => "recommended",
+            Status::Eligible => "eligible",
+            Status::NotEligible => "not eligible",
+            Status::OverCaseLimit => "over case limit",
+            Status::OverCustomerBudget => "over 12-month budget",
+            Status::OverGestureCount => "over 12-month count",
+            Status::Invalid => "invalid",
+        }
+    }
+
+    /// Whether the candidate may be recommended.
+    pub fn is_eligible(self) -> bool {
+        matches!(self, Status::Recommended | Status::Eligible)
+    }
+}
+
+/// One gesture considered for a case.
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate<'p> {
+    /// The gesture's id (`apology` for the built-in).
+    pub gesture: &'p str,
+    /// What the rep reads.
+    pub label: &'p str,
+    /// A line the rep can read out.
+    pub script: Option<&'p str>,
+    /// The rules that offered it (none for the built-in apology).
+    pub offered_by: Vec<&'p str>,
+    /// Where it stands.
+    pub status: Status,
+    /// Why it was excluded, in words.
+    pub reason: Option<String>,
+    /// Its cost, rounded to cents.
+    pub cost: f64,
+    /// Its value as the customer perceives it.
+    pub value: f64,
+    /// The compensation ratio `c = V / L`.
+    pub ratio: f64,
+    /// How well it fits the failure.
+    pub effectiveness: f64,
+    /// The recovery `q` it buys.
+    pub recovery: f64,
+    /// Churn after it.
+    pub churn_after: f64,
+    /// Its LTV impact.
+    pub impact: f64,
+}
+
+/// One rule as evaluated for a case.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleTrace<'p> {
+    /// The rule's id.
+    pub rule: &'p str,
+    /// Whether its condition held (false when not reached).
+    pub matched: bool,
+    /// Whether evaluation got to it (an earlier `stop` rule ends it).
+    pub reached: bool,
+    /// The condition's text.
+    pub when: Option<&'p str>,
+}
+
+/// The answer for one case, with everything that led to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recommendation<'p> {
+    /// Gesture or escalate.
+    pub decision: Decision,
+    /// Index into `candidates` of the recommended gesture; `None` when escalated.
+    #[serde(skip)]
+    pub chosen: Option<usize>,
+    /// Why the case goes to a human.
+    pub escalation: Option<String>,
+    /// The rules that offered the chosen gesture, or escalated.
+    pub rules: Vec<&'p str>,
+    /// The customer's history as of the incident date.
+    pub features: Features,
+    /// Goodwill already granted in the 12 months.
+    pub gestures_12m: u32,
+    /// Its cost.
+    pub goodwill_12m: f64,
+    /// Future value, SPEC §4.
+    pub future_value: f64,
+    /// Probability the customer is still active.
+    pub p_alive: f64,
+    /// The recovery parameters of this case.
+    pub params: recovery::Params,
+    /// Every gesture considered, in offer order, the apology last unless offered.
+    pub candidates: Vec<Candidate<'p>>,
+    /// Every rule, in order.
+    pub trace: Vec<RuleTrace<'p>>,
+    /// The day by which the rep follows up.
+    pub follow_up_by: Day,
+}
+
+impl<'p> Recommendation<'p> {
+    /// The recommended candidate.
+    pub fn chosen(&self) -> Option<&Candidate<'p>> {
+        self.chosen.map(|i| &self.candidates[i])
+    }
+
+    /// Churn if nothing is done.
+    pub fn churn_before(&self) -> f64 {
+        self.params.churn_unresolved
+    }
+
+    /// Churn after the recommendation (unchanged when escalated).
+    pub fn churn_after(&self) -> f64 {
+        self.chosen().map_or(self.churn_before(), |c| c.churn_after)
+    }
+
+    /// Cost of the recommendation (0 when escalated).
+    pub fn cost(&self) -> f64 {
+        self.chosen().map_or(0.0, |c| c.cost)
+    }
+
+    /// Perceived value of the recommendation (0 when escalated).
+    pub fn value(&self) -> f64 {
+        self.chosen().map_or(0.0, |c| c.value)
+    }
+
+    /// LTV impact of the recommendation (0 when escalated).
+    pub fn impact(&self) -> f64 {
+        self.chosen().map_or(0.0, |c| c.impact)
+    }
+
+    /// The id of the recommended gesture (empty when escalated).
+    pub fn gesture(&self) -> &'p str {
+        self.chosen().map_or("", |c| c.gesture)
+    }
+
+    /// Whether the recommendation is a gesture that counts against the caps.
+    pub fn grants(&self) -> bool {
+        self.chosen().is_some_and(|c| c.gesture != APOLOGY)
+    }
+
+    /// Value lost in expectation if nothing is done.
+    pub fn value_at_risk(&self) -> f64 {
+        self.params.value_at_risk(self.future_value)
+    }
+}
+
+/// Label and script of the built-in apology.
+pub const APOLOGY_LABEL: &str = "Apologise, with no other gesture";
+/// What the rep says with the apology alone.
+pub const APOLOGY_SCRIPT: &str = "I'm sorry this happened; thank you for telling us.";
+
+/// Runs a policy on cases. Holds what is worked out once per policy.
+pub struct Engine<'p> {
+    policy: &'p Policy,
+    /// Per declared customer attribute: its column in the customers file.
+    customer_columns: Vec<Option<usize>>,
+    customers_file: String,
+    annuity: f64,
+}
+
+impl<'p> Engine<'p> {
+    /// An engine for a policy, reading attributes from a customers file.
+    pub fn new(policy: &'p Policy, customers: Option<&Customers>) -> Self {
+        let customer_columns = policy
+            .attributes
+            .iter()
+            .map(|a| match a.scope {
+                Scope::Customer => customers.and_then(|c| c.column(&a.column)),
+                Scope::Incident => None,
+            })
+            .collect();
+        Engine {
+            policy,
+            customer_columns,
+            customers_file: customers.map_or_else(String::new, |c| c.file.clone()),
+            annuity: ltv::simple::annuity_years(policy.model.horizon_months, policy.model.annual_discount_rate),
+        }
+    }
+
+    /// The policy this engine runs.
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
+    /// Fresh field values for this policy, to pass to [`Engine::recommend`].
+    pub fn values(&self) -> Values {
+        Values::new(&self.policy.schema)
+    }
+
+    /// The recommendation for one case. `values` is scratch space, reused
+    /// across calls. An `Err` is a case that cannot be answered, in words.
+    pub fn recommend(
+        &self,
+        incident: &Incident,
+        customer: &Customer<'_>,
+        values: &mut Values,
+    ) -> Result<Recommendation<'p>, String> {
+        let policy = self.policy;
+        if let Some(kinds) = &policy.kinds
+            && !kinds.contains(&incident.kind)
+        {
+            let hint = crate::suggest::did_you_mean(&incident.kind, kinds.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "kind `{}` is not one of the policy's kinds{hint}",
+                incident.kind
+            ));
+        }
+        let features = history::features(customer.transactions, incident.date);
+        self.bind(incident, customer, &features, values)?;
+        let (future_value, p_alive) = self.future_value(incident, customer, &features);
+        let f = &policy.fields;
+        values.set_number(f.customer[11], future_value);
+        values.set_number(f.customer[12], p_alive);
+        let params = policy.recovery_for(&incident.kind).eval(values)?;
+
+        // Rules, in order.
+        let mut trace = Vec::with_capacity(policy.rules.len());
+        let mut offers: Vec<(Option<usize>, Vec<&'p str>)> = Vec::new();
+        let mut escalations: Vec<(&'p str, &'p str)> = Vec::new();
+        let mut stopped = false;
+        for rule in &policy.rules {
+            if stopped {
+                trace.push(RuleTrace {
+                    rule: &rule.id,
+                    matched: false,
+                    reached: false,
+                    when: rule.when.as_ref().map(|w| w.source()),
+                });
+                continue;
+            }
+            let matched = rule.when.as_ref().is_none_or(|w| w.eval_bool(values));
+            trace.push(RuleTrace {
+                rule: &rule.id,
+                matched,
+                reached: true,
+                when: rule.when.as_ref().map(|w| w.source()),
+            });
+            if !matched {
+                continue;
+            }
+            for &g in &rule.offer {
+                match offers.iter_mut().find(|(x, _)| *x == g) {
+                    Some((_, by)) => by.push(&rule.id),
+                    None => offers.push((g, vec![&rule.id])),
+                }
+            }
+            if let Some(reason) = &rule.escalate {
+                escalations.push((&rule.id, reason));
+            }
+            stopped = rule.stop;
+        }
+        if !offers.iter().any(|(g, _)| g.is_none()) {
+            offers.push((None, Vec::new()));
+        }
+
+        let candidates: Vec<Candidate<'p>> = offers
+            .into_iter()
+            .map(|(g, by)| {
+                self.price(
+                    g.map(|i| &policy.gestures[i]),
+                    by,
+                    incident,
+                    customer.usage,
+                    &params,
+                    future_value,
+                    values,
+                )
+            })
+            .collect();
+        let mut rec = Recommendation {
+            decision: Decision::Gesture,
+            chosen: None,
+            escalation: None,
+            rules: Vec::new(),
+            features,
+            gestures_12m: customer.usage.gestures,
+            goodwill_12m: customer.usage.cents as f64 / 100.0,
+            future_value,
+            p_alive,
+            params,
+            candidates,
+            trace,
+            follow_up_by: incident.date + policy.follow_up_days,
+        };
+        if escalations.is_empty() {
+            rec.chosen = choose(&rec.candidates, rec.params.tie_tolerance);
+            if let Some(i) = rec.chosen {
+                rec.candidates[i].status = Status::Recommended;
+                rec.rules = rec.candidates[i].offered_by.clone();
+            }
+        } else {
+            rec.decision = Decision::Escalate;
+            rec.rules = escalations.iter().map(|(r, _)| *r).collect();
+            rec.escalation = Some(escalations.iter().map(|(_, why)| *why).collect::<Vec<_>>().join("; "));
+        }
+        Ok(rec)
+    }
+
+    fn future_value(&self, incident: &Incident, customer: &Customer<'_>, features: &Features) -> (f64, f64) {
+        let model = &self.policy.model;
+        match &model.ltv {
+            Ltv::Simple => {
+                let basket = if features.orders > 0 {
+                    features.avg_order_value
+                } else {
+                    incident.order_value
+                };
+                (
+                    ltv::simple::future_value(
+                        model.margin,
+                        basket,
+                        features.orders,
+                        features.tenure_days,
+                        self.annuity,
+                    ),
+                    1.0,
+                )
+            }
+            Ltv::Bgnbd(m) => {
+                // Purchases are the non-negative transactions, as in the fit.
+                let mut past: Vec<Transaction> = history::up_to(customer.transactions, incident.date)
+                    .iter()
+                    .copied()
+                    .filter(|t| t.1 >= 0.0)
+                    .collect();
+                // A customer with no purchase yet is as new: no repeat, no age.
+                let rfm = ltv::summarize(&mut past, incident.date, m.time_unit).unwrap_or(ltv::Rfm {
+                    frequency: 0.0,
+                    recency: 0.0,
+                    t: 0.0,
+                    monetary_value: 0.0,
+                });
+                let fv = ltv::clv(
+                    &m.bgnbd,
+                    &m.gamma_gamma,
+                    &rfm,
+                    model.margin,
+                    model.horizon_months,
+                    model.annual_discount_rate,
+                    m.time_unit,
+                );
+                (fv, m.bgnbd.p_alive(rfm.frequency, rfm.recency, rfm.t))
+            }
+        }
+    }
+
+    /// Writes the case into the policy's fields.
+    fn bind(
+        &self,
+        incident: &Incident,
+        customer: &Customer<'_>,
+        features: &Features,
+        values: &mut Values,
+    ) -> Result<(), String> {
+        let f = &self.policy.fields;
+        let c = &f.customer;
+        values.set_string(c[0], &incident.customer_id);
+        values.set_number(c[1], features.orders as f64);
+        values.set_number(c[2], features.total_spend);
+        values.set_number(c[3], features.avg_order_value);
+        values.set_number(c[4], features.first_order.map_or(0.0, f64::from));
+        values.set_number(c[5], features.last_order.map_or(0.0, f64::from));
+        values.set_number(c[6], features.tenure_days);
+        values.set_number(c[7], features.recency_days);
+        values.set_number(c[8], features.refunds as f64);
+        values.set_number(c[9], f64::from(customer.usage.gestures));
+        values.set_number(c[10], customer.usage.cents as f64 / 100.0);
+        values.set_bool(c[13], features.known);
+        let i = &f.incident;
+        values.set_string(i[0], &incident.case_id);
+        values.set_string(i[1], &incident.customer_id);
+        values.set_string(i[2], &incident.kind);
+        values.set_number(i[3], f64::from(incident.date));
+        values.set_number(i[4], incident.loss);
+        values.set_number(i[5], incident.order_value);
+        values.set_number(i[6], incident.severity);
+        values.set_string(i[7], &incident.channel);
+        for (attr, column) in self.policy.attributes.iter().zip(&self.customer_columns) {
+            let text = match attr.scope {
+                Scope::Customer => customer.record.zip(*column).map(|(r, col)| &*r.values[col]),
+                Scope::Incident => incident.extra(&attr.column),
+            };
+            set_text(values, attr.ty, attr.slot, text.unwrap_or("")).map_err(|why| {
+                match (attr.scope, customer.record) {
+                    (Scope::Customer, Some(r)) => {
+                        format!(
+                            "`{}`: line {}: column `{}`: {why}",
+                            self.customers_file, r.line, attr.column
+                        )
+                    }
+                    _ => format!("column `{}`: {why}", attr.column),
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Prices one candidate gesture (`None` is the apology) and checks it against the limits.
+    #[allow(clippy::too_many_arguments)]
+    fn price(
+        &self,
+        g: Option<&'p Gesture>,
+        offered_by: Vec<&'p str>,
+        incident: &Incident,
+        usage: Usage,
+        params: &recovery::Params,
+        future_value: f64,
+        values: &Values,
+    ) -> Candidate<'p> {
+        let (gesture, label, script) = match g {
+            Some(g) => (g.id.as_str(), g.label.as_str(), g.script.as_deref()),
+            None => (APOLOGY, APOLOGY_LABEL, Some(APOLOGY_SCRIPT)),
+        };
+        let mut c = Candidate {
+            gesture,
+            label,
+            script,
+            offered_by,
+            status: Status::Eligible,
+            reason: None,
+            cost: 0.0,
+            value: 0.0,
+            ratio: 0.0,
+            effectiveness: 0.0,
+            recovery: 0.0,
+            churn_after: params.churn_unresolved,
+            impact: 0.0,
+        };
+        let Some(g) = g else {
+            // The apology alone: no cost, no limit, `apology_recovery`.
+            c.recovery = params.apology_recovery;
+            c.churn_after = params.churn(c.recovery);
+            c.impact = params.impact(c.recovery, future_value, 0.0);
+            return c;
+        };
+        if let Some(when) = &g.when
+            && !when.eval_bool(values)
+        {
+            c.status = Status::NotEligible;
+            c.reason = Some(format!("`{}` is false", when.source()));
+            return c;
+        }
+        let raw_cost = g.cost.eval(values);
+        let raw_value = g.value.as_ref().map(|v| v.eval(values));
+        let effectiveness = g.effectiveness.eval(values);
+        let invalid = |what: &str, v: f64| format!("{what} evaluated to {v}");
+        let problem = if !raw_cost.is_finite() || raw_cost < 0.0 {
+            Some(invalid("cost", raw_cost))
+        } else if let Some(v) = raw_value.filter(|v| !v.is_finite() || *v < 0.0) {
+            Some(invalid("value", v))
+        } else if !(0.0..=1.0).contains(&effectiveness) {
+            Some(invalid("effectiveness", effectiveness))
+        } else {
+            None
+        };
+        if let Some(reason) = problem {
+            c.status = Status::Invalid;
+            c.reason = Some(reason);
+            return c;
+        }
+        let cents = money::cents(raw_cost);
+        c.cost = cents as f64 / 100.0;
+        c.value = raw_value.unwrap_or(c.cost);
+        c.ratio = recovery::Params::ratio(c.value, incident.loss);
+        c.effectiveness = effectiveness;
+        c.recovery = params.recovery(effectiveness, c.ratio);
+        c.churn_after = params.churn(c.recovery);
+        c.impact = params.impact(c.recovery, future_value, c.cost);
+        let limits = &self.policy.limits;
+        let currency = &self.policy.currency;
+        if let Some(max) = limits.max_cents_per_case.filter(|&m| cents > m) {
+            c.status = Status::OverCaseLimit;
+            c.reason = Some(format!(
+                "cost {} is above the case limit {}",
+                money::format(c.cost, currency),
+                cents_text(max, currency)
+            ));
+        } else if let Some(max) = limits.max_cents_per_customer_12m.filter(|&m| usage.cents + cents > m) {
+            c.status = Status::OverCustomerBudget;
+            c.reason = Some(format!(
+                "{} already granted in 12 months; {} more is above the limit {}",
+                cents_text(usage.cents, currency),
+                money::format(c.cost, currency),
+                cents_text(max, currency)
+            ));
+        } else if let Some(max) = limits.max_gestures_per_customer_12m.filter(|&m| usage.gestures >= m) {
+            c.status = Status::OverGestureCount;
+            c.reason = Some(format!(
+                "{} gestures already granted in 12 months; the limit is {max}",
+                usage.gestures
+            ));
+        }
+        c
+    }
+}
+
+fn cents_text(cents: i64, currency: &str) -> String {
+    money::format(cents as f64 / 100.0, currency)
+}
+
+/// The best eligible candidate by impact; within `tie_tolerance * |best|` of
+/// it the cheapest wins, and on equal cost the earlier listed.
+pub fn choose(candidates: &[Candidate<'_>], tie_tolerance: f64) -> Option<usize> {
+    let eligible = || candidates.iter().enumerate().filter(|(_, c)| c.status.is_eligible());
+    let best = eligible().map(|(_, c)| c.impact).fold(f64::NEG_INFINITY, f64::max);
+    if !best.is_finite() {
+        return None;
+    }
+    let floor = best - tie_tolerance * best.abs();
+    eligible()
+        .filter(|(_, c)| c.impact >= floor)
+        .min_by_key(|(i, c)| (money::cents(c.cost), *i))
+        .map(|(i, _)| i)
+}
+
+/// Writes a text value into a slot of its declared type; empty is the zero value.
+pub fn set_text(values: &mut Values, ty: Type, slot: crate::expr::Slot, text: &str) -> Result<(), String> {
+    let text = text.trim();
+    match ty {
+        Type::String => values.set_string(slot, text),
+        Type::Number => {
+            let v = if text.is_empty() {
+                0.0
+            } else {
+                crate::input::parse_number(text, "").map_err(|_| format!("`{text}` is not a number"))?
+            };
+            values.set_number(slot, v);
+        }
+        Type::Date => {
+            let v = if text.is_empty() {
+                0
+            } else {
+                date::parse(text).ok_or_else(|| format!("`{text}` is not a date (expected YYYY-MM-DD)"))?
+            };
+            values.set_number(slot, f64::from(v));
+        }
+        Type::Bool => {
+            let v = match text.to_ascii_lowercase().as_str() {
+                "" | "false" | "0" | "no" | "n" => false,
+                "true" | "1" | "yes" | "y" => true,
+                _ => return Err(format!("`{text}` is not true or false")),
+            };
+            values.set_bool(slot, v);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,337 @@
+//! The engine on hand-computed cases: every figure below is worked out from
+//! SPEC §4-5 in the comments and asserted exactly.
+
+use super::*;
+use crate::input::customers::Customers;
+use crate::input::history::History;
+use crate::policy::load_str;
+
+/// Constant parameters so that every number is easy to follow:
+/// margin 0.30 over 24 undiscounted months (A = 2 years).
+const POLICY: &str = r#"
+[policy]
+name = "hand"
+kinds = ["lin", "logi", "conc", "other"]
+
+[model]
+horizon_months = 24
+margin = 0.30
+annual_discount_rate = 0.0
+
+[recovery]
+churn_unresolved = 0.54
+churn_resolved = 0.05
+apology_recovery = 0.10
+curve = "linear"
+full_recovery_at = 1.0
+
+[recovery.kinds.logi]
+curve = "logistic"
+midpoint = 0.75
+steepness = 4.0
+
+[recovery.kinds.conc]
+curve = "concave"
+scale = 0.5
+
+[limits]
+max_cost_per_case = 30
+max_cost_per_customer_12m = 50
+max_gestures_per_customer_12m = 2
+
+[attributes]
+"customer.tier" = "string"
+"incident.coupon_pct" = "number"
+
+[[gesture]]
+id = "credit"
+label = "Credit"
+cost = 20
+value = 25
+
+[[gesture]]
+id = "big"
+label = "Big refund"
+cost = 40
+
+[[gesture]]
+id = "gold_only"
+label = "Gold perk"
+cost = 1
+when = 'customer.tier == "gold"'
+
+[[gesture]]
+id = "broken"
+label = "Broken"
+cost = "incident.loss - 100"
+
+[[rule]]
+id = "all"
+offer = ["credit", "big", "gold_only", "broken"]
+"#;
+
+fn policy(src: &str) -> Policy {
+    load_str(src, "hand.toml", None).unwrap_or_else(|r| panic!("{r}")).0
+}
+
+/// Eight orders of $100, the first 730 days before 2026-11-20:
+/// rate = 8 / (730 / 365) = 4 a year, basket $100.
+fn history() -> History {
+    let days = [
+        "2024-11-20",
+        "2025-02-01",
+        "2025-05-01",
+        "2025-08-01",
+        "2025-11-01",
+        "2026-02-01",
+        "2026-05-01",
+        "2026-08-01",
+    ];
+    History::from_transactions(days.iter().map(|d| ("C1", (date::parse(d).unwrap(), 100.0))))
+}
+
+fn incident(kind: &str, loss: f64) -> Incident {
+    Incident::from_fields(
+        [
+            ("case_id", "K1"),
+            ("customer_id", "C1"),
+            ("kind", kind),
+            ("date", "2026-11-20"),
+            ("loss", &loss.to_string()),
+        ],
+        0,
+    )
+    .unwrap()
+}
+
+fn run<'p>(engine: &Engine<'p>, h: &History, inc: &Incident, usage: Usage) -> Recommendation<'p> {
+    let customer = Customer {
+        transactions: h.transactions(&inc.customer_id),
+        record: None,
+        usage,
+    };
+    engine.recommend(inc, &customer, &mut engine.values()).unwrap()
+}
+
+fn close(a: f64, b: f64) {
+    assert!((a - b).abs() < 1e-9, "{a} != {b}");
+}
+
+// FV = 0.30 * 100 * 4 * 2 = 240. E(0) = (1 - 0.54) * 240 = 110.40.
+// The credit: C = 20, V = 25, L = 50, so c = 0.5.
+
+#[test]
+fn linear_by_hand() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("lin", 50.0), Usage::default());
+    close(rec.future_value, 240.0);
+    // R = 0.5; q = 0.1 + 0.9 * 0.5 = 0.55; churn = 0.54 - 0.55 * 0.49 = 0.2705;
+    // E = 0.7295 * 240 = 175.08; impact = 175.08 - 110.40 - 20 = 44.68.
+    assert_eq!(rec.gesture(), "credit");
+    close(rec.churn_before(), 0.54);
+    close(rec.churn_after(), 0.2705);
+    close(rec.cost(), 20.0);
+    close(rec.impact(), 44.68);
+    close(rec.value_at_risk(), 129.6);
+}
+
+#[test]
+fn logistic_by_hand() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("logi", 50.0), Usage::default());
+    // R = 1 / (1 + e^(-4 (0.5 - 0.75))) = 1 / (1 + e) = 0.268941421;
+    // q = 0.1 + 0.9 R = 0.342047279; churn = 0.54 - 0.49 q = 0.372396833;
+    // E = 0.627603167 * 240 = 150.62476; impact = 150.62476 - 110.40 - 20 = 20.22476.
+    assert_eq!(rec.gesture(), "credit");
+    close(rec.churn_after(), 0.54 - 0.49 * (0.1 + 0.9 / (1.0 + 1f64.exp())));
+    assert_eq!(money::cents(rec.impact()), 2022);
+    assert_eq!(money::cents(rec.churn_after() * 1e4), 372_397);
+}
+
+#[test]
+fn concave_by_hand() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("conc", 50.0), Usage::default());
+    // R = 1 - e^(-0.5 / 0.5) = 0.632120559; q = 0.668908503;
+    // churn = 0.54 - 0.49 q = 0.212234834; E = 0.787765166 * 240 = 189.06364;
+    // impact = 189.06364 - 110.40 - 20 = 58.66364.
+    assert_eq!(rec.gesture(), "credit");
+    assert_eq!(money::cents(rec.impact()), 5866);
+    assert_eq!(money::cents(rec.churn_after() * 1e4), 212_235);
+}
+
+#[test]
+fn every_candidate_is_shown_with_its_fate() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("lin", 50.0), Usage::default());
+    let fate: Vec<(&str, Status)> = rec.candidates.iter().map(|c| (c.gesture, c.status)).collect();
+    assert_eq!(
+        fate,
+        [
+            ("credit", Status::Recommended),
+            ("big", Status::OverCaseLimit),
+            ("gold_only", Status::NotEligible),
+            ("broken", Status::Invalid),
+            ("apology", Status::Eligible),
+        ]
+    );
+    assert_eq!(rec.candidates[3].reason.as_deref(), Some("cost evaluated to -50"));
+    // The apology: q = 0.1, churn = 0.491, E = 0.509 * 240 = 122.16, impact 11.76.
+    close(rec.candidates[4].impact, 11.76);
+    assert_eq!(rec.rules, ["all"]);
+    assert_eq!(rec.follow_up_by, date::parse("2026-11-21").unwrap());
+}
+
+#[test]
+fn customer_budget_and_count_are_exact_to_the_cent() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let h = history();
+    // $30.00 used + $20.00 = $50.00: exactly at the limit, allowed.
+    let rec = run(
+        &e,
+        &h,
+        &incident("lin", 50.0),
+        Usage {
+            gestures: 1,
+            cents: 3000,
+        },
+    );
+    assert_eq!(rec.gesture(), "credit");
+    // $30.01 used: one cent over.
+    let rec = run(
+        &e,
+        &h,
+        &incident("lin", 50.0),
+        Usage {
+            gestures: 1,
+            cents: 3001,
+        },
+    );
+    assert_eq!(rec.candidates[0].status, Status::OverCustomerBudget);
+    assert_eq!(rec.gesture(), "apology");
+    // Two gestures already: the third is refused.
+    let rec = run(&e, &h, &incident("lin", 50.0), Usage { gestures: 2, cents: 0 });
+    assert_eq!(rec.candidates[0].status, Status::OverGestureCount);
+    assert!(!rec.grants());
+}
+
+#[test]
+fn tie_tolerance_prefers_the_cheaper() {
+    // Two gestures with the same recovery: the $5 one has 5 more impact than
+    // the $10 one. Within 10% of the best, cheaper wins either way; with a
+    // higher-impact expensive gesture, tolerance decides.
+    let src = r#"
+[model]
+horizon_months = 12
+annual_discount_rate = 0.0
+[recovery]
+tie_tolerance = 0.5
+[[gesture]]
+id = "rich"
+label = "Rich"
+cost = 10
+value = 10
+[[gesture]]
+id = "cheap"
+label = "Cheap"
+cost = 2
+value = 5
+[[rule]]
+id = "r"
+offer = ["rich", "cheap"]
+"#;
+    let p = policy(src);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("x", 10.0), Usage::default());
+    // FV = 0.3 * 100 * 4 * 1 = 120 (730 days: 8 orders / 2 years).
+    // rich: q = 1, impact = 0.49 * 120 - 10 = 48.8. cheap: c = 0.5, q = 0.55,
+    // impact = 0.55 * 0.49 * 120 - 2 = 30.34. Best 48.8, floor 48.8 * 0.5 = 24.4:
+    // both within it, cheap wins.
+    assert_eq!(rec.gesture(), "cheap");
+    close(rec.candidates[0].impact, 48.8);
+    close(rec.candidates[1].impact, 30.34);
+    let strict = policy(&src.replace("tie_tolerance = 0.5", "tie_tolerance = 0.0"));
+    let e = Engine::new(&strict, None);
+    assert_eq!(
+        run(&e, &history(), &incident("x", 10.0), Usage::default()).gesture(),
+        "rich"
+    );
+}
+
+#[test]
+fn escalation_shows_figures_and_costs_nothing() {
+    let src = POLICY.replace(
+        "[[rule]]\nid = \"all\"",
+        "[[rule]]\nid = \"vip\"\nwhen = \"incident.loss > 40\"\nescalate = \"big loss\"\nstop = true\n\n[[rule]]\nid = \"all\"",
+    );
+    let p = policy(&src);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("lin", 50.0), Usage::default());
+    assert_eq!(rec.decision, Decision::Escalate);
+    assert_eq!(rec.escalation.as_deref(), Some("big loss"));
+    assert_eq!(rec.rules, ["vip"]);
+    assert_eq!(rec.cost(), 0.0);
+    assert_eq!(rec.impact(), 0.0);
+    close(rec.future_value, 240.0);
+    close(rec.churn_after(), 0.54);
+    assert!(!rec.trace[1].reached);
+    // Below the threshold the next rule answers.
+    let rec = run(&e, &history(), &incident("lin", 30.0), Usage::default());
+    assert_eq!(rec.decision, Decision::Gesture);
+    assert!(rec.trace[1].reached && rec.trace[1].matched);
+}
+
+#[test]
+fn unknown_customer_uses_the_order_value() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let mut inc = incident("lin", 50.0);
+    inc.customer_id = "nobody".into();
+    inc.order_value = 80.0;
+    let rec = run(&e, &history(), &inc, Usage::default());
+    assert!(!rec.features.known);
+    // rate = max(0, 1) / max(0, 1) = 1; FV = 0.3 * 80 * 1 * 2 = 48.
+    close(rec.future_value, 48.0);
+}
+
+#[test]
+fn kinds_and_attributes_are_checked_per_case() {
+    let p = policy(POLICY);
+    let customers = Customers::from_reader("customer_id,tier\nC1,gold\n".as_bytes(), "c.csv").unwrap();
+    let e = Engine::new(&p, Some(&customers));
+    let h = history();
+    let customer = Customer {
+        transactions: h.transactions("C1"),
+        record: customers.get("C1"),
+        usage: Usage::default(),
+    };
+    let rec = e.recommend(&incident("lin", 50.0), &customer, &mut e.values()).unwrap();
+    assert_eq!(rec.candidates[2].status, Status::Eligible);
+    let err = e
+        .recommend(&incident("lni", 50.0), &customer, &mut e.values())
+        .unwrap_err();
+    assert_eq!(err, "kind `lni` is not one of the policy's kinds (did you mean `lin`?)");
+    let mut inc = incident("lin", 50.0);
+    inc.extra.push(("coupon_pct".into(), "ten".into()));
+    let err = e.recommend(&inc, &customer, &mut e.values()).unwrap_err();
+    assert_eq!(err, "column `coupon_pct`: `ten` is not a number");
+}
+
+#[test]
+fn default_policy_coupon_story() {
+    let p = Policy::default_policy();
+    let e = Engine::new(&p, None);
+    let mut inc = incident("expired_coupon", 12.0);
+    inc.order_value = 60.0;
+    inc.extra.push(("coupon_pct".into(), "20".into()));
+    let rec = run(&e, &history(), &inc, Usage::default());
+    assert_eq!(rec.gesture(), "honor_coupon");
+    close(rec.cost(), 12.0);
+    close(rec.churn_before(), 0.54);
+    close(rec.churn_after(), 0.05);
+}

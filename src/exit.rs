@@ -1,0 +1,21 @@
+//! goodwill's exit codes (SPEC §6), in one place.
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Success = 0,
+    /// A fatal error: nothing was written, an existing output was left untouched.
+    Failure = 1,
+    /// Bad usage or an invalid policy.
+    Usage = 2,
+    /// A batch or test run finished but rejected rows or failed tests.
+    Rejected = 3,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}

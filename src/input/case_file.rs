@@ -1,0 +1,120 @@
+//! A case file: one incident, and optionally the files it is read against.
+//!
+//! ```toml
+//! history = "history.csv"        # paths are relative to the case file
+//! customers = "customers.csv"
+//! ledger = "ledger.csv"
+//!
+//! [incident]
+//! case_id = "K-1042"
+//! customer_id = "C0004711"
+//! kind = "expired_coupon"
+//! date = "2026-11-20"
+//! loss = 12.00
+//! coupon_pct = 20                # any other field is `incident.<name>`
+//! ```
+//!
+//! The same shape in JSON is accepted when the file ends in `.json`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A case file, its paths resolved against the file's folder.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CaseFile {
+    /// The policy to use, if named.
+    pub policy: Option<PathBuf>,
+    /// The history file, if named.
+    pub history: Option<PathBuf>,
+    /// The customers file, if named.
+    pub customers: Option<PathBuf>,
+    /// The ledger file, if named.
+    pub ledger: Option<PathBuf>,
+    /// The incident's fields as text, in name order.
+    pub incident: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    policy: Option<PathBuf>,
+    history: Option<PathBuf>,
+    customers: Option<PathBuf>,
+    ledger: Option<PathBuf>,
+    incident: BTreeMap<String, Scalar>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Date(toml::value::Datetime),
+}
+
+impl Scalar {
+    fn text(self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Text(s) => s,
+            Scalar::Date(d) => d.to_string(),
+        }
+    }
+}
+
+impl CaseFile {
+    /// Reads a case file (TOML, or JSON when it ends in `.json`).
+    pub fn load(path: &Path) -> Result<CaseFile, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read case file `{}`: {e}", path.display()))?;
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        Self::parse(&text, json, path.parent().unwrap_or(Path::new("")))
+            .map_err(|e| format!("invalid case file `{}`: {e}", path.display()))
+    }
+
+    /// Parses a case file's text; relative paths start from `base`.
+    pub fn parse(text: &str, json: bool, base: &Path) -> Result<CaseFile, String> {
+        let raw: Raw = if json {
+            serde_json::from_str(text).map_err(|e| e.to_string())?
+        } else {
+            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?
+        };
+        let resolve = |p: Option<PathBuf>| p.map(|p| if p.is_absolute() { p } else { base.join(p) });
+        Ok(CaseFile {
+            policy: resolve(raw.policy),
+            history: resolve(raw.history),
+            customers: resolve(raw.customers),
+            ledger: resolve(raw.ledger),
+            incident: raw.incident.into_iter().map(|(k, v)| (k, v.text())).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_and_json_read_the_same() {
+        let toml = "history = \"h.csv\"\n[incident]\ncase_id = \"K1\"\nloss = 12.5\nseverity = 2\ndate = 2026-11-20\nvip = true\n";
+        let json = r#"{"history": "h.csv", "incident": {"case_id": "K1", "loss": 12.5, "severity": 2, "date": "2026-11-20", "vip": true}}"#;
+        let a = CaseFile::parse(toml, false, Path::new("cases")).unwrap();
+        let b = CaseFile::parse(json, true, Path::new("cases")).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.history, Some(PathBuf::from("cases/h.csv")));
+        assert!(a.incident.contains(&("loss".into(), "12.5".into())));
+        assert!(a.incident.contains(&("date".into(), "2026-11-20".into())));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = CaseFile::parse("histroy = \"h.csv\"\n[incident]\n", false, Path::new("")).unwrap_err();
+        assert!(err.contains("histroy"), "{err}");
+    }
+}

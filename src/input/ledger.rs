@@ -1,0 +1,139 @@
+//! The goodwill ledger: gestures already granted, which feed the per-customer
+//! 12-month caps (SPEC §2).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use super::{Header, InputError, csv_reader, customer_id, field, parse_date, parse_number};
+use crate::date::Day;
+
+/// The id of the built-in apology, which is not a gesture for the caps.
+pub const APOLOGY: &str = "apology";
+
+/// One past gesture: its day and cost in cents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// The day it was granted.
+    pub day: Day,
+    /// What it cost, in cents.
+    pub cents: i64,
+}
+
+/// Gestures granted so far, per customer, sorted by day.
+#[derive(Debug, Default, Clone)]
+pub struct Ledger {
+    grants: HashMap<Box<str>, Vec<Grant>>,
+}
+
+/// A customer's goodwill in a 12-month window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Gestures granted.
+    pub gestures: u32,
+    /// Their total cost, in cents.
+    pub cents: i64,
+}
+
+/// The window of the caps: the 365 days up to and including as-of.
+pub const WINDOW_DAYS: Day = 365;
+
+impl Ledger {
+    /// Reads a ledger file.
+    pub fn load(path: &Path) -> Result<Ledger, InputError> {
+        let name = path.display().to_string();
+        Self::from_reader(super::open(path)?, &name)
+    }
+
+    /// Reads a ledger from any reader; `file` names it in errors.
+    pub fn from_reader<R: Read>(input: R, file: &str) -> Result<Ledger, InputError> {
+        let mut reader = csv_reader(input);
+        let header = Header::read(&mut reader, file)?;
+        let id_col = header.require(&["customer_id"], file)?;
+        let date_col = header.require(&["date"], file)?;
+        let gesture_col = header.require(&["gesture"], file)?;
+        let cost_col = header.require(&["cost"], file)?;
+        let mut ledger = Ledger::default();
+        super::for_each_row(&mut reader, file, |record, _| {
+            let id = customer_id(record, id_col)?;
+            let day = parse_date(field(record, date_col, "date")?, "date")?;
+            let gesture = field(record, gesture_col, "gesture")?;
+            let cost = parse_number(field(record, cost_col, "cost")?, "cost")?;
+            if cost < 0.0 {
+                return Err(format!("column `cost`: `{cost}` is negative"));
+            }
+            if gesture != APOLOGY {
+                ledger.add(
+                    id,
+                    Grant {
+                        day,
+                        cents: crate::money::cents(cost),
+                    },
+                );
+            }
+            Ok(())
+        })?;
+        for list in ledger.grants.values_mut() {
+            list.sort_by_key(|g| g.day);
+        }
+        Ok(ledger)
+    }
+
+    /// Records a grant (kept sorted by day).
+    pub fn add(&mut self, customer_id: &str, grant: Grant) {
+        let list = match self.grants.get_mut(customer_id) {
+            Some(list) => list,
+            None => self.grants.entry(customer_id.into()).or_default(),
+        };
+        let at = list.partition_point(|g| g.day <= grant.day);
+        list.insert(at, grant);
+    }
+
+    /// A customer's gestures in the window (as_of - 365 days, as_of].
+    pub fn usage(&self, customer_id: &str, as_of: Day) -> Usage {
+        let Some(list) = self.grants.get(customer_id) else {
+            return Usage::default();
+        };
+        list.iter()
+            .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
+            .fold(Usage::default(), |u, g| Usage {
+                gestures: u.gestures + 1,
+                cents: u.cents + g.cents,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::parse;
+
+    #[test]
+    fn window_is_open_at_365_days_back_and_skips_apologies() {
+        let data = "customer_id,date,gesture,cost\n\
+            C1,2025-11-20,credit,10.00\n\
+            C1,2025-11-21,credit,20.005\n\
+            C1,2026-11-20,apology,0\n\
+            C1,2026-11-20,discount_10,5.50\n\
+            C1,2026-11-21,discount_10,7.00\n";
+        let l = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap();
+        // As of 2026-11-20 the window is (2025-11-20, 2026-11-20]: the 2025-11-20
+        // row is out, the 2026-11-21 one is in the future.
+        let u = l.usage("C1", parse("2026-11-20").unwrap());
+        assert_eq!(
+            u,
+            Usage {
+                gestures: 2,
+                cents: 2001 + 550
+            }
+        );
+        assert_eq!(l.usage("C2", 0), Usage::default());
+    }
+
+    #[test]
+    fn bad_cost_names_the_line() {
+        let data = "customer_id,date,gesture,cost\nC1,2026-01-01,credit,-5\n";
+        let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+        assert_eq!(err.to_string(), "`l.csv`: line 2: column `cost`: `-5` is negative");
+    }
+}

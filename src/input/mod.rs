@@ -1,0 +1,233 @@
+//! Readers for goodwill's CSV inputs (SPEC §1).
+//!
+//! Every file has a header row whose columns may come in any order; required
+//! columns are located by name once, and each row is then read by index. A row
+//! that cannot be read is an [`InputError`] naming the file, the line and the
+//! reason, so that a person can open the file at that line and fix it.
+
+pub mod case_file;
+pub mod customers;
+pub mod history;
+pub mod incidents;
+pub mod ledger;
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// A problem with one input file, or one row of it.
+#[derive(Debug, thiserror::Error)]
+pub struct InputError {
+    /// The file as the user named it.
+    pub file: String,
+    /// The 1-based line of the row in the file, when the problem is a row.
+    pub line: Option<u64>,
+    /// What is wrong, in the user's words.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "`{}`: line {line}: {}", self.file, self.message),
+            None => write!(f, "`{}`: {}", self.file, self.message),
+        }
+    }
+}
+
+impl InputError {
+    /// An error about a whole file.
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.to_string(),
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error about one row.
+    pub fn row(file: &str, line: u64, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.to_string(),
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+}
+
+/// Opens a file for reading; `-` is standard input.
+pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::stdin()));
+    }
+    File::open(path)
+        .map(|f| Box::new(io::BufReader::with_capacity(1 << 20, f)) as Box<dyn Read + Send>)
+        .map_err(|e| InputError::file(&path.display().to_string(), format!("cannot open: {e}")))
+}
+
+/// A CSV reader configured as goodwill reads every input: headers, any
+/// number of fields per row (checked by the caller), UTF-8 BOM tolerated.
+pub fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input)
+}
+
+/// The header of a CSV file, for locating columns by name.
+pub struct Header {
+    names: Vec<String>,
+}
+
+impl Header {
+    /// Reads the header row.
+    pub fn read<R: Read>(reader: &mut csv::Reader<R>, file: &str) -> Result<Header, InputError> {
+        let record = reader
+            .byte_headers()
+            .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
+        let names = record
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).trim().to_string())
+            .collect::<Vec<_>>();
+        if names.iter().all(String::is_empty) {
+            return Err(InputError::file(file, "the file is empty: a header row is required"));
+        }
+        Ok(Header { names })
+    }
+
+    /// The column names, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The index of the first column with one of these names.
+    pub fn find(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.names.iter().position(|h| h == n))
+    }
+
+    /// The index of a required column, or an error naming what is missing.
+    pub fn require(&self, names: &[&str], file: &str) -> Result<usize, InputError> {
+        self.find(names).ok_or_else(|| {
+            let hint = crate::suggest::did_you_mean(names[0], self.names.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            InputError::file(file, format!("missing column `{}`{hint}", names[0]))
+        })
+    }
+}
+
+/// Calls `each` with every row of a CSV file and its 1-based line; the first
+/// row it rejects, or the first that cannot be read, stops the reading with
+/// the file, the line and the reason.
+pub fn for_each_row<R: Read>(
+    reader: &mut csv::Reader<R>,
+    file: &str,
+    mut each: impl FnMut(&csv::ByteRecord, u64) -> Result<(), String>,
+) -> Result<(), InputError> {
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(InputError::row(file, csv_line(&e).unwrap_or(0), csv_reason(&e))),
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        each(&record, line).map_err(|m| InputError::row(file, line, m))?;
+    }
+}
+
+/// A csv crate error in the user's words.
+pub fn csv_reason(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(e) => format!("read error: {e}"),
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("expected {expected_len} fields, found {len}")
+        }
+        _ => err.to_string(),
+    }
+}
+
+/// The 1-based line of an error, when csv knows it.
+pub fn csv_line(err: &csv::Error) -> Option<u64> {
+    err.position().map(csv::Position::line)
+}
+
+/// A field of a byte record as text, or an error naming the column.
+pub fn field<'r>(record: &'r csv::ByteRecord, index: usize, column: &str) -> Result<&'r str, String> {
+    let bytes = record.get(index).unwrap_or_default();
+    std::str::from_utf8(bytes)
+        .map(str::trim)
+        .map_err(|_| format!("column `{column}` is not valid UTF-8"))
+}
+
+/// The `customer_id` field of a row, which must not be empty.
+pub fn customer_id(record: &csv::ByteRecord, index: usize) -> Result<&str, String> {
+    match field(record, index, "customer_id")? {
+        "" => Err("column `customer_id` is empty".into()),
+        id => Ok(id),
+    }
+}
+
+/// Parses a money or count field: a decimal number such as `12`, `12.5`, `-3.99`.
+pub fn parse_number(text: &str, column: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ if text.is_empty() => Err(format!("column `{column}` is empty: a number is required")),
+        _ => Err(format!("column `{column}`: `{text}` is not a number")),
+    }
+}
+
+/// Parses a date field: `YYYY-MM-DD` or an RFC 3339 timestamp.
+pub fn parse_date(text: &str, column: &str) -> Result<crate::date::Day, String> {
+    crate::date::parse(text).ok_or_else(|| {
+        if text.is_empty() {
+            format!("column `{column}` is empty: a date is required")
+        } else {
+            format!("column `{column}`: `{text}` is not a date (expected YYYY-MM-DD)")
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_tolerates_bom_order_and_aliases() {
+        let data = "\u{feff}amount,date,customer_id\n1,2026-01-01,C1\n";
+        let mut r = csv_reader(data.as_bytes());
+        let h = Header::read(&mut r, "h.csv").unwrap();
+        assert_eq!(h.require(&["customer_id"], "h.csv").unwrap(), 2);
+        assert_eq!(h.require(&["amount"], "h.csv").unwrap(), 0);
+        assert_eq!(h.find(&["frequency", "x"]), None);
+        let err = h.require(&["dates"], "h.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`h.csv`: missing column `dates` (did you mean `date`?)"
+        );
+    }
+
+    #[test]
+    fn numbers_and_dates_say_what_is_wrong() {
+        assert_eq!(parse_number("-3.99", "amount"), Ok(-3.99));
+        assert_eq!(
+            parse_number("12,5", "amount").unwrap_err(),
+            "column `amount`: `12,5` is not a number"
+        );
+        assert_eq!(
+            parse_number("inf", "amount").unwrap_err(),
+            "column `amount`: `inf` is not a number"
+        );
+        assert_eq!(
+            parse_number("", "amount").unwrap_err(),
+            "column `amount` is empty: a number is required"
+        );
+        assert_eq!(
+            parse_date("2026-13-01", "date").unwrap_err(),
+            "column `date`: `2026-13-01` is not a date (expected YYYY-MM-DD)"
+        );
+    }
+}

@@ -1,0 +1,24 @@
+use std::io::ErrorKind;
+use std::process::ExitCode;
+
+use clap::Parser;
+use goodwill::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let today = goodwill::date::from_naive(chrono::Local::now().date_naive());
+    match cli::run(cli, today) {
+        Ok(exit) => ExitCode::from(exit.code() as u8),
+        Err(err) => {
+            // A closed pipe (`goodwill batch ... | head`) is not a failure.
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(cli::exit_for(&err).code() as u8)
+        }
+    }
+}

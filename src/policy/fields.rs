@@ -1,0 +1,102 @@
+//! The fields every policy can read (SPEC §1-2), and the attributes a policy
+//! declares on top of them.
+
+use crate::expr::{Schema, Slot, Type};
+
+/// Built-in `customer.*` fields and their types.
+pub const CUSTOMER: [(&str, Type); 14] = [
+    ("customer.id", Type::String),
+    ("customer.orders", Type::Number),
+    ("customer.total_spend", Type::Number),
+    ("customer.avg_order_value", Type::Number),
+    ("customer.first_order", Type::Date),
+    ("customer.last_order", Type::Date),
+    ("customer.tenure_days", Type::Number),
+    ("customer.recency_days", Type::Number),
+    ("customer.refunds", Type::Number),
+    ("customer.gestures_12m", Type::Number),
+    ("customer.goodwill_12m", Type::Number),
+    ("customer.future_value", Type::Number),
+    ("customer.p_alive", Type::Number),
+    ("customer.known", Type::Bool),
+];
+
+/// Built-in `incident.*` fields and their types.
+pub const INCIDENT: [(&str, Type); 8] = [
+    ("incident.case_id", Type::String),
+    ("incident.customer_id", Type::String),
+    ("incident.kind", Type::String),
+    ("incident.date", Type::Date),
+    ("incident.loss", Type::Number),
+    ("incident.order_value", Type::Number),
+    ("incident.severity", Type::Number),
+    ("incident.channel", Type::String),
+];
+
+/// The slots of the built-in fields in a policy's schema, so that a case is
+/// bound by index rather than by name.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    /// `customer.*`, in the order of [`CUSTOMER`].
+    pub customer: [Slot; 14],
+    /// `incident.*`, in the order of [`INCIDENT`].
+    pub incident: [Slot; 8],
+}
+
+impl Fields {
+    /// Declares the built-in fields in a new schema.
+    pub fn declare(schema: &mut Schema) -> Fields {
+        let mut slot = |(name, ty): (&str, Type)| match schema.declare(name, ty) {
+            Ok(s) => s,
+            // A fresh schema cannot hold a clashing name.
+            Err(_) => unreachable!("built-in field `{name}` declared twice"),
+        };
+        Fields {
+            customer: CUSTOMER.map(&mut slot),
+            incident: INCIDENT.map(&mut slot),
+        }
+    }
+}
+
+/// Whether a name is a built-in field.
+pub fn is_builtin(name: &str) -> bool {
+    CUSTOMER.iter().chain(INCIDENT.iter()).any(|(n, _)| *n == name)
+}
+
+/// Where an attribute's value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// A column of the customers file.
+    Customer,
+    /// A column of the incident.
+    Incident,
+}
+
+/// A declared attribute: `customer.tier = "string"`.
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    /// The full field name, `customer.tier`.
+    pub name: String,
+    /// Customer or incident.
+    pub scope: Scope,
+    /// The column it is read from, `tier`.
+    pub column: String,
+    /// Its declared type.
+    pub ty: Type,
+    /// Its slot in the schema.
+    pub slot: Slot,
+}
+
+/// The type names a policy may declare.
+pub const TYPE_NAMES: [&str; 4] = ["string", "number", "bool", "date"];
+
+/// The type of a declared type name.
+pub fn parse_type(name: &str) -> Option<Type> {
+    match name {
+        "string" => Some(Type::String),
+        "number" => Some(Type::Number),
+        "bool" => Some(Type::Bool),
+        "date" => Some(Type::Date),
+        _ => None,
+    }
+}

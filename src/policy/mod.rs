@@ -1,0 +1,982 @@
+//! The goodwill policy: what gestures exist, which rules offer them, and the
+//! numbers of the model (SPEC §3).
+//!
+//! A policy file goes through two stages. [`raw`] mirrors the TOML with every
+//! value's span; [`load`] then resolves it into a [`Policy`]: expressions
+//! compiled against the declared fields, gesture ids linked, numbers checked
+//! against their ranges. Every problem becomes a [`Diagnostic`] with its span,
+//! and all of them are reported together. Nothing downstream re-validates: a
+//! `Policy` that exists is one the engine can run.
+
+pub mod fields;
+pub mod raw;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Report};
+use crate::expr::{self, Expr, Schema, Type, Values};
+use crate::ltv::{BgNbd, GammaGamma, LtvModel, TimeUnit};
+use crate::recovery::{self, Curve};
+use crate::suggest::did_you_mean;
+use fields::{Attribute, Fields, Scope};
+use raw::{RawExpr, RawNum, RawPolicy, RawRecovery, Sp};
+
+/// The default policy, shipped in `policies/default.toml` and embedded.
+pub const DEFAULT_SOURCE: &str = include_str!("../../policies/default.toml");
+/// How the default policy is named in messages.
+pub const DEFAULT_NAME: &str = "policies/default.toml";
+
+/// The id of the built-in apology gesture.
+pub const APOLOGY: &str = "apology";
+
+/// A number that is either fixed in the policy or computed per case.
+#[derive(Clone, Debug)]
+pub enum Param {
+    /// A literal.
+    Const(f64),
+    /// An expression over `customer.*` and `incident.*`.
+    Expr(Expr),
+}
+
+impl Param {
+    /// The value for one case.
+    pub fn eval(&self, values: &Values) -> f64 {
+        match self {
+            Param::Const(v) => *v,
+            Param::Expr(e) => e.eval_number(values),
+        }
+    }
+
+    /// The value, when it does not depend on the case.
+    pub fn constant(&self) -> Option<f64> {
+        match self {
+            Param::Const(v) => Some(*v),
+            Param::Expr(e) => e.constant_number(),
+        }
+    }
+}
+
+/// What values a number may take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range01 {
+    /// A probability or share: 0 to 1.
+    Unit,
+    /// Zero or more.
+    NonNegative,
+    /// More than zero.
+    Positive,
+    /// Any finite number.
+    Any,
+}
+
+impl Range01 {
+    /// Whether a value is allowed.
+    pub fn allows(self, v: f64) -> bool {
+        v.is_finite()
+            && match self {
+                Range01::Unit => (0.0..=1.0).contains(&v),
+                Range01::NonNegative => v >= 0.0,
+                Range01::Positive => v > 0.0,
+                Range01::Any => true,
+            }
+    }
+
+    /// How the range reads in a message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Range01::Unit => "between 0 and 1",
+            Range01::NonNegative => "zero or more",
+            Range01::Positive => "more than zero",
+            Range01::Any => "a finite number",
+        }
+    }
+}
+
+/// The range of each `[recovery]` number, with its default (SPEC §3).
+pub const RECOVERY_DEFAULTS: [(&str, f64, Range01); 13] = [
+    ("churn_unresolved", 0.54, Range01::Unit),
+    ("churn_resolved", 0.05, Range01::Unit),
+    ("apology_recovery", 0.10, Range01::Unit),
+    ("full_recovery_at", 1.0, Range01::Positive),
+    ("midpoint", 0.85, Range01::Any),
+    ("steepness", 7.0, Range01::Positive),
+    ("scale", 0.4, Range01::Positive),
+    ("overcompensation_penalty", 0.0, Range01::NonNegative),
+    ("spend_uplift_resolved", 0.0, Range01::Any),
+    ("referral_value", 0.0, Range01::NonNegative),
+    ("wom_positive", 0.0, Range01::NonNegative),
+    ("wom_negative", 0.0, Range01::NonNegative),
+    ("tie_tolerance", 0.0, Range01::Unit),
+];
+
+/// The recovery parameters for one incident kind, possibly per-case expressions.
+#[derive(Clone, Debug)]
+pub struct RecoverySpec {
+    /// The numbers, in the order of [`RECOVERY_DEFAULTS`].
+    pub params: [Param; 13],
+    /// The response curve.
+    pub curve: Curve,
+}
+
+impl RecoverySpec {
+    fn defaults() -> Self {
+        RecoverySpec {
+            params: RECOVERY_DEFAULTS.map(|(_, v, _)| Param::Const(v)),
+            curve: Curve::Linear,
+        }
+    }
+
+    /// Evaluates the parameters for one case, checking each computed value
+    /// against its range.
+    pub fn eval(&self, values: &Values) -> Result<recovery::Params, String> {
+        let mut v = [0.0; 13];
+        for (i, (param, (name, _, range))) in self.params.iter().zip(RECOVERY_DEFAULTS).enumerate() {
+            let x = param.eval(values);
+            if !range.allows(x) {
+                return Err(format!(
+                    "recovery `{name}` evaluated to {x}, which is not {}",
+                    range.describe()
+                ));
+            }
+            v[i] = x;
+        }
+        Ok(recovery::Params {
+            churn_unresolved: v[0],
+            churn_resolved: v[1],
+            apology_recovery: v[2],
+            curve: self.curve,
+            full_recovery_at: v[3],
+            midpoint: v[4],
+            steepness: v[5],
+            scale: v[6],
+            overcompensation_penalty: v[7],
+            spend_uplift_resolved: v[8],
+            referral_value: v[9],
+            wom_positive: v[10],
+            wom_negative: v[11],
+            tie_tolerance: v[12],
+        })
+    }
+
+    /// A parameter by name.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        RECOVERY_DEFAULTS
+            .iter()
+            .position(|(n, _, _)| *n == name)
+            .map(|i| &self.params[i])
+    }
+}
+
+/// How future value is estimated.
+#[derive(Clone, Debug)]
+pub enum Ltv {
+    /// SPEC §4 simple: past order rate and basket.
+    Simple,
+    /// BG/NBD with Gamma-Gamma, fitted beforehand.
+    Bgnbd(BgnbdModel),
+}
+
+/// The parameters of `ltv = "bgnbd"`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BgnbdModel {
+    /// The time unit the parameters were fitted in.
+    pub time_unit: TimeUnit,
+    /// Number of future purchases.
+    pub bgnbd: BgNbd,
+    /// Value of each purchase.
+    pub gamma_gamma: GammaGamma,
+}
+
+/// `[model]`, resolved.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Which LTV model.
+    pub ltv: Ltv,
+    /// Months of future value.
+    pub horizon_months: u32,
+    /// Gross margin on future spend.
+    pub margin: f64,
+    /// Discount rate a year.
+    pub annual_discount_rate: f64,
+}
+
+/// `[limits]`, in cents; `None` is no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Limits {
+    /// The most one case may cost.
+    pub max_cents_per_case: Option<i64>,
+    /// The most one customer may receive in 12 months.
+    pub max_cents_per_customer_12m: Option<i64>,
+    /// The most gestures one customer may receive in 12 months.
+    pub max_gestures_per_customer_12m: Option<u32>,
+}
+
+/// A goodwill gesture.
+#[derive(Clone, Debug)]
+pub struct Gesture {
+    /// Its id.
+    pub id: String,
+    /// What the rep reads.
+    pub label: String,
+    /// What it costs the business.
+    pub cost: Param,
+    /// What the customer perceives it to be worth; `None` is its cost.
+    pub value: Option<Param>,
+    /// When it may be offered; `None` is always.
+    pub when: Option<Expr>,
+    /// How well it fits the failure, 0 to 1.
+    pub effectiveness: Param,
+    /// A line the rep can read out.
+    pub script: Option<String>,
+    /// Where its id stands in the file.
+    pub span: Range<usize>,
+}
+
+/// A rule of the policy.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Its id.
+    pub id: String,
+    /// When it matches; `None` is always.
+    pub when: Option<Expr>,
+    /// Indexes into [`Policy::gestures`] of what it offers; `None` is the apology.
+    pub offer: Vec<Option<usize>>,
+    /// Hand the case to a human, for this reason.
+    pub escalate: Option<String>,
+    /// A match ends evaluation.
+    pub stop: bool,
+    /// Where its id stands in the file.
+    pub span: Range<usize>,
+}
+
+/// A validated policy, ready to run.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// The file it was read from, as the user named it.
+    pub file: String,
+    /// Its text, for diagnostics.
+    pub source: String,
+    /// `[policy] name`.
+    pub name: String,
+    /// `[policy] version`.
+    pub version: String,
+    /// The currency of every amount.
+    pub currency: String,
+    /// The incident kinds it accepts; `None` accepts any.
+    pub kinds: Option<Vec<String>>,
+    /// Days after the incident by which the rep follows up.
+    pub follow_up_days: i32,
+    /// `[model]`.
+    pub model: Model,
+    /// `[recovery]`.
+    pub recovery: RecoverySpec,
+    /// `[recovery.kinds.KIND]`, each already merged over `[recovery]`.
+    pub recovery_kinds: HashMap<String, RecoverySpec>,
+    /// `[limits]`.
+    pub limits: Limits,
+    /// Every field an expression can read.
+    pub schema: Schema,
+    /// The built-in fields' slots.
+    pub fields: Fields,
+    /// Declared attributes.
+    pub attributes: Vec<Attribute>,
+    /// Gestures, in file order.
+    pub gestures: Vec<Gesture>,
+    /// Rules, in evaluation order.
+    pub rules: Vec<Rule>,
+}
+
+/// Why a policy cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The file cannot be read.
+    #[error("cannot read policy `{file}`: {reason}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The system's reason.
+        reason: String,
+    },
+    /// The file has errors; the report holds them all.
+    #[error("invalid policy `{}`: {}\n{}", .0.file, .0.summary(), .0)]
+    Invalid(Report),
+}
+
+impl Policy {
+    /// The recovery parameters for an incident kind.
+    pub fn recovery_for(&self, kind: &str) -> &RecoverySpec {
+        self.recovery_kinds.get(kind).unwrap_or(&self.recovery)
+    }
+
+    /// A gesture by id.
+    pub fn gesture(&self, id: &str) -> Option<&Gesture> {
+        self.gestures.iter().find(|g| g.id == id)
+    }
+
+    /// The embedded default policy.
+    pub fn default_policy() -> Policy {
+        match load_str(DEFAULT_SOURCE, DEFAULT_NAME, None) {
+            Ok((policy, _)) => policy,
+            // A test loads the shipped policy; it cannot be invalid in a build.
+            Err(report) => panic!("the embedded default policy is invalid:\n{report}"),
+        }
+    }
+}
+
+/// Reads and resolves a policy file. On success, also returns the warnings.
+pub fn load_file(path: &Path) -> Result<(Policy, Report), PolicyError> {
+    let file = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| PolicyError::Read {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    load_str(&source, &file, path.parent()).map_err(PolicyError::Invalid)
+}
+
+/// Resolves a policy from its text. `base` is the folder relative paths in it
+/// start from. Errors come back as a report holding every problem found.
+pub fn load_str(source: &str, file: &str, base: Option<&Path>) -> Result<(Policy, Report), Report> {
+    let mut diags = Vec::new();
+    let policy =
+        raw::parse(source, &mut diags).and_then(|raw| Resolver::new(file, source, base, &mut diags).resolve(raw));
+    let report = Report::new(file, source, diags);
+    match policy {
+        Some(p) if !report.has_errors() => Ok((p, report)),
+        _ => Err(report),
+    }
+}
+
+/// Checks a policy's text, returning every finding (errors and warnings).
+pub fn diagnose(source: &str, file: &str, base: Option<&Path>) -> (Option<Policy>, Report) {
+    match load_str(source, file, base) {
+        Ok((p, report)) => (Some(p), report),
+        Err(report) => (None, report),
+    }
+}
+
+struct Resolver<'a> {
+    file: &'a str,
+    source: &'a str,
+    base: Option<&'a Path>,
+    diags: &'a mut Vec<Diagnostic>,
+    schema: Schema,
+    fields: Fields,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(file: &'a str, source: &'a str, base: Option<&'a Path>, diags: &'a mut Vec<Diagnostic>) -> Self {
+        let mut schema = Schema::new();
+        let fields = Fields::declare(&mut schema);
+        Resolver {
+            file,
+            source,
+            base,
+            diags,
+            schema,
+            fields,
+        }
+    }
+
+    fn error(&mut self, code: &'static str, span: Range<usize>, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(code, span, message));
+    }
+
+    fn resolve(mut self, raw: RawPolicy) -> Option<Policy> {
+        let attributes = self.attributes(&raw.attributes);
+        let kinds = raw.kinds.as_ref().map(|k| self.kinds(k));
+        let model = self.model(&raw.model);
+        let recovery = self.recovery(&raw.recovery, RecoverySpec::defaults());
+        let mut recovery_kinds = HashMap::new();
+        for (kind, rec) in &raw.recovery_kinds {
+            if let Some(known) = &kinds
+                && !known.contains(&kind.value)
+            {
+                let help = did_you_mean(&kind.value, known.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("`[policy] kinds` lists: {}", known.join(", ")));
+                self.diags.push(
+                    Diagnostic::error(
+                        "unknown-kind",
+                        kind.span.clone(),
+                        format!("unknown incident kind `{}`", kind.value),
+                    )
+                    .with_help(help),
+                );
+            }
+            let spec = self.recovery(rec, recovery.clone());
+            recovery_kinds.insert(kind.value.clone(), spec);
+        }
+        let limits = self.limits(&raw.limits);
+        let gestures = self.gestures(&raw.gestures);
+        let rules = self.rules(&raw.rules, &gestures);
+        let follow_up_days = match &raw.follow_up_days {
+            Some(d) if d.value.fract() != 0.0 || !(0.0..=365.0).contains(&d.value) => {
+                self.error(
+                    "out-of-range",
+                    d.span.clone(),
+                    "`follow_up_days` must be a whole number from 0 to 365",
+                );
+                1
+            }
+            Some(d) => d.value as i32,
+            None => 1,
+        };
+        let currency = raw.currency.as_ref().map_or("USD".to_string(), |c| c.value.clone());
+        if let Some(c) = &raw.currency
+            && (c.value.len() != 3 || !c.value.chars().all(|ch| ch.is_ascii_uppercase()))
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    "out-of-range",
+                    c.span.clone(),
+                    format!("currency `{}` is not an ISO 4217 code", c.value),
+                )
+                .with_help("use a three-letter code such as `USD`, `EUR` or `GBP`"),
+            );
+        }
+        let default_name = Path::new(self.file)
+            .file_stem()
+            .map_or("policy".into(), |s| s.to_string_lossy().into_owned());
+        Some(Policy {
+            file: self.file.to_string(),
+            source: self.source.to_string(),
+            name: raw.name.map_or(default_name, |n| n.value),
+            version: raw.version.map_or_else(String::new, |v| v.value),
+            currency,
+            kinds,
+            follow_up_days,
+            model: model?,
+            recovery,
+            recovery_kinds,
+            limits,
+            schema: self.schema,
+            fields: self.fields,
+            attributes,
+            gestures,
+            rules,
+        })
+    }
+
+    fn kinds(&mut self, kinds: &Sp<Vec<Sp<String>>>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for k in &kinds.value {
+            if k.value.is_empty() {
+                self.error("out-of-range", k.span.clone(), "an incident kind cannot be empty");
+            } else if out.contains(&k.value) {
+                self.error(
+                    "duplicate-id",
+                    k.span.clone(),
+                    format!("incident kind `{}` is listed twice", k.value),
+                );
+            } else {
+                out.push(k.value.clone());
+            }
+        }
+        out
+    }
+
+    fn attributes(&mut self, declared: &[(Sp<String>, Sp<String>)]) -> Vec<Attribute> {
+        let mut out = Vec::new();
+        for (name, ty_name) in declared {
+            let Some(ty) = fields::parse_type(&ty_name.value) else {
+                let help = did_you_mean(&ty_name.value, fields::TYPE_NAMES)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "types are `string`, `number`, `bool` and `date`".into());
+                self.diags.push(
+                    Diagnostic::error(
+                        "unknown-type",
+                        ty_name.span.clone(),
+                        format!("unknown type `{}`", ty_name.value),
+                    )
+                    .with_help(help),
+                );
+                continue;
+            };
+            let (scope, column) = match name.value.split_once('.') {
+                Some(("customer", c)) => (Scope::Customer, c),
+                Some(("incident", c)) => (Scope::Incident, c),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "bad-attribute",
+                            name.span.clone(),
+                            format!("attribute `{}` must start with `customer.` or `incident.`", name.value),
+                        )
+                        .with_help(format!("write `\"customer.{0}\"` or `\"incident.{0}\"`", name.value)),
+                    );
+                    continue;
+                }
+            };
+            let ident = column
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ident {
+                self.error(
+                    "bad-attribute",
+                    name.span.clone(),
+                    format!(
+                        "attribute `{}`: `{column}` is not a valid field name (letters, digits and `_`)",
+                        name.value
+                    ),
+                );
+                continue;
+            }
+            if fields::is_builtin(&name.value) {
+                self.error(
+                    "bad-attribute",
+                    name.span.clone(),
+                    format!("`{}` is a built-in field and cannot be declared", name.value),
+                );
+                continue;
+            }
+            if scope == Scope::Incident && crate::input::incidents::STANDARD.contains(&column) {
+                self.error(
+                    "bad-attribute",
+                    name.span.clone(),
+                    format!("`{}` is a built-in field and cannot be declared", name.value),
+                );
+                continue;
+            }
+            match self.schema.declare(&name.value, ty) {
+                Ok(slot) => out.push(Attribute {
+                    name: name.value.clone(),
+                    scope,
+                    column: column.to_string(),
+                    ty,
+                    slot,
+                }),
+                Err(e) => self.error("bad-attribute", name.span.clone(), e.to_string()),
+            }
+        }
+        out
+    }
+
+    fn number_in(&mut self, value: &Option<Sp<f64>>, name: &str, range: Range01, default: f64) -> f64 {
+        match value {
+            Some(v) if !range.allows(v.value) => {
+                self.error(
+                    "out-of-range",
+                    v.span.clone(),
+                    format!("`{name}` must be {}, found {}", range.describe(), v.value),
+                );
+                default
+            }
+            Some(v) => v.value,
+            None => default,
+        }
+    }
+
+    fn model(&mut self, raw: &raw::RawModel) -> Option<Model> {
+        let margin = self.number_in(&raw.margin, "margin", Range01::Unit, 0.30);
+        let rate = self.number_in(
+            &raw.annual_discount_rate,
+            "annual_discount_rate",
+            Range01::NonNegative,
+            0.10,
+        );
+        let horizon = match &raw.horizon_months {
+            Some(h) if h.value.fract() != 0.0 || !(1.0..=1200.0).contains(&h.value) => {
+                self.error(
+                    "out-of-range",
+                    h.span.clone(),
+                    "`horizon_months` must be a whole number from 1 to 1200",
+                );
+                36
+            }
+            Some(h) => h.value as u32,
+            None => 36,
+        };
+        let ltv = match raw.ltv.as_ref().map(|l| (l.value.as_str(), l.span.clone())) {
+            None | Some(("simple", _)) => Ltv::Simple,
+            Some(("bgnbd", span)) => Ltv::Bgnbd(self.bgnbd(raw, span)?),
+            Some((other, span)) => {
+                self.diags.push(
+                    Diagnostic::error("unknown-model", span, format!("unknown LTV model `{other}`"))
+                        .with_help("`ltv` is `simple` or `bgnbd`"),
+                );
+                Ltv::Simple
+            }
+        };
+        Some(Model {
+            ltv,
+            horizon_months: horizon,
+            margin,
+            annual_discount_rate: rate,
+        })
+    }
+
+    /// BG/NBD and Gamma-Gamma parameters: inline, or from a model file
+    /// written by `goodwill ltv fit -o` (relative to the policy).
+    fn bgnbd(&mut self, raw: &raw::RawModel, span: Range<usize>) -> Option<BgnbdModel> {
+        let unit = match raw.time_unit.as_ref().map(|u| (u.value.as_str(), u.span.clone())) {
+            None | Some(("weeks", _)) => TimeUnit::Weeks,
+            Some(("days", _)) => TimeUnit::Days,
+            Some((other, span)) => {
+                self.diags.push(
+                    Diagnostic::error("out-of-range", span, format!("unknown time unit `{other}`"))
+                        .with_help("`time_unit` is `days` or `weeks`"),
+                );
+                TimeUnit::Weeks
+            }
+        };
+        let param = |list: &[(Sp<String>, Sp<f64>)], name: &str| {
+            list.iter().find(|(k, _)| k.value == name).map(|(_, v)| v.clone())
+        };
+        let positive = |resolver: &mut Self, v: Option<Sp<f64>>, table: &str, name: &str| -> Option<f64> {
+            match v {
+                Some(v) if v.value > 0.0 => Some(v.value),
+                Some(v) => {
+                    resolver.error(
+                        "out-of-range",
+                        v.span,
+                        format!("`{name}` in `[model.{table}]` must be more than zero"),
+                    );
+                    None
+                }
+                None => None,
+            }
+        };
+        let inline = !raw.bgnbd.is_empty() || !raw.gamma_gamma.is_empty();
+        let model = match (&raw.model_file, inline) {
+            (Some(file), true) => {
+                self.error(
+                    "conflict",
+                    file.span.clone(),
+                    "give either `model_file` or inline `[model.bgnbd]` parameters, not both",
+                );
+                return None;
+            }
+            (Some(file), false) => {
+                let path = self
+                    .base
+                    .map_or_else(|| std::path::PathBuf::from(&file.value), |b| b.join(&file.value));
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.error(
+                            "model-file",
+                            file.span.clone(),
+                            format!("cannot read model file `{}`: {e}", path.display()),
+                        );
+                        return None;
+                    }
+                };
+                match toml::from_str::<LtvModel>(&text) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let why = e.message().to_string();
+                        self.error(
+                            "model-file",
+                            file.span.clone(),
+                            format!("invalid model file `{}`: {why}", path.display()),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (None, _) => {
+                let b = &raw.bgnbd;
+                let g = &raw.gamma_gamma;
+                let r = positive(self, param(b, "r"), "bgnbd", "r");
+                let alpha = positive(self, param(b, "alpha"), "bgnbd", "alpha");
+                let a = positive(self, param(b, "a"), "bgnbd", "a");
+                let bb = positive(self, param(b, "b"), "bgnbd", "b");
+                let p = positive(self, param(g, "p"), "gamma_gamma", "p");
+                let q = positive(self, param(g, "q"), "gamma_gamma", "q");
+                let v = positive(self, param(g, "v"), "gamma_gamma", "v");
+                match (r, alpha, a, bb) {
+                    (Some(r), Some(alpha), Some(a), Some(b)) => LtvModel {
+                        time_unit: unit,
+                        bgnbd: BgNbd { r, alpha, a, b },
+                        gamma_gamma: match (p, q, v) {
+                            (Some(p), Some(q), Some(v)) => Some(GammaGamma { p, q, v }),
+                            _ => None,
+                        },
+                    },
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error("missing-key", span, "`ltv = \"bgnbd\"` needs its parameters")
+                                .with_help("add `model_file = \"model.toml\"` (from `goodwill ltv fit -o model.toml`) or `[model.bgnbd]` with r, alpha, a, b and `[model.gamma_gamma]` with p, q, v"),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        let Some(gamma_gamma) = model.gamma_gamma else {
+            self.diags.push(
+                Diagnostic::error(
+                    "missing-key",
+                    span,
+                    "`ltv = \"bgnbd\"` needs Gamma-Gamma parameters for the value of future purchases",
+                )
+                .with_help("fit them from a history with amounts, or add `[model.gamma_gamma]` with p, q, v"),
+            );
+            return None;
+        };
+        if gamma_gamma.q <= 1.0 {
+            self.diags.push(Diagnostic::error(
+                "out-of-range",
+                span,
+                "Gamma-Gamma `q` must be more than 1: the mean spend is infinite otherwise",
+            ));
+            return None;
+        }
+        Some(BgnbdModel {
+            time_unit: model.time_unit,
+            bgnbd: model.bgnbd,
+            gamma_gamma,
+        })
+    }
+
+    fn recovery(&mut self, raw: &RawRecovery, mut spec: RecoverySpec) -> RecoverySpec {
+        if let Some(curve) = &raw.curve {
+            match Curve::parse(&curve.value) {
+                Some(c) => spec.curve = c,
+                None => {
+                    let help = did_you_mean(&curve.value, Curve::NAMES)
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "curves are `linear`, `logistic` and `concave`".into());
+                    self.diags.push(
+                        Diagnostic::error(
+                            "unknown-curve",
+                            curve.span.clone(),
+                            format!("unknown curve `{}`", curve.value),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+        for (key, value) in &raw.params {
+            let Some(i) = RECOVERY_DEFAULTS.iter().position(|(n, _, _)| *n == key.value) else {
+                continue;
+            };
+            let (name, _, range) = RECOVERY_DEFAULTS[i];
+            if let Some(p) = self.param(value, name, range) {
+                spec.params[i] = p;
+            }
+        }
+        spec
+    }
+
+    /// A number or expression, checked: a constant against its range now, an
+    /// expression for its type now and its range per case.
+    fn param(&mut self, value: &RawNum, name: &str, range: Range01) -> Option<Param> {
+        let param = match value {
+            RawNum::Number(n) => Param::Const(n.value),
+            RawNum::Expr(e) => Param::Expr(self.compile(e, Type::Number)?),
+        };
+        if let Some(v) = param.constant()
+            && !range.allows(v)
+        {
+            let money = matches!(name, "cost" | "value" | "referral_value");
+            let code = if money && v < 0.0 {
+                "negative-money"
+            } else {
+                "out-of-range"
+            };
+            self.error(
+                code,
+                value.span(),
+                format!("`{name}` must be {}, found {v}", range.describe()),
+            );
+            return None;
+        }
+        Some(param)
+    }
+
+    fn compile(&mut self, e: &RawExpr, ty: Type) -> Option<Expr> {
+        match expr::compile(&e.text, &self.schema, ty) {
+            Ok(compiled) => Some(compiled),
+            Err(errors) => {
+                for err in errors {
+                    let code = if err.message.starts_with("unknown field") {
+                        "unknown-field"
+                    } else {
+                        "expression"
+                    };
+                    self.diags.push(
+                        Diagnostic::error(code, e.file_span(&err.span), err.message).with_optional_help(err.help),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn limits(&mut self, raw: &raw::RawLimits) -> Limits {
+        let mut money = |v: &Option<Sp<f64>>, name: &str| -> Option<i64> {
+            let v = v.as_ref()?;
+            if v.value < 0.0 {
+                self.error(
+                    "negative-money",
+                    v.span.clone(),
+                    format!("`{name}` cannot be negative, found {}", v.value),
+                );
+                return None;
+            }
+            Some(crate::money::cents(v.value))
+        };
+        let max_cents_per_case = money(&raw.max_cost_per_case, "max_cost_per_case");
+        let max_cents_per_customer_12m = money(&raw.max_cost_per_customer_12m, "max_cost_per_customer_12m");
+        let max_gestures_per_customer_12m = match &raw.max_gestures_per_customer_12m {
+            Some(n) if n.value < 0.0 || n.value.fract() != 0.0 || n.value > f64::from(u32::MAX) => {
+                self.error(
+                    "out-of-range",
+                    n.span.clone(),
+                    "`max_gestures_per_customer_12m` must be a whole number, zero or more",
+                );
+                None
+            }
+            Some(n) => Some(n.value as u32),
+            None => None,
+        };
+        Limits {
+            max_cents_per_case,
+            max_cents_per_customer_12m,
+            max_gestures_per_customer_12m,
+        }
+    }
+
+    fn gestures(&mut self, raw: &[raw::RawGesture]) -> Vec<Gesture> {
+        let mut out: Vec<Gesture> = Vec::new();
+        let mut seen = HashSet::new();
+        for g in raw {
+            let Some(id) = &g.id else {
+                self.error("missing-key", g.span.clone(), "a `[[gesture]]` needs an `id`");
+                continue;
+            };
+            let ok_id = self.check_id(id, "gesture", &mut seen);
+            if id.value == APOLOGY {
+                self.diags.push(
+                    Diagnostic::error("duplicate-id", id.span.clone(), "gesture id `apology` is built in")
+                        .with_help("the apology is offered on every case; pick another id"),
+                );
+            }
+            let label = match &g.label {
+                Some(l) => l.value.clone(),
+                None => {
+                    self.error(
+                        "missing-key",
+                        id.span.clone(),
+                        format!("gesture `{}` needs a `label`", id.value),
+                    );
+                    id.value.clone()
+                }
+            };
+            let cost = match &g.cost {
+                Some(c) => self.param(c, "cost", Range01::NonNegative),
+                None => {
+                    self.error(
+                        "missing-key",
+                        id.span.clone(),
+                        format!("gesture `{}` needs a `cost`", id.value),
+                    );
+                    None
+                }
+            };
+            let value = g
+                .value
+                .as_ref()
+                .and_then(|v| self.param(v, "value", Range01::NonNegative));
+            let when = g.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
+            let effectiveness = g
+                .effectiveness
+                .as_ref()
+                .and_then(|e| self.param(e, "effectiveness", Range01::Unit))
+                .unwrap_or(Param::Const(1.0));
+            if let (true, Some(cost)) = (ok_id && id.value != APOLOGY, cost) {
+                out.push(Gesture {
+                    id: id.value.clone(),
+                    label,
+                    cost,
+                    value,
+                    when,
+                    effectiveness,
+                    script: g.script.as_ref().map(|s| s.value.clone()),
+                    span: id.span.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn check_id(&mut self, id: &Sp<String>, what: &str, seen: &mut HashSet<String>) -> bool {
+        if id.value.trim().is_empty() {
+            self.error("missing-key", id.span.clone(), format!("a {what} id cannot be empty"));
+            return false;
+        }
+        if seen.contains(&id.value) {
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    id.span.clone(),
+                    format!("duplicate {what} id `{}`", id.value),
+                )
+                .with_help(format!("{what} ids must be unique; rename one of them")),
+            );
+            return false;
+        }
+        seen.insert(id.value.clone());
+        true
+    }
+
+    fn rules(&mut self, raw: &[raw::RawRule], gestures: &[Gesture]) -> Vec<Rule> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let ids: Vec<&str> = gestures.iter().map(|g| g.id.as_str()).chain([APOLOGY]).collect();
+        for r in raw {
+            let Some(id) = &r.id else {
+                self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");
+                continue;
+            };
+            let ok_id = self.check_id(id, "rule", &mut seen);
+            let when = r.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
+            let when_failed = r.when.is_some() && when.is_none();
+            let mut offer = Vec::new();
+            for g in &r.offer {
+                if g.value == APOLOGY {
+                    offer.push(None);
+                } else if let Some(i) = gestures.iter().position(|x| x.id == g.value) {
+                    offer.push(Some(i));
+                } else {
+                    let help = did_you_mean(&g.value, ids.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("gestures are: {}", ids.join(", ")));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "unknown-gesture",
+                            g.span.clone(),
+                            format!("rule `{}` offers unknown gesture `{}`", id.value, g.value),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+            if let Some(e) = &r.escalate
+                && e.value.trim().is_empty()
+            {
+                self.error("missing-key", e.span.clone(), "`escalate` needs a reason");
+            }
+            if ok_id && !when_failed {
+                out.push(Rule {
+                    id: id.value.clone(),
+                    when,
+                    offer,
+                    escalate: r.escalate.as_ref().map(|e| e.value.clone()),
+                    stop: r.stop.as_ref().is_some_and(|s| s.value),
+                    span: id.span.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,714 @@
+//! The policy file as written: every value with its span, nothing resolved.
+//!
+//! The TOML is parsed into a spanned document and walked by hand rather than
+//! deserialised with serde, so that one pass reports every unknown key, every
+//! value of the wrong type and every missing key, each with its position,
+//! instead of stopping at the first. What comes out is a plain mirror of the
+//! file; meaning (expressions, references, ranges) is given in `super`.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::Diagnostic;
+use crate::suggest::did_you_mean;
+
+/// A value and where it stands in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sp<T> {
+    /// The value.
+    pub value: T,
+    /// Byte offsets of its text.
+    pub span: Range<usize>,
+}
+
+/// An expression written as a TOML string.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawExpr {
+    /// The expression's text.
+    pub text: String,
+    /// The whole string token, quotes included.
+    pub span: Range<usize>,
+    /// Where the text starts in the file, when it stands there verbatim (no
+    /// escapes), so that positions inside it map to the file exactly.
+    pub offset: Option<usize>,
+}
+
+impl RawExpr {
+    /// The file span of a byte range inside the expression.
+    pub fn file_span(&self, inner: &Range<usize>) -> Range<usize> {
+        match self.offset {
+            Some(o) => o + inner.start..o + inner.end.max(inner.start),
+            None => self.span.clone(),
+        }
+    }
+}
+
+/// A number, or an expression that computes one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawNum {
+    /// A literal number.
+    Number(Sp<f64>),
+    /// An expression.
+    Expr(RawExpr),
+}
+
+impl RawNum {
+    /// Where the value stands.
+    pub fn span(&self) -> Range<usize> {
+        match self {
+            RawNum::Number(n) => n.span.clone(),
+            RawNum::Expr(e) => e.span.clone(),
+        }
+    }
+}
+
+/// `[model]`.
+#[derive(Clone, Debug, Default)]
+pub struct RawModel {
+    /// The table header, for errors about the whole table.
+    pub span: Option<Range<usize>>,
+    /// `simple` or `bgnbd`.
+    pub ltv: Option<Sp<String>>,
+    /// Months of future value.
+    pub horizon_months: Option<Sp<f64>>,
+    /// Gross margin on future spend.
+    pub margin: Option<Sp<f64>>,
+    /// Discount rate a year.
+    pub annual_discount_rate: Option<Sp<f64>>,
+    /// `days` or `weeks`: the time unit of inline BG/NBD parameters.
+    pub time_unit: Option<Sp<String>>,
+    /// A fitted model file (`goodwill ltv fit -o`), relative to the policy.
+    pub model_file: Option<Sp<String>>,
+    /// Inline BG/NBD parameters: r, alpha, a, b.
+    pub bgnbd: Vec<(Sp<String>, Sp<f64>)>,
+    /// Inline Gamma-Gamma parameters: p, q, v.
+    pub gamma_gamma: Vec<(Sp<String>, Sp<f64>)>,
+}
+
+/// `[recovery]` or `[recovery.kinds.KIND]`.
+#[derive(Clone, Debug, Default)]
+pub struct RawRecovery {
+    /// The numeric parameters, by key.
+    pub params: Vec<(Sp<String>, RawNum)>,
+    /// The curve's name.
+    pub curve: Option<Sp<String>>,
+}
+
+/// `[limits]`.
+#[derive(Clone, Debug, Default)]
+pub struct RawLimits {
+    /// Per-case cost cap.
+    pub max_cost_per_case: Option<Sp<f64>>,
+    /// Per-customer 12-month cost cap.
+    pub max_cost_per_customer_12m: Option<Sp<f64>>,
+    /// Per-customer 12-month gesture count cap.
+    pub max_gestures_per_customer_12m: Option<Sp<f64>>,
+}
+
+/// One `[[gesture]]`.
+#[derive(Clone, Debug, Default)]
+pub struct RawGesture {
+    /// The whole table.
+    pub span: Range<usize>,
+    /// Its id.
+    pub id: Option<Sp<String>>,
+    /// What the rep reads.
+    pub label: Option<Sp<String>>,
+    /// What it costs the business.
+    pub cost: Option<RawNum>,
+    /// What the customer perceives it to be worth.
+    pub value: Option<RawNum>,
+    /// Eligibility.
+    pub when: Option<RawExpr>,
+    /// How well it fits the failure, 0 to 1.
+    pub effectiveness: Option<RawNum>,
+    /// A line the rep can read out.
+    pub script: Option<Sp<String>>,
+}
+
+/// One `[[rule]]`.
+#[derive(Clone, Debug, Default)]
+pub struct RawRule {
+    /// The whole table.
+    pub span: Range<usize>,
+    /// Its id.
+    pub id: Option<Sp<String>>,
+    /// When it matches; absent means always.
+    pub when: Option<RawExpr>,
+    /// Gesture ids it offers.
+    pub offer: Vec<Sp<String>>,
+    /// A reason to hand the case to a human.
+    pub escalate: Option<Sp<String>>,
+    /// Whether a match ends evaluation.
+    pub stop: Option<Sp<bool>>,
+}
+
+/// The whole policy file as written.
+#[derive(Clone, Debug, Default)]
+pub struct RawPolicy {
+    /// `[policy] name`.
+    pub name: Option<Sp<String>>,
+    /// `[policy] version`.
+    pub version: Option<Sp<String>>,
+    /// `[policy] currency`.
+    pub currency: Option<Sp<String>>,
+    /// `[policy] kinds`.
+    pub kinds: Option<Sp<Vec<Sp<String>>>>,
+    /// `[policy] follow_up_days`.
+    pub follow_up_days: Option<Sp<f64>>,
+    /// `[model]`.
+    pub model: RawModel,
+    /// `[recovery]`.
+    pub recovery: RawRecovery,
+    /// `[recovery.kinds.KIND]`, in file order.
+    pub recovery_kinds: Vec<(Sp<String>, RawRecovery)>,
+    /// `[limits]`.
+    pub limits: RawLimits,
+    /// `[attributes]`: field name and type name.
+    pub attributes: Vec<(Sp<String>, Sp<String>)>,
+    /// `[[gesture]]`, in file order.
+    pub gestures: Vec<RawGesture>,
+    /// `[[rule]]`, in file order.
+    pub rules: Vec<RawRule>,
+}
+
+/// The keys each table may hold.
+pub const TOP_KEYS: [&str; 7] = ["policy", "model", "recovery", "limits", "attributes", "gesture", "rule"];
+/// Keys of `[policy]`.
+pub const POLICY_KEYS: [&str; 5] = ["name", "version", "currency", "kinds", "follow_up_days"];
+/// Keys of `[model]`.
+pub const MODEL_KEYS: [&str; 8] = [
+    "ltv",
+    "horizon_months",
+    "margin",
+    "annual_discount_rate",
+    "time_unit",
+    "model_file",
+    "bgnbd",
+    "gamma_gamma",
+];
+/// Keys of `[model.bgnbd]`.
+pub const BGNBD_KEYS: [&str; 4] = ["r", "alpha", "a", "b"];
+/// Keys of `[model.gamma_gamma]`.
+pub const GAMMA_GAMMA_KEYS: [&str; 3] = ["p", "q", "v"];
+/// Numeric keys of `[recovery]`.
+pub const RECOVERY_NUMBERS: [&str; 13] = [
+    "churn_unresolved",
+    "churn_resolved",
+    "apology_recovery",
+    "full_recovery_at",
+    "midpoint",
+    "steepness",
+    "scale",
+    "overcompensation_penalty",
+    "spend_uplift_resolved",
+    "referral_value",
+    "wom_positive",
+    "wom_negative",
+    "tie_tolerance",
+];
+/// Keys of `[limits]`.
+pub const LIMIT_KEYS: [&str; 3] = [
+    "max_cost_per_case",
+    "max_cost_per_customer_12m",
+    "max_gestures_per_customer_12m",
+];
+/// Keys of `[[gesture]]`.
+pub const GESTURE_KEYS: [&str; 7] = ["id", "label", "cost", "value", "when", "effectiveness", "script"];
+/// Keys of `[[rule]]`.
+pub const RULE_KEYS: [&str; 5] = ["id", "when", "offer", "escalate", "stop"];
+
+/// Parses the policy text into its raw mirror, adding every problem found to
+/// `diags`. Returns `None` only when the TOML itself cannot be parsed.
+pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
+    let (doc, errors) = DeTable::parse_recoverable(source);
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            diags.push(Diagnostic::error(
+                "syntax",
+                span,
+                format!("invalid TOML: {}", first_line(e.message())),
+            ));
+        }
+        return None;
+    }
+    let mut w = Walk { source, diags };
+    let top = doc.get_ref();
+    w.keys(top, &TOP_KEYS, "the policy file");
+    let mut raw = RawPolicy::default();
+
+    if let Some(t) = w.table(top, "policy", "the policy file") {
+        w.keys(t, &POLICY_KEYS, "`[policy]`");
+        raw.name = w.string(t, "name", "`[policy]`");
+        raw.version = w.string(t, "version", "`[policy]`");
+        raw.currency = w.string(t, "currency", "`[policy]`");
+        raw.kinds = w.strings(t, "kinds", "`[policy]`");
+        raw.follow_up_days = w.number(t, "follow_up_days", "`[policy]`");
+    }
+    if let Some((t, span)) = w.table_spanned(top, "model", "the policy file") {
+        let at = "`[model]`";
+        w.keys(t, &MODEL_KEYS, at);
+        raw.model.span = Some(span);
+        raw.model.ltv = w.string(t, "ltv", at);
+        raw.model.horizon_months = w.number(t, "horizon_months", at);
+        raw.model.margin = w.number(t, "margin", at);
+        raw.model.annual_discount_rate = w.number(t, "annual_discount_rate", at);
+        raw.model.time_unit = w.string(t, "time_unit", at);
+        raw.model.model_file = w.string(t, "model_file", at);
+        raw.model.bgnbd = w.number_table(t, "bgnbd", &BGNBD_KEYS, "`[model.bgnbd]`");
+        raw.model.gamma_gamma = w.number_table(t, "gamma_gamma", &GAMMA_GAMMA_KEYS, "`[model.gamma_gamma]`");
+    }
+    if let Some(t) = w.table(top, "recovery", "the policy file") {
+        raw.recovery = w.recovery(t, "`[recovery]`", true);
+        if let Some(kinds) = w.table(t, "kinds", "`[recovery]`") {
+            for (key, value) in kinds.iter() {
+                let at = format!("`[recovery.kinds.{}]`", key.get_ref());
+                match value.get_ref() {
+                    DeValue::Table(kt) => {
+                        let rec = w.recovery(kt, &at, false);
+                        raw.recovery_kinds.push((sp_string(key), rec));
+                    }
+                    other => w.wrong_type(value.span(), &at, "a table", other),
+                }
+            }
+        }
+    }
+    if let Some(t) = w.table(top, "limits", "the policy file") {
+        w.keys(t, &LIMIT_KEYS, "`[limits]`");
+        raw.limits.max_cost_per_case = w.number(t, "max_cost_per_case", "`[limits]`");
+        raw.limits.max_cost_per_customer_12m = w.number(t, "max_cost_per_customer_12m", "`[limits]`");
+        raw.limits.max_gestures_per_customer_12m = w.number(t, "max_gestures_per_customer_12m", "`[limits]`");
+    }
+    if let Some(t) = w.table(top, "attributes", "the policy file") {
+        for (key, value) in t.iter() {
+            let at = format!("`[attributes]` `{}`", key.get_ref());
+            match value.get_ref() {
+                DeValue::String(s) => raw.attributes.push((
+                    sp_string(key),
+                    Sp {
+                        value: s.to_string(),
+                        span: value.span(),
+                    },
+                )),
+                other => w.wrong_type(
+                    value.span(),
+                    &at,
+                    "a type name (\"string\", \"number\", \"bool\" or \"date\")",
+                    other,
+                ),
+            }
+        }
+    }
+    for (i, (t, span)) in w.tables(top, "gesture").into_iter().enumerate() {
+        let at = format!("`[[gesture]]` #{}", i + 1);
+        w.keys(t, &GESTURE_KEYS, &at);
+        raw.gestures.push(RawGesture {
+            span,
+            id: w.string(t, "id", &at),
+            label: w.string(t, "label", &at),
+            cost: w.num_or_expr(t, "cost", &at),
+            value: w.num_or_expr(t, "value", &at),
+            when: w.expr(t, "when", &at),
+            effectiveness: w.num_or_expr(t, "effectiveness", &at),
+            script: w.string(t, "script", &at),
+        });
+    }
+    for (i, (t, span)) in w.tables(top, "rule").into_iter().enumerate() {
+        let at = format!("`[[rule]]` #{}", i + 1);
+        w.keys(t, &RULE_KEYS, &at);
+        raw.rules.push(RawRule {
+            span,
+            id: w.string(t, "id", &at),
+            when: w.expr(t, "when", &at),
+            offer: w.strings(t, "offer", &at).map(|s| s.value).unwrap_or_default(),
+            escalate: w.string(t, "escalate", &at),
+            stop: w.boolean(t, "stop", &at),
+        });
+    }
+    Some(raw)
+}
+
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message).trim_end_matches('.')
+}
+
+fn sp_string(key: &Spanned<std::borrow::Cow<'_, str>>) -> Sp<String> {
+    Sp {
+        value: key.get_ref().to_string(),
+        span: key.span(),
+    }
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) | DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// The walker: reads typed values out of tables and records what is wrong.
+struct Walk<'s, 'd> {
+    source: &'s str,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+impl Walk<'_, '_> {
+    fn keys(&mut self, table: &DeTable<'_>, allowed: &[&str], at: &str) {
+        for key in table.keys() {
+            let name = key.get_ref();
+            if !allowed.contains(&name.as_ref()) {
+                let help = did_you_mean(name, allowed.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("{at} takes: {}", allowed.join(", ")));
+                self.diags.push(
+                    Diagnostic::error("unknown-key", key.span(), format!("unknown key `{name}` in {at}"))
+                        .with_help(help),
+                );
+            }
+        }
+    }
+
+    fn wrong_type(&mut self, span: Range<usize>, at: &str, expected: &str, found: &DeValue<'_>) {
+        self.diags.push(Diagnostic::error(
+            "wrong-type",
+            span,
+            format!("{at} must be {expected}, found {}", type_name(found)),
+        ));
+    }
+
+    fn get<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        table.get(key)
+    }
+
+    fn table<'t, 'i>(&mut self, table: &'t DeTable<'i>, key: &str, at: &str) -> Option<&'t DeTable<'i>> {
+        self.table_spanned(table, key, at).map(|(t, _)| t)
+    }
+
+    fn table_spanned<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        key: &str,
+        at: &str,
+    ) -> Option<(&'t DeTable<'i>, Range<usize>)> {
+        let v = self.get(table, key)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some((t, v.span())),
+            other => {
+                self.wrong_type(v.span(), &format!("`{key}` in {at}"), "a table", other);
+                None
+            }
+        }
+    }
+
+    fn tables<'t, 'i>(&mut self, table: &'t DeTable<'i>, key: &str) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        let Some(v) = self.get(table, key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(
+                v.span(),
+                &format!("`{key}`"),
+                &format!("an array of tables (`[[{key}]]`)"),
+                v.get_ref(),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::Table(t) => out.push((t, item.span())),
+                other => self.wrong_type(item.span(), &format!("each `{key}`"), "a table", other),
+            }
+        }
+        out
+    }
+
+    fn string(&mut self, table: &DeTable<'_>, key: &str, at: &str) -> Option<Sp<String>> {
+        let v = self.get(table, key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(Sp {
+                value: s.to_string(),
+                span: v.span(),
+            }),
+            other => {
+                self.wrong_type(v.span(), &format!("`{key}` in {at}"), "a string", other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, table: &DeTable<'_>, key: &str, at: &str) -> Option<Sp<bool>> {
+        let v = self.get(table, key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(Sp {
+                value: *b,
+                span: v.span(),
+            }),
+            other => {
+                self.wrong_type(v.span(), &format!("`{key}` in {at}"), "true or false", other);
+                None
+            }
+        }
+    }
+
+    fn number_value(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<Sp<f64>> {
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            other => {
+                self.wrong_type(v.span(), what, "a number", other);
+                return None;
+            }
+        };
+        match parsed {
+            Some(n) if n.is_finite() => Some(Sp {
+                value: n,
+                span: v.span(),
+            }),
+            _ => {
+                self.diags.push(Diagnostic::error(
+                    "out-of-range",
+                    v.span(),
+                    format!("{what} must be a finite number"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, table: &DeTable<'_>, key: &str, at: &str) -> Option<Sp<f64>> {
+        let v = self.get(table, key)?;
+        self.number_value(v, &format!("`{key}` in {at}"))
+    }
+
+    fn number_table(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        allowed: &[&str],
+        at: &str,
+    ) -> Vec<(Sp<String>, Sp<f64>)> {
+        let Some(t) = self.table(table, key, at) else {
+            return Vec::new();
+        };
+        self.keys(t, allowed, at);
+        let mut out = Vec::new();
+        for (k, v) in t.iter() {
+            if allowed.contains(&k.get_ref().as_ref())
+                && let Some(n) = self.number_value(v, &format!("`{}` in {at}", k.get_ref()))
+            {
+                out.push((sp_string(k), n));
+            }
+        }
+        out
+    }
+
+    fn raw_expr(&self, text: &str, span: Range<usize>) -> RawExpr {
+        let token = self.source.get(span.clone()).unwrap_or("");
+        let mut start = span.start
+            + if token.starts_with("\"\"\"") || token.starts_with("'''") {
+                3
+            } else {
+                1
+            };
+        if token.len() > 3 && (token.starts_with("\"\"\"") || token.starts_with("'''")) {
+            // A newline right after the opening delimiter is not part of the string.
+            if self.source[start..].starts_with("\r\n") {
+                start += 2;
+            } else if self.source[start..].starts_with('\n') {
+                start += 1;
+            }
+        }
+        let verbatim = self.source.get(start..start + text.len()) == Some(text);
+        RawExpr {
+            text: text.to_string(),
+            span,
+            offset: verbatim.then_some(start),
+        }
+    }
+
+    fn expr(&mut self, table: &DeTable<'_>, key: &str, at: &str) -> Option<RawExpr> {
+        let v = self.get(table, key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(self.raw_expr(s, v.span())),
+            DeValue::Boolean(b) => Some(RawExpr {
+                text: b.to_string(),
+                span: v.span(),
+                offset: None,
+            }),
+            other => {
+                self.wrong_type(
+                    v.span(),
+                    &format!("`{key}` in {at}"),
+                    "an expression in a string",
+                    other,
+                );
+                None
+            }
+        }
+    }
+
+    fn num_or_expr_value(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<RawNum> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(RawNum::Expr(self.raw_expr(s, v.span()))),
+            DeValue::Integer(_) | DeValue::Float(_) => self.number_value(v, what).map(RawNum::Number),
+            other => {
+                self.wrong_type(v.span(), what, "a number or an expression in a string", other);
+                None
+            }
+        }
+    }
+
+    fn num_or_expr(&mut self, table: &DeTable<'_>, key: &str, at: &str) -> Option<RawNum> {
+        let v = self.get(table, key)?;
+        self.num_or_expr_value(v, &format!("`{key}` in {at}"))
+    }
+
+    fn strings(&mut self, table: &DeTable<'_>, key: &str, at: &str) -> Option<Sp<Vec<Sp<String>>>> {
+        let v = self.get(table, key)?;
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(
+                v.span(),
+                &format!("`{key}` in {at}"),
+                "an array of strings",
+                v.get_ref(),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(Sp {
+                    value: s.to_string(),
+                    span: item.span(),
+                }),
+                other => self.wrong_type(item.span(), &format!("each `{key}` in {at}"), "a string", other),
+            }
+        }
+        Some(Sp {
+            value: out,
+            span: v.span(),
+        })
+    }
+
+    fn recovery(&mut self, table: &DeTable<'_>, at: &str, allow_kinds: bool) -> RawRecovery {
+        let mut allowed: Vec<&str> = RECOVERY_NUMBERS.to_vec();
+        allowed.push("curve");
+        if allow_kinds {
+            allowed.push("kinds");
+        }
+        self.keys(table, &allowed, at);
+        let mut rec = RawRecovery {
+            curve: self.string(table, "curve", at),
+            ..RawRecovery::default()
+        };
+        for (k, v) in table.iter() {
+            if RECOVERY_NUMBERS.contains(&k.get_ref().as_ref())
+                && let Some(n) = self.num_or_expr_value(v, &format!("`{}` in {at}", k.get_ref()))
+            {
+                rec.params.push((sp_string(k), n));
+            }
+        }
+        rec
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(src: &str) -> (RawPolicy, Vec<Diagnostic>) {
+        let mut d = Vec::new();
+        let raw = parse(src, &mut d).expect("valid toml");
+        (raw, d)
+    }
+
+    #[test]
+    fn reads_every_table() {
+        let src = r#"
+[policy]
+name = "P"
+kinds = ["a", "b"]
+[model]
+margin = 0.3
+[recovery]
+churn_unresolved = "incident.loss > 100 ? 0.81 : 0.54"
+curve = "linear"
+[recovery.kinds.a]
+churn_resolved = 0.1
+[limits]
+max_cost_per_case = 150
+[attributes]
+"customer.tier" = "string"
+[[gesture]]
+id = "g"
+label = "G"
+cost = 5
+[[rule]]
+id = "r"
+when = 'incident.kind == "a"'
+offer = ["g"]
+stop = true
+"#;
+        let (raw, d) = parse_ok(src);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(raw.name.unwrap().value, "P");
+        assert_eq!(raw.kinds.unwrap().value.len(), 2);
+        assert_eq!(raw.model.margin.unwrap().value, 0.3);
+        assert_eq!(raw.recovery.params.len(), 1);
+        let RawNum::Expr(e) = &raw.recovery.params[0].1 else {
+            panic!("expected an expression")
+        };
+        assert_eq!(&src[e.offset.unwrap()..e.offset.unwrap() + e.text.len()], e.text);
+        assert_eq!(raw.recovery_kinds[0].0.value, "a");
+        assert_eq!(raw.limits.max_cost_per_case.unwrap().value, 150.0);
+        assert_eq!(raw.attributes[0].0.value, "customer.tier");
+        assert_eq!(raw.gestures[0].id.as_ref().unwrap().value, "g");
+        let rule = &raw.rules[0];
+        assert_eq!(rule.offer[0].value, "g");
+        assert!(rule.stop.as_ref().unwrap().value);
+        let w = rule.when.as_ref().unwrap();
+        assert_eq!(&src[w.offset.unwrap()..][..w.text.len()], "incident.kind == \"a\"");
+    }
+
+    #[test]
+    fn reports_unknown_keys_and_wrong_types_together() {
+        let src = "[policy]\nnmae = \"P\"\n[model]\nmargin = \"high\"\n[[rule]]\nid = 5\n";
+        let (_, d) = parse_ok(src);
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["unknown-key", "wrong-type", "wrong-type"]);
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `name`?"));
+        assert_eq!(&src[d[0].span.clone()], "nmae");
+        assert_eq!(
+            d[1].message,
+            "`margin` in `[model]` must be a number or an expression in a string, found a string"
+                .replace("a number or an expression in a string", "a number")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_stop_with_a_span() {
+        let mut d = Vec::new();
+        assert!(parse("[policy\nname = 1", &mut d).is_none());
+        assert_eq!(d[0].code, "syntax");
+        assert!(d[0].message.starts_with("invalid TOML"));
+    }
+
+    #[test]
+    fn escaped_strings_map_to_the_whole_token() {
+        let src = "[[rule]]\nid = \"r\"\nwhen = \"incident.kind == \\\"a\\\"\"\n";
+        let (raw, _) = parse_ok(src);
+        let w = raw.rules[0].when.as_ref().unwrap();
+        assert_eq!(w.offset, None);
+        assert_eq!(w.file_span(&(0..3)), w.span);
+    }
+}

@@ -1,0 +1,201 @@
+//! Loading policies: what resolves, and every error with its position.
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[policy]
+name = "t"
+kinds = ["expired_coupon", "late_delivery"]
+
+[attributes]
+"incident.coupon_pct" = "number"
+
+[[gesture]]
+id = "honor_coupon"
+label = "Honour the coupon"
+cost = "incident.order_value * incident.coupon_pct / 100"
+when = "incident.coupon_pct > 0"
+
+[[rule]]
+id = "coupon"
+when = 'incident.kind == "expired_coupon" && customer.orders >= 2'
+offer = ["honor_coupon", "apology"]
+"#;
+
+fn errors(src: &str) -> Vec<(String, &'static str, String, Option<String>)> {
+    let report = load_str(src, "p.toml", None).expect_err("the policy should be invalid");
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (line, col) = report.line_col(d.span.start);
+            (format!("{line}:{col}"), d.code, d.message.clone(), d.help.clone())
+        })
+        .collect()
+}
+
+fn with(extra: &str) -> String {
+    format!("{MINIMAL}{extra}")
+}
+
+#[test]
+fn minimal_policy_resolves_with_defaults() {
+    let (p, warnings) = load_str(MINIMAL, "p.toml", None).unwrap();
+    assert!(warnings.diagnostics.is_empty());
+    assert_eq!(p.name, "t");
+    assert_eq!(p.currency, "USD");
+    assert_eq!(p.model.horizon_months, 36);
+    assert_eq!(p.model.margin, 0.30);
+    assert_eq!(p.gestures.len(), 1);
+    assert_eq!(p.rules[0].offer, vec![Some(0), None]);
+    assert_eq!(p.recovery.param("churn_unresolved").unwrap().constant(), Some(0.54));
+    assert_eq!(p.limits, Limits::default());
+}
+
+#[test]
+fn default_policy_is_valid() {
+    let (p, report) = load_str(DEFAULT_SOURCE, DEFAULT_NAME, None).unwrap_or_else(|r| panic!("{r}"));
+    assert!(report.diagnostics.is_empty(), "{report}");
+    assert!(p.gestures.len() >= 6);
+    assert_eq!(p.limits.max_cents_per_case, Some(15_000));
+}
+
+#[test]
+fn kind_overrides_merge_over_the_base() {
+    let p = with(
+        "[recovery]\nchurn_unresolved = 0.5\n[recovery.kinds.late_delivery]\ncurve = \"concave\"\nchurn_resolved = 0.2\n",
+    );
+    let (p, _) = load_str(&p, "p.toml", None).unwrap();
+    let late = p.recovery_for("late_delivery");
+    assert_eq!(late.curve, Curve::Concave);
+    assert_eq!(late.param("churn_unresolved").unwrap().constant(), Some(0.5));
+    assert_eq!(late.param("churn_resolved").unwrap().constant(), Some(0.2));
+    assert_eq!(p.recovery_for("expired_coupon").curve, Curve::Linear);
+}
+
+#[test]
+fn toml_syntax_error_has_a_position() {
+    let e = errors("[policy\nname = \"x\"\n");
+    assert_eq!(e[0].1, "syntax");
+    assert!(e[0].0.starts_with("1:"), "{e:?}");
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    let e = errors(&with("[limits]\nmax_cost_per_cse = 10\n"));
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].1, "unknown-key");
+    assert_eq!(e[0].2, "unknown key `max_cost_per_cse` in `[limits]`");
+    assert_eq!(e[0].3.as_deref(), Some("did you mean `max_cost_per_case`?"));
+    assert_eq!(e[0].0, "20:1");
+}
+
+#[test]
+fn offer_of_unknown_gesture() {
+    let src = MINIMAL.replace("offer = [\"honor_coupon\", \"apology\"]", "offer = [\"honour_coupon\"]");
+    let e = errors(&src);
+    assert_eq!(e[0].1, "unknown-gesture");
+    assert_eq!(e[0].2, "rule `coupon` offers unknown gesture `honour_coupon`");
+    assert_eq!(e[0].3.as_deref(), Some("did you mean `honor_coupon`?"));
+    assert_eq!(e[0].0, "18:10");
+}
+
+#[test]
+fn unknown_field_in_an_expression_points_inside_it() {
+    let src = MINIMAL.replace(
+        "incident.kind == \"expired_coupon\"",
+        "incident.kidn == \"expired_coupon\"",
+    );
+    let e = errors(&src);
+    assert_eq!(e[0].1, "unknown-field");
+    assert!(e[0].2.contains("incident.kidn"), "{e:?}");
+    assert_eq!(e[0].3.as_deref(), Some("did you mean `incident.kind`?"));
+    // `when = '` is 8 characters: the field starts at column 9.
+    assert_eq!(e[0].0, "17:9");
+}
+
+#[test]
+fn number_compared_with_a_string() {
+    let src = MINIMAL.replace("customer.orders >= 2", "customer.orders >= \"5\"");
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].1, "expression");
+    assert!(e[0].2.contains("number") && e[0].2.contains("string"), "{e:?}");
+    assert_eq!(e[0].0, "17:46", "{e:?}");
+}
+
+#[test]
+fn probability_out_of_range() {
+    let e = errors(&with("[recovery]\nchurn_unresolved = 1.5\n"));
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].1, "out-of-range");
+    assert_eq!(e[0].2, "`churn_unresolved` must be between 0 and 1, found 1.5");
+    assert_eq!(e[0].0, "20:20");
+}
+
+#[test]
+fn negative_money_and_duplicate_ids() {
+    let src = with(
+        "[limits]\nmax_cost_per_case = -5\n[[gesture]]\nid = \"honor_coupon\"\nlabel = \"x\"\ncost = 1\n[[gesture]]\nid = \"c\"\nlabel = \"c\"\ncost = -2\n",
+    );
+    let codes: Vec<&str> = errors(&src).iter().map(|e| e.1).collect();
+    assert_eq!(codes, ["negative-money", "duplicate-id", "negative-money"]);
+}
+
+#[test]
+fn every_error_is_reported_in_one_run() {
+    let src = r#"
+[policy]
+nme = "x"
+[recovery]
+churn_resolved = 2
+curve = "sigmoid"
+[[gesture]]
+id = "g"
+label = "G"
+cost = "incident.lost * 2"
+[[rule]]
+id = "r"
+when = "customer.orders > 1"
+offer = ["h"]
+"#;
+    let codes: Vec<&str> = errors(src).iter().map(|e| e.1).collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown-key",
+            "out-of-range",
+            "unknown-curve",
+            "unknown-field",
+            "unknown-gesture"
+        ]
+    );
+}
+
+#[test]
+fn attributes_must_be_well_formed() {
+    let src = "[attributes]\n\"tier\" = \"string\"\n\"customer.orders\" = \"number\"\n\"customer.plan\" = \"text\"\n";
+    let codes: Vec<&str> = errors(src).iter().map(|e| e.1).collect();
+    assert_eq!(codes, ["bad-attribute", "bad-attribute", "unknown-type"]);
+}
+
+#[test]
+fn recovery_kind_must_be_listed() {
+    let e = errors(&with("[recovery.kinds.expired_copon]\ncurve = \"concave\"\n"));
+    assert_eq!(e[0].1, "unknown-kind");
+    assert_eq!(e[0].3.as_deref(), Some("did you mean `expired_coupon`?"));
+}
+
+#[test]
+fn expression_parameters_are_range_checked_per_case() {
+    let src = with("[recovery]\nchurn_unresolved = \"incident.order_value / 10\"\n");
+    let (p, _) = load_str(&src, "p.toml", None).unwrap();
+    let mut v = Values::new(&p.schema);
+    v.set_number(p.fields.incident[5], 5.0);
+    assert_eq!(p.recovery.eval(&v).unwrap().churn_unresolved, 0.5);
+    v.set_number(p.fields.incident[5], 15.0);
+    assert_eq!(
+        p.recovery.eval(&v).unwrap_err(),
+        "recovery `churn_unresolved` evaluated to 1.5, which is not between 0 and 1"
+    );
+}

@@ -1,0 +1,63 @@
+//! JSON for one case: every figure unrounded, plus the rule trace.
+//!
+//! The names are those of `batch`'s columns (SPEC §6) so that a script can
+//! read `recommend --format json` and a batch row the same way.
+
+use serde_json::{Value, json};
+
+use crate::date;
+use crate::engine::Recommendation;
+use crate::input::incidents::Incident;
+use crate::policy::Policy;
+
+/// The full JSON answer for a case.
+pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> Value {
+    let f = &rec.features;
+    let chosen = rec.chosen();
+    json!({
+        "case_id": incident.case_id,
+        "customer_id": incident.customer_id,
+        "kind": incident.kind,
+        "date": date::format(incident.date),
+        "decision": rec.decision,
+        "gesture": chosen.map(|c| c.gesture),
+        "label": chosen.map(|c| c.label),
+        "script": chosen.and_then(|c| c.script),
+        "cost": rec.cost(),
+        "value": rec.value(),
+        "future_value": rec.future_value,
+        "p_alive": rec.p_alive,
+        "churn_before": rec.churn_before(),
+        "churn_after": rec.churn_after(),
+        "value_at_risk": rec.value_at_risk(),
+        "impact": rec.impact(),
+        "rule": rec.rules.join(";"),
+        "escalation": rec.escalation,
+        "follow_up_by": date::format(rec.follow_up_by),
+        "currency": policy.currency,
+        "policy": { "name": policy.name, "version": policy.version },
+        "customer": {
+            "known": f.known,
+            "orders": f.orders,
+            "total_spend": f.total_spend,
+            "avg_order_value": f.avg_order_value,
+            "first_order": f.first_order.map(date::format),
+            "last_order": f.last_order.map(date::format),
+            "tenure_days": f.tenure_days,
+            "recency_days": f.recency_days,
+            "refunds": f.refunds,
+            "gestures_12m": rec.gestures_12m,
+            "goodwill_12m": rec.goodwill_12m,
+        },
+        "incident": {
+            "loss": incident.loss,
+            "order_value": incident.order_value,
+            "severity": incident.severity,
+            "channel": incident.channel,
+            "extra": incident.extra.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+        },
+        "recovery": rec.params,
+        "options": rec.candidates,
+        "trace": rec.trace,
+    })
+}

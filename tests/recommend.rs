@@ -1,0 +1,256 @@
+//! `goodwill recommend` through the real binary.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+fn json(kind: &str) -> Value {
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--policy",
+            "tests/data/hand/policy.toml",
+            "--history",
+            "tests/data/hand/history.csv",
+        ])
+        .args([
+            "--customer",
+            "C1",
+            "--kind",
+            kind,
+            "--loss",
+            "50",
+            "--date",
+            "2026-11-20",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn cents(v: &Value) -> i64 {
+    goodwill::money::cents(v.as_f64().unwrap())
+}
+
+// The case: eight $100 orders, the first 730 days before 2026-11-20, so
+// rate = 8 / 2 = 4 orders a year; margin 0.30 over 24 undiscounted months:
+// FV = 0.30 * 100 * 4 * 2 = $240.00. Loss $50; the `credit` gesture costs $20
+// and is worth $25 to the customer: c = 25 / 50 = 0.5.
+// E(0) = (1 - 0.54) * 240 = 110.40.
+
+#[test]
+fn linear_curve_matches_the_hand_computation() {
+    let j = json("lin");
+    // R = 0.5; q = 0.1 + 0.9 * 0.5 = 0.55; churn after = 0.54 - 0.55 * 0.49 = 0.2705;
+    // E = (1 - 0.2705) * 240 = 175.08; impact = 175.08 - 110.40 - 20 = 44.68.
+    assert_eq!(j["gesture"], "credit");
+    assert_eq!(cents(&j["future_value"]), 24000);
+    assert_eq!(cents(&j["churn_before"]), 54);
+    assert_eq!(
+        goodwill::money::cents(j["churn_after"].as_f64().unwrap() * 1e4),
+        270_500
+    );
+    assert_eq!(cents(&j["cost"]), 2000);
+    assert_eq!(cents(&j["impact"]), 4468);
+}
+
+#[test]
+fn logistic_curve_matches_the_hand_computation() {
+    let j = json("logi");
+    // midpoint 0.75, steepness 4: R = 1 / (1 + e^(-4 * (0.5 - 0.75))) = 1 / (1 + e)
+    // = 0.268941; q = 0.1 + 0.9 R = 0.342047; churn = 0.54 - 0.49 q = 0.372397;
+    // E = 0.627603 * 240 = 150.62476; impact = 150.62476 - 110.40 - 20 = 20.22.
+    assert_eq!(j["gesture"], "credit");
+    assert_eq!(cents(&j["future_value"]), 24000);
+    assert_eq!(
+        goodwill::money::cents(j["churn_after"].as_f64().unwrap() * 1e4),
+        372_397
+    );
+    assert_eq!(cents(&j["cost"]), 2000);
+    assert_eq!(cents(&j["impact"]), 2022);
+}
+
+#[test]
+fn concave_curve_matches_the_hand_computation() {
+    let j = json("conc");
+    // scale 0.5: R = 1 - e^(-0.5 / 0.5) = 0.632121; q = 0.668909;
+    // churn = 0.54 - 0.49 q = 0.212235; E = 0.787765 * 240 = 189.06364;
+    // impact = 189.06364 - 110.40 - 20 = 58.66.
+    assert_eq!(j["gesture"], "credit");
+    assert_eq!(
+        goodwill::money::cents(j["churn_after"].as_f64().unwrap() * 1e4),
+        212_235
+    );
+    assert_eq!(cents(&j["value_at_risk"]), 12960);
+    assert_eq!(cents(&j["impact"]), 5866);
+    // Every candidate and every rule is in the JSON.
+    assert_eq!(j["options"].as_array().unwrap().len(), 5);
+    assert_eq!(j["trace"][0]["rule"], "all");
+}
+
+#[test]
+fn coupon_story_one_screen_answer() {
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("coupon_story", text);
+}
+
+#[test]
+fn every_example_runs_with_its_case_file_alone() {
+    for case in ["coupon", "subscription", "late-delivery", "missing-feature"] {
+        let path = format!("examples/{case}.toml");
+        let out = goodwill()
+            .args(["recommend", "--case", &path, "--explain"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{case}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        insta::assert_snapshot!(format!("example_{case}"), text);
+    }
+}
+
+#[test]
+fn flags_override_the_case_file() {
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--set",
+            "incident.coupon_pct=10",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["gesture"], "honor_coupon");
+    assert_eq!(cents(&j["cost"]), 600);
+}
+
+fn policy_error(policy: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, policy).unwrap();
+    let out = goodwill()
+        .args(["recommend", "--customer", "C1", "--kind", "expired_coupon", "--policy"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.replace(&dir.path().display().to_string(), "DIR")
+}
+
+const GOOD: &str = r#"[policy]
+name = "p"
+
+[[gesture]]
+id = "honor_coupon"
+label = "Honour it"
+cost = "incident.order_value * 0.2"
+
+[[rule]]
+id = "coupon"
+when = 'incident.kind == "expired_coupon"'
+offer = ["honor_coupon"]
+"#;
+
+#[test]
+fn policy_errors_name_file_line_and_column() {
+    let cases = [
+        ("syntax", GOOD.replace("[policy]", "[policy"), "DIR/bad.toml:1:"),
+        (
+            "unknown key",
+            GOOD.replace("name = \"p\"", "nmae = \"p\""),
+            "DIR/bad.toml:2:1",
+        ),
+        (
+            "unknown gesture",
+            GOOD.replace("offer = [\"honor_coupon\"]", "offer = [\"honor_cupon\"]"),
+            "DIR/bad.toml:12:10",
+        ),
+        (
+            "unknown field",
+            GOOD.replace("incident.kind ==", "incident.kidn =="),
+            "DIR/bad.toml:11:9",
+        ),
+        (
+            "number vs string",
+            GOOD.replace("incident.order_value * 0.2", "incident.order_value * \"0.2\""),
+            "DIR/bad.toml:7:",
+        ),
+        (
+            "probability",
+            format!("{GOOD}\n[recovery]\nchurn_resolved = 1.5\n"),
+            "DIR/bad.toml:15:18",
+        ),
+    ];
+    for (what, policy, position) in cases {
+        let stderr = policy_error(&policy);
+        assert!(stderr.contains(position), "{what}: expected {position} in\n{stderr}");
+        assert!(stderr.contains("error["), "{what}: {stderr}");
+    }
+    let stderr = policy_error(&GOOD.replace("incident.kind ==", "incident.kidn =="));
+    assert!(stderr.contains("did you mean `incident.kind`?"), "{stderr}");
+}
+
+#[test]
+fn bad_history_row_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.csv");
+    std::fs::write(
+        &history,
+        "customer_id,date,amount\nC1,2026-01-01,10\nC1,2026-02-31,10\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .args(["recommend", "--customer", "C1", "--kind", "expired_coupon", "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("h.csv`: line 3: column `date`: `2026-02-31` is not a date"),
+        "{stderr}"
+    );
+    let amount = dir.path().join("a.csv");
+    std::fs::write(&amount, "customer_id,date,amount\nC1,2026-01-01,ten\n").unwrap();
+    let out = goodwill()
+        .args(["recommend", "--customer", "C1", "--kind", "expired_coupon", "--history"])
+        .arg(&amount)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a.csv`: line 2: column `amount`: `ten` is not a number"));
+}
+
+#[test]
+fn missing_flags_are_usage_errors() {
+    let out = goodwill().args(["recommend", "--customer", "C1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`--kind` is required"));
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/coupon.toml")
+            .exists()
+    );
+}
