@@ -4,8 +4,11 @@
 //! The command layer reads files, the clock and the terminal, then hands
 //! plain data to the engine; it knows nothing of the model's arithmetic.
 
+pub mod batch;
 pub mod inputs;
+pub mod ltv;
 pub mod output;
+pub mod policy;
 pub mod recommend;
 
 use anyhow::Result;
@@ -28,12 +31,21 @@ pub struct Cli {
 pub enum Command {
     /// Recommend a remedy for one case, with its lifetime-value impact.
     Recommend(recommend::Args),
+    /// Recommend a remedy for every incident of a CSV file.
+    Batch(batch::Args),
+    /// Check, test and compare policies.
+    Policy(policy::Args),
+    /// Customer lifetime value: fit the BG/NBD and Gamma-Gamma models, and score customers.
+    Ltv(ltv::Args),
 }
 
 /// Runs a parsed command line. `today` is the default incident date.
 pub fn run(cli: Cli, today: Day) -> Result<Exit> {
     match cli.command {
         Command::Recommend(args) => recommend::run(args, today),
+        Command::Batch(args) => batch::run(args, today),
+        Command::Policy(args) => policy::run(args, today),
+        Command::Ltv(args) => ltv::run(args, today),
     }
 }
 
