@@ -36,6 +36,31 @@ pub struct Customer<'a> {
     pub usage: Usage,
 }
 
+/// A customer described directly instead of by transactions: what a policy
+/// test case gives.
+#[derive(Clone, Debug, Default)]
+pub struct GivenCustomer<'a> {
+    /// Their history as of the incident date.
+    pub features: Features,
+    /// Their future value; computed from the features by the simple model when absent.
+    pub future_value: Option<f64>,
+    /// P(alive); 1 when absent.
+    pub p_alive: Option<f64>,
+    /// Attribute values by column name (`tier`, `plan_price`, ...), as text.
+    pub attributes: &'a [(String, String)],
+    /// Gestures already granted in the 12 months up to the incident.
+    pub usage: Usage,
+}
+
+/// Where customer attributes are read from.
+#[derive(Clone, Copy, Debug)]
+enum Attributes<'a> {
+    /// A row of the customers file, if the customer has one.
+    File(Option<&'a Record>),
+    /// Values given by name.
+    Given(&'a [(String, String)]),
+}
+
 /// The kind of answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -260,8 +285,46 @@ impl<'p> Engine<'p> {
         customer: &Customer<'_>,
         values: &mut Values,
     ) -> Result<Recommendation<'p>, String> {
-        let policy = self.policy;
-        if let Some(kinds) = &policy.kinds
+        self.check_kind(incident)?;
+        let features = history::features(customer.transactions, incident.date);
+        let attributes = Attributes::File(customer.record);
+        self.bind(incident, attributes, customer.usage, &features, values)?;
+        let (future_value, p_alive) = self.future_value(incident, customer, &features);
+        self.decide(incident, features, customer.usage, future_value, p_alive, values)
+    }
+
+    /// The recommendation for a customer described directly, by features and
+    /// attributes, instead of by transactions (policy test cases). With no
+    /// future value given, it is computed from the features by the simple
+    /// model; a `bgnbd` policy needs it given.
+    pub fn recommend_given(
+        &self,
+        incident: &Incident,
+        given: &GivenCustomer<'_>,
+        values: &mut Values,
+    ) -> Result<Recommendation<'p>, String> {
+        self.check_kind(incident)?;
+        let features = given.features.clone();
+        self.bind(
+            incident,
+            Attributes::Given(given.attributes),
+            given.usage,
+            &features,
+            values,
+        )?;
+        let future_value = match (given.future_value, &self.policy.model.ltv) {
+            (Some(fv), _) => fv,
+            (None, Ltv::Simple) => self.simple_future_value(incident, &features),
+            (None, Ltv::Bgnbd(_)) => {
+                return Err("the policy's LTV model is `bgnbd`: give the customer's `future_value`".into());
+            }
+        };
+        let p_alive = given.p_alive.unwrap_or(1.0);
+        self.decide(incident, features, given.usage, future_value, p_alive, values)
+    }
+
+    fn check_kind(&self, incident: &Incident) -> Result<(), String> {
+        if let Some(kinds) = &self.policy.kinds
             && !kinds.contains(&incident.kind)
         {
             let hint = crate::suggest::did_you_mean(&incident.kind, kinds.iter().map(String::as_str))
@@ -272,9 +335,20 @@ impl<'p> Engine<'p> {
                 incident.kind
             ));
         }
-        let features = history::features(customer.transactions, incident.date);
-        self.bind(incident, customer, &features, values)?;
-        let (future_value, p_alive) = self.future_value(incident, customer, &features);
+        Ok(())
+    }
+
+    /// Rules, candidates and the choice, once the case is bound.
+    fn decide(
+        &self,
+        incident: &Incident,
+        features: Features,
+        usage: Usage,
+        future_value: f64,
+        p_alive: f64,
+        values: &mut Values,
+    ) -> Result<Recommendation<'p>, String> {
+        let policy = self.policy;
         let f = &policy.fields;
         values.set_number(f.customer[11], future_value);
         values.set_number(f.customer[12], p_alive);
@@ -327,7 +401,7 @@ impl<'p> Engine<'p> {
                     g.map(|i| &policy.gestures[i]),
                     by,
                     incident,
-                    customer.usage,
+                    usage,
                     &params,
                     future_value,
                     values,
@@ -340,8 +414,8 @@ impl<'p> Engine<'p> {
             escalation: None,
             rules: Vec::new(),
             features,
-            gestures_12m: customer.usage.gestures,
-            goodwill_12m: customer.usage.cents as f64 / 100.0,
+            gestures_12m: usage.gestures,
+            goodwill_12m: usage.cents as f64 / 100.0,
             future_value,
             p_alive,
             params,
@@ -366,23 +440,7 @@ impl<'p> Engine<'p> {
     fn future_value(&self, incident: &Incident, customer: &Customer<'_>, features: &Features) -> (f64, f64) {
         let model = &self.policy.model;
         match &model.ltv {
-            Ltv::Simple => {
-                let basket = if features.orders > 0 {
-                    features.avg_order_value
-                } else {
-                    incident.order_value
-                };
-                (
-                    ltv::simple::future_value(
-                        model.margin,
-                        basket,
-                        features.orders,
-                        features.tenure_days,
-                        self.annuity,
-                    ),
-                    1.0,
-                )
-            }
+            Ltv::Simple => (self.simple_future_value(incident, features), 1.0),
             Ltv::Bgnbd(m) => {
                 // Purchases are the non-negative transactions, as in the fit.
                 let mut past: Vec<Transaction> = history::up_to(customer.transactions, incident.date)
@@ -411,11 +469,30 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// SPEC §4 simple: the basket is the average order, or the incident's
+    /// order for a customer with no purchase.
+    fn simple_future_value(&self, incident: &Incident, features: &Features) -> f64 {
+        let basket = if features.orders > 0 {
+            features.avg_order_value
+        } else {
+            incident.order_value
+        };
+        let model = &self.policy.model;
+        ltv::simple::future_value(
+            model.margin,
+            basket,
+            features.orders,
+            features.tenure_days,
+            self.annuity,
+        )
+    }
+
     /// Writes the case into the policy's fields.
     fn bind(
         &self,
         incident: &Incident,
-        customer: &Customer<'_>,
+        attributes: Attributes<'_>,
+        usage: Usage,
         features: &Features,
         values: &mut Values,
     ) -> Result<(), String> {
@@ -430,8 +507,8 @@ impl<'p> Engine<'p> {
         values.set_number(c[6], features.tenure_days);
         values.set_number(c[7], features.recency_days);
         values.set_number(c[8], features.refunds as f64);
-        values.set_number(c[9], f64::from(customer.usage.gestures));
-        values.set_number(c[10], customer.usage.cents as f64 / 100.0);
+        values.set_number(c[9], f64::from(usage.gestures));
+        values.set_number(c[10], usage.cents as f64 / 100.0);
         values.set_bool(c[13], features.known);
         let i = &f.incident;
         values.set_string(i[0], &incident.case_id);
@@ -443,20 +520,22 @@ impl<'p> Engine<'p> {
         values.set_number(i[6], incident.severity);
         values.set_string(i[7], &incident.channel);
         for (attr, column) in self.policy.attributes.iter().zip(&self.customer_columns) {
-            let text = match attr.scope {
-                Scope::Customer => customer.record.zip(*column).map(|(r, col)| &*r.values[col]),
-                Scope::Incident => incident.extra(&attr.column),
+            let text = match (attr.scope, attributes) {
+                (Scope::Customer, Attributes::File(record)) => record.zip(*column).map(|(r, col)| &*r.values[col]),
+                (Scope::Customer, Attributes::Given(given)) => given
+                    .iter()
+                    .find(|(name, _)| *name == attr.column)
+                    .map(|(_, v)| v.as_str()),
+                (Scope::Incident, _) => incident.extra(&attr.column),
             };
-            set_text(values, attr.ty, attr.slot, text.unwrap_or("")).map_err(|why| {
-                match (attr.scope, customer.record) {
-                    (Scope::Customer, Some(r)) => {
-                        format!(
-                            "`{}`: line {}: column `{}`: {why}",
-                            self.customers_file, r.line, attr.column
-                        )
-                    }
-                    _ => format!("column `{}`: {why}", attr.column),
+            set_text(values, attr.ty, attr.slot, text.unwrap_or("")).map_err(|why| match (attr.scope, attributes) {
+                (Scope::Customer, Attributes::File(Some(r))) => {
+                    format!(
+                        "`{}`: line {}: column `{}`: {why}",
+                        self.customers_file, r.line, attr.column
+                    )
                 }
+                _ => format!("column `{}`: {why}", attr.column),
             })?;
         }
         Ok(())

@@ -335,3 +335,25 @@ fn default_policy_coupon_story() {
     close(rec.churn_before(), 0.54);
     close(rec.churn_after(), 0.05);
 }
+
+#[test]
+fn a_given_customer_answers_like_their_history() {
+    let p = policy(POLICY);
+    let e = Engine::new(&p, None);
+    let inc = incident("lin", 50.0);
+    let from_history = run(&e, &history(), &inc, Usage::default());
+    let attributes = vec![("tier".to_string(), "gold".to_string())];
+    let given = GivenCustomer {
+        features: from_history.features.clone(),
+        attributes: &attributes,
+        ..GivenCustomer::default()
+    };
+    let rec = e.recommend_given(&inc, &given, &mut e.values()).unwrap();
+    close(rec.future_value, 240.0);
+    close(rec.impact(), 44.68);
+    assert_eq!(rec.candidates[2].status, Status::Eligible);
+    let given = GivenCustomer { future_value: Some(100.0), ..given };
+    let rec = e.recommend_given(&inc, &given, &mut e.values()).unwrap();
+    // impact = 0.55 * 0.49 * 100 - 20 = 6.95.
+    close(rec.impact(), 6.95);
+}
