@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Recommend a remedy for one case, with its lifetime-value impact.
-    Recommend(recommend::Args),
+    Recommend(Box<recommend::Args>),
     /// Recommend a remedy for every incident of a CSV file.
     Batch(batch::Args),
     /// Check, test and compare policies.
@@ -42,7 +42,7 @@ pub enum Command {
 /// Runs a parsed command line. `today` is the default incident date.
 pub fn run(cli: Cli, today: Day) -> Result<Exit> {
     match cli.command {
-        Command::Recommend(args) => recommend::run(args, today),
+        Command::Recommend(args) => recommend::run(*args, today),
         Command::Batch(args) => batch::run(args, today),
         Command::Policy(args) => policy::run(args, today),
         Command::Ltv(args) => ltv::run(args, today),
