@@ -410,7 +410,7 @@ impl<'a> Resolver<'a> {
         }
         let limits = self.limits(&raw.limits);
         let gestures = self.gestures(&raw.gestures);
-        let rules = self.rules(&raw.rules, &gestures);
+        let rules = self.rules(&raw.rules, &raw.gestures, &gestures);
         let follow_up_days = match &raw.follow_up_days {
             Some(d) if d.value.fract() != 0.0 || !(0.0..=365.0).contains(&d.value) => {
                 self.error(
@@ -926,10 +926,16 @@ impl<'a> Resolver<'a> {
         true
     }
 
-    fn rules(&mut self, raw: &[raw::RawRule], gestures: &[Gesture]) -> Vec<Rule> {
+    fn rules(&mut self, raw: &[raw::RawRule], raw_gestures: &[raw::RawGesture], gestures: &[Gesture]) -> Vec<Rule> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        let ids: Vec<&str> = gestures.iter().map(|g| g.id.as_str()).chain([APOLOGY]).collect();
+        // Every id written in the file: a gesture with its own error is not
+        // also an unknown one in each rule that offers it.
+        let ids: Vec<&str> = raw_gestures
+            .iter()
+            .filter_map(|g| g.id.as_ref().map(|i| i.value.as_str()))
+            .chain([APOLOGY])
+            .collect();
         for r in raw {
             let Some(id) = &r.id else {
                 self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");
@@ -944,7 +950,7 @@ impl<'a> Resolver<'a> {
                     offer.push(None);
                 } else if let Some(i) = gestures.iter().position(|x| x.id == g.value) {
                     offer.push(Some(i));
-                } else {
+                } else if !ids.contains(&g.value.as_str()) {
                     let help = did_you_mean(&g.value, ids.iter().copied())
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| format!("gestures are: {}", ids.join(", ")));

@@ -199,3 +199,16 @@ fn expression_parameters_are_range_checked_per_case() {
         "recovery `churn_unresolved` evaluated to 1.5, which is not between 0 and 1"
     );
 }
+
+#[test]
+fn a_broken_gesture_is_not_also_unknown_where_offered() {
+    let src = MINIMAL.replace(
+        "incident.order_value * incident.coupon_pct / 100",
+        "incident.order_value * \\\"x\\\"",
+    );
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].1, "expression");
+    let typo = MINIMAL.replace("offer = [\"honor_coupon\", \"apology\"]", "offer = [\"honor_cupon\"]");
+    assert_eq!(errors(&typo)[0].3.as_deref(), Some("did you mean `honor_coupon`?"));
+}
