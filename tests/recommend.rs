@@ -254,3 +254,60 @@ fn missing_flags_are_usage_errors() {
             .exists()
     );
 }
+
+#[test]
+fn an_escalated_case_says_so_first() {
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml", "--loss", "200"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1],
+        "ESCALATE   the loss is above what a rep may compensate alone (150)"
+    );
+    assert!(
+        text.contains("Recommend  no gesture: hand the case to a supervisor"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Why        rule `large-loss`: incident.loss > 150.0"),
+        "{text}"
+    );
+    assert!(text.contains("hand over to a supervisor"), "{text}");
+    let json = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--loss",
+            "200",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let j: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(j["decision"], "escalate");
+    assert_eq!(j["cost"], 0.0);
+    assert_eq!(j["impact"], 0.0);
+    assert!(j["future_value"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn an_unknown_customer_is_named_as_such() {
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml", "--customer", "C9999999"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("no purchase history on or before 2026-11-20 (new or unknown customer)"),
+        "{text}"
+    );
+    // A first-time buyer is offered the discount, not the coupon.
+    assert!(text.contains("Recommend  10% off the next order"), "{text}");
+}
