@@ -7,12 +7,20 @@
 //! bias of recording purchases by the day (pass TICKS_PER_DAY = 1000 to record
 //! them by the 1/1000 day instead, and the bias goes away).
 //!
+//! It then scores every customer as `goodwill ltv` does (`ltv::score`);
+//! with `LTV_BENCH_ONE_BY_ONE=1` also one customer at a time with `ltv::clv`,
+//! and checks the two agree bit for bit. With `LTV_BENCH_HISTORY=FILE` it
+//! only writes the synthetic transactions as a history CSV (day 0 is
+//! 2025-01-01), for timing the binary: see BENCHMARKS.md.
+//!
 //!     cargo run --release --example ltv_fit_bench [CUSTOMERS [TICKS_PER_DAY]]
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use goodwill::ltv::{BgNbd, GammaGamma, Rfm, TimeUnit, clv, fit_bgnbd, fit_gamma_gamma, summarize};
+use goodwill::ltv::{
+    BgNbd, GammaGamma, LtvModel, Rfm, Settings, TimeUnit, clv, fit_bgnbd, fit_gamma_gamma, score, summarize,
+};
 use rayon::prelude::*;
 
 const CDNOW: &str = include_str!("../tests/data/cdnow/cdnow_customers_summary_with_transactions.csv");
@@ -77,6 +85,16 @@ fn main() {
         q: 3.74,
         v: 15.44,
     };
+    if let Some(path) = std::env::var_os("LTV_BENCH_HISTORY") {
+        let path = path.to_string_lossy().into_owned();
+        let start = Instant::now();
+        write_history(&path, customers, clock, &truth_bg, &truth_gg).expect("writes the history");
+        println!(
+            "\nwrote {customers} customers' history to `{path}` in {:.0} ms",
+            ms(start.elapsed())
+        );
+        return;
+    }
     let start = Instant::now();
     let data = synthetic(customers, clock, &truth_bg, &truth_gg);
     let generated = start.elapsed();
@@ -90,14 +108,16 @@ fn main() {
             )
         })
         .collect();
+    let pairs: HashSet<(u64, u64)> = data.iter().map(|c| (c.frequency.to_bits(), c.t.to_bits())).collect();
     let repeat = data.iter().filter(|c| c.frequency > 0.0).count();
     println!(
         "\nsynthetic, {} customers, time in 1/{} days ({} repeat buyers, {} unique (x, t_x, T) \
-         rows), generated and summarised in {:.0} ms",
+         rows, {} unique (x, T) pairs), generated and summarised in {:.0} ms",
         data.len(),
         clock.ticks_per_day,
         repeat,
         unique.len(),
+        pairs.len(),
         ms(generated)
     );
 
@@ -138,16 +158,62 @@ fn main() {
     if clock.ticks_per_day != 1 {
         return;
     }
+    let model = LtvModel {
+        time_unit: TimeUnit::Days,
+        bgnbd: bg.params,
+        gamma_gamma: Some(gg.params),
+    };
+    let settings = Settings {
+        margin: 0.3,
+        horizon_months: 36,
+        annual_discount_rate: 0.1,
+        periods: 1080.0,
+        spend_known: true,
+    };
     let start = Instant::now();
-    let total: f64 = data
-        .par_iter()
-        .map(|c| clv(&bg.params, &gg.params, c, 0.3, 36, 0.1, TimeUnit::Days))
-        .sum();
+    let scores = score(&model, &data, &settings);
+    let scored = start.elapsed();
+    let total: f64 = scores.iter().filter_map(|s| s.clv).sum();
     println!(
-        "  CLV, 36 months, every customer: {:.0} ms (mean {:.2})",
-        ms(start.elapsed()),
+        "  scoring (P(alive), E[purchases], CLV 36 months), every customer: {:.0} ms (mean CLV {:.4})",
+        ms(scored),
         total / data.len() as f64
     );
+    if std::env::var_os("LTV_BENCH_ONE_BY_ONE").is_some() {
+        // The same CLV one customer at a time, as before scoring shared work
+        let start = Instant::now();
+        let one_by_one: Vec<f64> = data
+            .par_iter()
+            .map(|c| clv(&bg.params, &gg.params, c, 0.3, 36, 0.1, TimeUnit::Days))
+            .collect();
+        let identical = one_by_one.iter().zip(&scores).all(|(a, s)| s.clv == Some(*a));
+        println!(
+            "  CLV one customer at a time: {:.0} ms (bit for bit the same: {identical})",
+            ms(start.elapsed())
+        );
+    }
+}
+
+/// Writes the synthetic customers' transactions as a history CSV, for timing
+/// `goodwill ltv --history` itself
+fn write_history(path: &str, customers: usize, clock: Clock, bg: &BgNbd, gg: &GammaGamma) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "customer_id,date,amount")?;
+    // Day 0 of the simulation is 2025-01-01.
+    let epoch = goodwill::date::parse("2025-01-01").expect("a date");
+    let mut tx = Vec::new();
+    for block in 0..customers.div_ceil(BLOCK) {
+        let mut rng = block_rng(block);
+        for k in 0..BLOCK.min(customers - block * BLOCK) {
+            draw_customer(&mut rng, clock, bg, gg, &mut tx);
+            for &(day, amount) in &tx {
+                let date = goodwill::date::format(epoch + day);
+                writeln!(out, "C{},{date},{amount:.2}", block * BLOCK + k + 1)?;
+            }
+        }
+    }
+    out.flush()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -186,11 +252,10 @@ fn cdnow() -> Vec<Rfm> {
 /// Draws `n` customers' transactions and summarises them, in parallel with a
 /// generator per block of customers, so the data depends only on the seed
 fn synthetic(n: usize, clock: Clock, bg: &BgNbd, gg: &GammaGamma) -> Vec<Rfm> {
-    const BLOCK: usize = 10_000;
     (0..n.div_ceil(BLOCK))
         .into_par_iter()
         .flat_map_iter(|block| {
-            let mut rng = Rng::new(SEED ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = block_rng(block);
             let count = BLOCK.min(n - block * BLOCK);
             let mut tx = Vec::new();
             (0..count)
@@ -201,6 +266,14 @@ fn synthetic(n: usize, clock: Clock, bg: &BgNbd, gg: &GammaGamma) -> Vec<Rfm> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Customers per generator
+const BLOCK: usize = 10_000;
+
+/// The generator of a block of customers
+fn block_rng(block: usize) -> Rng {
+    Rng::new(SEED ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// One customer's day-stamped transactions: buys at Poisson rate lambda while

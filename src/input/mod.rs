@@ -10,6 +10,7 @@ pub mod customers;
 pub mod history;
 pub mod incidents;
 pub mod ledger;
+pub mod rfm;
 
 use std::fmt;
 use std::fs::File;

@@ -62,14 +62,28 @@ impl BgNbd {
         if horizon <= 0.0 {
             return 0.0;
         }
+        self.near_one(|a| self.purchase_factor(a, horizon, x, t) * self.alive_factor(a, x, t_x, t))
+    }
+
+    /// The values of `a` at which [`Self::near_one`] calls eq. 10, in call order
+    pub(crate) fn a_points(&self) -> Vec<f64> {
+        if (self.a - 1.0).abs() >= A_NEAR_ONE {
+            vec![self.a]
+        } else {
+            vec![1.0 - A_NEAR_ONE, 1.0 + A_NEAR_ONE]
+        }
+    }
+
+    /// `eq10(a)` at `a`, or interpolated across a = 1, where the closed form is 0/0
+    pub(crate) fn near_one(&self, eq10: impl Fn(f64) -> f64) -> f64 {
         let gap = self.a - 1.0;
         if gap.abs() >= A_NEAR_ONE {
-            return self.expected_purchases_raw(self.a, horizon, x, t_x, t);
+            return eq10(self.a);
         }
         // Linear interpolation between a = 1 -/+ A_NEAR_ONE: the error is of
         // order A_NEAR_ONE^2, far below the cancellation right next to a = 1.
-        let below = self.expected_purchases_raw(1.0 - A_NEAR_ONE, horizon, x, t_x, t);
-        let above = self.expected_purchases_raw(1.0 + A_NEAR_ONE, horizon, x, t_x, t);
+        let below = eq10(1.0 - A_NEAR_ONE);
+        let above = eq10(1.0 + A_NEAR_ONE);
         below + (above - below) * (gap + A_NEAR_ONE) / (2.0 * A_NEAR_ONE)
     }
 
@@ -90,7 +104,11 @@ impl BgNbd {
         a.ln() - (b + x - 1.0).ln() + (r + x) * ln_gap
     }
 
-    fn expected_purchases_raw(&self, a: f64, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+    /// Eq. 10 is the product of this factor, which holds the 2F1 and does not
+    /// depend on `t_x`, and [`Self::alive_factor`], which does not depend on
+    /// the horizon: customers who share `(x, T)` share the expensive half
+    /// (`score` relies on it). `a` is the model's, or one side of a = 1.
+    pub(crate) fn purchase_factor(&self, a: f64, horizon: f64, x: f64, t: f64) -> f64 {
         let BgNbd { r, alpha, b, .. } = *self;
         let z = horizon / (alpha + t + horizon);
         // (1 - z)^(r + x) 2F1(r + x, b + x; a + b + x - 1; z), in logs
@@ -98,8 +116,12 @@ impl BgNbd {
         let f = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z);
         let ln_g = (r + x) * ln_one_minus_z + f.ln_abs;
         let one_minus_g = if f.sign > 0.0 { -ln_g.exp_m1() } else { 1.0 + ln_g.exp() };
-        let p_alive = (-softplus(BgNbd { a, ..*self }.ln_dropout_odds(x, t_x, t))).exp();
-        (a + b + x - 1.0) / (a - 1.0) * one_minus_g * p_alive
+        (a + b + x - 1.0) / (a - 1.0) * one_minus_g
+    }
+
+    /// The P(alive) factor of eq. 10, with `a` as in [`Self::purchase_factor`]
+    pub(crate) fn alive_factor(&self, a: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        (-softplus(BgNbd { a, ..*self }.ln_dropout_odds(x, t_x, t))).exp()
     }
 }
 

@@ -7,6 +7,7 @@ use super::{BgNbd, GammaGamma, Rfm, TimeUnit};
 
 /// A fitted LTV model as stored in a model file (`goodwill ltv fit -o MODEL.toml`)
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LtvModel {
     /// Time unit of the BG/NBD parameters and of the summaries they apply to
     pub time_unit: TimeUnit,
@@ -15,6 +16,40 @@ pub struct LtvModel {
     /// Spend model; absent when the history carried no repeat spend
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gamma_gamma: Option<GammaGamma>,
+}
+
+impl LtvModel {
+    /// Reads a model file's text, refusing parameters the models are not
+    /// defined for (not positive, or a Gamma-Gamma `q` of 1 or less, whose
+    /// mean spend is infinite) and keys it does not know.
+    pub fn from_toml(text: &str) -> Result<LtvModel, String> {
+        let model: LtvModel = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+        let bg = model.bgnbd;
+        let mut params = vec![
+            ("bgnbd", "r", bg.r),
+            ("bgnbd", "alpha", bg.alpha),
+            ("bgnbd", "a", bg.a),
+            ("bgnbd", "b", bg.b),
+        ];
+        if let Some(gg) = model.gamma_gamma {
+            params.extend([
+                ("gamma_gamma", "p", gg.p),
+                ("gamma_gamma", "q", gg.q),
+                ("gamma_gamma", "v", gg.v),
+            ]);
+        }
+        for (table, name, value) in params {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(format!(
+                    "`{name}` in `[{table}]` must be a positive number, got {value}"
+                ));
+            }
+        }
+        if model.gamma_gamma.is_some_and(|gg| gg.q <= 1.0) {
+            return Err("Gamma-Gamma `q` must be more than 1: the mean spend is infinite otherwise".into());
+        }
+        Ok(model)
+    }
 }
 
 /// Expected discounted gross margin of a customer over `horizon_months`
@@ -40,17 +75,46 @@ pub fn clv(
         t,
         monetary_value,
     } = *rfm;
+    let discounted = discounted_purchases(bg, x, t_x, t, horizon_months, annual_discount_rate, unit);
+    margin * gg.expected_average_value(x, monetary_value) * discounted
+}
+
+/// The purchase part of [`clv`]: expected purchases month by month over
+/// `horizon_months`, each month discounted to today
+///
+/// `clv` is `margin * E[avg value]` times this.
+pub fn discounted_purchases(
+    bg: &BgNbd,
+    x: f64,
+    t_x: f64,
+    t: f64,
+    horizon_months: u32,
+    annual_discount_rate: f64,
+    unit: TimeUnit,
+) -> f64 {
+    discount_monthly(horizon_months, annual_discount_rate, |month| {
+        bg.expected_purchases(f64::from(month) * unit.per_month(), x, t_x, t)
+    })
+}
+
+/// `sum over m = 1..=horizon_months of (E(m) - E(m - 1)) / (1 + monthly_rate)^m`
+/// with `E(0) = 0`, for `expected(m)` the expected purchases in the first m months
+pub(crate) fn discount_monthly(
+    horizon_months: u32,
+    annual_discount_rate: f64,
+    mut expected: impl FnMut(u32) -> f64,
+) -> f64 {
     let discount = (1.0 + annual_discount_rate).powf(1.0 / 12.0);
     let mut purchases = 0.0;
     let mut factor = 1.0;
     let mut discounted = 0.0;
     for month in 1..=horizon_months {
-        let so_far = bg.expected_purchases(f64::from(month) * unit.per_month(), x, t_x, t);
+        let so_far = expected(month);
         factor /= discount;
         discounted += (so_far - purchases) * factor;
         purchases = so_far;
     }
-    margin * gg.expected_average_value(x, monetary_value) * discounted
+    discounted
 }
 
 #[cfg(test)]

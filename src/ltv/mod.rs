@@ -13,7 +13,9 @@
 //! - [`fit_bgnbd`] and [`fit_gamma_gamma`] estimate both from a customer base,
 //!   to the precision the published CDNOW figures are quoted at;
 //! - [`clv`] combines them into discounted margin over a horizon, and
-//!   [`LtvModel`] is the fitted pair as stored in a model file.
+//!   [`LtvModel`] is the fitted pair as stored in a model file;
+//! - [`score`] scores a whole customer base at once, sharing the work between
+//!   customers with the same summary.
 //!
 //! [`simple`] is the other model of SPEC §4, the default: the customer's own
 //! order rate and basket, projected with no fit at all.
@@ -29,13 +31,15 @@ pub mod hyp2f1;
 mod likelihood;
 mod optimize;
 mod rfm;
+mod score;
 /// The simple LTV model of SPEC §4: past order rate and basket, projected
 pub mod simple;
 #[cfg(test)]
 mod testdata;
 
 pub use bgnbd::BgNbd;
-pub use clv::{LtvModel, clv};
+pub use clv::{LtvModel, clv, discounted_purchases};
 pub use fit::{BgNbdFit, FitError, GammaGammaFit, fit_bgnbd, fit_bgnbd_from, fit_gamma_gamma, fit_gamma_gamma_from};
 pub use gamma_gamma::GammaGamma;
 pub use rfm::{Rfm, TimeUnit, summarize};
+pub use score::{Score, Settings, score};

@@ -1,0 +1,601 @@
+//! `goodwill ltv` and `goodwill ltv fit` through the real binary, on the
+//! published CDNOW data (tests/data/cdnow, see its README) and on synthetic
+//! extremes (tests/data/ltv).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use goodwill::ltv::{BgNbd, GammaGamma, Rfm, TimeUnit, clv, discounted_purchases};
+use serde_json::Value;
+
+const SUMMARY: &str = "tests/data/cdnow/cdnow_customers_summary.csv";
+const SUMMARY_TX: &str = "tests/data/cdnow/cdnow_customers_summary_with_transactions.csv";
+const HISTORY: &str = "tests/data/cdnow/cdnow_sample_history.csv";
+const PUBLISHED: &str = "tests/data/ltv/published.toml";
+
+fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs goodwill, expects success and returns standard output.
+fn stdout(args: &[&str]) -> String {
+    let out = goodwill().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "goodwill {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout(args)).unwrap()
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// A value to three significant figures, as text: 0.242593 -> `2.43e-1`
+fn sig3(v: f64) -> String {
+    format!("{v:.2e}")
+}
+
+/// True when `got` rounded to `decimals` places is `published`
+fn rounds_to(got: f64, published: f64, decimals: i32) -> bool {
+    (got - published).abs() <= 0.5 * 10f64.powi(-decimals) + 1e-12
+}
+
+fn rel(got: f64, want: f64) -> f64 {
+    (got - want).abs() / want.abs()
+}
+
+/// Rows of a CSV text as maps from column name to field
+fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    lines
+        .map(|l| header.iter().cloned().zip(l.split(',').map(str::to_string)).collect())
+        .collect()
+}
+
+#[test]
+fn bgnbd_on_the_published_summary_reproduces_the_paper() {
+    let j = json(&["ltv", "fit", "--summary", SUMMARY, "--format", "json"]);
+    let bg = &j["bgnbd"];
+    for (key, published, decimals) in [("r", 0.243, 3), ("alpha", 4.414, 3), ("a", 0.793, 3), ("b", 2.426, 3)] {
+        let got = num(&bg[key]);
+        assert_eq!(sig3(got), sig3(published), "{key} = {got}");
+        assert!(rounds_to(got, published, decimals), "{key} = {got}");
+        let se = num(&bg["std_errors"][key]);
+        assert!(se > 0.0 && se < got, "std error of {key}: {se}");
+    }
+    let ll = num(&bg["log_likelihood"]);
+    assert_eq!(sig3(ll), sig3(-9582.4));
+    assert!(rounds_to(ll, -9582.4, 1), "{ll}");
+    assert_eq!(bg["customers"], 2357);
+    assert_eq!(bg["converged"], true);
+    assert_eq!(j["time_unit"], "weeks");
+    // No spend in this file: no Gamma-Gamma part.
+    assert!(j.get("gamma_gamma").is_none(), "{j}");
+}
+
+#[test]
+fn gamma_gamma_on_the_published_summary_and_on_the_raw_log() {
+    let j = json(&["ltv", "fit", "--summary", SUMMARY_TX, "--format", "json"]);
+    let gg = &j["gamma_gamma"];
+    let (p, q, v) = (num(&gg["p"]), num(&gg["q"]), num(&gg["v"]));
+    assert_eq!(gg["customers"], 946);
+    assert_eq!(gg["converged"], true);
+    for (got, published) in [(p, 6.25), (q, 3.74), (v, 15.44)] {
+        assert_eq!(sig3(got), sig3(published), "{got} vs {published}");
+    }
+    assert!(rounds_to(p, 6.25, 2) && rounds_to(q, 3.74, 2), "{p} {q}");
+    // This file's zbar is rounded to the cent, which moves gamma to 15.4477:
+    // 15.45 at two decimals. From the raw log's exact means it is 15.44.
+    assert!(rounds_to(v, 15.45, 2) && rel(v, 15.44) < 1e-3, "{v}");
+    let raw = json(&[
+        "ltv",
+        "fit",
+        "--history",
+        HISTORY,
+        "--as-of",
+        "1997-09-30",
+        "--format",
+        "json",
+    ]);
+    let gg = &raw["gamma_gamma"];
+    for (key, published) in [("p", 6.25), ("q", 3.74), ("v", 15.44)] {
+        assert!(rounds_to(num(&gg[key]), published, 2), "{key} = {}", gg[key]);
+    }
+    assert_eq!(gg["customers"], 946);
+    assert_eq!(raw["as_of"], "1997-09-30");
+}
+
+#[test]
+fn the_fit_table_reports_parameters_errors_and_convergence() {
+    let text = stdout(&["ltv", "fit", "--summary", SUMMARY_TX]);
+    assert!(text.contains("converged after"), "{text}");
+    assert!(!text.contains("NOT"), "{text}");
+    insta::assert_snapshot!("fit_table", text);
+}
+
+#[test]
+fn the_papers_worked_example_through_a_model_file() {
+    // x = 2, t_x = 30.43, T = 38.86 expects 1.226 purchases in the next 39 weeks;
+    // mpmath gives 1.2260281747671445 straight from eq. 10.
+    let j = json(&[
+        "ltv",
+        "--summary",
+        "tests/data/ltv/worked_example.csv",
+        "--model",
+        PUBLISHED,
+        "--periods",
+        "39",
+        "--format",
+        "json",
+    ]);
+    let c = &j["customers"][0];
+    assert_eq!(c["customer_id"], "1");
+    let e = num(&c["expected_purchases"]);
+    assert_eq!(format!("{e:.3}"), "1.226");
+    assert!((e - 1.226_028_174_767_144_5).abs() < 1e-10, "{e}");
+    assert_eq!(j["model"]["source"]["kind"], "model_file");
+    assert_eq!(j["periods"], 39.0);
+    // No spend column: every purchase is worth the population mean; CLV with
+    // the default policy's 30% margin over 36 months at 10% a year
+    let gg = GammaGamma {
+        p: 6.25,
+        q: 3.74,
+        v: 15.44,
+    };
+    assert_eq!(num(&c["expected_avg_value"]), gg.population_mean());
+    let rfm = Rfm {
+        frequency: 2.0,
+        recency: 30.43,
+        t: 38.86,
+        monetary_value: 0.0,
+    };
+    let bg = BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+    let purchases = discounted_purchases(&bg, rfm.frequency, rfm.recency, rfm.t, 36, 0.10, TimeUnit::Weeks);
+    let want = 0.30 * gg.population_mean() * purchases;
+    assert!(rel(num(&c["clv"]), want) < 1e-12, "{} vs {want}", c["clv"]);
+    assert_eq!(j["spend_known"], false);
+}
+
+#[test]
+fn every_cdnow_customer_and_the_extremes_are_finite() {
+    for args in [
+        vec!["ltv", "--summary", SUMMARY_TX, "--format", "csv"],
+        vec!["ltv", "--summary", SUMMARY_TX, "--format", "csv", "--model", PUBLISHED],
+        vec![
+            "ltv",
+            "--summary",
+            "tests/data/ltv/extremes.csv",
+            "--model",
+            PUBLISHED,
+            "--format",
+            "csv",
+        ],
+        vec![
+            "ltv",
+            "--summary",
+            "tests/data/ltv/extremes.csv",
+            "--model",
+            PUBLISHED,
+            "--format",
+            "csv",
+            "--policy",
+            "tests/data/ltv/long_horizon.toml",
+        ],
+    ] {
+        let text = stdout(&args);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("customer_id,frequency,recency,T,p_alive,expected_purchases,expected_avg_value,clv")
+        );
+        let mut rows = 0;
+        let mut most = 0.0_f64;
+        for line in lines {
+            rows += 1;
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(fields.len(), 8, "{line}");
+            let v: Vec<f64> = fields[1..].iter().map(|f| f.parse().unwrap()).collect();
+            assert!(v.iter().all(|x| x.is_finite() && *x >= 0.0), "{args:?}: {line}");
+            assert!(v[3] <= 1.0, "p_alive > 1: {line}");
+            most = most.max(v[0]);
+        }
+        if args[2] == SUMMARY_TX {
+            assert_eq!(rows, 2357);
+            assert_eq!(most, 29.0, "the most frequent CDNOW customer");
+        } else {
+            assert_eq!(rows, 107);
+            assert_eq!(most, 1000.0);
+        }
+    }
+}
+
+#[test]
+fn aggregating_the_raw_log_reproduces_the_published_summary() {
+    let text = stdout(&[
+        "ltv",
+        "--history",
+        HISTORY,
+        "--as-of",
+        "1997-09-30",
+        "--time-unit",
+        "weeks",
+        "--model",
+        PUBLISHED,
+        "--format",
+        "csv",
+    ]);
+    let ours = csv_rows(&text);
+    let published = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SUMMARY)).unwrap();
+    let published = csv_rows(&published);
+    assert_eq!(ours.len(), 2357);
+    assert_eq!(published.len(), 2357);
+    let round2 = |s: &str| format!("{:.2}", s.parse::<f64>().unwrap());
+    for (o, p) in ours.iter().zip(&published) {
+        assert_eq!(o["customer_id"], p["ID"]);
+        assert_eq!(o["frequency"], p["frequency"], "customer {}", p["ID"]);
+        // The published file prints weeks to two decimals; we print them whole.
+        assert_eq!(round2(&o["recency"]), round2(&p["recency"]), "customer {}", p["ID"]);
+        assert_eq!(round2(&o["T"]), round2(&p["T"]), "customer {}", p["ID"]);
+    }
+}
+
+#[test]
+fn fitting_the_raw_log_equals_fitting_its_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    // Our own summary of the raw log, at full precision, read back as a summary
+    let summary = dir.path().join("summary.csv");
+    let summary = summary.to_str().unwrap();
+    stdout(&[
+        "ltv",
+        "--history",
+        HISTORY,
+        "--as-of",
+        "1997-09-30",
+        "--model",
+        PUBLISHED,
+        "--format",
+        "csv",
+        "-o",
+        summary,
+    ]);
+    let from_history = json(&[
+        "ltv",
+        "fit",
+        "--history",
+        HISTORY,
+        "--as-of",
+        "1997-09-30",
+        "--format",
+        "json",
+    ]);
+    let from_summary = json(&["ltv", "fit", "--summary", summary, "--format", "json"]);
+    let from_published = json(&["ltv", "fit", "--summary", SUMMARY, "--format", "json"]);
+    for key in ["r", "alpha", "a", "b", "log_likelihood"] {
+        let h = num(&from_history["bgnbd"][key]);
+        let s = num(&from_summary["bgnbd"][key]);
+        assert!(rel(s, h) < 1e-6, "{key}: {h} from the history, {s} from its summary");
+        // The published summary rounds weeks to two decimals, which moves the
+        // parameters by up to 7e-5 of themselves: they still agree to 1e-4.
+        let p = num(&from_published["bgnbd"][key]);
+        assert!(
+            rel(p, h) < 1e-4,
+            "{key}: {h} from the history, {p} from the published summary"
+        );
+    }
+}
+
+/// A policy whose LTV model is BG/NBD, with the given `[model]` extras
+fn bgnbd_policy(model: &str) -> String {
+    format!(
+        r#"[policy]
+name = "bgnbd"
+currency = "USD"
+
+[model]
+ltv = "bgnbd"
+horizon_months = 24
+margin = 0.25
+annual_discount_rate = 0.08
+{model}
+
+[recovery]
+churn_unresolved = 0.54
+churn_resolved = 0.05
+apology_recovery = 0.10
+
+[[gesture]]
+id = "credit"
+label = "Store credit"
+cost = 5
+
+[[rule]]
+id = "all"
+offer = ["credit"]
+"#
+    )
+}
+
+/// `recommend --format json` for CDNOW customer `id` on 1997-09-30
+fn recommend(policy: &str, id: &str) -> Value {
+    json(&[
+        "recommend",
+        "--policy",
+        policy,
+        "--history",
+        HISTORY,
+        "--customer",
+        id,
+        "--kind",
+        "late_delivery",
+        "--loss",
+        "10",
+        "--date",
+        "1997-09-30",
+        "--format",
+        "json",
+    ])
+}
+
+/// `ltv --format json` for CDNOW customer `id` as of 1997-09-30
+fn score(policy: &str, id: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "ltv",
+        "--history",
+        HISTORY,
+        "--as-of",
+        "1997-09-30",
+        "--customer",
+        id,
+        "--policy",
+        policy,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    json(&args)["customers"][0].clone()
+}
+
+#[test]
+fn a_fitted_model_file_drives_recommendations() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.toml");
+    stdout(&[
+        "ltv",
+        "fit",
+        "--history",
+        HISTORY,
+        "--as-of",
+        "1997-09-30",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(text.starts_with("# Fitted by `goodwill ltv fit`"), "{text}");
+    let fitted: goodwill::ltv::LtvModel = toml::from_str(&text).unwrap();
+    assert_eq!(fitted.time_unit, TimeUnit::Weeks);
+    assert!(rounds_to(fitted.bgnbd.r, 0.243, 3), "{fitted:?}");
+    let gg = fitted.gamma_gamma.expect("the history has spend");
+
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, bgnbd_policy(r#"model_file = "model.toml""#)).unwrap();
+    let policy = policy.to_str().unwrap();
+    // Customer 1: purchases on 1997-01-01, 01-18 and 08-02 before the incident:
+    // x = 2, t_x = 213 / 7, T = 272 / 7 weeks, repeat spend (29.73 + 14.96) / 2.
+    let rec = recommend(policy, "1");
+    let p_alive = num(&rec["p_alive"]);
+    assert!(p_alive > 0.0 && p_alive < 1.0, "{p_alive}");
+    let rfm = Rfm {
+        frequency: 2.0,
+        recency: 213.0 / 7.0,
+        t: 272.0 / 7.0,
+        monetary_value: (29.73 + 14.96) / 2.0,
+    };
+    let fv = num(&rec["future_value"]);
+    let want = clv(&fitted.bgnbd, &gg, &rfm, 0.25, 24, 0.08, TimeUnit::Weeks);
+    assert!(rel(fv, want) < 1e-12, "future value {fv}, BG/NBD formula {want}");
+    assert!(rel(p_alive, fitted.bgnbd.p_alive(2.0, 213.0 / 7.0, 272.0 / 7.0)) < 1e-12);
+    // `goodwill ltv` with the same policy, or with the model file itself
+    for extra in [&[][..], &["--model", model.to_str().unwrap()][..]] {
+        let c = score(policy, "1", extra);
+        assert!(rel(num(&c["clv"]), fv) < 1e-12, "{extra:?}: {} vs {fv}", c["clv"]);
+        assert_eq!(num(&c["p_alive"]), p_alive);
+    }
+}
+
+#[test]
+fn inline_parameters_drive_recommendations() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    let inline = "time_unit = \"weeks\"\n\n[model.bgnbd]\nr = 0.243\nalpha = 4.414\na = 0.793\nb = 2.426\n\n\
+                  [model.gamma_gamma]\np = 6.25\nq = 3.74\nv = 15.44";
+    std::fs::write(&policy, bgnbd_policy(inline)).unwrap();
+    let policy = policy.to_str().unwrap();
+    // Customer 2357: one purchase on 1997-03-25 and none after: x = 0, T = 189 / 7.
+    let bg = BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+    let gg = GammaGamma {
+        p: 6.25,
+        q: 3.74,
+        v: 15.44,
+    };
+    for (id, rfm) in [
+        (
+            "1",
+            Rfm {
+                frequency: 2.0,
+                recency: 213.0 / 7.0,
+                t: 272.0 / 7.0,
+                monetary_value: (29.73 + 14.96) / 2.0,
+            },
+        ),
+        (
+            "2357",
+            Rfm {
+                frequency: 0.0,
+                recency: 0.0,
+                t: 189.0 / 7.0,
+                monetary_value: 0.0,
+            },
+        ),
+    ] {
+        let rec = recommend(policy, id);
+        let want = clv(&bg, &gg, &rfm, 0.25, 24, 0.08, TimeUnit::Weeks);
+        let fv = num(&rec["future_value"]);
+        assert!(rel(fv, want) < 1e-12, "customer {id}: {fv} vs {want}");
+        let c = score(policy, id, &[]);
+        assert!(rel(num(&c["clv"]), fv) < 1e-12, "customer {id}");
+        assert_eq!(num(&c["T"]), rfm.t, "customer {id}");
+        assert_eq!(num(&rec["p_alive"]), num(&c["p_alive"]));
+    }
+    let model = json(&[
+        "ltv",
+        "--history",
+        HISTORY,
+        "--customer",
+        "1",
+        "--policy",
+        policy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(model["model"]["source"]["kind"], "policy");
+    assert_eq!(model["horizon_months"], 24);
+}
+
+#[test]
+fn bad_input_fails_with_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "ID,x,t_x,T\n1,2,3,4\n2,1,9,4\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let model = dir.path().join("model.toml");
+    std::fs::write(&model, "keep me").unwrap();
+    let out = goodwill()
+        .args(["ltv", "fit", "--summary", bad, "-o", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: `{bad}`: line 3: column `t_x`: the last purchase (9) is after the end of observation (`T` = 4)\n"
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), "keep me");
+
+    let err = |args: &[&str], code: i32| {
+        let out = goodwill().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let e = err(
+        &["ltv", "--summary", SUMMARY, "--customer", "99999", "--model", PUBLISHED],
+        1,
+    );
+    assert_eq!(e, format!("error: customer `99999` is not in `{SUMMARY}`\n"));
+    let e = err(
+        &["ltv", "--summary", SUMMARY, "--model", PUBLISHED, "--time-unit", "days"],
+        2,
+    );
+    assert_eq!(
+        e,
+        format!(
+            "error: `--time-unit days` does not match the model file `{PUBLISHED}`, fitted in weeks: \
+             leave `--time-unit` out or refit\n"
+        )
+    );
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(PUBLISHED))
+            .unwrap()
+            .replace("alpha = 4.414", "alpha = -4.414"),
+    )
+    .unwrap();
+    let broken = broken.to_str().unwrap();
+    let e = err(&["ltv", "--summary", SUMMARY, "--model", broken], 1);
+    assert_eq!(
+        e,
+        format!("error: invalid model file `{broken}`: `alpha` in `[bgnbd]` must be a positive number, got -4.414\n")
+    );
+    let e = err(&["ltv", "--summary", SUMMARY, "--as-of", "1997-09-30"], 2);
+    assert_eq!(
+        e,
+        "error: `--as-of` sets the end of observation of a `--history`: a `--summary` has its own\n"
+    );
+    let e = err(&["ltv", "fit"], 2);
+    assert!(e.contains("<--history <FILE>|--summary <FILE>>"), "{e}");
+    let e = err(&["ltv", "--history", HISTORY, "--as-of", "1997-02-30"], 2);
+    assert_eq!(e, "error: `--as-of 1997-02-30` is not a date (expected YYYY-MM-DD)\n");
+    let e = err(
+        &["ltv", "--summary", SUMMARY, "--periods", "0", "--model", PUBLISHED],
+        2,
+    );
+    assert_eq!(e, "error: `--periods 0`: the window must be a positive number\n");
+    let e = err(&["ltv", "--summary", SUMMARY, "fit"], 2);
+    assert!(e.contains("cannot be used with"), "{e}");
+    let e = err(
+        &[
+            "ltv",
+            "--history",
+            HISTORY,
+            "--as-of",
+            "1996-12-31",
+            "--model",
+            PUBLISHED,
+        ],
+        1,
+    );
+    assert_eq!(
+        e,
+        format!("error: `{HISTORY}`: no customer has a purchase on or before 1996-12-31\n")
+    );
+}
+
+#[test]
+fn a_spendless_summary_scores_purchases_only() {
+    let out = goodwill()
+        .args(["ltv", "--summary", SUMMARY, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.starts_with("1,2,30.43,38.86,0.72"), "{first}");
+    assert!(first.ends_with(",,"), "{first}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("note: the model has no Gamma-Gamma part"));
+}
+
+#[test]
+fn the_score_table_names_the_model_and_the_settings() {
+    let text = stdout(&[
+        "ltv",
+        "--summary",
+        "tests/data/ltv/worked_example.csv",
+        "--model",
+        PUBLISHED,
+        "--periods",
+        "39",
+    ]);
+    insta::assert_snapshot!("score_table", text);
+}
