@@ -92,6 +92,16 @@ impl Range01 {
             Range01::Any => "a finite number",
         }
     }
+
+    /// How to write an allowed value.
+    pub fn help(self) -> &'static str {
+        match self {
+            Range01::Unit => "a probability or a share: write a number from 0 to 1, such as 0.25",
+            Range01::NonNegative => "write 0 or a positive number",
+            Range01::Positive => "write a number above 0",
+            Range01::Any => "write a finite number",
+        }
+    }
 }
 
 /// The range of each `[recovery]` number, with its default (SPEC §3).
@@ -558,10 +568,13 @@ impl<'a> Resolver<'a> {
     fn number_in(&mut self, value: &Option<Sp<f64>>, name: &str, range: Range01, default: f64) -> f64 {
         match value {
             Some(v) if !range.allows(v.value) => {
-                self.error(
-                    "out-of-range",
-                    v.span.clone(),
-                    format!("`{name}` must be {}, found {}", range.describe(), v.value),
+                self.diags.push(
+                    Diagnostic::error(
+                        "out-of-range",
+                        v.span.clone(),
+                        format!("`{name}` must be {}, found {}", range.describe(), v.value),
+                    )
+                    .with_help(range.help()),
                 );
                 default
             }
@@ -665,10 +678,22 @@ impl<'a> Resolver<'a> {
                         return None;
                     }
                 };
-                match toml::from_str::<LtvModel>(&text) {
+                match LtvModel::from_toml(&text) {
+                    Ok(m) if raw.time_unit.is_some() && m.time_unit != unit => {
+                        self.error(
+                            "conflict",
+                            file.span.clone(),
+                            format!(
+                                "model file `{}` was fitted in {}, but `time_unit` is `{}`",
+                                path.display(),
+                                unit_name(m.time_unit),
+                                unit_name(unit)
+                            ),
+                        );
+                        return None;
+                    }
                     Ok(m) => m,
-                    Err(e) => {
-                        let why = e.message().to_string();
+                    Err(why) => {
                         self.error(
                             "model-file",
                             file.span.clone(),
@@ -780,10 +805,13 @@ impl<'a> Resolver<'a> {
             } else {
                 "out-of-range"
             };
-            self.error(
-                code,
-                value.span(),
-                format!("`{name}` must be {}, found {v}", range.describe()),
+            self.diags.push(
+                Diagnostic::error(
+                    code,
+                    value.span(),
+                    format!("`{name}` must be {}, found {v}", range.describe()),
+                )
+                .with_help(range.help()),
             );
             return None;
         }
@@ -981,6 +1009,13 @@ impl<'a> Resolver<'a> {
             }
         }
         out
+    }
+}
+
+fn unit_name(unit: TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Days => "days",
+        TimeUnit::Weeks => "weeks",
     }
 }
 

@@ -212,3 +212,38 @@ fn a_broken_gesture_is_not_also_unknown_where_offered() {
     let typo = MINIMAL.replace("offer = [\"honor_coupon\", \"apology\"]", "offer = [\"honor_cupon\"]");
     assert_eq!(errors(&typo)[0].3.as_deref(), Some("did you mean `honor_coupon`?"));
 }
+
+#[test]
+fn a_model_file_is_checked_like_inline_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |text: &str| std::fs::write(dir.path().join("m.toml"), text).unwrap();
+    let policy = "[model]\nltv = \"bgnbd\"\nmodel_file = \"m.toml\"\n";
+    let load = |src: &str| load_str(src, "p.toml", Some(dir.path()));
+    write(
+        "time_unit = \"weeks\"\n[bgnbd]\nr = 0.243\nalpha = 4.414\na = 0.793\nb = 2.426\n[gamma_gamma]\np = 6.25\nq = 3.74\nv = 15.44\n",
+    );
+    let (p, _) = load(policy).unwrap();
+    assert!(matches!(p.model.ltv, Ltv::Bgnbd(m) if m.bgnbd.r == 0.243 && m.gamma_gamma.v == 15.44));
+    let unit = load(&format!("{policy}time_unit = \"days\"\n")).unwrap_err();
+    assert!(
+        unit.diagnostics[0]
+            .message
+            .contains("was fitted in weeks, but `time_unit` is `days`"),
+        "{unit}"
+    );
+    write(
+        "time_unit = \"weeks\"\n[bgnbd]\nr = 0.243\nalpha = -1\na = 0.793\nb = 2.426\n[gamma_gamma]\np = 6.25\nq = 3.74\nv = 15.44\n",
+    );
+    let negative = load(policy).unwrap_err();
+    assert!(
+        negative.diagnostics[0]
+            .message
+            .contains("`alpha` in `[bgnbd]` must be a positive number"),
+        "{negative}"
+    );
+    write(
+        "time_unit = \"weeks\"\n[bgnbd]\nr = 0.243\nalpha = 4.4\na = 0.793\nb = 2.426\n[gamma_gama]\np = 6.25\nq = 3.74\nv = 15.44\n",
+    );
+    let typo = load(policy).unwrap_err();
+    assert!(typo.diagnostics[0].message.contains("gamma_gama"), "{typo}");
+}
