@@ -5,11 +5,20 @@
 //! only, so a backtest over last year's incidents never sees what came after
 //! them. Transactions are kept sorted by day per customer, which makes the
 //! cut-off a binary search.
+//!
+//! History files hold tens of millions of rows, so a file is read in blocks
+//! that are cut at line ends and parsed on every core; rows are then laid out
+//! customer by customer in one array. A file with a quoted field (which may
+//! hold a comma or a line break) or a lone carriage return is read row by row
+//! by the csv crate instead, which gives the same result, slower.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::{InputError, csv_reader, customer_id, field, parse_date, parse_number};
@@ -21,76 +30,267 @@ pub type Transaction = (Day, f64);
 /// Every customer's transactions, sorted by day.
 #[derive(Debug, Default)]
 pub struct History {
-    customers: HashMap<Box<str>, Vec<Transaction>>,
+    /// Customer id to its index in `starts`.
+    index: FxHashMap<Box<str>, u32>,
+    /// Customer `i`'s transactions are `transactions[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+    transactions: Vec<Transaction>,
+    /// Customers with at least one transaction.
+    customers: usize,
     rows: u64,
 }
+
+/// A row kept while reading: the customer's index and the transaction.
+type Keyed = (u32, Transaction);
+
+/// Bytes read at a time; each block is parsed in parallel pieces.
+const BLOCK: usize = 32 << 20;
+/// The size of a piece parsed by one task.
+const PIECE: usize = 1 << 20;
 
 impl History {
     /// Reads a history file. With `only`, customers not in the set are skipped
     /// (their rows are still checked).
     pub fn load(path: &Path, only: Option<&HashSet<String>>) -> Result<History, InputError> {
+        match only {
+            Some(set) => {
+                let set: FxHashSet<&str> = set.iter().map(String::as_str).collect();
+                Self::load_only(path, &set)
+            }
+            None => Self::load_path(path, None),
+        }
+    }
+
+    /// Reads a history file, keeping only the customers in `only` (every row
+    /// is still checked). `-` is standard input.
+    pub fn load_only(path: &Path, only: &FxHashSet<&str>) -> Result<History, InputError> {
+        let indexed: FxHashMap<&str, u32> = only.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+        Self::load_path(path, Some(&indexed))
+    }
+
+    /// Reads a history file, keeping only the customers in `ids` (every row is
+    /// still checked); customer `ids[i]` is then [`History::transactions_of`]`(i)`,
+    /// which needs no lookup by id.
+    pub fn load_indexed(path: &Path, ids: &[&str]) -> Result<History, InputError> {
+        let indexed: FxHashMap<&str, u32> = ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+        Self::load_path(path, Some(&indexed))
+    }
+
+    fn load_path(path: &Path, only: Option<&FxHashMap<&str, u32>>) -> Result<History, InputError> {
         let name = path.display().to_string();
-        Self::from_reader(super::open(path)?, &name, only)
+        if path.as_os_str() == "-" {
+            return Self::read_csv(super::open(path)?, &name, only);
+        }
+        let file = File::open(path).map_err(|e| InputError::file(&name, format!("cannot open: {e}")))?;
+        match Self::read_parallel(file, &name, only, BLOCK, PIECE)? {
+            Some(history) => Ok(history),
+            None => Self::read_csv(super::open(path)?, &name, only),
+        }
     }
 
     /// Reads history from any reader; `file` names it in errors.
     pub fn from_reader<R: Read>(input: R, file: &str, only: Option<&HashSet<String>>) -> Result<History, InputError> {
+        match only {
+            Some(set) => {
+                let indexed: FxHashMap<&str, u32> =
+                    set.iter().enumerate().map(|(i, id)| (id.as_str(), i as u32)).collect();
+                Self::read_csv(input, file, Some(&indexed))
+            }
+            None => Self::read_csv(input, file, None),
+        }
+    }
+
+    /// The row-by-row reader, for streams and files the parallel reader declines.
+    fn read_csv<R: Read>(input: R, file: &str, only: Option<&FxHashMap<&str, u32>>) -> Result<History, InputError> {
         let mut reader = csv_reader(input);
         let header = super::Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
         let date_col = header.require(&["date"], file)?;
         let amount_col = header.require(&["amount"], file)?;
-        let mut history = History::default();
+        let mut ids = Interner::default();
+        let mut kept: Vec<Keyed> = Vec::new();
+        let mut rows = 0;
         super::for_each_row(&mut reader, file, |record, _| {
             let id = customer_id(record, id_col)?;
             let day = parse_date(field(record, date_col, "date")?, "date")?;
             let amount = parse_number(field(record, amount_col, "amount")?, "amount")?;
-            history.rows += 1;
-            if only.is_none_or(|set| set.contains(id)) {
-                history.push(id, (day, amount));
+            rows += 1;
+            match only {
+                Some(map) => {
+                    if let Some(&i) = map.get(id) {
+                        kept.push((i, (day, amount)));
+                    }
+                }
+                None => kept.push((ids.get(id), (day, amount))),
             }
             Ok(())
         })?;
-        history.finish();
-        Ok(history)
+        let index = match only {
+            Some(map) => map.iter().map(|(id, &i)| (Box::from(*id), i)).collect(),
+            None => ids.map,
+        };
+        Ok(Self::assemble(index, kept, rows))
+    }
+
+    /// The parallel reader; `None` when the file needs the csv crate (quotes, lone CRs).
+    fn read_parallel(
+        mut file: File,
+        name: &str,
+        indexed: Option<&FxHashMap<&str, u32>>,
+        block: usize,
+        piece: usize,
+    ) -> Result<Option<History>, InputError> {
+        let read_err = |e: std::io::Error| InputError::file(name, format!("read error: {e}"));
+        // The header, with the csv crate: it knows BOMs and quoting.
+        let mut buf: Vec<u8> = Vec::with_capacity(block + piece);
+        let mut eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
+        let header_end = match memchr::memchr(b'\n', &buf) {
+            Some(i) => i + 1,
+            None => buf.len(),
+        };
+        if memchr::memchr(b'"', &buf[..header_end]).is_some() {
+            return Ok(None);
+        }
+        let mut reader = csv_reader(&buf[..header_end]);
+        let header = super::Header::read(&mut reader, name)?;
+        let cols = Columns {
+            id: header.require(&["customer_id"], name)?,
+            date: header.require(&["date"], name)?,
+            amount: header.require(&["amount"], name)?,
+        };
+        buf.drain(..header_end);
+        // Lines before the current block, for error messages: the header's one.
+        let mut lines_before: u64 = 1;
+        let mut bytes_seen = header_end;
+        let mut ids = Interner::default();
+        let mut kept: Vec<Keyed> = Vec::new();
+        let mut rows = 0;
+        loop {
+            // The block ends at its last line end; the rest moves to the next block.
+            let end = if eof {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    None => {
+                        eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
+                        continue;
+                    }
+                }
+            };
+            let pieces = split_pieces(&buf[..end], piece);
+            let parsed: Vec<Result<Piece<'_>, Failure>> =
+                pieces.par_iter().map(|p| parse_piece(p, &cols, indexed)).collect();
+            let mut at_line = lines_before;
+            for (piece, result) in pieces.iter().zip(parsed) {
+                match result {
+                    Ok(p) if indexed.is_some() => {
+                        rows += p.rows;
+                        kept.extend(p.kept);
+                    }
+                    Ok(p) => {
+                        rows += p.rows;
+                        let local: Vec<u32> = p.ids.iter().map(|id| ids.get(id)).collect();
+                        kept.extend(p.kept.into_iter().map(|(i, t)| (local[i as usize], t)));
+                    }
+                    Err(Failure::NeedsCsv) => return Ok(None),
+                    Err(Failure::Row { line, message }) => {
+                        return Err(InputError::row(name, at_line + line + 1, message));
+                    }
+                }
+                at_line += memchr::memchr_iter(b'\n', piece).count() as u64;
+            }
+            lines_before = at_line;
+            if kept.capacity() == kept.len() && !eof {
+                // Growing by doubling would copy the rows several times: reserve what
+                // the file's size says is coming, at the rate seen so far.
+                let total = file.metadata().map_or(0, |m| m.len()) as f64;
+                let estimate = total * (kept.len() as f64 / (bytes_seen + end) as f64) * 1.05;
+                kept.reserve((estimate as usize).saturating_sub(kept.len()));
+            }
+            bytes_seen += end;
+            if eof {
+                break;
+            }
+            buf.drain(..end);
+            eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
+        }
+        let index = match indexed {
+            Some(map) => map.iter().map(|(id, &i)| (Box::from(*id), i)).collect(),
+            None => ids.map,
+        };
+        Ok(Some(Self::assemble(index, kept, rows)))
+    }
+
+    /// Lays the kept rows out customer by customer, each sorted by day.
+    fn assemble(index: FxHashMap<Box<str>, u32>, kept: Vec<Keyed>, rows: u64) -> History {
+        let n = index.len();
+        let mut starts = vec![0usize; n + 1];
+        for &(i, _) in &kept {
+            starts[i as usize + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut transactions = vec![(0, 0.0); kept.len()];
+        for (i, t) in kept {
+            transactions[next[i as usize]] = t;
+            next[i as usize] += 1;
+        }
+        drop(next);
+        let mut slices: Vec<&mut [Transaction]> = Vec::with_capacity(n);
+        let mut rest = transactions.as_mut_slice();
+        for w in starts.windows(2) {
+            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+            slices.push(head);
+            rest = tail;
+        }
+        // Stable, so same-day rows keep file order: results never depend on it,
+        // but reproducibility is cheap.
+        slices.par_iter_mut().for_each(|s| {
+            if !s.is_sorted_by_key(|t| t.0) {
+                s.sort_by_key(|t| t.0);
+            }
+        });
+        let customers = starts.windows(2).filter(|w| w[1] > w[0]).count();
+        History {
+            index,
+            starts,
+            transactions,
+            customers,
+            rows,
+        }
     }
 
     /// Builds a history from transactions in memory.
     pub fn from_transactions<'a>(rows: impl IntoIterator<Item = (&'a str, Transaction)>) -> History {
-        let mut history = History::default();
-        for (id, tx) in rows {
-            history.rows += 1;
-            history.push(id, tx);
-        }
-        history.finish();
-        history
-    }
-
-    fn push(&mut self, id: &str, tx: Transaction) {
-        match self.customers.get_mut(id) {
-            Some(list) => list.push(tx),
-            None => {
-                self.customers.insert(id.into(), vec![tx]);
-            }
-        }
-    }
-
-    fn finish(&mut self) {
-        for list in self.customers.values_mut() {
-            // Stable, so same-day rows keep file order: results never depend on it,
-            // but reproducibility is cheap.
-            list.sort_by_key(|t| t.0);
-        }
+        let mut ids = Interner::default();
+        let kept: Vec<Keyed> = rows.into_iter().map(|(id, tx)| (ids.get(id), tx)).collect();
+        let n = kept.len() as u64;
+        Self::assemble(ids.map, kept, n)
     }
 
     /// A customer's transactions, sorted by day (empty for an unknown customer).
     pub fn transactions(&self, customer_id: &str) -> &[Transaction] {
-        self.customers.get(customer_id).map_or(&[], Vec::as_slice)
+        match self.index.get(customer_id) {
+            Some(&i) => &self.transactions[self.starts[i as usize]..self.starts[i as usize + 1]],
+            None => &[],
+        }
+    }
+
+    /// Customer `i`'s transactions, sorted by day, for a history read with
+    /// [`History::load_indexed`] (empty past the end).
+    pub fn transactions_of(&self, i: usize) -> &[Transaction] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&from), Some(&to)) => &self.transactions[from..to],
+            _ => &[],
+        }
     }
 
     /// The number of customers.
     pub fn customers(&self) -> usize {
-        self.customers.len()
+        self.customers
     }
 
     /// The number of rows read, skipped customers included.
@@ -100,8 +300,233 @@ impl History {
 
     /// Every customer with their transactions, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[Transaction])> {
-        self.customers.iter().map(|(k, v)| (&**k, v.as_slice()))
+        self.index.iter().filter_map(|(k, &i)| {
+            let list = &self.transactions[self.starts[i as usize]..self.starts[i as usize + 1]];
+            (!list.is_empty()).then_some((&**k, list))
+        })
     }
+}
+
+/// Customer ids to dense indexes, in first-seen order.
+#[derive(Default)]
+struct Interner {
+    map: FxHashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn get(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.map.get(id) {
+            return i;
+        }
+        let i = self.map.len() as u32;
+        self.map.insert(id.into(), i);
+        i
+    }
+}
+
+/// Where the required columns are.
+struct Columns {
+    id: usize,
+    date: usize,
+    amount: usize,
+}
+
+/// What one piece of a block holds: its customers in first-seen order, and
+/// its kept rows keyed by an index into them.
+struct Piece<'a> {
+    ids: Vec<&'a str>,
+    kept: Vec<Keyed>,
+    rows: u64,
+}
+
+/// Why a piece could not be parsed.
+enum Failure {
+    /// The file needs a real CSV parser.
+    NeedsCsv,
+    /// A bad row, `line` lines after the piece's first.
+    Row { line: u64, message: String },
+}
+
+/// The lines of `text` split at `\n`, as `split` gives them, found with memchr.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text)
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            let line = &text[start..end];
+            start = end + 1;
+            line
+        })
+}
+
+/// A `YYYY-MM-DD` date without chrono, for the common case; `None` for
+/// anything else (which [`parse_date`] then reads or rejects).
+fn fast_date(text: &str) -> Option<Day> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=days_in_month).contains(&d) {
+        return None;
+    }
+    // Days from civil (H. Hinnant): the year starts in March, so leap days come last.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Day::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
+/// A plain decimal (`-12.34`, at most 15 digits) without the general float
+/// parser; `None` for anything else. The digits as an integer are exact, and
+/// one correctly rounded division by a power of ten gives the same `f64` as
+/// `str::parse`.
+fn fast_number(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let (neg, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0, 0, false);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+                decimals += u32::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let v = mantissa as f64 / 10f64.powi(decimals as i32);
+    Some(if neg { -v } else { v })
+}
+
+/// Reads until `buf` holds `want` more bytes or the file ends; true at the end.
+fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    buf.reserve(want);
+    // `read_to_end` fills spare capacity without zeroing it first.
+    let got = file.by_ref().take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
+}
+
+/// Cuts a block of whole lines into pieces of about `size` bytes, at line ends.
+fn split_pieces(block: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(block.len() / size + 1);
+    let mut start = 0;
+    while start < block.len() {
+        let mut end = (start + size).min(block.len());
+        if end < block.len() {
+            end = match memchr::memchr(b'\n', &block[end..]) {
+                Some(i) => end + i + 1,
+                None => block.len(),
+            };
+        }
+        pieces.push(&block[start..end]);
+        start = end;
+    }
+    pieces
+}
+
+/// Parses one piece. With `indexed`, rows of other customers are checked and
+/// skipped, and kept rows carry the customer's index from the map; without,
+/// every row is kept, keyed by an index into the piece's own `ids`.
+fn parse_piece<'a>(
+    piece: &'a [u8],
+    cols: &Columns,
+    indexed: Option<&FxHashMap<&str, u32>>,
+) -> Result<Piece<'a>, Failure> {
+    if memchr::memchr(b'"', piece).is_some() {
+        return Err(Failure::NeedsCsv);
+    }
+    // A carriage return is fine before a line feed; alone, it ends a line for csv.
+    for at in memchr::memchr_iter(b'\r', piece) {
+        if piece.get(at + 1) != Some(&b'\n') {
+            return Err(Failure::NeedsCsv);
+        }
+    }
+    let mut local: FxHashMap<&'a str, u32> = FxHashMap::default();
+    let mut out = Piece {
+        ids: Vec::new(),
+        kept: Vec::with_capacity(piece.len() / 32),
+        rows: 0,
+    };
+    let last = cols.id.max(cols.date).max(cols.amount);
+    for (n, line) in lines(piece).enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let mut fields: [&[u8]; 3] = [b""; 3];
+        for (i, f) in line.split(|&b| b == b',').take(last + 1).enumerate() {
+            if i == cols.id {
+                fields[0] = f;
+            } else if i == cols.date {
+                fields[1] = f;
+            } else if i == cols.amount {
+                fields[2] = f;
+            }
+        }
+        let row = || -> Result<(&'a str, Transaction), String> {
+            let text = |b: &'a [u8], column: &str| {
+                std::str::from_utf8(b)
+                    .map(str::trim)
+                    .map_err(|_| format!("column `{column}` is not valid UTF-8"))
+            };
+            let id = match text(fields[0], "customer_id")? {
+                "" => return Err("column `customer_id` is empty".into()),
+                id => id,
+            };
+            let date = text(fields[1], "date")?;
+            let day = match fast_date(date) {
+                Some(day) => day,
+                None => parse_date(date, "date")?,
+            };
+            let amount = text(fields[2], "amount")?;
+            let amount = match fast_number(amount) {
+                Some(v) => v,
+                None => parse_number(amount, "amount")?,
+            };
+            Ok((id, (day, amount)))
+        };
+        let (id, tx) = row().map_err(|message| Failure::Row {
+            line: n as u64,
+            message,
+        })?;
+        out.rows += 1;
+        if let Some(map) = indexed {
+            if let Some(&i) = map.get(id) {
+                out.kept.push((i, tx));
+            }
+        } else {
+            let next = out.ids.len() as u32;
+            let i = *local.entry(id).or_insert_with(|| {
+                out.ids.push(id);
+                next
+            });
+            out.kept.push((i, tx));
+        }
+    }
+    Ok(out)
 }
 
 /// A customer's history summarised as of a date (SPEC §2).
@@ -202,6 +627,125 @@ mod tests {
         let early = features(h.transactions("C2"), d("2025-01-01"));
         assert!(!early.known);
         assert_eq!(early.orders, 0);
+    }
+
+    /// Reads `text` with the parallel reader, in tiny blocks and pieces so that rows straddle them.
+    fn parallel(text: &str, only: Option<&FxHashSet<&str>>) -> Result<Option<History>, InputError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        std::fs::write(&path, text).unwrap();
+        let indexed: Option<FxHashMap<&str, u32>> =
+            only.map(|set| set.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect());
+        History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), 40, 16)
+    }
+
+    fn same(a: &History, b: &History) {
+        assert_eq!(a.rows(), b.rows());
+        assert_eq!(a.customers(), b.customers());
+        let mut x: Vec<_> = a.iter().collect();
+        let mut y: Vec<_> = b.iter().collect();
+        x.sort_by_key(|p| p.0);
+        y.sort_by_key(|p| p.0);
+        assert_eq!(x, y);
+    }
+
+    #[test]
+    fn the_parallel_reader_reads_what_the_csv_crate_reads() {
+        let crlf = SAMPLE.replace('\n', "\r\n");
+        let blank = SAMPLE.replace("3,-30.00", "\n3,-30.00");
+        for text in [SAMPLE, crlf.as_str(), blank.as_str()] {
+            let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap();
+            let fast = parallel(text, None).unwrap().unwrap();
+            same(&fast, &slow);
+            let only: FxHashSet<&str> = ["C2", "C7"].into_iter().collect();
+            let set: HashSet<String> = ["C2".to_string(), "C7".to_string()].into();
+            let slow = History::from_reader(text.as_bytes(), "h.csv", Some(&set)).unwrap();
+            let fast = parallel(text, Some(&only)).unwrap().unwrap();
+            same(&fast, &slow);
+            assert_eq!(fast.customers(), 1);
+            assert_eq!(fast.transactions("C7"), &[]);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("h.csv");
+            std::fs::write(&path, text).unwrap();
+            let by_index = History::load_indexed(&path, &["C7", "C2"]).unwrap();
+            assert_eq!(by_index.transactions_of(1), slow.transactions("C2"));
+            assert_eq!(by_index.transactions_of(0), &[]);
+            assert_eq!(by_index.transactions_of(2), &[]);
+        }
+        // A quoted field is left to the csv crate.
+        assert!(
+            parallel("customer_id,date,amount\n\"C1\",2025-01-01,5\n", None)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_parallel_reader_names_the_first_bad_line() {
+        let mut text = String::from("customer_id,date,amount\n");
+        for i in 0..40 {
+            text.push_str(&format!("C{i},2025-01-{:02},5\n", 1 + i % 28));
+        }
+        text.push_str("C1,2025-02-30,5\nC2,2025-01-01,x\n");
+        let err = parallel(&text, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`h.csv`: line 42: column `date`: `2025-02-30` is not a date (expected YYYY-MM-DD)"
+        );
+        let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap_err();
+        assert_eq!(err.to_string(), slow.to_string());
+        let short = parallel("customer_id,date,amount\nC1,2025-01-01\n", None).unwrap_err();
+        assert_eq!(
+            short.to_string(),
+            "`h.csv`: line 2: column `amount` is empty: a number is required"
+        );
+    }
+
+    #[test]
+    fn fast_parsers_agree_with_the_general_ones() {
+        let mut day = parse("1899-12-25").unwrap();
+        while day < parse("2101-01-10").unwrap() {
+            let text = crate::date::format(day);
+            assert_eq!(fast_date(&text), Some(day), "{text}");
+            day += 1;
+        }
+        for bad in [
+            "2025-02-29",
+            "2024-02-30",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-04-31",
+            "2025-1-01",
+            "x025-01-01",
+        ] {
+            assert_eq!(fast_date(bad), None, "{bad}");
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        assert_eq!(fast_date("2024-02-29"), parse("2024-02-29"));
+        assert_eq!(fast_date("0000-03-01"), parse("0000-03-01"));
+        for text in [
+            "0",
+            "12",
+            "12.5",
+            "-3.99",
+            "0.1",
+            "123456.78",
+            "99999999999.9999",
+            "-0.30",
+            "1.005",
+            "7.",
+        ] {
+            assert_eq!(fast_number(text), text.parse::<f64>().ok(), "{text}");
+        }
+        for other in ["", "-", ".", "1e5", "1.2.3", "+4", "1234567890123456", "inf", "1,5"] {
+            assert_eq!(fast_number(other), None, "{other}");
+        }
+        let mut seed = 7u64;
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let text = format!("{}.{:02}", (seed >> 20) % 100_000, (seed >> 8) % 100);
+            assert_eq!(fast_number(&text), text.parse::<f64>().ok(), "{text}");
+        }
     }
 
     #[test]

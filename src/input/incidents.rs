@@ -67,13 +67,34 @@ impl Incident {
             channel: String::new(),
             extra: Vec::new(),
         };
+        inc.refill(fields, today)?;
+        Ok(inc)
+    }
+
+    /// Makes this incident the one [`Incident::from_fields`] would build,
+    /// reusing its allocations: a batch reads millions of rows. On `Err` the
+    /// incident is left half-filled.
+    pub fn refill<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+        today: Day,
+    ) -> Result<(), String> {
+        let inc = self;
+        for s in [&mut inc.case_id, &mut inc.customer_id, &mut inc.kind, &mut inc.channel] {
+            s.clear();
+        }
+        inc.date = today;
+        inc.loss = 0.0;
+        inc.order_value = 0.0;
+        inc.severity = DEFAULT_SEVERITY;
+        let mut extras = 0;
         for (name, value) in fields {
             let value = value.trim();
             match name {
-                "case_id" => inc.case_id = value.to_string(),
-                "customer_id" => inc.customer_id = value.to_string(),
-                "kind" => inc.kind = value.to_string(),
-                "channel" => inc.channel = value.to_string(),
+                "case_id" => set(&mut inc.case_id, value),
+                "customer_id" => set(&mut inc.customer_id, value),
+                "kind" => set(&mut inc.kind, value),
+                "channel" => set(&mut inc.channel, value),
                 _ if value.is_empty() => {}
                 "date" => inc.date = parse_date(value, "date")?,
                 "loss" => inc.loss = non_negative(value, "loss")?,
@@ -87,9 +108,21 @@ impl Incident {
                     }
                     inc.severity = s;
                 }
-                other => inc.extra.push((other.to_string(), value.to_string())),
+                other => {
+                    match inc.extra.get_mut(extras) {
+                        Some((n, v)) => {
+                            n.clear();
+                            n.push_str(other);
+                            v.clear();
+                            v.push_str(value);
+                        }
+                        None => inc.extra.push((other.to_string(), value.to_string())),
+                    }
+                    extras += 1;
+                }
             }
         }
+        inc.extra.truncate(extras);
         for (name, value) in [
             ("case_id", &inc.case_id),
             ("customer_id", &inc.customer_id),
@@ -99,13 +132,19 @@ impl Incident {
                 return Err(format!("column `{name}` is missing or empty"));
             }
         }
-        Ok(inc)
+        Ok(())
     }
 
     /// The text of an extra field.
     pub fn extra(&self, name: &str) -> Option<&str> {
         self.extra.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
+}
+
+/// Overwrites a string in place, keeping its allocation.
+fn set(s: &mut String, value: &str) {
+    s.clear();
+    s.push_str(value);
 }
 
 fn non_negative(value: &str, column: &str) -> Result<f64, String> {
@@ -124,6 +163,8 @@ pub struct Reader<R: Read> {
     names: Vec<String>,
     record: csv::ByteRecord,
     today: Day,
+    /// Added to csv's line numbers (1 for CRLF files, see `super::line_offset`).
+    fix: u64,
 }
 
 /// One row of an incidents file: its line and the incident or why it was rejected.
@@ -147,6 +188,7 @@ impl<R: Read> Reader<R> {
         Ok(Reader {
             file: file.to_string(),
             names: header.names().to_vec(),
+            fix: super::line_offset(&reader),
             reader,
             record: csv::ByteRecord::new(),
             today,
@@ -166,7 +208,7 @@ impl<R: Read> Reader<R> {
             Err(e) => match e.kind() {
                 csv::ErrorKind::Io(_) => Some(Err(InputError::file(&self.file, super::csv_reason(&e)))),
                 _ => Some(Ok(Row {
-                    line: super::csv_line(&e).unwrap_or(0),
+                    line: super::csv_line(&e).unwrap_or(0) + self.fix,
                     incident: Err(super::csv_reason(&e)),
                     ids: Default::default(),
                 })),
@@ -175,7 +217,7 @@ impl<R: Read> Reader<R> {
     }
 
     fn parse_current(&self) -> Row {
-        let line = self.record.position().map_or(0, csv::Position::line);
+        let line = self.record.position().map_or(0, csv::Position::line) + self.fix;
         let mut ids: [String; 3] = Default::default();
         for (slot, name) in ids.iter_mut().zip(["case_id", "customer_id", "kind"]) {
             if let Some(i) = self.names.iter().position(|n| n == name) {

@@ -127,14 +127,15 @@ pub fn for_each_row<R: Read>(
     file: &str,
     mut each: impl FnMut(&csv::ByteRecord, u64) -> Result<(), String>,
 ) -> Result<(), InputError> {
+    let fix = line_offset(reader);
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
-            Err(e) => return Err(InputError::row(file, csv_line(&e).unwrap_or(0), csv_reason(&e))),
+            Err(e) => return Err(InputError::row(file, csv_line(&e).unwrap_or(0) + fix, csv_reason(&e))),
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, csv::Position::line) + fix;
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
 }
@@ -149,6 +150,18 @@ pub fn csv_reason(err: &csv::Error) -> String {
         }
         _ => err.to_string(),
     }
+}
+
+/// What to add to the csv crate's line numbers for this file: 1 when its
+/// lines end in CRLF, 0 otherwise. Call it right after the header is read.
+///
+/// csv counts a line at each `\n` it consumes, and a record ending in `\r\n`
+/// stops at the `\r`, so with CRLF every record after the header is reported
+/// one line early. After the header, the reader is on line 2 of an LF file
+/// but still on line 1 of a CRLF one.
+pub fn line_offset<R: Read>(reader: &csv::Reader<R>) -> u64 {
+    let at = reader.position();
+    u64::from(at.line() == 1 && at.byte() > 0)
 }
 
 /// The 1-based line of an error, when csv knows it.
@@ -209,6 +222,20 @@ mod tests {
             err.to_string(),
             "`h.csv`: missing column `dates` (did you mean `date`?)"
         );
+    }
+
+    #[test]
+    fn crlf_files_report_the_same_lines_as_lf_files() {
+        for data in ["id,n\nA,1\nB,x\n", "id,n\r\nA,1\r\nB,x\r\n"] {
+            let mut r = csv_reader(data.as_bytes());
+            Header::read(&mut r, "f.csv").unwrap();
+            let err = for_each_row(&mut r, "f.csv", |rec, _| {
+                let n = field(rec, 1, "n")?;
+                parse_number(n, "n").map(|_| ())
+            })
+            .unwrap_err();
+            assert_eq!(err.line, Some(3), "{data:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Everything a person or a script reads: the rep's one-screen answer, JSON,
 //! CSV. The engine returns data; these modules only format it.
 
+pub mod cases;
+pub mod csv;
+pub mod diff;
 pub mod json;
+pub mod summary;
 pub mod table;
 
 /// A share as a whole percentage: `0.54` is `54%`.

@@ -1,0 +1,1063 @@
+//! The batch core: every incident of a file answered, in input order (SPEC §6).
+//!
+//! A batch is two steps so that `policy diff` can run two policies over one
+//! read of the inputs:
+//!
+//! 1. [`Data::load`] reads the incidents (bad rows kept, with their line and
+//!    reason), then the history of just the customers they name, the customers
+//!    file and the ledger. It also groups the good incidents by customer, each
+//!    group in (date, line) order.
+//! 2. [`evaluate`] runs one policy over the data. The only thing one case
+//!    passes to another is the customer's 12-month goodwill usage (SPEC §2):
+//!    a gesture recommended earlier in the batch (earlier date, then earlier
+//!    line) counts against the caps of the same customer's later cases. So
+//!    each customer's cases run in order on one thread, customers run in
+//!    parallel, and the outcomes are put back in input order: the result does
+//!    not depend on the number of threads.
+//!
+//! ```
+//! use goodwill::batch::{Data, Decision, evaluate};
+//! use goodwill::input::history::History;
+//! use goodwill::input::ledger::Ledger;
+//! use goodwill::policy::Policy;
+//!
+//! let csv = "case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
+//!            K1,C1,expired_coupon,2025-11-20,12,60,20\n\
+//!            K2,C1,no_such_kind,2025-11-21,12,60,20\n";
+//! let history = History::from_transactions([
+//!     ("C1", (goodwill::date::parse("2025-01-10").unwrap(), 60.0)),
+//!     ("C1", (goodwill::date::parse("2025-06-02").unwrap(), 40.0)),
+//! ]);
+//! let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, history, None, Ledger::default()).unwrap();
+//! let policy = Policy::default_policy();
+//! let out = evaluate(&policy, &data);
+//! assert_eq!(out[0].decision, Decision::Gesture);
+//! assert_eq!(out[0].gesture, "honor_coupon");
+//! assert_eq!(out[0].cost, 12.0);
+//! assert_eq!(out[1].decision, Decision::Error);
+//! assert_eq!(out[1].line, 3);
+//! ```
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+mod customers;
+
+pub use customers::Shards;
+
+use crate::date::Day;
+use crate::engine::{self, Customer, Engine};
+use crate::expr::Values;
+use crate::input::customers::Customers;
+use crate::input::history::History;
+use crate::input::incidents::Incident;
+use crate::input::ledger::{Grant, Ledger, Usage, WINDOW_DAYS};
+use crate::input::{self, Header, InputError};
+use crate::money;
+use crate::policy::Policy;
+
+/// Where the inputs other than the incidents come from; `None` is no file.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// Purchase history CSV.
+    pub history: Option<PathBuf>,
+    /// Customer attributes CSV.
+    pub customers: Option<PathBuf>,
+    /// Goodwill ledger CSV.
+    pub ledger: Option<PathBuf>,
+}
+
+/// A row rejected when it was read: what could be made of its ids, and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rejected {
+    /// The raw `case_id` (may be empty).
+    pub case_id: String,
+    /// The raw `customer_id` (may be empty).
+    pub customer_id: String,
+    /// The raw `kind` (may be empty).
+    pub kind: String,
+    /// Why the row was rejected, in the user's words.
+    pub reason: String,
+}
+
+/// No index: a good row's `rejected`, a rejected row's `customer`.
+const NONE: u32 = u32::MAX;
+
+/// Where one row of the incidents file is kept.
+#[derive(Clone, Copy, Debug)]
+struct Row {
+    /// The 1-based line of the row in the file.
+    line: u64,
+    /// Where its first field starts in `Data::bytes`.
+    start: usize,
+    /// Where its field ends start in `Data::ends`.
+    first: usize,
+    /// How many fields it has.
+    fields: u32,
+    /// The incident's date (a good row).
+    date: Day,
+    /// Its customer's group (a good row), or [`NONE`].
+    customer: u32,
+    /// Its index in `Data::rejected` (a rejected row), or [`NONE`].
+    rejected: u32,
+    /// Where its trimmed `case_id`, `customer_id` and `kind` are, from `start` (a good row).
+    ids: [(u32, u32); 3],
+}
+
+/// Everything a batch reads, loaded once; any number of policies can then be
+/// [`evaluate`]d over it.
+///
+/// The incidents are kept as the bytes of their fields, not as [`Incident`]s
+/// (a million incidents with their strings would take half a gigabyte); an
+/// incident is rebuilt, into reused buffers, when a policy runs on it.
+#[derive(Debug)]
+pub struct Data {
+    /// The incidents file as the user named it.
+    pub file: String,
+    /// The incidents file's columns, in file order.
+    pub columns: Vec<String>,
+    /// The history of the customers the incidents name (others skipped).
+    pub history: History,
+    /// Whether `history` was read with the groups' ids ([`History::load_indexed`]).
+    indexed: bool,
+    /// The customers file (the customers the incidents name), in shards.
+    pub customers: Shards,
+    /// Goodwill already granted.
+    pub ledger: Ledger,
+    today: Day,
+    /// The fields' bytes, and where each field ends, relative to its row's start.
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+    /// Bytes between two fields of a row in `bytes`: 1 (the comma) or 0.
+    sep: usize,
+    /// Where `case_id`, `customer_id` and `kind` are.
+    id_columns: [usize; 3],
+    rows: Vec<Row>,
+    rejected: Vec<Rejected>,
+    /// Indexes into `rows` of the good rows, grouped by customer, each group in (date, line) order.
+    order: Vec<u32>,
+    /// Where each group of `order` starts; one more entry than there are groups.
+    bounds: Vec<usize>,
+}
+
+impl Data {
+    /// Reads the incidents file (`-` is standard input), then the history of
+    /// the customers it names, the customers file and the ledger. `today` is
+    /// the date of incidents that give none. A bad incident row is kept as
+    /// rejected; a bad row in any other file, or a file that cannot be read,
+    /// is an error.
+    pub fn load(incidents: &Path, sources: &Sources, today: Day) -> Result<Data, InputError> {
+        let timer = Timer::start();
+        let file = incidents.display().to_string();
+        let text = if incidents.as_os_str() == "-" {
+            let mut text = Vec::new();
+            input::open(incidents)?
+                .read_to_end(&mut text)
+                .map_err(|e| InputError::file(&file, format!("read error: {e}")))?;
+            text
+        } else {
+            std::fs::read(incidents).map_err(|e| InputError::file(&file, format!("cannot open: {e}")))?
+        };
+        let mut data = Data::parse(text, file, today)?;
+        timer.phase("read incidents");
+        let ids = data.customer_ids();
+        timer.phase("collect customer ids");
+        let ((history, customers), ledger) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let t = Timer::start();
+                        let h = match &sources.history {
+                            Some(p) => History::load_indexed(p, &ids),
+                            None => Ok(History::default()),
+                        };
+                        t.phase("  history (in parallel with the rest)");
+                        h
+                    },
+                    || {
+                        let t = Timer::start();
+                        let c = match &sources.customers {
+                            Some(p) => Shards::load(p, &ids.iter().copied().collect()),
+                            None => Ok(Shards::default()),
+                        };
+                        t.phase("  customers (in parallel with the rest)");
+                        c
+                    },
+                )
+            },
+            || match &sources.ledger {
+                Some(p) => Ledger::load(p),
+                None => Ok(Ledger::default()),
+            },
+        );
+        drop(ids);
+        data.history = history?;
+        data.indexed = true;
+        data.customers = customers?;
+        data.ledger = ledger?;
+        timer.phase("read history, customers, ledger");
+        Ok(data)
+    }
+
+    /// Reads incidents from any reader (`file` names it in messages) and takes
+    /// the other inputs as already loaded.
+    pub fn from_reader<R: Read>(
+        mut input: R,
+        file: &str,
+        today: Day,
+        history: History,
+        customers: Option<Customers>,
+        ledger: Ledger,
+    ) -> Result<Data, InputError> {
+        let mut text = Vec::new();
+        input
+            .read_to_end(&mut text)
+            .map_err(|e| InputError::file(file, format!("read error: {e}")))?;
+        let mut data = Data::parse(text, file.to_string(), today)?;
+        data.history = history;
+        data.customers = Shards::whole(customers);
+        data.ledger = ledger;
+        Ok(data)
+    }
+
+    /// Splits the incidents file into rows and fields, checks every row, and groups the good ones by customer.
+    fn parse(text: Vec<u8>, file: String, today: Day) -> Result<Data, InputError> {
+        let mut header_reader = input::csv_reader(text.as_slice());
+        let header = Header::read(&mut header_reader, &file)?;
+        let mut id_columns = [0; 3];
+        for (slot, name) in id_columns.iter_mut().zip(["case_id", "customer_id", "kind"]) {
+            *slot = header.require(&[name], &file)?;
+        }
+        let columns = header.names().to_vec();
+        let header_end = header_reader.position().byte() as usize;
+        drop(header_reader);
+        let mut data = Data {
+            file,
+            columns,
+            history: History::default(),
+            indexed: false,
+            customers: Shards::default(),
+            ledger: Ledger::default(),
+            today,
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            sep: 1,
+            id_columns,
+            rows: Vec::new(),
+            rejected: Vec::new(),
+            order: Vec::new(),
+            bounds: vec![0],
+        };
+        let plain = memchr::memchr(b'"', &text[header_end..]).is_none()
+            && memchr::memchr_iter(b'\r', &text).all(|at| text.get(at + 1) == Some(&b'\n'));
+        if plain {
+            data.split_plain(text, header_end);
+        } else {
+            data.split_csv(&text)?;
+        }
+        data.check_rows();
+        data.group();
+        Ok(data)
+    }
+
+    /// Splits a file without quotes on every core: each line is a row, each comma ends a field.
+    fn split_plain(&mut self, text: Vec<u8>, header_end: usize) {
+        // Rows count their lines from the end of the header.
+        let lines_before = memchr::memchr_iter(b'\n', &text[..header_end]).count() as u64;
+        let pieces = pieces(&text, header_end, 1 << 20);
+        let parts: Vec<(Vec<Row>, Vec<u32>, u64)> = pieces
+            .par_iter()
+            .map(|&(from, to)| {
+                let mut rows = Vec::new();
+                let mut ends = Vec::new();
+                let mut line = 0u64;
+                let mut at = from;
+                while at < to {
+                    let end = memchr::memchr(b'\n', &text[at..to]).map_or(to, |i| at + i);
+                    let mut content = &text[at..end];
+                    if let Some(c) = content.strip_suffix(b"\r") {
+                        content = c;
+                    }
+                    if !content.is_empty() {
+                        let first = ends.len();
+                        let mut field_end = 0u32;
+                        for field in content.split(|&b| b == b',') {
+                            field_end += field.len() as u32;
+                            ends.push(field_end);
+                            field_end += 1;
+                        }
+                        rows.push(Row {
+                            line,
+                            start: at,
+                            first,
+                            fields: (ends.len() - first) as u32,
+                            date: 0,
+                            customer: NONE,
+                            rejected: NONE,
+                            ids: [(0, 0); 3],
+                        });
+                    }
+                    line += 1;
+                    at = end + 1;
+                }
+                let newlines = memchr::memchr_iter(b'\n', &text[from..to]).count() as u64;
+                (rows, ends, newlines)
+            })
+            .collect();
+        let mut line = lines_before;
+        for (rows, ends, newlines) in parts {
+            let base = self.ends.len();
+            self.rows.extend(rows.into_iter().map(|r| Row {
+                line: line + r.line + 1,
+                first: base + r.first,
+                ..r
+            }));
+            self.ends.extend(ends);
+            line += newlines;
+        }
+        self.bytes = text;
+        self.sep = 1;
+    }
+
+    /// Splits a file with quoted fields (or lone carriage returns) row by row with the csv crate.
+    fn split_csv(&mut self, text: &[u8]) -> Result<(), InputError> {
+        let mut reader = input::csv_reader(text);
+        Header::read(&mut reader, &self.file)?;
+        let fix = input::line_offset(&reader);
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let start = self.bytes.len();
+                    let first = self.ends.len();
+                    for field in record.iter() {
+                        self.bytes.extend_from_slice(field);
+                        self.ends.push((self.bytes.len() - start) as u32);
+                    }
+                    self.rows.push(Row {
+                        line: record.position().map_or(0, csv::Position::line) + fix,
+                        start,
+                        first,
+                        fields: record.len() as u32,
+                        date: 0,
+                        customer: NONE,
+                        rejected: NONE,
+                        ids: [(0, 0); 3],
+                    });
+                }
+                Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(InputError::file(&self.file, input::csv_reason(&e)));
+                    }
+                    self.rows.push(Row {
+                        line: input::csv_line(&e).unwrap_or(0) + fix,
+                        start: self.bytes.len(),
+                        first: self.ends.len(),
+                        fields: 0,
+                        date: 0,
+                        customer: NONE,
+                        rejected: self.rejected.len() as u32,
+                        ids: [(0, 0); 3],
+                    });
+                    self.rejected.push(Rejected {
+                        reason: input::csv_reason(&e),
+                        ..Rejected::default()
+                    });
+                }
+            }
+        }
+        self.sep = 0;
+        Ok(())
+    }
+
+    /// The fields of a row, untrimmed.
+    fn fields(&self, row: &Row) -> impl Iterator<Item = &[u8]> {
+        let mut from = 0;
+        self.ends[row.first..row.first + row.fields as usize]
+            .iter()
+            .map(move |&end| {
+                let field = &self.bytes[row.start + from..row.start + end as usize];
+                from = end as usize + self.sep;
+                field
+            })
+    }
+
+    /// Rebuilds the incident of a row into `incident`, as the incidents reader would.
+    fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
+        if row.fields as usize != self.columns.len() {
+            return Err(format!("expected {} fields, found {}", self.columns.len(), row.fields));
+        }
+        let mut bad = None;
+        let fields = self
+            .fields(row)
+            .zip(&self.columns)
+            .map_while(|(bytes, name)| match std::str::from_utf8(bytes) {
+                Ok(text) => Some((name.as_str(), text)),
+                Err(_) => {
+                    bad = Some(format!("column `{name}` is not valid UTF-8"));
+                    None
+                }
+            });
+        let filled = incident.refill(fields, self.today);
+        match bad {
+            Some(reason) => Err(reason),
+            None => filled,
+        }
+    }
+
+    /// The raw ids of a row, even a bad one.
+    fn raw_ids(&self, row: &Row) -> [String; 3] {
+        let fields: Vec<&[u8]> = self.fields(row).collect();
+        self.id_columns.map(|i| {
+            fields
+                .get(i)
+                .map_or_else(String::new, |f| String::from_utf8_lossy(f).trim().to_string())
+        })
+    }
+
+    /// Where the trimmed field `column` of a good row is, from the row's start.
+    fn span(&self, row: &Row, column: usize) -> (u32, u32) {
+        let from = match column {
+            0 => 0,
+            _ => self.ends[row.first + column - 1] as usize + self.sep,
+        };
+        let field = &self.bytes[row.start + from..row.start + self.ends[row.first + column] as usize];
+        let text = std::str::from_utf8(field).unwrap_or_default();
+        let trimmed = text.trim_start();
+        let skip = text.len() - trimmed.len();
+        ((from + skip) as u32, trimmed.trim_end().len() as u32)
+    }
+
+    /// The `case_id` (0), `customer_id` (1) or `kind` (2) of a good row.
+    fn id(&self, row: &Row, which: usize) -> &str {
+        let (from, len) = row.ids[which];
+        let at = row.start + from as usize;
+        std::str::from_utf8(&self.bytes[at..at + len as usize]).unwrap_or_default()
+    }
+
+    /// Checks every row on every core: a good row gets its date, a bad one its reason.
+    fn check_rows(&mut self) {
+        let mut rows = std::mem::take(&mut self.rows);
+        let this = &*self;
+        let rejected: Vec<Vec<(usize, Rejected)>> = rows
+            .par_chunks_mut(1 << 14)
+            .enumerate()
+            .map_init(blank, |incident, (chunk, rows)| {
+                let mut bad = Vec::new();
+                for (i, row) in rows.iter_mut().enumerate() {
+                    if row.rejected != NONE {
+                        continue;
+                    }
+                    match this.fill(row, incident) {
+                        Ok(()) => {
+                            row.date = incident.date;
+                            row.ids = this.id_columns.map(|c| this.span(row, c));
+                        }
+                        Err(reason) => {
+                            let [case_id, customer_id, kind] = this.raw_ids(row);
+                            bad.push((
+                                (chunk << 14) + i,
+                                Rejected {
+                                    case_id,
+                                    customer_id,
+                                    kind,
+                                    reason,
+                                },
+                            ));
+                        }
+                    }
+                }
+                bad
+            })
+            .collect();
+        for (i, r) in rejected.into_iter().flatten() {
+            rows[i].rejected = self.rejected.len() as u32;
+            self.rejected.push(r);
+        }
+        self.rows = rows;
+    }
+
+    /// Groups the good rows by customer, each group in (date, line) order.
+    fn group(&mut self) {
+        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut customer = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            if row.rejected != NONE {
+                customer.push(NONE);
+                continue;
+            }
+            let id = self.id(row, 1);
+            let next = ids.len() as u32;
+            customer.push(*ids.entry(id).or_insert(next));
+        }
+        let groups = ids.len();
+        drop(ids);
+        let mut bounds = vec![0usize; groups + 1];
+        for &c in customer.iter().filter(|&&c| c != NONE) {
+            bounds[c as usize + 1] += 1;
+        }
+        for g in 0..groups {
+            bounds[g + 1] += bounds[g];
+        }
+        let mut next = bounds.clone();
+        let mut order = vec![0u32; bounds[groups]];
+        for (i, (&c, row)) in customer.iter().zip(self.rows.iter_mut()).enumerate() {
+            row.customer = c;
+            if c != NONE {
+                order[next[c as usize]] = i as u32;
+                next[c as usize] += 1;
+            }
+        }
+        // Rows went in in line order; a stable sort by date gives (date, line).
+        let rows = &self.rows;
+        let mut slices: Vec<&mut [u32]> = Vec::with_capacity(groups);
+        let mut rest = order.as_mut_slice();
+        for w in bounds.windows(2) {
+            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+            slices.push(head);
+            rest = tail;
+        }
+        slices
+            .par_iter_mut()
+            .filter(|s| s.len() > 1)
+            .for_each(|s| s.sort_by_key(|&i| rows[i as usize].date));
+        self.order = order;
+        self.bounds = bounds;
+    }
+
+    /// The customers the good rows name, group by group.
+    fn customer_ids(&self) -> Vec<&str> {
+        self.bounds
+            .windows(2)
+            .map(|w| self.id(&self.rows[self.order[w[0]] as usize], 1))
+            .collect()
+    }
+
+    /// The number of rows of the incidents file.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the incidents file has no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The 1-based line of row `i`.
+    pub fn line(&self, i: usize) -> u64 {
+        self.rows[i].line
+    }
+
+    /// Row `i` as an incident, or why it was rejected when read.
+    pub fn incident(&self, i: usize) -> Result<Incident, Rejected> {
+        let row = &self.rows[i];
+        if row.rejected != NONE {
+            return Err(self.rejected[row.rejected as usize].clone());
+        }
+        let mut incident = blank();
+        self.fill(row, &mut incident).map_err(|reason| Rejected {
+            reason,
+            ..Rejected::default()
+        })?;
+        Ok(incident)
+    }
+
+    /// The number of rows rejected when the file was read (a policy may reject more).
+    pub fn rejected(&self) -> usize {
+        self.rejected.len()
+    }
+
+    /// The good rows grouped by customer, each group in (date, line) order, as row indexes.
+    fn groups(&self) -> impl IndexedParallelIterator<Item = &[u32]> {
+        self.bounds.par_windows(2).map(|w| &self.order[w[0]..w[1]])
+    }
+}
+
+/// An incident to refill.
+fn blank() -> Incident {
+    Incident {
+        case_id: String::new(),
+        customer_id: String::new(),
+        kind: String::new(),
+        date: 0,
+        loss: 0.0,
+        order_value: 0.0,
+        severity: 0.0,
+        channel: String::new(),
+        extra: Vec::new(),
+    }
+}
+
+/// Cuts `text[from..]` into pieces of about `size` bytes, each ending at a line end.
+fn pieces(text: &[u8], from: usize, size: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity((text.len() - from) / size + 1);
+    let mut start = from;
+    while start < text.len() {
+        let mut end = (start + size).min(text.len());
+        if end < text.len() {
+            end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i + 1);
+        }
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// The `decision` column: what the batch says about a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// A gesture, possibly the apology alone.
+    Gesture,
+    /// A human must decide.
+    Escalate,
+    /// The row was rejected: see `error`.
+    Error,
+}
+
+impl Decision {
+    /// The word written in the `decision` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Gesture => "gesture",
+            Decision::Escalate => "escalate",
+            Decision::Error => "error",
+        }
+    }
+}
+
+/// The answer for one row of the incidents file. Borrows its ids from the
+/// [`Data`] and its gesture and rule ids from the [`Policy`]. Figures are
+/// unrounded; a rejected row has them all 0.
+#[derive(Clone, Debug)]
+pub struct Outcome<'a> {
+    /// The 1-based line of the row.
+    pub line: u64,
+    /// The case's id.
+    pub case_id: &'a str,
+    /// The customer's id.
+    pub customer_id: &'a str,
+    /// The incident kind.
+    pub kind: &'a str,
+    /// The incident's date; `None` when the row could not be read.
+    pub date: Option<Day>,
+    /// Gesture, escalate or error.
+    pub decision: Decision,
+    /// The recommended gesture's id (`apology` for the apology alone); empty when escalated or rejected.
+    pub gesture: &'a str,
+    /// The recommended gesture's label.
+    pub label: &'a str,
+    /// Its cost, rounded to cents by the engine.
+    pub cost: f64,
+    /// Its value as the customer perceives it.
+    pub value: f64,
+    /// The customer's future value (SPEC §4).
+    pub future_value: f64,
+    /// Probability the customer is still active.
+    pub p_alive: f64,
+    /// Churn if nothing is done.
+    pub churn_before: f64,
+    /// Churn after the recommendation (unchanged when escalated).
+    pub churn_after: f64,
+    /// Value lost in expectation if nothing is done.
+    pub value_at_risk: f64,
+    /// LTV impact of the recommendation.
+    pub impact: f64,
+    /// The rules that offered the chosen gesture, or escalated.
+    pub rules: Vec<&'a str>,
+    /// Why the case goes to a human.
+    pub escalation: Option<String>,
+    /// The customer's goodwill in the 12 months up to the case, ledger and earlier batch rows.
+    pub usage: Usage,
+    /// Why the row was rejected (without the line); `None` for an answered row.
+    pub error: Option<String>,
+}
+
+impl<'a> Outcome<'a> {
+    fn rejected(line: u64, ids: [&'a str; 3], date: Option<Day>, reason: String) -> Self {
+        let [case_id, customer_id, kind] = ids;
+        Outcome {
+            line,
+            case_id,
+            customer_id,
+            kind,
+            date,
+            decision: Decision::Error,
+            gesture: "",
+            label: "",
+            cost: 0.0,
+            value: 0.0,
+            future_value: 0.0,
+            p_alive: 0.0,
+            churn_before: 0.0,
+            churn_after: 0.0,
+            value_at_risk: 0.0,
+            impact: 0.0,
+            rules: Vec::new(),
+            escalation: None,
+            usage: Usage::default(),
+            error: Some(reason),
+        }
+    }
+
+    /// An answered row with every figure 0, for tests.
+    #[cfg(test)]
+    pub(crate) fn example() -> Outcome<'static> {
+        Outcome {
+            decision: Decision::Gesture,
+            gesture: "apology",
+            error: None,
+            ..Outcome::rejected(2, ["K1", "C1", "late"], Some(0), String::new())
+        }
+    }
+
+    /// The `error` column: `line N: reason`, empty for an answered row.
+    pub fn error_text(&self) -> String {
+        self.error
+            .as_ref()
+            .map_or_else(String::new, |e| format!("line {}: {e}", self.line))
+    }
+
+    /// Whether the recommendation uses up the customer's 12-month limits.
+    pub fn grants(&self) -> bool {
+        self.decision == Decision::Gesture && self.gesture != crate::policy::APOLOGY
+    }
+}
+
+/// Runs a policy over every row, in input order.
+pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Vec<Outcome<'a>> {
+    evaluate_with_progress(policy, data, &|_| {})
+}
+
+/// [`evaluate`], calling `progress` now and then with the number of rows
+/// just answered (from any thread).
+pub fn evaluate_with_progress<'a>(
+    policy: &'a Policy,
+    data: &'a Data,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<Outcome<'a>> {
+    let timer = Timer::start();
+    let engine = Engine::new(policy, data.customers.any());
+    // Each task appends its customers' outcomes to one vector: one allocation
+    // per task, not per customer.
+    let parts: Vec<Vec<(u32, Outcome<'a>)>> = data
+        .groups()
+        .fold(
+            || (Vec::new(), engine.values(), blank(), 0u64),
+            |(mut out, mut values, mut incident, mut pending), group| {
+                customer_cases(&engine, data, group, &mut values, &mut incident, &mut out);
+                // Reported in steps: a call per customer would cost more than it tells.
+                pending += group.len() as u64;
+                if pending >= 4096 {
+                    progress(pending);
+                    pending = 0;
+                }
+                (out, values, incident, pending)
+            },
+        )
+        .map(|(out, _, _, pending)| {
+            progress(pending);
+            out
+        })
+        .collect();
+    let mut answered: Vec<(u32, Outcome<'a>)> = Vec::with_capacity(data.rows.len());
+    for mut part in parts {
+        answered.append(&mut part);
+    }
+    answered.extend(
+        data.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.rejected != NONE)
+            .map(|(i, row)| {
+                let r = &data.rejected[row.rejected as usize];
+                let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
+                (i as u32, Outcome::rejected(row.line, ids, None, r.reason.clone()))
+            }),
+    );
+    timer.phase("evaluate");
+    // Outcomes are large: put each in its place by swaps, without a second array.
+    for k in 0..answered.len() {
+        while answered[k].0 as usize != k {
+            let to = answered[k].0 as usize;
+            answered.swap(k, to);
+        }
+    }
+    let outcomes = answered.into_iter().map(|(_, o)| o).collect();
+    timer.phase("put back in input order");
+    outcomes
+}
+
+/// One customer's rows, in (date, line) order, each seeing the gestures recommended before it.
+fn customer_cases<'a>(
+    engine: &Engine<'a>,
+    data: &'a Data,
+    group: &[u32],
+    values: &mut Values,
+    incident: &mut Incident,
+    out: &mut Vec<(u32, Outcome<'a>)>,
+) {
+    let mut granted: Vec<Grant> = Vec::new();
+    let first = &data.rows[group[0] as usize];
+    let customer_id = data.id(first, 1);
+    let transactions = match data.indexed {
+        true => data.history.transactions_of(first.customer as usize),
+        false => data.history.transactions(customer_id),
+    };
+    let record = data.customers.get(customer_id);
+    for &i in group {
+        let row = &data.rows[i as usize];
+        let ids = [data.id(row, 0), customer_id, data.id(row, 2)];
+        if let Err(reason) = data.fill(row, incident) {
+            // Checked when read: cannot happen, but is reported rather than hidden.
+            out.push((i, Outcome::rejected(row.line, ids, None, reason)));
+            continue;
+        }
+        let mut usage = data.ledger.usage(customer_id, incident.date);
+        // Earlier batch grants are on or before this date: only the window's start matters.
+        for g in granted.iter().filter(|g| g.day > incident.date - WINDOW_DAYS) {
+            usage.gestures += 1;
+            usage.cents += g.cents;
+        }
+        let customer = Customer {
+            transactions,
+            record,
+            usage,
+        };
+        let outcome = match engine.recommend(incident, &customer, values) {
+            Ok(rec) => {
+                let chosen = rec.chosen();
+                let o = Outcome {
+                    line: row.line,
+                    case_id: ids[0],
+                    customer_id,
+                    kind: ids[2],
+                    date: Some(incident.date),
+                    decision: match rec.decision {
+                        engine::Decision::Gesture => Decision::Gesture,
+                        engine::Decision::Escalate => Decision::Escalate,
+                    },
+                    gesture: chosen.map_or("", |c| c.gesture),
+                    label: chosen.map_or("", |c| c.label),
+                    cost: rec.cost(),
+                    value: rec.value(),
+                    future_value: rec.future_value,
+                    p_alive: rec.p_alive,
+                    churn_before: rec.churn_before(),
+                    churn_after: rec.churn_after(),
+                    value_at_risk: rec.value_at_risk(),
+                    impact: rec.impact(),
+                    escalation: rec.escalation.clone(),
+                    rules: rec.rules,
+                    usage,
+                    error: None,
+                };
+                if o.grants() {
+                    granted.push(Grant {
+                        day: incident.date,
+                        cents: money::cents(o.cost),
+                    });
+                }
+                o
+            }
+            Err(reason) => Outcome::rejected(row.line, ids, Some(incident.date), reason),
+        };
+        out.push((i, outcome));
+    }
+}
+
+/// Totals for one slice of a batch (all cases, or one incident kind).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Rows.
+    pub cases: u64,
+    /// Rows answered with a gesture, per gesture id, in first-seen order.
+    pub gestures: Vec<(String, u64)>,
+    /// Rows escalated.
+    pub escalations: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Sum of the recommended gestures' costs, in cents.
+    pub cost_cents: i64,
+    /// Sum of their LTV impacts, in cents (each rounded to cents first).
+    pub impact_cents: i64,
+}
+
+impl Totals {
+    fn add(&mut self, o: &Outcome<'_>) {
+        self.cases += 1;
+        match o.decision {
+            Decision::Gesture => {
+                match self.gestures.iter_mut().find(|(g, _)| g == o.gesture) {
+                    Some((_, n)) => *n += 1,
+                    None => self.gestures.push((o.gesture.to_string(), 1)),
+                }
+                self.cost_cents += money::cents(o.cost);
+                self.impact_cents += money::cents(o.impact);
+            }
+            Decision::Escalate => self.escalations += 1,
+            Decision::Error => self.rejected += 1,
+        }
+    }
+
+    /// Total LTV impact per unit of cost; `None` when nothing was spent.
+    pub fn impact_per_cost(&self) -> Option<f64> {
+        (self.cost_cents != 0).then(|| self.impact_cents as f64 / self.cost_cents as f64)
+    }
+}
+
+/// What a batch came to: totals over all rows and per incident kind.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Every row.
+    pub all: Totals,
+    /// Per incident kind, sorted by kind (a rejected row without a kind is under "").
+    pub kinds: Vec<(String, Totals)>,
+}
+
+impl Summary {
+    /// Sums the outcomes of a batch. Gestures are listed by how often they
+    /// were chosen (most first, then by id), so the order is reproducible.
+    pub fn of(outcomes: &[Outcome<'_>]) -> Summary {
+        let mut s = Summary::default();
+        for o in outcomes {
+            s.all.add(o);
+            match s.kinds.iter_mut().find(|(k, _)| k == o.kind) {
+                Some((_, t)) => t.add(o),
+                None => {
+                    let mut t = Totals::default();
+                    t.add(o);
+                    s.kinds.push((o.kind.to_string(), t));
+                }
+            }
+        }
+        s.kinds.sort_by(|a, b| a.0.cmp(&b.0));
+        for t in std::iter::once(&mut s.all).chain(s.kinds.iter_mut().map(|(_, t)| t)) {
+            t.gestures.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        s
+    }
+}
+
+/// Phase timings on standard error when `GOODWILL_TIMINGS` is set: where a
+/// batch spends its time. Each phase shows its wall time and, on Linux, the
+/// CPU time of the whole process (all threads) over the same span.
+pub struct Timer {
+    at: std::cell::Cell<(Instant, f64)>,
+    on: bool,
+}
+
+impl Timer {
+    /// Starts timing.
+    pub fn start() -> Timer {
+        let on = std::env::var_os("GOODWILL_TIMINGS").is_some();
+        Timer {
+            at: std::cell::Cell::new((Instant::now(), if on { cpu_seconds() } else { 0.0 })),
+            on,
+        }
+    }
+
+    /// Prints the time since the last phase (or the start) under a name.
+    pub fn phase(&self, name: &str) {
+        if self.on {
+            let (now, cpu) = (Instant::now(), cpu_seconds());
+            let (then, cpu_then) = self.at.get();
+            eprintln!(
+                "timing: {name}: {:.3} s (cpu {:.2} s)",
+                (now - then).as_secs_f64(),
+                cpu - cpu_then
+            );
+            self.at.set((now, cpu));
+        }
+    }
+}
+
+/// User and system CPU seconds of this process so far (0 where /proc is missing).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces, inside parentheses).
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::parse;
+
+    fn data(csv: &str, history: History, ledger: Ledger) -> Data {
+        Data::from_reader(csv.as_bytes(), "i.csv", 0, history, None, ledger).unwrap()
+    }
+
+    #[test]
+    fn groups_follow_date_then_line() {
+        let csv = "case_id,customer_id,kind,date\n\
+                   K1,C2,late_delivery,2026-03-01\n\
+                   K2,C1,late_delivery,2026-02-01\n\
+                   K3,C2,late_delivery,2026-01-01\n\
+                   K4,,late_delivery,2026-01-01\n\
+                   K5,C2,late_delivery,2026-01-01\n";
+        let d = data(csv, History::default(), Ledger::default());
+        let groups: Vec<Vec<u32>> = d.groups().map(<[u32]>::to_vec).collect();
+        assert_eq!(groups, vec![vec![2, 4, 0], vec![1]]);
+        assert_eq!((0..d.len()).map(|i| d.line(i)).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
+        assert_eq!(d.rejected(), 1);
+    }
+
+    #[test]
+    fn earlier_batch_gestures_count_in_the_window() {
+        // Three late deliveries for one customer with a $5 credit each time
+        // (cost 3.50); the third is 400 days after the first, so the first has
+        // left the window: usage is 1 gesture, 350 cents.
+        let csv = "case_id,customer_id,kind,date,loss\n\
+                   K3,C1,late_delivery,2027-01-05,5\n\
+                   K1,C1,late_delivery,2025-12-01,5\n\
+                   K2,C1,late_delivery,2026-06-01,5\n";
+        let history = History::from_transactions([("C1", (parse("2025-01-01").unwrap(), 100.0))]);
+        let d = data(csv, history, Ledger::default());
+        let policy = Policy::default_policy();
+        let out = evaluate(&policy, &d);
+        assert_eq!(out.iter().map(|o| o.case_id).collect::<Vec<_>>(), ["K3", "K1", "K2"]);
+        assert_eq!(out[1].usage, Usage::default());
+        assert!(out[1].grants(), "{:?}", out[1]);
+        let c1 = money::cents(out[1].cost);
+        assert_eq!(out[2].usage.gestures, 1);
+        assert_eq!(out[2].usage.cents, c1);
+        let c2 = money::cents(out[2].cost);
+        assert_eq!(out[0].usage.gestures, 1);
+        assert_eq!(out[0].usage.cents, c2);
+    }
+
+    #[test]
+    fn summary_counts_each_decision() {
+        let csv = "case_id,customer_id,kind,date,loss\n\
+                   K1,C1,late_delivery,2026-01-01,5\n\
+                   K2,C1,late_delivery,2026-01-02,500\n\
+                   K3,C1,nope,2026-01-03,5\n";
+        let d = data(csv, History::default(), Ledger::default());
+        let policy = Policy::default_policy();
+        let out = evaluate(&policy, &d);
+        let s = Summary::of(&out);
+        assert_eq!(s.all.cases, 3);
+        assert_eq!(s.all.escalations, 1);
+        assert_eq!(s.all.rejected, 1);
+        assert_eq!(
+            s.kinds.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["late_delivery", "nope"]
+        );
+        assert_eq!(s.all.cost_cents, money::cents(out[0].cost));
+    }
+}

@@ -1,0 +1,360 @@
+//! `goodwill batch` through the real binary.
+//!
+//! The data is in tests/data/batch/: a policy with constant parameters (margin
+//! 0.30 over 24 undiscounted months, so A = 2 years), one $10 credit, and at
+//! most two gestures a customer in 12 months.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+const POLICY: &str = "tests/data/batch/policy.toml";
+const HISTORY: &str = "tests/data/batch/history.csv";
+
+fn batch(file: &str, extra: &[&str]) -> std::process::Output {
+    goodwill()
+        .args(["batch", file, "--policy", POLICY, "--history", HISTORY])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The rows of a CSV output, as maps from column to text.
+fn rows(csv: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(csv);
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn good_rows_are_answered_and_bad_rows_reported_with_their_line() {
+    let out = batch("tests/data/batch/incidents.csv", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(stdout.starts_with(
+        "case_id,customer_id,kind,decision,gesture,cost,value,future_value,churn_before,churn_after,impact,rule,error,"
+    ));
+    let rows = rows(&out.stdout);
+    assert_eq!(rows.len(), 8, "one output row per input row");
+    let ids: Vec<&str> = rows.iter().map(|r| r["case_id"].as_str()).collect();
+    assert_eq!(ids, ["K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8"], "input order");
+
+    // K1: C1 has eight $100 orders, the first 730 days before 2026-11-20:
+    // rate = 8 / 2 = 4 a year, FV = 0.30 * 100 * 4 * 2 = 240. Loss 20, the
+    // credit costs and is worth 10: c = 0.5, q = 0.1 + 0.9 * 0.5 = 0.55,
+    // churn 0.54 -> 0.54 - 0.55 * 0.49 = 0.2705; impact = (0.54 - 0.2705) * 240 - 10 = 54.68.
+    let k1 = &rows[0];
+    assert_eq!(k1["decision"], "gesture");
+    assert_eq!(k1["gesture"], "credit");
+    assert_eq!(k1["cost"], "10.00");
+    assert_eq!(k1["value"], "10.00");
+    assert_eq!(k1["future_value"], "240.00");
+    assert_eq!(k1["churn_before"], "0.540000");
+    assert_eq!(k1["churn_after"], "0.270500");
+    assert_eq!(k1["impact"], "54.68");
+    assert_eq!(k1["value_at_risk"], "129.60");
+    assert_eq!(k1["rule"], "late");
+    assert_eq!(k1["error"], "");
+    assert_eq!(k1["line"], "2");
+
+    // K2: C3 has no history: basket = the order value 60, rate 1, FV = 0.30 * 60 * 2 = 36.
+    // c = 10 / 12, q = 0.1 + 0.9 * 10 / 12 = 0.85, churn after 0.54 - 0.85 * 0.49 = 0.1235,
+    // impact = (0.54 - 0.1235) * 36 - 10 = 4.994.
+    let k2 = &rows[1];
+    assert_eq!(
+        (
+            k2["gesture"].as_str(),
+            k2["future_value"].as_str(),
+            k2["churn_after"].as_str(),
+            k2["impact"].as_str()
+        ),
+        ("credit", "36.00", "0.123500", "4.99")
+    );
+
+    // K8: a loss above 500 escalates: no gesture, cost and impact 0, the customer's figures kept.
+    let k8 = &rows[7];
+    assert_eq!(k8["decision"], "escalate");
+    assert_eq!(k8["gesture"], "");
+    assert_eq!((k8["cost"].as_str(), k8["impact"].as_str()), ("0.00", "0.00"));
+    assert_eq!(k8["future_value"], "24.00");
+    assert_eq!(k8["churn_after"], "0.540000");
+    assert_eq!(k8["rule"], "big-loss");
+    assert_eq!(k8["escalation"], "a loss above 500 needs a supervisor");
+
+    let errors: Vec<(&str, &str)> = rows[2..7]
+        .iter()
+        .map(|r| (r["decision"].as_str(), r["error"].as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "error",
+                "line 4: column `date`: `2026-02-30` is not a date (expected YYYY-MM-DD)"
+            ),
+            ("error", "line 5: kind `nope` is not one of the policy's kinds"),
+            ("error", "line 6: column `customer_id` is missing or empty"),
+            ("error", "line 7: column `coupon_pct`: `abc` is not a number"),
+            ("error", "line 8: expected 7 fields, found 3"),
+        ]
+    );
+    assert_eq!(rows[2]["cost"], "", "a rejected row has no figures");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "error: `tests/data/batch/incidents.csv`: line 4: column `date`: `2026-02-30` is not a date (expected YYYY-MM-DD)\n\
+         error: `tests/data/batch/incidents.csv`: line 5: kind `nope` is not one of the policy's kinds\n\
+         error: `tests/data/batch/incidents.csv`: line 6: column `customer_id` is missing or empty\n\
+         error: `tests/data/batch/incidents.csv`: line 7: column `coupon_pct`: `abc` is not a number\n\
+         error: `tests/data/batch/incidents.csv`: line 8: expected 7 fields, found 3\n\
+         error: `tests/data/batch/incidents.csv`: 5 of 8 rows rejected\n"
+    );
+}
+
+#[test]
+fn the_third_gesture_in_a_year_is_refused_by_the_cap() {
+    // caps.csv lists C2's incidents out of date order: 03-01, 01-01, 2027-01-15, 02-01.
+    // In date order: 01-01 and 02-01 get the credit; 03-01 is the third in 12
+    // months and gets the apology; on 2027-01-15 the window (2026-01-15,
+    // 2027-01-15] holds only the 02-01 credit, so the credit is allowed again.
+    // C2 has no history: FV = 0.30 * 100 * 2 = 60; the credit's impact is
+    // (0.54 - 0.2705) * 60 - 10 = 6.17, the apology's 0.049 * 60 = 2.94.
+    let out = batch("tests/data/batch/caps.csv", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = rows(&out.stdout);
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r["case_id"].as_str(), r["gesture"].as_str(), r["impact"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("M3", "apology", "2.94"),
+            ("M1", "credit", "6.17"),
+            ("M4", "credit", "6.17"),
+            ("M2", "credit", "6.17")
+        ]
+    );
+    let json = goodwill()
+        .args(["recommend", "--policy", POLICY, "--customer", "C2", "--kind", "late"])
+        .args([
+            "--loss",
+            "20",
+            "--order-value",
+            "100",
+            "--date",
+            "2026-03-01",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    // The same case alone, with nothing granted before it, does get the credit.
+    let j: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(j["gesture"], "credit");
+}
+
+#[test]
+fn an_existing_output_is_untouched_on_a_fatal_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "old").unwrap();
+    let run = goodwill()
+        .args(["batch", "tests/data/batch/incidents.csv", "--policy", POLICY])
+        .args(["--history", "tests/data/batch/no-such-history.csv", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "error: `tests/data/batch/no-such-history.csv`: cannot open: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+
+    // An invalid policy is exit code 2, and also leaves the file alone.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[policy]\nname = 1\n").unwrap();
+    let run = goodwill()
+        .args(["batch", "tests/data/batch/incidents.csv", "--policy"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+
+    // A run with rejected rows does write the file (every row, good or bad).
+    let run = batch("tests/data/batch/incidents.csv", &["-o", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(3));
+    assert!(run.stdout.is_empty());
+    assert_eq!(rows(&std::fs::read(&out).unwrap()).len(), 8);
+}
+
+#[test]
+fn stdin_and_stdout_with_a_dash_and_jsonl() {
+    let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
+    let piped = goodwill()
+        .args(["batch", "-", "--policy", POLICY, "--history", HISTORY, "-o", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(3));
+    let direct = batch("tests/data/batch/incidents.csv", &[]);
+    assert_eq!(piped.stdout, direct.stdout, "stdin gives the same rows");
+    assert!(String::from_utf8_lossy(&piped.stderr).contains("error: `-`: line 4: column `date`"));
+
+    let jsonl = batch("tests/data/batch/incidents.csv", &["--format", "jsonl"]);
+    assert_eq!(jsonl.status.code(), Some(3));
+    let lines: Vec<Value> = jsonl
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 8);
+    assert_eq!(lines[0]["case_id"], "K1");
+    assert_eq!(lines[0]["impact"].as_f64(), Some(54.68));
+    assert_eq!(lines[0]["churn_after"].as_f64(), Some(0.2705));
+    assert_eq!(lines[0]["line"].as_u64(), Some(2));
+    assert_eq!(lines[2]["decision"], "error");
+    assert_eq!(lines[2]["cost"], Value::Null);
+    assert_eq!(
+        lines[6]["error"], "line 8: expected 7 fields, found 3",
+        "the same names and texts as the CSV"
+    );
+    // The same text for every figure as in the CSV.
+    assert!(String::from_utf8_lossy(&jsonl.stdout).contains(r#""cost":10.00,"value":10.00,"future_value":240.00"#));
+}
+
+#[test]
+fn a_quoted_file_reads_like_a_plain_one() {
+    // Quotes send the file down the csv crate's path instead of the parallel splitter.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read_to_string("tests/data/batch/incidents.csv").unwrap();
+    let quoted = plain.replacen("K1,C1,late", "\"K1\",\"C1\",late", 1);
+    let path = dir.path().join("quoted.csv");
+    std::fs::write(&path, &quoted).unwrap();
+    let a = batch("tests/data/batch/incidents.csv", &[]);
+    let b = batch(path.to_str().unwrap(), &[]);
+    assert_eq!(
+        String::from_utf8(a.stdout).unwrap(),
+        String::from_utf8(b.stdout).unwrap()
+    );
+}
+
+#[test]
+fn summary_table() {
+    let out = batch("tests/data/batch/incidents.csv", &["--format", "table"]);
+    assert_eq!(out.status.code(), Some(3));
+    insta::assert_snapshot!("summary_table", String::from_utf8(out.stdout).unwrap());
+
+    // With -o, the summary goes to standard output, the rows to the file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv");
+    let out = batch(
+        "tests/data/batch/incidents.csv",
+        &["--summary", "-o", file.to_str().unwrap()],
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("By kind\n"), "{stdout}");
+    assert_eq!(rows(&std::fs::read(&file).unwrap()).len(), 8);
+    // Without -o, it goes to standard error, after the rejected rows.
+    let out = batch("tests/data/batch/incidents.csv", &["--summary"]);
+    assert!(String::from_utf8(out.stderr).unwrap().contains("By kind\n"));
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("By kind"));
+}
+
+/// A deterministic data set with many customers having several incidents
+/// (so caps and ordering matter), some bad rows, and a ledger.
+fn generated(dir: &Path) {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut history = String::from("customer_id,date,amount\n");
+    for c in 0..300 {
+        for _ in 0..next(12) {
+            let amount = next(20_000) as f64 / 100.0 - if next(20) == 0 { 250.0 } else { 0.0 };
+            history.push_str(&format!(
+                "C{c},2025-{:02}-{:02},{amount:.2}\n",
+                1 + next(12),
+                1 + next(28)
+            ));
+        }
+    }
+    let mut ledger = String::from("customer_id,date,gesture,cost\n");
+    for _ in 0..60 {
+        ledger.push_str(&format!(
+            "C{},2026-{:02}-10,credit,{}.00\n",
+            next(300),
+            1 + next(10),
+            5 + next(40)
+        ));
+    }
+    let kinds = ["late", "coupon", "late", "nope"];
+    let mut incidents = String::from("case_id,customer_id,kind,date,loss,order_value,coupon_pct\n");
+    for k in 0..4000 {
+        let day = if next(200) == 0 { 30 } else { 1 + next(28) };
+        incidents.push_str(&format!(
+            "K{k},C{},{},2026-{:02}-{day:02},{},{},{}\n",
+            next(400),
+            kinds[next(4) as usize],
+            1 + next(12),
+            next(600),
+            next(300),
+            next(30)
+        ));
+    }
+    std::fs::write(dir.join("history.csv"), history).unwrap();
+    std::fs::write(dir.join("ledger.csv"), ledger).unwrap();
+    std::fs::write(dir.join("incidents.csv"), incidents).unwrap();
+}
+
+#[test]
+fn the_same_bytes_for_any_thread_count_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    generated(dir.path());
+    let run = |threads: &str, format: &str| {
+        let out = goodwill()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["batch", "incidents.csv", "--policy"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY))
+            .args(["--history", "history.csv", "--ledger", "ledger.csv", "--format", format])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    for format in ["csv", "jsonl"] {
+        let one = run("1", format);
+        assert_eq!(one, run("2", format), "{format}: 1 thread vs 2");
+        assert_eq!(one, run("2", format), "{format}: two runs");
+        assert_eq!(one, run("3", format), "{format}: 1 thread vs 3");
+    }
+    let rows = rows(&run("2", "csv"));
+    assert_eq!(rows.len(), 4000);
+    // The caps did bite somewhere: some late case fell back to the apology.
+    assert!(rows.iter().any(|r| r["kind"] == "late" && r["gesture"] == "apology"));
+    assert!(rows.iter().any(|r| r["decision"] == "error"));
+}
