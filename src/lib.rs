@@ -36,8 +36,12 @@
 //! assert_eq!(rec.cost(), 12.0);
 //! ```
 
+pub mod batch;
+pub mod cases;
+pub mod check;
 pub mod cli;
 pub mod date;
+pub mod diff;
 pub mod diagnostic;
 pub mod engine;
 pub mod exit;

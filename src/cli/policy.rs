@@ -1,15 +1,363 @@
-//! `goodwill policy`: being built; replaced by its real implementation.
+//! `goodwill policy`: the policy author's tools. `check` validates a policy
+//! and lints it, `test` runs test cases against it with coverage, `diff`
+//! backtests a change over real incidents.
 
-use anyhow::{Result, bail};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
+use clap::Subcommand;
+
+use super::UsageError;
+use crate::batch::{self, Data, Sources};
+use crate::cases::{self, Coverage, TestCustomer, TestFile};
 use crate::date::Day;
+use crate::diagnostic::Report;
+use crate::engine::{Customer, Engine, GivenCustomer};
 use crate::exit::Exit;
+use crate::input::customers::Customers;
+use crate::input::history::History;
+use crate::input::incidents::Incident;
+use crate::input::ledger::Ledger;
+use crate::policy::{self, Policy};
+use crate::render;
 
-/// Arguments of `goodwill policy`.
+/// Check, test and compare policies.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// What to do with the policy.
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+/// The `policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy: every error, and warnings about rules and gestures that cannot work.
+    Check(CheckArgs),
+    /// Run test cases against a policy, with coverage of its rules and gestures.
+    Test(TestArgs),
+    /// Backtest a change: run an old and a new policy over the same incidents and compare.
+    Diff(DiffArgs),
+}
+
+/// How `check` and `test` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For a person.
+    Text,
+    /// For editors, CI and scripts.
+    Json,
+}
+
+/// Validate a policy file.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 clean or warnings only, 2 with errors.\n\nExample:\n  \
+    goodwill policy check policies/default.toml")]
+pub struct CheckArgs {
+    /// The policy file
+    #[arg(value_name = "POLICY")]
+    pub policy: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Run policy test cases.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Coverage is the share of the policy's rules matched by at least one test plus its \
+    gestures recommended by at least one test, over the number of rules and gestures.\n\n\
+    Exit status: 0 all passed, 2 a bad policy or test file, 3 a test failed or coverage is below --min-coverage.\n\n\
+    Example:\n  goodwill policy test policies/default.toml policies/default.tests.toml --coverage"
+)]
+pub struct TestArgs {
+    /// The policy file
+    #[arg(value_name = "POLICY")]
+    pub policy: PathBuf,
+    /// Test files (TOML, `[[test]]` tables)
+    #[arg(value_name = "TESTS", required = true)]
+    pub tests: Vec<PathBuf>,
+    /// Purchase history CSV, for tests that name a `customer_id`
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Customer attributes CSV, for tests that name a `customer_id`
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// Goodwill already granted, CSV, for tests that name a `customer_id`
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// Report how many tests reach each rule and gesture
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail (exit 3) when coverage is below P percent; implies --coverage
+    #[arg(long, value_name = "P")]
+    pub min_coverage: Option<f64>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Backtest a policy change over incidents.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "A case changed when its decision or its gesture differs.\n\n\
+    Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv")]
+pub struct DiffArgs {
+    /// The policy as it is
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The policy as proposed
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Incidents CSV to run both over (`-` is standard input)
+    #[arg(long, value_name = "FILE")]
+    pub incidents: PathBuf,
+    /// Purchase history CSV: customer_id, date, amount [, order_id]
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Customer attributes CSV: customer_id plus any columns
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// Goodwill already granted, CSV: customer_id, date, gesture, cost
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    /// Write every changed case with both answers to this CSV file
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when anything changed (cases or policy content)
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
 
 /// Runs `goodwill policy`.
-pub fn run(_args: Args, _today: Day) -> Result<Exit> {
-    bail!("`goodwill policy` is not available in this build")
+pub fn run(args: Args, today: Day) -> Result<Exit> {
+    match args.command {
+        PolicyCommand::Check(a) => check(a),
+        PolicyCommand::Test(a) => test(a, today),
+        PolicyCommand::Diff(a) => diff(a, today),
+    }
+}
+
+fn read(path: &Path, what: &str) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} `{}`", path.display()))
+}
+
+fn print(text: &str) -> Result<()> {
+    super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))
+}
+
+fn json_line(value: &serde_json::Value) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}
+
+fn check(args: CheckArgs) -> Result<Exit> {
+    let file = args.policy.display().to_string();
+    let source = read(&args.policy, "policy")?;
+    let report = crate::check::check_str(&source, &file, args.policy.parent());
+    let text = match args.format {
+        Format::Text => format!("{}{}\n", report.render_text(), report.summary()),
+        Format::Json => json_line(&serde_json::json!({
+            "file": file,
+            "errors": report.count(crate::diagnostic::Severity::Error),
+            "warnings": report.count(crate::diagnostic::Severity::Warning),
+            "diagnostics": report.to_json(),
+        }))?,
+    };
+    print(&text)?;
+    Ok(if report.has_errors() {
+        Exit::Usage
+    } else {
+        Exit::Success
+    })
+}
+
+/// A test file or a policy with errors: every problem, rendered, as a usage error.
+fn invalid(what: &str, report: &Report) -> anyhow::Error {
+    UsageError(format!(
+        "invalid {what} `{}`: {}\n{}",
+        report.file,
+        report.summary(),
+        report.render_text().trim_end()
+    ))
+    .into()
+}
+
+fn load_policy(path: &Path) -> Result<Policy> {
+    Ok(policy::load_file(path)?.0)
+}
+
+fn test(args: TestArgs, today: Day) -> Result<Exit> {
+    if let Some(p) = args.min_coverage
+        && !(0.0..=100.0).contains(&p)
+    {
+        return Err(UsageError(format!("`--min-coverage {p}`: give a percentage from 0 to 100")).into());
+    }
+    let policy = load_policy(&args.policy)?;
+    let mut files: Vec<TestFile> = Vec::new();
+    for path in &args.tests {
+        let name = path.display().to_string();
+        let source = read(path, "test file")?;
+        let file = cases::parse(&source, &name).map_err(|r| invalid("test file", &r))?;
+        let report = cases::validate(&file, &policy);
+        if report.has_errors() {
+            return Err(invalid("test file", &report));
+        }
+        files.push(file);
+    }
+    let ids: HashSet<String> = files
+        .iter()
+        .flat_map(|f| &f.tests)
+        .filter_map(|t| match &t.customer {
+            TestCustomer::Id(id) => Some(id.clone()),
+            TestCustomer::Given(_) => None,
+        })
+        .collect();
+    let history = match &args.history {
+        Some(p) => History::load(p, Some(&ids))?,
+        None => History::default(),
+    };
+    let customers = args.customers.as_ref().map(|p| Customers::load(p)).transpose()?;
+    let ledger = match &args.ledger {
+        Some(p) => Ledger::load(p)?,
+        None => Ledger::default(),
+    };
+    let engine = Engine::new(&policy, customers.as_ref());
+    let mut values = engine.values();
+    let mut coverage = Coverage::new(&policy);
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut text = String::new();
+    let mut results = Vec::new();
+    for file in &files {
+        let report = Report::new(&file.file, &file.source, Vec::new());
+        for t in &file.tests {
+            let (line, column) = report.line_col(t.span.start);
+            let location = format!("{}:{line}:{column}", file.file);
+            let answer = Incident::from_fields(t.incident.iter().map(|(k, v)| (k.as_str(), v.as_str())), today)
+                .map_err(|e| format!("invalid incident: {e}"))
+                .and_then(|incident| match &t.customer {
+                    TestCustomer::Given(g) => {
+                        let given = GivenCustomer {
+                            features: g.features.clone(),
+                            future_value: g.future_value,
+                            p_alive: g.p_alive,
+                            attributes: &g.attributes,
+                            usage: g.usage,
+                        };
+                        engine.recommend_given(&incident, &given, &mut values)
+                    }
+                    TestCustomer::Id(id) if args.history.is_none() => Err(format!(
+                        "the test names customer `{id}`: give `--history` to look it up"
+                    )),
+                    TestCustomer::Id(id) => {
+                        let customer = Customer {
+                            transactions: history.transactions(id),
+                            record: customers.as_ref().and_then(|c| c.get(id)),
+                            usage: ledger.usage(id, incident.date),
+                        };
+                        engine.recommend(&incident, &customer, &mut values)
+                    }
+                });
+            if let Ok(rec) = &answer {
+                coverage.add(rec);
+            }
+            let failures = cases::compare(&t.expect, &answer);
+            if failures.is_empty() {
+                passed += 1;
+                text.push_str(&format!("ok    {}\n", t.name));
+            } else {
+                failed += 1;
+                text.push_str(&render::cases::failure(&policy, &location, &t.name, &failures, &answer));
+            }
+            results.push(serde_json::json!({
+                "name": t.name,
+                "file": file.file,
+                "line": line,
+                "passed": failures.is_empty(),
+                "failures": failures,
+                "decision": cases::decision_name(&answer),
+                "gesture": answer.as_ref().map_or("", |r| r.gesture()),
+                "cost": answer.as_ref().map_or(0.0, |r| r.cost()),
+                "impact": answer.as_ref().map_or(0.0, |r| r.impact()),
+                "rules": answer.as_ref().map_or(Vec::new(), |r| r.rules.clone()),
+                "matched": answer.as_ref().map_or(Vec::new(), |r| {
+                    r.trace.iter().filter(|t| t.matched).map(|t| t.rule).collect::<Vec<_>>()
+                }),
+                "error": answer.as_ref().err(),
+            }));
+        }
+    }
+    let show_coverage = args.coverage || args.min_coverage.is_some();
+    let below = args.min_coverage.filter(|min| coverage.percent() < *min);
+    let out = match args.format {
+        Format::Text => {
+            if show_coverage {
+                text.push('\n');
+                text.push_str(&render::cases::coverage(&coverage));
+            }
+            if let Some(min) = below {
+                text.push_str(&format!(
+                    "coverage {:.1}% is below the minimum {min}%\n",
+                    coverage.percent()
+                ));
+            }
+            text.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+            text
+        }
+        Format::Json => {
+            let mut j = serde_json::json!({ "tests": results, "passed": passed, "failed": failed });
+            if show_coverage {
+                j["coverage"] = serde_json::json!({
+                    "percent": coverage.percent(),
+                    "minimum": args.min_coverage,
+                    "rules": coverage.rules.iter().map(|(id, n)| serde_json::json!({"id": id, "matched": n})).collect::<Vec<_>>(),
+                    "gestures": coverage.gestures.iter().map(|(id, n)| serde_json::json!({"id": id, "chosen": n})).collect::<Vec<_>>(),
+                    "apology": coverage.apology,
+                    "escalated": coverage.escalated,
+                    "unmatched_rules": coverage.unmatched_rules(),
+                    "unchosen_gestures": coverage.unchosen_gestures(),
+                });
+            }
+            json_line(&j)?
+        }
+    };
+    print(&out)?;
+    Ok(if failed > 0 || below.is_some() {
+        Exit::Rejected
+    } else {
+        Exit::Success
+    })
+}
+
+fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
+    let old = load_policy(&args.old)?;
+    let new = load_policy(&args.new)?;
+    let sources = Sources {
+        history: args.history.clone(),
+        customers: args.customers.clone(),
+        ledger: args.ledger.clone(),
+    };
+    let data = Data::load(&args.incidents, &sources, today)?;
+    let old_out = batch::evaluate(&old, &data);
+    let new_out = batch::evaluate(&new, &data);
+    let report = crate::diff::diff(&old, &new, &old_out, &new_out);
+    if let Some(path) = &args.output {
+        super::output::write(Some(path), |w| {
+            render::diff::changed_csv(w, &report, &old_out, &new_out)
+        })?;
+    }
+    let text = match args.format {
+        Format::Text => render::diff::text(&report, &data.file, &new.currency),
+        Format::Json => json_line(&serde_json::to_value(&report)?)?,
+    };
+    print(&text)?;
+    Ok(if args.exit_code && report.any_change() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
 }

@@ -1,0 +1,881 @@
+//! Policy test cases: the file format `goodwill policy test` runs, and the
+//! comparison of an answer with what a test expects.
+//!
+//! A test file holds `[[test]]` tables, each an incident, a customer (given
+//! by features, or by id from a history file) and expectations:
+//!
+//! ```toml
+//! date = 2026-11-20                  # optional default incident date
+//!
+//! [[test]]
+//! name = "repeat buyer gets the coupon honoured"
+//! [test.incident]
+//! kind = "expired_coupon"
+//! loss = 12
+//! order_value = 60
+//! coupon_pct = 20                    # any other field is `incident.<name>`
+//! [test.customer]                    # or `customer_id = "C1"` with --history
+//! orders = 5
+//! avg_order_value = 60
+//! tenure_days = 400
+//! tier = "gold"                      # a declared `customer.*` attribute
+//! [test.expect]
+//! decision = "gesture"               # gesture | escalate | error
+//! gesture = "honor_coupon"
+//! rule = "coupon-repeat-buyer"
+//! cost_max = 15
+//! ```
+//!
+//! Unknown keys are errors with their line and column, reported as
+//! [`Diagnostic`]s like a policy's. Customer keys that are not features are
+//! attributes, checked against the policy's declarations by [`validate`].
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::date::{self, Day};
+use crate::diagnostic::{Diagnostic, Report};
+use crate::engine::{Decision, Recommendation};
+use crate::input::history::Features;
+use crate::input::ledger::Usage;
+use crate::policy::fields::Scope;
+use crate::policy::{APOLOGY, Policy};
+
+/// The customer features a test can give; every other `[test.customer]` key
+/// is an attribute.
+pub const CUSTOMER_FEATURES: [&str; 13] = [
+    "orders",
+    "total_spend",
+    "avg_order_value",
+    "first_order",
+    "last_order",
+    "tenure_days",
+    "recency_days",
+    "refunds",
+    "known",
+    "future_value",
+    "p_alive",
+    "gestures_12m",
+    "goodwill_12m",
+];
+
+/// A test file, parsed.
+#[derive(Clone, Debug)]
+pub struct TestFile {
+    /// The file as the user named it.
+    pub file: String,
+    /// Its text, for diagnostics.
+    pub source: String,
+    /// The tests, in file order.
+    pub tests: Vec<TestCase>,
+}
+
+/// One `[[test]]`.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    /// Its name.
+    pub name: String,
+    /// Where its name stands in the file.
+    pub span: Range<usize>,
+    /// The incident's fields as text (case_id, customer_id and date filled in).
+    pub incident: Vec<(String, String)>,
+    /// The customer.
+    pub customer: TestCustomer,
+    /// What the answer must be.
+    pub expect: Expect,
+}
+
+/// Who the customer of a test is.
+#[derive(Clone, Debug)]
+pub enum TestCustomer {
+    /// Looked up by id in the history, customers and ledger files.
+    Id(String),
+    /// Described directly.
+    Given(GivenSpec),
+}
+
+/// A customer described by features in a test.
+#[derive(Clone, Debug, Default)]
+pub struct GivenSpec {
+    /// Their history as of the incident.
+    pub features: Features,
+    /// Future value; computed by the policy's simple model when absent.
+    pub future_value: Option<f64>,
+    /// P(alive).
+    pub p_alive: Option<f64>,
+    /// Attributes by column name, as text.
+    pub attributes: Vec<(String, String)>,
+    /// Where each attribute's value stands, for [`validate`].
+    pub attribute_spans: Vec<Range<usize>>,
+    /// Goodwill already granted in the 12 months.
+    pub usage: Usage,
+}
+
+/// The expectations of a test; every one given must hold.
+#[derive(Clone, Debug, Default)]
+pub struct Expect {
+    /// `gesture`, `escalate` or `error`.
+    pub decision: Option<String>,
+    /// The recommended gesture.
+    pub gesture: Option<Spanned<String>>,
+    /// Gestures that must not be recommended.
+    pub not_gesture: Vec<Spanned<String>>,
+    /// A rule among those that offered the chosen gesture (or escalated).
+    pub rule: Option<Spanned<String>>,
+    /// Rules that must have matched.
+    pub matched: Vec<Spanned<String>>,
+    /// Rules that must not have matched.
+    pub not_matched: Vec<Spanned<String>>,
+    /// The exact cost, to the cent.
+    pub cost: Option<f64>,
+    /// Bounds on the cost.
+    pub cost_min: Option<f64>,
+    /// Bounds on the cost.
+    pub cost_max: Option<f64>,
+    /// Bounds on the LTV impact.
+    pub impact_min: Option<f64>,
+    /// Bounds on the LTV impact.
+    pub impact_max: Option<f64>,
+    /// Text the escalation reason contains.
+    pub escalation: Option<String>,
+    /// Text the error contains (with `decision = "error"`).
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    date: Option<Spanned<Scalar>>,
+    #[serde(default)]
+    test: Vec<RawTest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTest {
+    name: Spanned<String>,
+    customer_id: Option<Spanned<String>>,
+    incident: Spanned<BTreeMap<String, Spanned<Scalar>>>,
+    customer: Option<Spanned<BTreeMap<String, Spanned<Scalar>>>>,
+    #[serde(default)]
+    expect: RawExpect,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    decision: Option<Spanned<String>>,
+    gesture: Option<Spanned<String>>,
+    not_gesture: Option<OneOrMany>,
+    rule: Option<Spanned<String>>,
+    matched: Option<OneOrMany>,
+    not_matched: Option<OneOrMany>,
+    cost: Option<f64>,
+    cost_min: Option<f64>,
+    cost_max: Option<f64>,
+    impact_min: Option<f64>,
+    impact_max: Option<f64>,
+    escalation: Option<String>,
+    error: Option<String>,
+}
+
+/// One id or a list of ids; each keeps the span of the whole value.
+type OneOrMany = Spanned<Ids>;
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Ids {
+    One(String),
+    Many(Vec<String>),
+}
+
+fn list(this: Option<OneOrMany>) -> Vec<Spanned<String>> {
+    let Some(ids) = this else {
+        return Vec::new();
+    };
+    let span = ids.span();
+    let spanned = |s: String| Spanned::new(span.clone(), s);
+    match ids.into_inner() {
+        Ids::One(s) => vec![spanned(s)],
+        Ids::Many(v) => v.into_iter().map(spanned).collect(),
+    }
+}
+
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Date(toml::value::Datetime),
+}
+
+impl Scalar {
+    fn text(&self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Text(s) => s.clone(),
+            Scalar::Date(d) => d.to_string(),
+        }
+    }
+}
+
+/// Parses a test file. Errors come back as a report, with file, line and column.
+pub fn parse(source: &str, file: &str) -> Result<TestFile, Report> {
+    let raw: RawFile = toml::from_str(source).map_err(|e| {
+        let message = e.message().trim_end().trim_end_matches('.').to_string();
+        let d = Diagnostic::error(
+            "test-file",
+            e.span().unwrap_or(0..0),
+            format!("invalid test file: {message}"),
+        );
+        Report::new(file, source, vec![d])
+    })?;
+    let mut diags = Vec::new();
+    let default_date = raw.date.as_ref().and_then(|d| day(d, "date", &mut diags));
+    let mut tests = Vec::new();
+    for t in raw.test {
+        if let Some(case) = test_case(t, default_date, &mut diags) {
+            tests.push(case);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in &tests {
+        if !seen.insert(t.name.as_str()) {
+            diags.push(Diagnostic::error(
+                "duplicate-id",
+                t.span.clone(),
+                format!("duplicate test name `{}`", t.name),
+            ));
+        }
+    }
+    if tests.is_empty() && diags.is_empty() {
+        diags.push(
+            Diagnostic::error("test-file", 0..0, "the file holds no `[[test]]`")
+                .with_help("add a `[[test]]` table with a `name`, `[test.incident]` and `[test.expect]`"),
+        );
+    }
+    if diags.is_empty() {
+        Ok(TestFile {
+            file: file.to_string(),
+            source: source.to_string(),
+            tests,
+        })
+    } else {
+        Err(Report::new(file, source, diags))
+    }
+}
+
+fn day(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Day> {
+    let text = value.get_ref().text();
+    let parsed = date::parse(&text);
+    if parsed.is_none() {
+        diags.push(Diagnostic::error(
+            "test-file",
+            value.span(),
+            format!("`{what}`: `{text}` is not a date (YYYY-MM-DD)"),
+        ));
+    }
+    parsed
+}
+
+fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+    match value.get_ref() {
+        Scalar::Int(i) => Some(*i as f64),
+        Scalar::Float(f) if f.is_finite() => Some(*f),
+        _ => {
+            diags.push(Diagnostic::error(
+                "wrong-type",
+                value.span(),
+                format!("`{what}` must be a number, found `{}`", value.get_ref().text()),
+            ));
+            None
+        }
+    }
+}
+
+fn count(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
+    match value.get_ref() {
+        Scalar::Int(i) if *i >= 0 => Some(*i as u64),
+        _ => {
+            diags.push(Diagnostic::error(
+                "wrong-type",
+                value.span(),
+                format!(
+                    "`{what}` must be a whole number, zero or more, found `{}`",
+                    value.get_ref().text()
+                ),
+            ));
+            None
+        }
+    }
+}
+
+fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>) -> Option<TestCase> {
+    let name = t.name.get_ref().clone();
+    let span = t.name.span();
+    let before = diags.len();
+    let mut incident: Vec<(String, String)> = t
+        .incident
+        .get_ref()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.get_ref().text()))
+        .collect();
+    if !incident.iter().any(|(k, _)| k == "case_id") {
+        incident.push(("case_id".into(), name.clone()));
+    }
+    if let Some(v) = t.incident.get_ref().get("customer_id") {
+        diags.push(
+            Diagnostic::error(
+                "test-file",
+                v.span(),
+                "`customer_id` belongs in the test, not in `[test.incident]`",
+            )
+            .with_help("write `customer_id = \"...\"` under `[[test]]`"),
+        );
+    }
+    if !incident.iter().any(|(k, _)| k == "kind") {
+        diags.push(Diagnostic::error(
+            "missing-key",
+            t.incident.span(),
+            format!("test `{name}`: `[test.incident]` needs a `kind`"),
+        ));
+    }
+    let date = match t.incident.get_ref().get("date") {
+        Some(d) => day(d, "date", diags),
+        None => {
+            if default_date.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        t.incident.span(),
+                        format!("test `{name}` has no incident `date`"),
+                    )
+                    .with_help("add `date = 2026-11-20` to `[test.incident]`, or once at the top of the file"),
+                );
+            }
+            default_date
+        }
+    };
+    incident.retain(|(k, _)| k != "date");
+    if let Some(d) = date {
+        incident.push(("date".into(), date::format(d)));
+    }
+    let customer = match (&t.customer_id, &t.customer) {
+        (Some(id), None) => {
+            incident.push(("customer_id".into(), id.get_ref().clone()));
+            Some(TestCustomer::Id(id.get_ref().clone()))
+        }
+        (None, Some(given)) => {
+            incident.push(("customer_id".into(), "test".into()));
+            given_customer(given.get_ref(), date, diags).map(TestCustomer::Given)
+        }
+        (Some(id), Some(_)) => {
+            diags.push(Diagnostic::error(
+                "conflict",
+                id.span(),
+                format!("test `{name}` gives both `customer_id` and `[test.customer]`: give one"),
+            ));
+            None
+        }
+        (None, None) => {
+            diags.push(
+                Diagnostic::error("missing-key", span.clone(), format!("test `{name}` has no customer"))
+                    .with_help("add `[test.customer]` with features, or `customer_id` looked up in `--history`"),
+            );
+            None
+        }
+    };
+    let e = t.expect;
+    if let Some(d) = &e.decision
+        && !["gesture", "escalate", "error"].contains(&d.get_ref().as_str())
+    {
+        diags.push(
+            Diagnostic::error("test-file", d.span(), format!("unknown decision `{}`", d.get_ref()))
+                .with_help("`decision` is `gesture`, `escalate` or `error`"),
+        );
+    }
+    let expect = Expect {
+        decision: e.decision.map(|d| d.into_inner()),
+        gesture: e.gesture,
+        not_gesture: list(e.not_gesture),
+        rule: e.rule,
+        matched: list(e.matched),
+        not_matched: list(e.not_matched),
+        cost: e.cost,
+        cost_min: e.cost_min,
+        cost_max: e.cost_max,
+        impact_min: e.impact_min,
+        impact_max: e.impact_max,
+        escalation: e.escalation,
+        error: e.error,
+    };
+    if diags.len() > before {
+        return None;
+    }
+    Some(TestCase {
+        name,
+        span,
+        incident,
+        customer: customer?,
+        expect,
+    })
+}
+
+fn given_customer(
+    table: &BTreeMap<String, Spanned<Scalar>>,
+    as_of: Option<Day>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<GivenSpec> {
+    let before = diags.len();
+    let mut g = GivenSpec::default();
+    let f = &mut g.features;
+    let mut known = None;
+    let mut tenure = None;
+    let mut recency = None;
+    let mut avg = None;
+    let mut spend = None;
+    for (key, value) in table {
+        let k = key.as_str();
+        match k {
+            "orders" => f.orders = count(value, k, diags).unwrap_or(0),
+            "refunds" => f.refunds = count(value, k, diags).unwrap_or(0),
+            "total_spend" => spend = number(value, k, diags),
+            "avg_order_value" => avg = number(value, k, diags),
+            "tenure_days" => tenure = number(value, k, diags),
+            "recency_days" => recency = number(value, k, diags),
+            "first_order" => f.first_order = day(value, k, diags),
+            "last_order" => f.last_order = day(value, k, diags),
+            "future_value" => g.future_value = number(value, k, diags),
+            "p_alive" => g.p_alive = number(value, k, diags),
+            "gestures_12m" => g.usage.gestures = count(value, k, diags).unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+            "goodwill_12m" => g.usage.cents = number(value, k, diags).map_or(0, crate::money::cents),
+            "known" => match value.get_ref() {
+                Scalar::Bool(b) => known = Some(*b),
+                other => diags.push(Diagnostic::error(
+                    "wrong-type",
+                    value.span(),
+                    format!("`known` must be true or false, found `{}`", other.text()),
+                )),
+            },
+            "customer_id" => diags.push(
+                Diagnostic::error(
+                    "test-file",
+                    value.span(),
+                    "`customer_id` belongs in the test, not in `[test.customer]`",
+                )
+                .with_help("a test gives either `customer_id` or `[test.customer]`"),
+            ),
+            _ => {
+                g.attributes.push((k.to_string(), value.get_ref().text()));
+                g.attribute_spans.push(value.span());
+            }
+        }
+    }
+    // What a history would have implied, for what the test leaves out.
+    f.avg_order_value = avg.unwrap_or_else(|| match (spend, f.orders) {
+        (Some(s), n) if n > 0 => s / n as f64,
+        _ => 0.0,
+    });
+    f.total_spend = spend.unwrap_or(f.avg_order_value * f.orders as f64);
+    let since = |d: Option<Day>| match (as_of, d) {
+        (Some(a), Some(d)) => f64::from(a - d),
+        _ => 0.0,
+    };
+    f.tenure_days = tenure.unwrap_or_else(|| since(f.first_order));
+    f.recency_days = recency.unwrap_or_else(|| since(f.last_order));
+    f.known = known.unwrap_or(f.orders > 0 || f.refunds > 0);
+    (diags.len() == before).then_some(g)
+}
+
+/// Checks a test file against the policy it runs on: gesture and rule ids
+/// in expectations exist, customer attributes are declared.
+pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
+    let mut diags = Vec::new();
+    let gestures: Vec<&str> = policy.gestures.iter().map(|g| g.id.as_str()).chain([APOLOGY]).collect();
+    let rules: Vec<&str> = policy.rules.iter().map(|r| r.id.as_str()).collect();
+    let unknown = |what: &str, id: &Spanned<String>, known: &[&str]| {
+        let help = crate::suggest::did_you_mean(id.get_ref(), known.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("the policy's {what}s are: {}", known.join(", ")));
+        Diagnostic::error(
+            if what == "rule" {
+                "unknown-rule"
+            } else {
+                "unknown-gesture"
+            },
+            id.span(),
+            format!("`{}` is not a {what} of policy `{}`", id.get_ref(), policy.file),
+        )
+        .with_help(help)
+    };
+    let declared: Vec<&str> = policy
+        .attributes
+        .iter()
+        .filter(|a| a.scope == Scope::Customer)
+        .map(|a| a.column.as_str())
+        .collect();
+    for t in &tests.tests {
+        let e = &t.expect;
+        for id in e.gesture.iter().chain(&e.not_gesture) {
+            if !gestures.contains(&id.get_ref().as_str()) {
+                diags.push(unknown("gesture", id, &gestures));
+            }
+        }
+        for id in e.rule.iter().chain(&e.matched).chain(&e.not_matched) {
+            if !rules.contains(&id.get_ref().as_str()) {
+                diags.push(unknown("rule", id, &rules));
+            }
+        }
+        if let TestCustomer::Given(g) = &t.customer {
+            for ((name, _), span) in g.attributes.iter().zip(&g.attribute_spans) {
+                if !declared.contains(&name.as_str()) {
+                    let candidates = CUSTOMER_FEATURES.iter().copied().chain(declared.iter().copied());
+                    let help = crate::suggest::did_you_mean(name, candidates)
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("declare `\"customer.{name}\"` in the policy's `[attributes]`"));
+                    diags.push(
+                        Diagnostic::error(
+                            "unknown-field",
+                            span.clone(),
+                            format!("`{name}` is neither a customer feature nor an attribute the policy declares"),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+    }
+    Report::new(&tests.file, &tests.source, diags)
+}
+
+/// One expectation that did not hold.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Failure {
+    /// What was checked (`gesture`, `cost_max`, ...).
+    pub what: String,
+    /// What the test expected.
+    pub expected: String,
+    /// What the policy answered.
+    pub actual: String,
+}
+
+impl Failure {
+    fn new(what: &str, expected: impl ToString, actual: impl ToString) -> Self {
+        Failure {
+            what: what.to_string(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }
+    }
+}
+
+/// The decision of an answer as a test names it.
+pub fn decision_name(answer: &Result<Recommendation<'_>, String>) -> &'static str {
+    match answer {
+        Ok(r) if r.decision == Decision::Escalate => "escalate",
+        Ok(_) => "gesture",
+        Err(_) => "error",
+    }
+}
+
+/// Compares an answer with what the test expects; empty when it passes.
+pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> Vec<Failure> {
+    let mut out = Vec::new();
+    let decision = decision_name(answer);
+    // A case that failed with no `decision = "error"` expected is a failure by itself.
+    let wanted = expect
+        .decision
+        .as_deref()
+        .unwrap_or(if expect.error.is_some() { "error" } else { "" });
+    if (!wanted.is_empty() && wanted != decision) || (wanted.is_empty() && decision == "error") {
+        let actual = match answer {
+            Err(e) => format!("error: {e}"),
+            Ok(_) => decision.to_string(),
+        };
+        out.push(Failure::new(
+            "decision",
+            if wanted.is_empty() { "an answer" } else { wanted },
+            actual,
+        ));
+        return out;
+    }
+    let rec = match answer {
+        Err(e) => {
+            if let Some(text) = &expect.error
+                && !e.contains(text.as_str())
+            {
+                out.push(Failure::new("error", format!("containing `{text}`"), e));
+            }
+            return out;
+        }
+        Ok(rec) => rec,
+    };
+    let shown = |s: &str| {
+        if s.is_empty() {
+            "(none: escalated)".to_string()
+        } else {
+            format!("`{s}`")
+        }
+    };
+    if let Some(g) = &expect.gesture
+        && rec.gesture() != g.get_ref()
+    {
+        out.push(Failure::new(
+            "gesture",
+            format!("`{}`", g.get_ref()),
+            shown(rec.gesture()),
+        ));
+    }
+    for g in &expect.not_gesture {
+        if rec.gesture() == g.get_ref() {
+            out.push(Failure::new(
+                "not_gesture",
+                format!("not `{}`", g.get_ref()),
+                shown(rec.gesture()),
+            ));
+        }
+    }
+    if let Some(r) = &expect.rule
+        && !rec.rules.contains(&r.get_ref().as_str())
+    {
+        let actual = if rec.rules.is_empty() {
+            "no rule".to_string()
+        } else {
+            rec.rules.join(", ")
+        };
+        out.push(Failure::new("rule", format!("`{}`", r.get_ref()), actual));
+    }
+    let matched: Vec<&str> = rec.trace.iter().filter(|t| t.matched).map(|t| t.rule).collect();
+    let matched_text = || {
+        if matched.is_empty() {
+            "none matched".to_string()
+        } else {
+            format!("matched: {}", matched.join(", "))
+        }
+    };
+    for r in &expect.matched {
+        if !matched.contains(&r.get_ref().as_str()) {
+            out.push(Failure::new(
+                "matched",
+                format!("rule `{}` matches", r.get_ref()),
+                matched_text(),
+            ));
+        }
+    }
+    for r in &expect.not_matched {
+        if matched.contains(&r.get_ref().as_str()) {
+            out.push(Failure::new(
+                "not_matched",
+                format!("rule `{}` does not match", r.get_ref()),
+                matched_text(),
+            ));
+        }
+    }
+    let cost = crate::money::cents(rec.cost());
+    let impact = rec.impact();
+    let money = |c: i64| format!("{:.2}", c as f64 / 100.0);
+    if let Some(c) = expect.cost
+        && crate::money::cents(c) != cost
+    {
+        out.push(Failure::new("cost", money(crate::money::cents(c)), money(cost)));
+    }
+    if let Some(c) = expect.cost_min
+        && cost < crate::money::cents(c)
+    {
+        out.push(Failure::new(
+            "cost_min",
+            format!(">= {}", money(crate::money::cents(c))),
+            money(cost),
+        ));
+    }
+    if let Some(c) = expect.cost_max
+        && cost > crate::money::cents(c)
+    {
+        out.push(Failure::new(
+            "cost_max",
+            format!("<= {}", money(crate::money::cents(c))),
+            money(cost),
+        ));
+    }
+    if let Some(i) = expect.impact_min
+        && impact < i
+    {
+        out.push(Failure::new("impact_min", format!(">= {i:.2}"), format!("{impact:.2}")));
+    }
+    if let Some(i) = expect.impact_max
+        && impact > i
+    {
+        out.push(Failure::new("impact_max", format!("<= {i:.2}"), format!("{impact:.2}")));
+    }
+    if let Some(text) = &expect.escalation {
+        let reason = rec.escalation.as_deref().unwrap_or("");
+        if !reason.contains(text.as_str()) {
+            out.push(Failure::new(
+                "escalation",
+                format!("containing `{text}`"),
+                if reason.is_empty() {
+                    "no escalation".to_string()
+                } else {
+                    reason.to_string()
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// How much of a policy a set of tests exercises.
+///
+/// A rule is covered when it matched in at least one test; a gesture when at
+/// least one test's answer recommended it. Coverage is the share of the
+/// policy's rules and declared gestures that are covered (the built-in
+/// apology is counted apart: it is on every case). Every test that produced
+/// an answer counts, passed or failed.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Coverage {
+    /// Per rule, in policy order: how many tests it matched in.
+    pub rules: Vec<(String, usize)>,
+    /// Per declared gesture, in policy order: how many tests recommended it.
+    pub gestures: Vec<(String, usize)>,
+    /// How many tests recommended the apology alone.
+    pub apology: usize,
+    /// How many tests escalated.
+    pub escalated: usize,
+}
+
+impl Coverage {
+    /// Nothing covered yet, for a policy.
+    pub fn new(policy: &Policy) -> Self {
+        Coverage {
+            rules: policy.rules.iter().map(|r| (r.id.clone(), 0)).collect(),
+            gestures: policy.gestures.iter().map(|g| (g.id.clone(), 0)).collect(),
+            apology: 0,
+            escalated: 0,
+        }
+    }
+
+    /// Counts one answer.
+    pub fn add(&mut self, rec: &Recommendation<'_>) {
+        for (i, t) in rec.trace.iter().enumerate() {
+            if t.matched
+                && let Some(r) = self.rules.get_mut(i)
+            {
+                r.1 += 1;
+            }
+        }
+        match rec.decision {
+            Decision::Escalate => self.escalated += 1,
+            Decision::Gesture if rec.gesture() == APOLOGY => self.apology += 1,
+            Decision::Gesture => {
+                if let Some(g) = self.gestures.iter_mut().find(|g| g.0 == rec.gesture()) {
+                    g.1 += 1;
+                }
+            }
+        }
+    }
+
+    /// Rules no test matched.
+    pub fn unmatched_rules(&self) -> Vec<&str> {
+        self.rules.iter().filter(|r| r.1 == 0).map(|r| r.0.as_str()).collect()
+    }
+
+    /// Gestures no test's answer recommended.
+    pub fn unchosen_gestures(&self) -> Vec<&str> {
+        self.gestures
+            .iter()
+            .filter(|g| g.1 == 0)
+            .map(|g| g.0.as_str())
+            .collect()
+    }
+
+    /// Covered rules and gestures over all rules and gestures, in percent
+    /// (100 for a policy with neither).
+    pub fn percent(&self) -> f64 {
+        let total = self.rules.len() + self.gestures.len();
+        if total == 0 {
+            return 100.0;
+        }
+        let covered = self.rules.iter().chain(&self.gestures).filter(|x| x.1 > 0).count();
+        100.0 * covered as f64 / total as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = "date = 2026-11-20\n[[test]]\nname = \"t\"\n[test.incident]\nkind = \"late_delivery\"\nloss = 8\n\
+                       [test.customer]\norders = 4\ntotal_spend = 200\nfirst_order = 2025-11-20\ntier = \"gold\"\n\
+                       [test.expect]\ngesture = \"credit_5\"\ncost_max = 5\n";
+
+    #[test]
+    fn a_test_reads_its_incident_customer_and_expectations() {
+        let f = parse(ONE, "t.toml").unwrap();
+        let t = &f.tests[0];
+        assert_eq!(t.name, "t");
+        assert!(t.incident.contains(&("loss".into(), "8".into())));
+        assert!(t.incident.contains(&("date".into(), "2026-11-20".into())));
+        assert!(t.incident.contains(&("case_id".into(), "t".into())));
+        let TestCustomer::Given(g) = &t.customer else {
+            panic!("given")
+        };
+        assert_eq!(g.features.orders, 4);
+        assert_eq!(g.features.avg_order_value, 50.0);
+        assert_eq!(g.features.tenure_days, 365.0);
+        assert!(g.features.known);
+        assert_eq!(g.attributes, vec![("tier".to_string(), "gold".to_string())]);
+        assert_eq!(
+            t.expect.gesture.as_ref().map(|g| g.get_ref().as_str()),
+            Some("credit_5")
+        );
+        assert_eq!(t.expect.cost_max, Some(5.0));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_line() {
+        let src = ONE.replace("cost_max", "cost_maximum");
+        let report = parse(&src, "t.toml").unwrap_err();
+        assert_eq!(report.diagnostics.len(), 1);
+        let d = &report.diagnostics[0];
+        assert!(d.message.contains("unknown field `cost_maximum`"), "{}", d.message);
+        assert_eq!(report.line_col(d.span.start).0, 14);
+    }
+
+    #[test]
+    fn a_customer_needs_one_description() {
+        let src = ONE.replace("name = \"t\"\n", "name = \"t\"\ncustomer_id = \"C1\"\n");
+        let report = parse(&src, "t.toml").unwrap_err();
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains("both `customer_id` and `[test.customer]`")
+        );
+        let src = ONE.replace("date = 2026-11-20\n", "");
+        let report = parse(&src, "t.toml").unwrap_err();
+        assert!(report.diagnostics[0].message.contains("no incident `date`"));
+    }
+
+    #[test]
+    fn coverage_counts_rules_and_gestures() {
+        let mut c = Coverage {
+            rules: vec![("a".into(), 1), ("b".into(), 0)],
+            gestures: vec![("g".into(), 2), ("h".into(), 0), ("i".into(), 0), ("j".into(), 5)],
+            apology: 0,
+            escalated: 0,
+        };
+        // 3 of 6 covered.
+        assert_eq!(c.percent(), 50.0);
+        assert_eq!(c.unmatched_rules(), ["b"]);
+        assert_eq!(c.unchosen_gestures(), ["h", "i"]);
+        c.rules.clear();
+        c.gestures.clear();
+        assert_eq!(c.percent(), 100.0);
+    }
+}

@@ -1,0 +1,478 @@
+//! `policy check`'s lints: a policy that loads but probably does not do what
+//! its author meant.
+//!
+//! The loader ([`crate::policy`]) rejects what cannot run; this module looks
+//! at a policy that can, without any incident, and reports warnings: rules
+//! that can never match, gestures nobody offers or no case can afford,
+//! recovery numbers that make a better remedy worse, rules that do nothing,
+//! and conditions on incident kinds the policy does not accept. It is a
+//! validator, separate from the evaluator: nothing here runs a case. The
+//! findings are plain [`Diagnostic`]s, rendered like the loader's errors.
+//!
+//! The resolved [`Policy`] keeps only the spans of rule and gesture ids, so
+//! the policy text is walked again ([`raw::parse`]) for the spans of offers,
+//! recovery keys and conditions.
+
+use std::ops::Range;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Report};
+use crate::policy::raw::{self, RawExpr, RawNum, RawPolicy, RawRecovery};
+use crate::policy::{self, Policy, RecoverySpec, Rule};
+
+/// Every finding about a policy's text: the loader's errors (all of them)
+/// or, when it loads, its warnings and this module's lints.
+pub fn check_str(source: &str, file: &str, base: Option<&Path>) -> Report {
+    match policy::diagnose(source, file, base) {
+        (Some(policy), report) => {
+            let mut diagnostics = report.diagnostics;
+            diagnostics.extend(lint(&policy));
+            Report::new(file, source, diagnostics)
+        }
+        (None, report) => report,
+    }
+}
+
+/// The warnings about a policy that loaded.
+pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
+    // The text loaded once already, so this parse finds nothing new.
+    let raw = raw::parse(&policy.source, &mut Vec::new()).unwrap_or_default();
+    let mut out = Vec::new();
+    unreachable_rules(policy, &mut out);
+    never_matching_rules(policy, &mut out);
+    idle_rules(policy, &mut out);
+    unoffered_gestures(policy, &mut out);
+    never_eligible_gestures(policy, &mut out);
+    offers_over_case_limit(policy, &raw, &mut out);
+    inverted_recovery(policy, &raw, &mut out);
+    unknown_kinds_in_conditions(policy, &raw, &mut out);
+    out
+}
+
+/// Whether a rule matches every case.
+fn always_matches(rule: &Rule) -> bool {
+    rule.when.as_ref().is_none_or(|w| w.constant_bool() == Some(true))
+}
+
+fn unreachable_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let Some(stopper) = policy.rules.iter().position(|r| r.stop && always_matches(r)) else {
+        return;
+    };
+    let by = &policy.rules[stopper].id;
+    for rule in &policy.rules[stopper + 1..] {
+        out.push(
+            Diagnostic::warning(
+                "unreachable-rule",
+                rule.span.clone(),
+                format!(
+                    "rule `{}` can never match: rule `{by}` always matches and stops evaluation",
+                    rule.id
+                ),
+            )
+            .with_help(format!(
+                "give rule `{by}` a `when` condition, drop its `stop`, or move it after this rule"
+            )),
+        );
+    }
+}
+
+fn never_matching_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for rule in &policy.rules {
+        if let Some(w) = &rule.when
+            && w.constant_bool() == Some(false)
+        {
+            out.push(
+                Diagnostic::warning(
+                    "never-matches",
+                    rule.span.clone(),
+                    format!(
+                        "rule `{}` can never match: its condition `{}` is always false",
+                        rule.id,
+                        w.source()
+                    ),
+                )
+                .with_help("fix the condition, or remove the rule"),
+            );
+        }
+    }
+}
+
+fn idle_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for rule in policy
+        .rules
+        .iter()
+        .filter(|r| r.offer.is_empty() && r.escalate.is_none())
+    {
+        let (message, help) = if rule.stop {
+            (
+                format!(
+                    "rule `{}` offers nothing and escalates nothing: it only stops evaluation",
+                    rule.id
+                ),
+                "if the apology alone is meant, write `offer = [\"apology\"]` to say so",
+            )
+        } else {
+            (
+                format!(
+                    "rule `{}` offers nothing and escalates nothing: it has no effect",
+                    rule.id
+                ),
+                "add an `offer` list or an `escalate` reason, or remove the rule",
+            )
+        };
+        out.push(Diagnostic::warning("rule-does-nothing", rule.span.clone(), message).with_help(help));
+    }
+}
+
+fn unoffered_gestures(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (i, gesture) in policy.gestures.iter().enumerate() {
+        let offered = policy.rules.iter().any(|r| r.offer.contains(&Some(i)));
+        if !offered {
+            out.push(
+                Diagnostic::warning(
+                    "unused-gesture",
+                    gesture.span.clone(),
+                    format!("gesture `{}` is not offered by any rule", gesture.id),
+                )
+                .with_help(format!(
+                    "add `\"{}\"` to a rule's `offer`, or remove the gesture",
+                    gesture.id
+                )),
+            );
+        }
+    }
+}
+
+fn never_eligible_gestures(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for gesture in &policy.gestures {
+        if let Some(w) = &gesture.when
+            && w.constant_bool() == Some(false)
+        {
+            out.push(
+                Diagnostic::warning(
+                    "never-eligible",
+                    gesture.span.clone(),
+                    format!(
+                        "gesture `{}` is never eligible: its condition `{}` is always false",
+                        gesture.id,
+                        w.source()
+                    ),
+                )
+                .with_help("fix the condition, or remove the gesture"),
+            );
+        }
+    }
+}
+
+fn offers_over_case_limit(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
+    let Some(cap) = policy.limits.max_cents_per_case else {
+        return;
+    };
+    for rule in &policy.rules {
+        let raw_rule = raw
+            .rules
+            .iter()
+            .find(|r| r.id.as_ref().is_some_and(|id| id.value == rule.id));
+        for gesture in rule.offer.iter().flatten().map(|&i| &policy.gestures[i]) {
+            let Some(cost) = gesture.cost.constant() else {
+                continue;
+            };
+            let cents = crate::money::cents(cost);
+            if cents <= cap {
+                continue;
+            }
+            // Point at the gesture's name in this rule's offer list when the text has it.
+            let span = raw_rule
+                .and_then(|r| r.offer.iter().find(|o| o.value == gesture.id))
+                .map_or_else(|| rule.span.clone(), |o| o.span.clone());
+            out.push(
+                Diagnostic::warning(
+                    "offer-over-limit",
+                    span,
+                    format!(
+                        "rule `{}` offers `{}`, whose cost {} is always above `max_cost_per_case` {}",
+                        rule.id,
+                        gesture.id,
+                        crate::money::format(cost, &policy.currency),
+                        crate::money::format(cap as f64 / 100.0, &policy.currency),
+                    ),
+                )
+                .with_help("the gesture can never be recommended by this rule: lower its cost or raise the limit"),
+            );
+        }
+    }
+}
+
+fn inverted_recovery(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
+    let base = inverted(&policy.recovery);
+    if let Some((unresolved, resolved)) = base {
+        let span = key_span(&raw.recovery, "churn_resolved")
+            .or_else(|| key_span(&raw.recovery, "churn_unresolved"))
+            .unwrap_or(0..0);
+        out.push(inverted_warning("`[recovery]`", unresolved, resolved, span));
+    }
+    let mut kinds: Vec<_> = policy.recovery_kinds.iter().collect();
+    kinds.sort_by(|a, b| a.0.cmp(b.0));
+    for (kind, spec) in kinds {
+        let Some((unresolved, resolved)) = inverted(spec) else {
+            continue;
+        };
+        let raw_kind = raw.recovery_kinds.iter().find(|(k, _)| &k.value == kind);
+        let own = raw_kind.and_then(|(_, r)| key_span(r, "churn_resolved").or_else(|| key_span(r, "churn_unresolved")));
+        // A kind that merely inherits an inverted `[recovery]` was reported there.
+        if base.is_some() && own.is_none() {
+            continue;
+        }
+        let span = own.or_else(|| raw_kind.map(|(k, _)| k.span.clone())).unwrap_or(0..0);
+        out.push(inverted_warning(
+            &format!("`[recovery.kinds.{kind}]`"),
+            unresolved,
+            resolved,
+            span,
+        ));
+    }
+}
+
+/// The constant churn figures of a spec, when resolving the case raises churn.
+fn inverted(spec: &RecoverySpec) -> Option<(f64, f64)> {
+    let unresolved = spec.param("churn_unresolved")?.constant()?;
+    let resolved = spec.param("churn_resolved")?.constant()?;
+    (resolved > unresolved).then_some((unresolved, resolved))
+}
+
+fn inverted_warning(table: &str, unresolved: f64, resolved: f64, span: Range<usize>) -> Diagnostic {
+    Diagnostic::warning(
+        "inverted-recovery",
+        span,
+        format!(
+            "in {table}, `churn_resolved` ({resolved}) is above `churn_unresolved` ({unresolved}): \
+             a better remedy would lower retention"
+        ),
+    )
+    .with_help("churn after a full recovery should be at most churn when nothing is done; swap the two values?")
+}
+
+fn key_span(rec: &RawRecovery, key: &str) -> Option<Range<usize>> {
+    rec.params.iter().find(|(k, _)| k.value == key).map(|(_, v)| match v {
+        RawNum::Number(n) => n.span.clone(),
+        RawNum::Expr(e) => e.span.clone(),
+    })
+}
+
+fn unknown_kinds_in_conditions(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
+    let Some(kinds) = &policy.kinds else {
+        return;
+    };
+    let conditions = raw
+        .rules
+        .iter()
+        .filter_map(|r| r.when.as_ref())
+        .chain(raw.gestures.iter().filter_map(|g| g.when.as_ref()));
+    let mut exprs: Vec<&RawExpr> = conditions.collect();
+    for g in &raw.gestures {
+        for n in [&g.cost, &g.value, &g.effectiveness].into_iter().flatten() {
+            if let RawNum::Expr(e) = n {
+                exprs.push(e);
+            }
+        }
+    }
+    for e in exprs {
+        for (kind, inner) in kind_literals(&e.text) {
+            if kinds.contains(&kind) {
+                continue;
+            }
+            let help = crate::suggest::did_you_mean(&kind, kinds.iter().map(String::as_str))
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("`[policy] kinds` lists: {}", kinds.join(", ")));
+            out.push(
+                Diagnostic::warning(
+                    "unknown-kind",
+                    e.file_span(&inner),
+                    format!("condition compares `incident.kind` with `{kind}`, which is not in `[policy] kinds`"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+}
+
+/// The string literals an expression compares `incident.kind` with
+/// (`==`, `!=`, either side, or `in [...]`), with their byte ranges in the text.
+fn kind_literals(text: &str) -> Vec<(String, Range<usize>)> {
+    const FIELD: &str = "incident.kind";
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find(FIELD) {
+        let start = from + found;
+        let end = start + FIELD.len();
+        from = end;
+        // `incident.kind_x` is another field.
+        if bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            continue;
+        }
+        let after = skip_space(text, end);
+        let rest = &text[after..];
+        if rest.starts_with("==") || rest.starts_with("!=") {
+            if let Some(lit) = literal_at(text, skip_space(text, after + 2)) {
+                out.push(lit);
+            }
+        } else if let Some(list) = rest.strip_prefix("in").filter(|r| r.starts_with([' ', '['])) {
+            let mut at = skip_space(text, text.len() - list.len());
+            if text[at..].starts_with('[') {
+                at += 1;
+                while let Some((value, range)) = literal_at(text, skip_space(text, at)) {
+                    at = skip_space(text, range.end + 1);
+                    out.push((value, range));
+                    if text[at..].starts_with(',') {
+                        at += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+        // The reverse form: `"x" == incident.kind`.
+        let before = text[..start].trim_end();
+        if let Some(before) = before.strip_suffix("==").or_else(|| before.strip_suffix("!=")) {
+            let before = before.trim_end();
+            if let Some(quote) = before.chars().last().filter(|c| *c == '"' || *c == '\'')
+                && let Some(open) = before[..before.len() - 1].rfind(quote)
+            {
+                out.push((
+                    before[open + 1..before.len() - 1].to_string(),
+                    open + 1..before.len() - 1,
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn skip_space(text: &str, at: usize) -> usize {
+    at + text[at.min(text.len())..].len() - text[at.min(text.len())..].trim_start().len()
+}
+
+/// A quoted string starting at `at`: its content and the content's range.
+fn literal_at(text: &str, at: usize) -> Option<(String, Range<usize>)> {
+    let quote = text[at..].chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let close = text[at + 1..].find(quote)? + at + 1;
+    Some((text[at + 1..close].to_string(), at + 1..close))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(source: &str) -> Vec<(&'static str, String)> {
+        let report = check_str(source, "p.toml", None);
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, source[d.span.clone()].to_string()))
+            .collect()
+    }
+
+    const HEAD: &str = "[policy]\nkinds = [\"late_delivery\", \"expired_coupon\"]\n\
+        [[gesture]]\nid = \"credit\"\nlabel = \"Credit\"\ncost = 5.0\n";
+
+    #[test]
+    fn the_default_policy_is_clean() {
+        let report = check_str(policy::DEFAULT_SOURCE, policy::DEFAULT_NAME, None);
+        assert!(report.diagnostics.is_empty(), "{report}");
+    }
+
+    #[test]
+    fn a_rule_after_an_unconditional_stop_is_unreachable() {
+        let src = format!(
+            "{HEAD}[[rule]]\nid = \"all\"\nescalate = \"x\"\nstop = true\n\
+             [[rule]]\nid = \"late\"\nwhen = 'incident.kind == \"late_delivery\"'\noffer = [\"credit\"]\n"
+        );
+        assert_eq!(codes(&src), vec![("unreachable-rule", "\"late\"".to_string())]);
+    }
+
+    #[test]
+    fn a_constant_true_stop_counts_and_a_conditional_one_does_not() {
+        let src = format!(
+            "{HEAD}[[rule]]\nid = \"a\"\nwhen = \"customer.orders > 3.0\"\nescalate = \"x\"\nstop = true\n\
+             [[rule]]\nid = \"b\"\nwhen = \"1 < 2\"\nescalate = \"y\"\nstop = true\n\
+             [[rule]]\nid = \"c\"\noffer = [\"credit\"]\n"
+        );
+        assert_eq!(codes(&src), vec![("unreachable-rule", "\"c\"".to_string())]);
+    }
+
+    #[test]
+    fn idle_rules_and_unoffered_gestures() {
+        let src = format!("{HEAD}[[rule]]\nid = \"noop\"\nwhen = \"customer.orders > 1.0\"\n");
+        assert_eq!(
+            codes(&src),
+            vec![
+                ("unused-gesture", "\"credit\"".to_string()),
+                ("rule-does-nothing", "\"noop\"".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_constant_cost_over_the_case_limit() {
+        let src = "[limits]\nmax_cost_per_case = 4.99\n[[gesture]]\nid = \"credit\"\nlabel = \"C\"\ncost = 5.0\n\
+                   [[gesture]]\nid = \"five\"\nlabel = \"F\"\ncost = 4.99\n\
+                   [[rule]]\nid = \"r\"\noffer = [\"five\", \"credit\"]\n";
+        assert_eq!(codes(src), vec![("offer-over-limit", "\"credit\"".to_string())]);
+    }
+
+    #[test]
+    fn inverted_churn_in_recovery_and_in_a_kind() {
+        let src = format!(
+            "{HEAD}[recovery]\nchurn_unresolved = 0.3\nchurn_resolved = 0.4\n\
+             [recovery.kinds.late_delivery]\nchurn_resolved = 0.5\n\
+             [recovery.kinds.expired_coupon]\ncurve = \"concave\"\n\
+             [[rule]]\nid = \"r\"\noffer = [\"credit\"]\n"
+        );
+        assert_eq!(
+            codes(&src),
+            vec![
+                ("inverted-recovery", "0.4".to_string()),
+                ("inverted-recovery", "0.5".to_string())
+            ]
+        );
+        // Only the kind inverts: reported once, at the kind's own key.
+        let src = format!(
+            "{HEAD}[recovery.kinds.late_delivery]\nchurn_unresolved = 0.02\n[[rule]]\nid = \"r\"\noffer = [\"credit\"]\n"
+        );
+        assert_eq!(codes(&src), vec![("inverted-recovery", "0.02".to_string())]);
+    }
+
+    #[test]
+    fn kinds_compared_in_conditions_must_exist() {
+        assert_eq!(
+            kind_literals("incident.kind == \"a\" || \"b\" != incident.kind || incident.kind in ['c', \"d\"]")
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
+        assert!(kind_literals("incident.kind_x == \"a\"").is_empty());
+        let src = format!(
+            "{HEAD}[[rule]]\nid = \"r\"\nwhen = 'incident.kind in [\"late_delivery\", \"late_delivry\"]'\noffer = [\"credit\"]\n"
+        );
+        let report = check_str(&src, "p.toml", None);
+        assert_eq!(report.diagnostics.len(), 1, "{report}");
+        let d = &report.diagnostics[0];
+        assert_eq!((d.code, &src[d.span.clone()]), ("unknown-kind", "late_delivry"));
+        assert_eq!(d.help.as_deref(), Some("did you mean `late_delivery`?"));
+    }
+
+    #[test]
+    fn constant_false_conditions() {
+        let src = "[[gesture]]\nid = \"g\"\nlabel = \"G\"\ncost = 1.0\nwhen = \"1 > 2\"\n\
+                   [[rule]]\nid = \"r\"\nwhen = \"false\"\noffer = [\"g\"]\n";
+        assert_eq!(
+            codes(src),
+            vec![
+                ("never-eligible", "\"g\"".to_string()),
+                ("never-matches", "\"r\"".to_string())
+            ]
+        );
+    }
+}

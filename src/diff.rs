@@ -1,0 +1,482 @@
+//! `policy diff`: what a policy change does, on real incidents and in the text.
+//!
+//! A backtest runs the old and the new policy over the same incidents (the
+//! batch core, [`crate::batch`], reads the inputs once and evaluates each
+//! policy over them); this module compares the two outcome lists and the two
+//! policies. It is pure: outcomes and policies in, a [`DiffReport`] out. What
+//! it counts:
+//!
+//! - a case *changed* when its decision (gesture, escalate, error) or its
+//!   gesture differs;
+//! - transitions: for changed cases, how many went from each old answer to
+//!   each new one (the answer is the gesture id, `escalate` or `error`);
+//! - cost and impact totals, old and new, in cents (each case's figure rounded
+//!   to cents first, as `batch --summary` does), overall and per incident kind;
+//! - the policy text: rules and gestures added, removed or edited, and every
+//!   parameter of `[policy]`, `[model]`, `[recovery]`, `[recovery.kinds.*]`
+//!   and `[limits]` whose value changed.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::batch::{Decision, Outcome};
+use crate::money;
+use crate::policy::raw::{self, RawNum, RawRecovery};
+use crate::policy::{Gesture, Ltv, Param, Policy, RECOVERY_DEFAULTS, Rule};
+
+/// Cost and impact of one policy over a set of cases, in cents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Money {
+    /// Sum of the recommended gestures' costs.
+    pub cost_cents: i64,
+    /// Sum of their LTV impacts.
+    pub impact_cents: i64,
+}
+
+impl Money {
+    fn add(&mut self, o: &Outcome<'_>) {
+        if o.decision == Decision::Gesture {
+            self.cost_cents += money::cents(o.cost);
+            self.impact_cents += money::cents(o.impact);
+        }
+    }
+}
+
+/// Old and new figures for a set of cases.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Slice {
+    /// How many cases.
+    pub cases: u64,
+    /// How many whose decision or gesture changed.
+    pub changed: u64,
+    /// Under the old policy.
+    pub old: Money,
+    /// Under the new policy.
+    pub new: Money,
+}
+
+impl Slice {
+    fn add(&mut self, old: &Outcome<'_>, new: &Outcome<'_>, changed: bool) {
+        self.cases += 1;
+        self.changed += u64::from(changed);
+        self.old.add(old);
+        self.new.add(new);
+    }
+
+    /// New minus old cost, in cents.
+    pub fn cost_delta(&self) -> i64 {
+        self.new.cost_cents - self.old.cost_cents
+    }
+
+    /// New minus old impact, in cents.
+    pub fn impact_delta(&self) -> i64 {
+        self.new.impact_cents - self.old.impact_cents
+    }
+}
+
+/// How many changed cases went from one answer to another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    /// The old answer: a gesture id, `escalate` or `error`.
+    pub from: String,
+    /// The new answer.
+    pub to: String,
+    /// How many cases.
+    pub cases: u64,
+}
+
+/// One difference in the policy text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Where: `[limits]`, `rule \`late\``, `gesture \`credit_5\``, ...
+    pub section: String,
+    /// What: a key, or `added` / `removed` for a whole rule or gesture.
+    pub key: String,
+    /// The old value; `None` when absent.
+    pub old: Option<String>,
+    /// The new value; `None` when absent.
+    pub new: Option<String>,
+}
+
+/// Everything `policy diff` reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DiffReport {
+    /// All cases.
+    pub all: Slice,
+    /// Per incident kind, sorted by kind.
+    pub kinds: Vec<(String, Slice)>,
+    /// Changed cases by (old answer, new answer), most frequent first.
+    pub transitions: Vec<Transition>,
+    /// Indexes (into the outcome lists) of the changed cases, in input order.
+    #[serde(skip)]
+    pub changed: Vec<usize>,
+    /// Differences in the policy text, in file order of sections.
+    pub policy: Vec<Change>,
+}
+
+impl DiffReport {
+    /// Whether anything changed: a case's answer or the policy's content.
+    pub fn any_change(&self) -> bool {
+        self.all.changed > 0 || !self.policy.is_empty()
+    }
+}
+
+/// The answer of an outcome as the transition table names it.
+pub fn answer<'a>(o: &Outcome<'a>) -> &'a str {
+    match o.decision {
+        Decision::Gesture => o.gesture,
+        Decision::Escalate => "escalate",
+        Decision::Error => "error",
+    }
+}
+
+/// Compares two runs over the same cases (same length, same order) and the
+/// two policies that produced them.
+///
+/// # Panics
+/// If the two lists differ in length: they must come from the same data.
+pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &[Outcome<'_>], new: &[Outcome<'_>]) -> DiffReport {
+    assert_eq!(old.len(), new.len(), "both runs must cover the same cases");
+    let mut report = DiffReport::default();
+    let mut kinds: BTreeMap<&str, Slice> = BTreeMap::new();
+    let mut transitions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for (i, (o, n)) in old.iter().zip(new).enumerate() {
+        let changed = o.decision != n.decision || o.gesture != n.gesture;
+        report.all.add(o, n, changed);
+        kinds.entry(o.kind).or_default().add(o, n, changed);
+        if changed {
+            report.changed.push(i);
+            *transitions.entry((answer(o), answer(n))).or_default() += 1;
+        }
+    }
+    report.kinds = kinds.into_iter().map(|(k, s)| (k.to_string(), s)).collect();
+    report.transitions = transitions
+        .into_iter()
+        .map(|((from, to), cases)| Transition {
+            from: from.to_string(),
+            to: to.to_string(),
+            cases,
+        })
+        .collect();
+    // Stable: most cases first, then by names (the map gave name order).
+    report.transitions.sort_by_key(|t| std::cmp::Reverse(t.cases));
+    report.policy = policy_changes(old_policy, new_policy);
+    report
+}
+
+/// The differences between two policies' content (comments and layout aside).
+pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut put = |section: &str, key: &str, o: Option<String>, n: Option<String>| {
+        if o != n {
+            out.push(Change {
+                section: section.to_string(),
+                key: key.to_string(),
+                old: o,
+                new: n,
+            });
+        }
+    };
+    let s = |v: &str| Some(v.to_string());
+    put("[policy]", "name", s(&old.name), s(&new.name));
+    put("[policy]", "version", s(&old.version), s(&new.version));
+    put("[policy]", "currency", s(&old.currency), s(&new.currency));
+    let kinds = |p: &Policy| Some(p.kinds.as_ref().map_or("(any)".to_string(), |k| k.join(", ")));
+    put("[policy]", "kinds", kinds(old), kinds(new));
+    put(
+        "[policy]",
+        "follow_up_days",
+        Some(old.follow_up_days.to_string()),
+        Some(new.follow_up_days.to_string()),
+    );
+
+    put("[model]", "ltv", Some(ltv(&old.model.ltv)), Some(ltv(&new.model.ltv)));
+    let model = |p: &Policy| {
+        [
+            ("horizon_months", p.model.horizon_months.to_string()),
+            ("margin", p.model.margin.to_string()),
+            ("annual_discount_rate", p.model.annual_discount_rate.to_string()),
+        ]
+    };
+    for ((key, o), (_, n)) in model(old).into_iter().zip(model(new)) {
+        put("[model]", key, Some(o), Some(n));
+    }
+
+    put(
+        "[recovery]",
+        "curve",
+        Some(format!("{:?}", old.recovery.curve).to_lowercase()),
+        Some(format!("{:?}", new.recovery.curve).to_lowercase()),
+    );
+    for (i, (key, _, _)) in RECOVERY_DEFAULTS.iter().enumerate() {
+        put(
+            "[recovery]",
+            key,
+            Some(param(&old.recovery.params[i])),
+            Some(param(&new.recovery.params[i])),
+        );
+    }
+    // Per-kind tables are compared as written: the resolved ones repeat every
+    // `[recovery]` change once per kind.
+    let (old_kinds, new_kinds) = (raw_kinds(&old.source), raw_kinds(&new.source));
+    let mut names: Vec<&String> = old_kinds.keys().chain(new_kinds.keys()).collect();
+    names.sort();
+    names.dedup();
+    for kind in names {
+        let section = format!("[recovery.kinds.{kind}]");
+        let (o, n) = (old_kinds.get(kind), new_kinds.get(kind));
+        let mut keys: Vec<&String> = o.into_iter().chain(n).flat_map(|m| m.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            put(
+                &section,
+                key,
+                o.and_then(|m| m.get(key)).cloned(),
+                n.and_then(|m| m.get(key)).cloned(),
+            );
+        }
+    }
+
+    let cents = |c: Option<i64>| Some(c.map_or("(none)".to_string(), |c| format!("{:.2}", c as f64 / 100.0)));
+    put(
+        "[limits]",
+        "max_cost_per_case",
+        cents(old.limits.max_cents_per_case),
+        cents(new.limits.max_cents_per_case),
+    );
+    put(
+        "[limits]",
+        "max_cost_per_customer_12m",
+        cents(old.limits.max_cents_per_customer_12m),
+        cents(new.limits.max_cents_per_customer_12m),
+    );
+    let count = |c: Option<u32>| Some(c.map_or("(none)".to_string(), |c| c.to_string()));
+    put(
+        "[limits]",
+        "max_gestures_per_customer_12m",
+        count(old.limits.max_gestures_per_customer_12m),
+        count(new.limits.max_gestures_per_customer_12m),
+    );
+
+    let attrs = |p: &Policy| -> BTreeMap<String, String> {
+        p.attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.to_string()))
+            .collect()
+    };
+    let (oa, na) = (attrs(old), attrs(new));
+    let mut names: Vec<&String> = oa.keys().chain(na.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        put("[attributes]", name, oa.get(name).cloned(), na.get(name).cloned());
+    }
+
+    for (section, o, n) in keyed(&old.gestures, &new.gestures, |g| &g.id) {
+        match (o, n) {
+            (Some(_), None) => put(&format!("gesture `{section}`"), "removed", Some(section.clone()), None),
+            (None, Some(_)) => put(&format!("gesture `{section}`"), "added", None, Some(section.clone())),
+            (Some(o), Some(n)) => {
+                for ((key, ov), (_, nv)) in gesture_fields(o).into_iter().zip(gesture_fields(n)) {
+                    put(&format!("gesture `{section}`"), key, ov, nv);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    for (section, o, n) in keyed(&old.rules, &new.rules, |r| &r.id) {
+        match (o, n) {
+            (Some(_), None) => put(&format!("rule `{section}`"), "removed", Some(section.clone()), None),
+            (None, Some(_)) => put(&format!("rule `{section}`"), "added", None, Some(section.clone())),
+            (Some(o), Some(n)) => {
+                for ((key, ov), (_, nv)) in rule_fields(old, o).into_iter().zip(rule_fields(new, n)) {
+                    put(&format!("rule `{section}`"), key, ov, nv);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    let oo: Vec<&str> = old.rules.iter().map(|r| r.id.as_str()).collect();
+    let no: Vec<&str> = new.rules.iter().map(|r| r.id.as_str()).collect();
+    let common = |a: &[&str], b: &[&str]| {
+        a.iter()
+            .filter(|x| b.contains(x))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    put("rules", "order", Some(common(&oo, &no)), Some(common(&no, &oo)));
+    out
+}
+
+/// Items of two lists matched by id: old order first, then the new ones.
+fn keyed<'a, T>(old: &'a [T], new: &'a [T], id: impl Fn(&T) -> &String) -> Vec<(String, Option<&'a T>, Option<&'a T>)> {
+    let mut out: Vec<(String, Option<&T>, Option<&T>)> = old
+        .iter()
+        .map(|o| (id(o).clone(), Some(o), new.iter().find(|n| id(n) == id(o))))
+        .collect();
+    for n in new {
+        if !old.iter().any(|o| id(o) == id(n)) {
+            out.push((id(n).clone(), None, Some(n)));
+        }
+    }
+    out
+}
+
+fn ltv(l: &Ltv) -> String {
+    match l {
+        Ltv::Simple => "simple".into(),
+        Ltv::Bgnbd(m) => format!(
+            "bgnbd (r {}, alpha {}, a {}, b {}; p {}, q {}, v {})",
+            m.bgnbd.r, m.bgnbd.alpha, m.bgnbd.a, m.bgnbd.b, m.gamma_gamma.p, m.gamma_gamma.q, m.gamma_gamma.v
+        ),
+    }
+}
+
+fn param(p: &Param) -> String {
+    match p {
+        Param::Const(v) => v.to_string(),
+        Param::Expr(e) => format!("\"{}\"", e.source()),
+    }
+}
+
+fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 6] {
+    [
+        ("label", Some(g.label.clone())),
+        ("cost", Some(param(&g.cost))),
+        ("value", g.value.as_ref().map(param)),
+        ("when", g.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
+        ("effectiveness", Some(param(&g.effectiveness))),
+        ("script", g.script.clone()),
+    ]
+}
+
+fn rule_fields(policy: &Policy, r: &Rule) -> [(&'static str, Option<String>); 4] {
+    let offer = r
+        .offer
+        .iter()
+        .map(|g| g.map_or(crate::policy::APOLOGY, |i| policy.gestures[i].id.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    [
+        ("when", r.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
+        ("offer", Some(format!("[{offer}]"))),
+        ("escalate", r.escalate.clone()),
+        ("stop", Some(r.stop.to_string())),
+    ]
+}
+
+/// `[recovery.kinds.*]` as written: per kind, each key's value text.
+fn raw_kinds(source: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    // The policy loaded, so its text parses.
+    let raw = raw::parse(source, &mut Vec::new()).unwrap_or_default();
+    raw.recovery_kinds
+        .iter()
+        .map(|(kind, rec)| (kind.value.clone(), recovery_keys(rec)))
+        .collect()
+}
+
+fn recovery_keys(rec: &RawRecovery) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = rec
+        .params
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                RawNum::Number(n) => n.value.to_string(),
+                RawNum::Expr(e) => format!("\"{}\"", e.text),
+            };
+            (k.value.clone(), text)
+        })
+        .collect();
+    if let Some(c) = &rec.curve {
+        out.insert("curve".into(), c.value.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{DEFAULT_SOURCE, load_str};
+
+    fn policy(source: &str) -> Policy {
+        load_str(source, "p.toml", None)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|r| panic!("{r}"))
+    }
+
+    #[test]
+    fn the_same_policy_has_no_changes() {
+        let p = policy(DEFAULT_SOURCE);
+        assert!(policy_changes(&p, &p).is_empty());
+    }
+
+    #[test]
+    fn parameters_rules_and_gestures_are_compared() {
+        let old = policy(DEFAULT_SOURCE);
+        let text = DEFAULT_SOURCE
+            .replace("max_cost_per_case = 150.00", "max_cost_per_case = 100.00")
+            .replace(
+                "[recovery.kinds.missing_feature]\ncurve = \"logistic\"",
+                "[recovery.kinds.missing_feature]\ncurve = \"concave\"\nmidpoint = 0.9",
+            )
+            .replace("when = \"incident.loss > 150.0\"", "when = \"incident.loss > 120.0\"")
+            .replace("cost = 3.50", "cost = 4.00");
+        let new = policy(&text);
+        let got: Vec<(String, String, Option<String>, Option<String>)> = policy_changes(&old, &new)
+            .into_iter()
+            .map(|c| (c.section, c.key, c.old, c.new))
+            .collect();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "[recovery.kinds.missing_feature]".into(),
+                    "curve".into(),
+                    s("logistic"),
+                    s("concave")
+                ),
+                (
+                    "[recovery.kinds.missing_feature]".into(),
+                    "midpoint".into(),
+                    None,
+                    s("0.9")
+                ),
+                ("[limits]".into(), "max_cost_per_case".into(), s("150.00"), s("100.00")),
+                ("gesture `credit_5`".into(), "cost".into(), s("3.5"), s("4")),
+                (
+                    "rule `large-loss`".into(),
+                    "when".into(),
+                    s("\"incident.loss > 150.0\""),
+                    s("\"incident.loss > 120.0\"")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn added_removed_and_reordered_rules() {
+        let base = "[[gesture]]\nid = \"g\"\nlabel = \"G\"\ncost = 1.0\n";
+        let old = policy(&format!(
+            "{base}[[rule]]\nid = \"a\"\noffer = [\"g\"]\n[[rule]]\nid = \"b\"\noffer = [\"g\"]\n"
+        ));
+        let new = policy(&format!(
+            "{base}[[rule]]\nid = \"c\"\noffer = [\"g\"]\n[[rule]]\nid = \"a\"\noffer = [\"g\", \"apology\"]\n"
+        ));
+        let got: Vec<(String, String)> = policy_changes(&old, &new)
+            .into_iter()
+            .map(|c| (c.section, c.key))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("rule `a`".to_string(), "offer".to_string()),
+                ("rule `b`".to_string(), "removed".to_string()),
+                ("rule `c`".to_string(), "added".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! `goodwill policy check` through the real binary: every error in one run,
+//! the lints, and the JSON for editors and CI.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+fn check(args: &[&str]) -> (i32, String, String) {
+    let out = goodwill().args(["policy", "check"]).args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn five_mistakes_are_reported_together() {
+    let (code, stdout, stderr) = check(&["tests/data/check/five-errors.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr, "");
+    for at in [
+        "five-errors.toml:5:1",
+        "five-errors.toml:8:18",
+        "five-errors.toml:17:45",
+        "five-errors.toml:18:22",
+        "five-errors.toml:22:9",
+    ] {
+        assert!(stdout.contains(at), "{at} missing from:\n{stdout}");
+    }
+    assert!(stdout.ends_with("5 errors, 0 warnings\n"), "{stdout}");
+    insta::assert_snapshot!("five_errors", stdout);
+}
+
+#[test]
+fn warnings_do_not_fail_the_check() {
+    let (code, stdout, _) = check(&["tests/data/check/warnings.toml"]);
+    assert_eq!(code, 0);
+    for code in [
+        "warning[inverted-recovery]",
+        "warning[unused-gesture]",
+        "warning[offer-over-limit]",
+        "warning[unknown-kind]",
+        "warning[rule-does-nothing]",
+        "warning[unreachable-rule]",
+    ] {
+        assert!(stdout.contains(code), "{code} missing from:\n{stdout}");
+    }
+    assert!(stdout.ends_with("0 errors, 6 warnings\n"), "{stdout}");
+    insta::assert_snapshot!("warnings", stdout);
+}
+
+#[test]
+fn json_carries_position_code_and_help() {
+    let (code, stdout, _) = check(&["tests/data/check/five-errors.toml", "--format", "json"]);
+    assert_eq!(code, 2);
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(j["errors"], 5);
+    assert_eq!(j["warnings"], 0);
+    let d = &j["diagnostics"][2];
+    assert_eq!(d["code"], "unknown-field");
+    assert_eq!(d["severity"], "error");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(17), Some(45)));
+    assert_eq!(d["help"], "did you mean `customer.tenure_days`?");
+    insta::assert_snapshot!("five_errors_json", serde_json::to_string_pretty(&j).unwrap());
+}
+
+#[test]
+fn the_shipped_policy_is_clean() {
+    let (code, stdout, _) = check(&["policies/default.toml"]);
+    assert_eq!((code, stdout.as_str()), (0, "0 errors, 0 warnings\n"));
+}
+
+#[test]
+fn a_missing_file_is_an_error() {
+    let (code, stdout, stderr) = check(&["tests/data/check/no-such.toml"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("cannot read policy `tests/data/check/no-such.toml`"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,199 @@
+//! `goodwill policy diff` through the real binary, on a case set where the
+//! changes are known by hand.
+//!
+//! tests/data/diff/old.toml escalates losses above 100; new.toml above 50,
+//! nothing else differs. Of the seven incidents:
+//! - K1 (late, loss 20) and K4 (billing, loss 30) stay below both thresholds:
+//!   `credit_10` ($10) and `refund` ($30) under both;
+//! - K2 (late, loss 80) goes from `credit_10` ($10) to escalate;
+//! - K3 (billing, loss 60) goes from `refund` ($60) to escalate;
+//! - K5 (loss 150) is escalated by both;
+//! - K6 (a bad date) and K7 (a kind the policies do not accept) are errors in both.
+//!
+//! So 2 of 7 changed, cost $110 -> $40 (-$70); per kind, late_delivery
+//! $20 -> $10 and billing_error $90 -> $30.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+const ARGS: [&str; 7] = [
+    "policy",
+    "diff",
+    "tests/data/diff/old.toml",
+    "tests/data/diff/new.toml",
+    "--incidents",
+    "tests/data/diff/incidents.csv",
+    "--history=tests/data/diff/history.csv",
+];
+
+fn json() -> Value {
+    let out = goodwill().args(ARGS).args(["--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn counts_transitions_and_cost_match_the_hand_count() {
+    let j = json();
+    let all = &j["all"];
+    assert_eq!((all["cases"].as_u64(), all["changed"].as_u64()), (Some(7), Some(2)));
+    assert_eq!(all["old"]["cost_cents"], 11000);
+    assert_eq!(all["new"]["cost_cents"], 4000);
+    let t: Vec<(String, String, u64)> = j["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["from"].as_str().unwrap().into(),
+                t["to"].as_str().unwrap().into(),
+                t["cases"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        t,
+        vec![
+            ("credit_10".to_string(), "escalate".to_string(), 1),
+            ("refund".to_string(), "escalate".to_string(), 1)
+        ]
+    );
+    let kind = |k: &str| -> Value { j["kinds"].as_array().unwrap().iter().find(|x| x[0] == k).unwrap()[1].clone() };
+    let late = kind("late_delivery");
+    assert_eq!((late["cases"].as_u64(), late["changed"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (late["old"]["cost_cents"].as_i64(), late["new"]["cost_cents"].as_i64()),
+        (Some(2000), Some(1000))
+    );
+    let billing = kind("billing_error");
+    assert_eq!(
+        (billing["cases"].as_u64(), billing["changed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        (
+            billing["old"]["cost_cents"].as_i64(),
+            billing["new"]["cost_cents"].as_i64()
+        ),
+        (Some(9000), Some(3000))
+    );
+    assert_eq!(kind("teleport_failed")["changed"], 0);
+    let policy = j["policy"].as_array().unwrap();
+    assert_eq!(policy.len(), 1, "{policy:?}");
+    assert_eq!(policy[0]["section"], "rule `big`");
+    assert_eq!(policy[0]["key"], "when");
+    assert_eq!(policy[0]["old"], "\"incident.loss > 100.0\"");
+    assert_eq!(policy[0]["new"], "\"incident.loss > 50.0\"");
+}
+
+#[test]
+fn the_impact_lost_is_the_old_impact_of_the_changed_cases() {
+    // Escalated cases have no impact, so the new total is the old one minus
+    // the two changed cases' impacts, which the CSV of changed cases lists.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("changed.csv");
+    let out = goodwill()
+        .args(ARGS)
+        .arg("-o")
+        .arg(&csv)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "line,case_id,customer_id,kind,old_decision,old_gesture,old_cost,old_impact,old_rule,old_error,new_decision,new_gesture,new_cost,new_impact,new_rule,new_error"
+        )
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        &rows[0][..6],
+        ["3", "K2", "C1", "late_delivery", "gesture", "credit_10"]
+    );
+    assert_eq!(&rows[0][10..12], ["escalate", ""]);
+    assert_eq!(&rows[1][..6], ["4", "K3", "C2", "billing_error", "gesture", "refund"]);
+    let lost: i64 = rows
+        .iter()
+        .map(|r| goodwill::money::cents(r[7].parse::<f64>().unwrap()))
+        .sum();
+    let all = &j["all"];
+    assert_eq!(
+        all["old"]["impact_cents"].as_i64().unwrap() - lost,
+        all["new"]["impact_cents"].as_i64().unwrap()
+    );
+    // K3 by hand: the refund ($60 for a $60 loss) fully recovers, churn
+    // 0.54 -> 0.05, a customer with four $200 orders, the first 719 days
+    // before: FV = 0.3 * 200 * (4 / (719 / 365)) * A, A = sum over m = 1..36
+    // of (1/12) / 1.1^(m/12) = 2.59887; FV = 316.636; impact = 0.49 * FV - 60 = 95.15.
+    assert_eq!(goodwill::money::cents(rows[1][7].parse::<f64>().unwrap()), 9515);
+}
+
+#[test]
+fn text_shows_transitions_totals_and_policy_changes() {
+    let out = goodwill().args(ARGS).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("Backtest over 7 incidents of `tests/data/diff/incidents.csv`: 2 changed (28.57%)\n"),
+        "{text}"
+    );
+    assert!(text.contains("  credit_10 -> escalate          1\n"), "{text}");
+    assert!(text.contains("  cost     $110.00    $40.00   -$70.00\n"), "{text}");
+    assert!(
+        text.contains("  rule `big` when: \"incident.loss > 100.0\" -> \"incident.loss > 50.0\"\n"),
+        "{text}"
+    );
+    insta::assert_snapshot!("diff_text", text);
+}
+
+#[test]
+fn exit_code_says_whether_anything_changed() {
+    goodwill().args(ARGS).arg("--exit-code").assert().code(1);
+    let same = [
+        "policy",
+        "diff",
+        "tests/data/diff/old.toml",
+        "tests/data/diff/old.toml",
+        "--incidents",
+        "tests/data/diff/incidents.csv",
+        "--history=tests/data/diff/history.csv",
+        "--exit-code",
+    ];
+    let out = goodwill().args(same).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("0 changed (0.00%)"), "{text}");
+    assert!(text.contains("(no case changed)"), "{text}");
+    assert!(text.contains("Policy changes\n  (none)\n"), "{text}");
+}
+
+#[test]
+fn an_invalid_new_policy_stops_before_reading_anything() {
+    let out = goodwill()
+        .args([
+            "policy",
+            "diff",
+            "tests/data/diff/old.toml",
+            "tests/data/check/five-errors.toml",
+        ])
+        .args(["--incidents", "tests/data/diff/incidents.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("invalid policy `tests/data/check/five-errors.toml`: 5 errors"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,184 @@
+//! `goodwill policy test` through the real binary: the shipped policy passes
+//! its own tests with full coverage; a wrong expectation fails readably.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = goodwill().args(["policy", "test"]).args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_shipped_policy_passes_its_tests_with_full_coverage() {
+    let (code, stdout, stderr) = run(&[
+        "policies/default.toml",
+        "policies/default.tests.toml",
+        "--coverage",
+        "--min-coverage",
+        "100",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Coverage: 17 of 17 rules and gestures reached (100.0%)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("no test"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "15 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn json_coverage_counts_every_rule_and_gesture() {
+    let (code, stdout, _) = run(&[
+        "policies/default.toml",
+        "policies/default.tests.toml",
+        "--coverage",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((j["passed"].as_u64(), j["failed"].as_u64()), (Some(15), Some(0)));
+    let c = &j["coverage"];
+    assert_eq!(c["percent"], 100.0);
+    assert_eq!(c["rules"].as_array().unwrap().len(), 9);
+    assert_eq!(c["gestures"].as_array().unwrap().len(), 8);
+    assert!(c["unmatched_rules"].as_array().unwrap().is_empty());
+    // Counted by hand from policies/default.tests.toml.
+    let rule = |id: &str| c["rules"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap()["matched"].clone();
+    assert_eq!(rule("late"), 3);
+    assert_eq!(rule("defective"), 3);
+    assert_eq!(rule("large-loss"), 1);
+    assert_eq!(c["escalated"], 2);
+    assert_eq!(c["apology"], 1);
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_expected_actual_and_trace() {
+    let (code, stdout, _) = run(&["policies/default.toml", "tests/data/cases/broken.tests.toml"]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(stdout.contains("ok    a small delay gets the $5 credit\n"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "FAIL  a small delay gets store credit for the loss (wrong)  (tests/data/cases/broken.tests.toml:20:8)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  gesture: expected `credit_loss`, got `credit_5`\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  cost_max: expected <= 3.00, got 3.50\n"), "{stdout}");
+    assert!(
+        stdout.contains("matched                late: incident.kind in"),
+        "{stdout}"
+    );
+    assert!(stdout.lines().any(|l| l == "1 passed, 1 failed"), "{stdout}");
+    insta::assert_snapshot!("broken_expectation", stdout);
+}
+
+#[test]
+fn coverage_names_what_no_test_reaches() {
+    let (code, stdout, _) = run(&[
+        "policies/default.toml",
+        "tests/data/cases/broken.tests.toml",
+        "--min-coverage",
+        "50",
+    ]);
+    assert_eq!(code, 3);
+    // Two tests reach the rule `late` and the gesture `credit_5`: 2 of 17.
+    assert!(
+        stdout.contains("Coverage: 2 of 17 rules and gestures reached (11.8%)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Rules no test matches: `refund-abuse-guard`, `large-loss`, `coupon-repeat-buyer`, `coupon-new-buyer`, `subscription-lapsed`, `defective`, `missing-feature`, `billing-error`\n"), "{stdout}");
+    assert!(stdout.contains("Gestures no test chooses: `honor_coupon`, `lifetime_upgrade`, `discount_10`, `credit_loss`, `refund_loss`, `partial_refund`, `replacement`\n"), "{stdout}");
+    assert!(stdout.contains("coverage 11.8% is below the minimum 50%"), "{stdout}");
+}
+
+#[test]
+fn min_coverage_alone_fails_a_passing_run() {
+    let (code, stdout, _) = run(&[
+        "policies/default.toml",
+        "tests/data/cases/history.tests.toml",
+        "--history",
+        "examples/history.csv",
+        "--min-coverage",
+        "90",
+    ]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(stdout.lines().any(|l| l == "2 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn customers_are_looked_up_in_the_history() {
+    let (code, stdout, stderr) = run(&[
+        "policies/default.toml",
+        "tests/data/cases/history.tests.toml",
+        "--history",
+        "examples/history.csv",
+        "--customers",
+        "examples/customers.csv",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.lines().any(|l| l == "2 passed, 0 failed"), "{stdout}");
+    // Without the history the lookup cannot happen: each test fails and says why.
+    let (code, stdout, _) = run(&["policies/default.toml", "tests/data/cases/history.tests.toml"]);
+    assert_eq!(code, 3);
+    assert!(stdout.contains("give `--history` to look it up"), "{stdout}");
+}
+
+#[test]
+fn unknown_keys_in_a_test_file_are_errors_with_their_line() {
+    let (code, stdout, stderr) = run(&["policies/default.toml", "tests/data/cases/unknown-key.tests.toml"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("tests/data/cases/unknown-key.tests.toml:13:1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `cost_maximum`"), "{stderr}");
+}
+
+#[test]
+fn ids_and_attributes_are_checked_against_the_policy() {
+    let (code, _, stderr) = run(&["policies/default.toml", "tests/data/cases/unknown-ids.tests.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`credit5` is not a gesture of policy `policies/default.toml`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `credit_5`?"), "{stderr}");
+    assert!(stderr.contains("`latte` is not a rule"), "{stderr}");
+    assert!(
+        stderr.contains("`tenure_dayz` is neither a customer feature nor an attribute"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `tenure_days`?"), "{stderr}");
+    assert!(stderr.contains("3 errors"), "{stderr}");
+}
+
+#[test]
+fn min_coverage_is_a_percentage() {
+    let (code, _, stderr) = run(&[
+        "policies/default.toml",
+        "policies/default.tests.toml",
+        "--min-coverage",
+        "150",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`--min-coverage 150`: give a percentage from 0 to 100"),
+        "{stderr}"
+    );
+}
