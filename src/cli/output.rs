@@ -31,6 +31,7 @@ where
                 .prefix(".goodwill-")
                 .tempfile_in(dir)
                 .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
+            match_permissions(&tmp, path).with_context(|| format!("cannot write `{}`", path.display()))?;
             let mut out = BufWriter::with_capacity(1 << 20, tmp);
             body(&mut out)?;
             let tmp = out
@@ -45,6 +46,27 @@ where
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             Ok(())
         }
+    }
+}
+
+/// A temporary file is private (0600); the output should get the mode of
+/// the file it replaces, or what `File::create` gives a new file.
+fn match_permissions(tmp: &tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) => tmp.as_file().set_permissions(meta.permissions()),
+        #[cfg(unix)]
+        Err(_) => {
+            use std::os::unix::fs::PermissionsExt;
+            // 0o666 less the umask, as `File::create` does: a file created
+            // with mode 0o666 gets exactly that from the system.
+            let probe = tempfile::Builder::new()
+                .permissions(std::fs::Permissions::from_mode(0o666))
+                .tempfile_in(tmp.path().parent().unwrap_or(Path::new(".")))?;
+            let mode = probe.as_file().metadata()?.permissions().mode();
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))
+        }
+        #[cfg(not(unix))]
+        Err(_) => Ok(()),
     }
 }
 
@@ -66,5 +88,21 @@ mod tests {
         write(Some(&path), |w| Ok(w.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_not_private_temporary_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("fresh.csv");
+        write(Some(&fresh), |w| Ok(w.write_all(b"x")?)).unwrap();
+        let created = dir.path().join("created.csv");
+        std::fs::write(&created, "x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&fresh), mode(&created));
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write(Some(&fresh), |w| Ok(w.write_all(b"y")?)).unwrap();
+        assert_eq!(mode(&fresh), 0o640);
     }
 }
