@@ -39,6 +39,7 @@ use toml::Spanned;
 use crate::date::{self, Day};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::engine::{Decision, Recommendation};
+use crate::input::case_file::Scalar;
 use crate::input::history::Features;
 use crate::input::ledger::Usage;
 use crate::policy::fields::Scope;
@@ -201,28 +202,6 @@ fn list(this: Option<OneOrMany>) -> Vec<Spanned<String>> {
     match ids.into_inner() {
         Ids::One(s) => vec![spanned(s)],
         Ids::Many(v) => v.into_iter().map(spanned).collect(),
-    }
-}
-
-#[derive(Deserialize, Clone, Debug)]
-#[serde(untagged)]
-enum Scalar {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(String),
-    Date(toml::value::Datetime),
-}
-
-impl Scalar {
-    fn text(&self) -> String {
-        match self {
-            Scalar::Bool(b) => b.to_string(),
-            Scalar::Int(i) => i.to_string(),
-            Scalar::Float(f) => f.to_string(),
-            Scalar::Text(s) => s.clone(),
-            Scalar::Date(d) => d.to_string(),
-        }
     }
 }
 

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::inputs::Inputs;
-use crate::batch::{self, Data, Decision, Outcome, Sources, Summary, Timer};
+use crate::batch::{self, Data, Decision, Outcome, Summary, Timer};
 use crate::date::Day;
 use crate::exit::Exit;
 use crate::render;
@@ -78,11 +78,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let policy = args.inputs.load_policy()?;
     let progress = Progress::new(args.quiet);
     progress.phase("reading inputs");
-    let sources = Sources {
-        history: args.inputs.history.clone(),
-        customers: args.inputs.customers.clone(),
-        ledger: args.inputs.ledger.clone(),
-    };
+    let sources = args.inputs.files.sources();
     let data = Data::load(&args.incidents, &sources, today)?;
     timer.phase("load (total)");
     progress.evaluating(data.len() as u64);

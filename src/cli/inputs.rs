@@ -5,17 +5,15 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::batch::Sources;
 use crate::input::customers::Customers;
 use crate::input::history::History;
 use crate::input::ledger::Ledger;
 use crate::policy::{self, Policy};
 
-/// Shared input options.
+/// The data files a case is read against.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct Inputs {
-    /// Policy file [default: the shipped policy, embedded in the binary]
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
+pub struct Files {
     /// Purchase history CSV: customer_id, date, amount [, order_id]
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
@@ -27,21 +25,32 @@ pub struct Inputs {
     pub ledger: Option<PathBuf>,
 }
 
-impl Inputs {
-    /// Fills options not given on the command line from another source (a case file).
-    pub fn or(mut self, other: Inputs) -> Inputs {
-        self.policy = self.policy.or(other.policy);
-        self.history = self.history.or(other.history);
-        self.customers = self.customers.or(other.customers);
-        self.ledger = self.ledger.or(other.ledger);
-        self
+/// Shared input options: the policy and the data files.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Inputs {
+    /// Policy file [default: the shipped policy, embedded in the binary]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: Files,
+}
+
+impl Files {
+    /// Fills files not given on the command line from another source (a case file).
+    pub fn or(self, other: Files) -> Files {
+        Files {
+            history: self.history.or(other.history),
+            customers: self.customers.or(other.customers),
+            ledger: self.ledger.or(other.ledger),
+        }
     }
 
-    /// The policy: the named file, or the shipped default.
-    pub fn load_policy(&self) -> Result<Policy> {
-        match &self.policy {
-            Some(path) => Ok(policy::load_file(path)?.0),
-            None => Ok(Policy::default_policy()),
+    /// The files as the batch core takes them.
+    pub fn sources(&self) -> Sources {
+        Sources {
+            history: self.history.clone(),
+            customers: self.customers.clone(),
+            ledger: self.ledger.clone(),
         }
     }
 
@@ -67,6 +76,24 @@ impl Inputs {
         match &self.ledger {
             Some(path) => Ok(Ledger::load(path)?),
             None => Ok(Ledger::default()),
+        }
+    }
+}
+
+impl Inputs {
+    /// Fills options not given on the command line from another source (a case file).
+    pub fn or(self, other: Inputs) -> Inputs {
+        Inputs {
+            policy: self.policy.or(other.policy),
+            files: self.files.or(other.files),
+        }
+    }
+
+    /// The policy: the named file, or the shipped default.
+    pub fn load_policy(&self) -> Result<Policy> {
+        match &self.policy {
+            Some(path) => Ok(policy::load_file(path)?.0),
+            None => Ok(Policy::default_policy()),
         }
     }
 }

@@ -9,16 +9,14 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::UsageError;
-use crate::batch::{self, Data, Sources};
+use super::inputs::Files;
+use crate::batch::{self, Data};
 use crate::cases::{self, Coverage, TestCustomer, TestFile};
 use crate::date::Day;
 use crate::diagnostic::Report;
 use crate::engine::{Customer, Engine, GivenCustomer};
 use crate::exit::Exit;
-use crate::input::customers::Customers;
-use crate::input::history::History;
 use crate::input::incidents::Incident;
-use crate::input::ledger::Ledger;
 use crate::policy::{self, Policy};
 use crate::render;
 
@@ -78,15 +76,9 @@ pub struct TestArgs {
     /// Test files (TOML, `[[test]]` tables)
     #[arg(value_name = "TESTS", required = true)]
     pub tests: Vec<PathBuf>,
-    /// Purchase history CSV, for tests that name a `customer_id`
-    #[arg(long, value_name = "FILE")]
-    pub history: Option<PathBuf>,
-    /// Customer attributes CSV, for tests that name a `customer_id`
-    #[arg(long, value_name = "FILE")]
-    pub customers: Option<PathBuf>,
-    /// Goodwill already granted, CSV, for tests that name a `customer_id`
-    #[arg(long, value_name = "FILE")]
-    pub ledger: Option<PathBuf>,
+    /// Data files, for tests that name a `customer_id`
+    #[command(flatten)]
+    pub files: Files,
     /// Report how many tests reach each rule and gesture
     #[arg(long)]
     pub coverage: bool,
@@ -112,15 +104,8 @@ pub struct DiffArgs {
     /// Incidents CSV to run both over (`-` is standard input)
     #[arg(long, value_name = "FILE")]
     pub incidents: PathBuf,
-    /// Purchase history CSV: customer_id, date, amount [, order_id]
-    #[arg(long, value_name = "FILE")]
-    pub history: Option<PathBuf>,
-    /// Customer attributes CSV: customer_id plus any columns
-    #[arg(long, value_name = "FILE")]
-    pub customers: Option<PathBuf>,
-    /// Goodwill already granted, CSV: customer_id, date, gesture, cost
-    #[arg(long, value_name = "FILE")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: Files,
     /// Write every changed case with both answers to this CSV file
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -217,15 +202,9 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
             TestCustomer::Given(_) => None,
         })
         .collect();
-    let history = match &args.history {
-        Some(p) => History::load(p, Some(&ids))?,
-        None => History::default(),
-    };
-    let customers = args.customers.as_ref().map(|p| Customers::load(p)).transpose()?;
-    let ledger = match &args.ledger {
-        Some(p) => Ledger::load(p)?,
-        None => Ledger::default(),
-    };
+    let history = args.files.load_history(Some(&ids))?;
+    let customers = args.files.load_customers()?;
+    let ledger = args.files.load_ledger()?;
     let engine = Engine::new(&policy, customers.as_ref());
     let mut values = engine.values();
     let mut coverage = Coverage::new(&policy);
@@ -250,7 +229,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
                         };
                         engine.recommend_given(&incident, &given, &mut values)
                     }
-                    TestCustomer::Id(id) if args.history.is_none() => Err(format!(
+                    TestCustomer::Id(id) if args.files.history.is_none() => Err(format!(
                         "the test names customer `{id}`: give `--history` to look it up"
                     )),
                     TestCustomer::Id(id) => {
@@ -336,12 +315,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
 fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     let old = load_policy(&args.old)?;
     let new = load_policy(&args.new)?;
-    let sources = Sources {
-        history: args.history.clone(),
-        customers: args.customers.clone(),
-        ledger: args.ledger.clone(),
-    };
-    let data = Data::load(&args.incidents, &sources, today)?;
+    let data = Data::load(&args.incidents, &args.files.sources(), today)?;
     let old_out = batch::evaluate(&old, &data);
     let new_out = batch::evaluate(&new, &data);
     let report = crate::diff::diff(&old, &new, &old_out, &new_out);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use super::inputs::Inputs;
+use super::inputs::{Files, Inputs};
 use crate::date::Day;
 use crate::engine::{Customer, Engine};
 use crate::exit::Exit;
@@ -75,16 +75,18 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     let inputs = args.inputs.clone().or(Inputs {
         policy: case.policy.clone(),
-        history: case.history.clone(),
-        customers: case.customers.clone(),
-        ledger: case.ledger.clone(),
+        files: Files {
+            history: case.history.clone(),
+            customers: case.customers.clone(),
+            ledger: case.ledger.clone(),
+        },
     });
     let incident = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
     let only: HashSet<String> = [incident.customer_id.clone()].into();
-    let history = inputs.load_history(Some(&only))?;
-    let customers = inputs.load_customers()?;
-    let ledger = inputs.load_ledger()?;
+    let history = inputs.files.load_history(Some(&only))?;
+    let customers = inputs.files.load_customers()?;
+    let ledger = inputs.files.load_ledger()?;
 
     let engine = Engine::new(&policy, customers.as_ref());
     let customer = Customer {

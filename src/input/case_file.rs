@@ -46,23 +46,31 @@ struct Raw {
     incident: BTreeMap<String, Scalar>,
 }
 
-#[derive(Deserialize)]
+/// A field's value in a TOML or JSON case: whatever its type, the engine
+/// reads it as text, typed by the policy's declaration.
+#[derive(Deserialize, Clone, Debug)]
 #[serde(untagged)]
-enum Scalar {
+pub enum Scalar {
+    /// `true` or `false`.
     Bool(bool),
+    /// A whole number.
     Int(i64),
+    /// A decimal number.
     Float(f64),
+    /// A string.
     Text(String),
+    /// A TOML date (`2026-11-20`, unquoted).
     Date(toml::value::Datetime),
 }
 
 impl Scalar {
-    fn text(self) -> String {
+    /// The value as the text a CSV cell would hold.
+    pub fn text(&self) -> String {
         match self {
             Scalar::Bool(b) => b.to_string(),
             Scalar::Int(i) => i.to_string(),
             Scalar::Float(f) => f.to_string(),
-            Scalar::Text(s) => s,
+            Scalar::Text(s) => s.clone(),
             Scalar::Date(d) => d.to_string(),
         }
     }
