@@ -38,23 +38,20 @@
 //! assert_eq!(out[1].line, 3);
 //! ```
 
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Serialize;
-
-mod customers;
-
-pub use customers::Shards;
 
 use crate::date::Day;
 use crate::engine::{self, Customer, Engine};
 use crate::expr::Values;
 use crate::input::customers::Customers;
-use crate::input::history::History;
+use crate::input::history::{History, IdIndex};
 use crate::input::incidents::Incident;
 use crate::input::ledger::{Grant, Ledger, Usage, WINDOW_DAYS};
 use crate::input::{self, Header, InputError};
@@ -123,10 +120,11 @@ pub struct Data {
     pub columns: Vec<String>,
     /// The history of the customers the incidents name (others skipped).
     pub history: History,
-    /// Whether `history` was read with the groups' ids ([`History::load_indexed`]).
+    /// Whether `history` and `customers` were read with the groups' ids
+    /// ([`History::load_indexed`], [`Customers::load_indexed`]).
     indexed: bool,
-    /// The customers file (the customers the incidents name), in shards.
-    pub customers: Shards,
+    /// The customers file (only the customers the incidents name, when [`Data::load`] read it).
+    pub customers: Option<Customers>,
     /// Goodwill already granted.
     pub ledger: Ledger,
     today: Day,
@@ -182,8 +180,8 @@ impl Data {
                     || {
                         let t = Timer::start();
                         let c = match &sources.customers {
-                            Some(p) => Shards::load(p, &ids.iter().copied().collect()),
-                            None => Ok(Shards::default()),
+                            Some(p) => Customers::load_indexed(p, &ids).map(Some),
+                            None => Ok(None),
                         };
                         t.phase("  customers (in parallel with the rest)");
                         c
@@ -220,7 +218,7 @@ impl Data {
             .map_err(|e| InputError::file(file, format!("read error: {e}")))?;
         let mut data = Data::parse(text, file.to_string(), today)?;
         data.history = history;
-        data.customers = Shards::whole(customers);
+        data.customers = customers;
         data.ledger = ledger;
         Ok(data)
     }
@@ -241,7 +239,7 @@ impl Data {
             columns,
             history: History::default(),
             indexed: false,
-            customers: Shards::default(),
+            customers: None,
             ledger: Ledger::default(),
             today,
             bytes: Vec::new(),
@@ -260,8 +258,11 @@ impl Data {
         } else {
             data.split_csv(&text)?;
         }
+        let timer = Timer::start();
         data.check_rows();
+        timer.phase("  check incidents");
         data.group();
+        timer.phase("  group incidents by customer");
         Ok(data)
     }
 
@@ -393,6 +394,22 @@ impl Data {
         if row.fields as usize != self.columns.len() {
             return Err(format!("expected {} fields, found {}", self.columns.len(), row.fields));
         }
+        // The row's fields are contiguous in `bytes`: one UTF-8 check for all of
+        // them, and one that no field ends inside a character (fields of a quoted
+        // row are stored without the bytes between them).
+        let ends = &self.ends[row.first..row.first + row.fields as usize];
+        let whole = &self.bytes[row.start..row.start + ends.last().map_or(0, |&e| e as usize)];
+        if let Ok(text) = std::str::from_utf8(whole)
+            && ends.iter().all(|&end| text.is_char_boundary(end as usize))
+        {
+            let mut from = 0;
+            let fields = ends.iter().zip(&self.columns).map(|(&end, name)| {
+                let field = &text[from..end as usize];
+                from = end as usize + self.sep;
+                (name.as_str(), field)
+            });
+            return incident.refill(fields, self.today);
+        }
         let mut bad = None;
         let fields = self
             .fields(row)
@@ -483,21 +500,73 @@ impl Data {
         self.rows = rows;
     }
 
+    /// Numbers the customers of the good rows in the order they first appear:
+    /// per row, its customer's number (or [`NONE`] for a rejected row), and
+    /// how many customers there are. The ids are split by hash into one share
+    /// per core, each numbered on its own, and the shares' numbers merged by
+    /// first row.
+    fn number_customers(&self) -> (Vec<u32>, usize) {
+        // A vector of the rows per share: a few shares are enough for the cores of a batch.
+        let shares = rayon::current_num_threads().clamp(1, 8);
+        let share_of = |id: &str| (FxBuildHasher.hash_one(id.as_bytes()) % shares as u64) as usize;
+        // Per share: each of its rows' local number (rows of other shares: NONE), and each local number's first row.
+        let numbered: Vec<(Vec<u32>, Vec<u32>)> = (0..shares)
+            .into_par_iter()
+            .map(|share| {
+                // Short ids (the usual) are looked up by value, long ones by reference.
+                let mut short: FxHashMap<u128, u32> = FxHashMap::default();
+                let mut long: FxHashMap<&str, u32> = FxHashMap::default();
+                let mut local = vec![NONE; self.rows.len()];
+                let mut firsts = Vec::new();
+                for (i, row) in self.rows.iter().enumerate() {
+                    if row.rejected != NONE {
+                        continue;
+                    }
+                    let id = self.id(row, 1);
+                    if share_of(id) != share {
+                        continue;
+                    }
+                    let next = firsts.len() as u32;
+                    let n = match IdIndex::key(id) {
+                        Some(key) => *short.entry(key).or_insert(next),
+                        None => *long.entry(id).or_insert(next),
+                    };
+                    if n == next {
+                        firsts.push(i as u32);
+                    }
+                    local[i] = n;
+                }
+                (local, firsts)
+            })
+            .collect();
+        // The global numbers, by first row: a merge of the shares' increasing first rows.
+        let mut global: Vec<Vec<u32>> = numbered.iter().map(|(_, f)| vec![0; f.len()]).collect();
+        let mut next = vec![0usize; shares];
+        let groups: usize = numbered.iter().map(|(_, f)| f.len()).sum();
+        for g in 0..groups {
+            let share = (0..shares)
+                .filter(|&s| next[s] < numbered[s].1.len())
+                .min_by_key(|&s| numbered[s].1[next[s]])
+                .unwrap_or(0);
+            global[share][next[share]] = g as u32;
+            next[share] += 1;
+        }
+        let customer = (0..self.rows.len())
+            .into_par_iter()
+            .map(|i| {
+                numbered
+                    .iter()
+                    .zip(&global)
+                    .find_map(|((local, _), g)| (local[i] != NONE).then(|| g[local[i] as usize]))
+                    .unwrap_or(NONE)
+            })
+            .collect();
+        (customer, groups)
+    }
+
     /// Groups the good rows by customer, each group in (date, line) order.
     fn group(&mut self) {
-        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut customer = Vec::with_capacity(self.rows.len());
-        for row in &self.rows {
-            if row.rejected != NONE {
-                customer.push(NONE);
-                continue;
-            }
-            let id = self.id(row, 1);
-            let next = ids.len() as u32;
-            customer.push(*ids.entry(id).or_insert(next));
-        }
-        let groups = ids.len();
-        drop(ids);
+        let (customer, groups) = self.number_customers();
         let mut bounds = vec![0usize; groups + 1];
         for &c in customer.iter().filter(|&&c| c != NONE) {
             bounds[c as usize + 1] += 1;
@@ -743,10 +812,11 @@ pub fn evaluate_with_progress<'a>(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<Outcome<'a>> {
     let timer = Timer::start();
-    let engine = Engine::new(policy, data.customers.any());
+    let engine = Engine::new(policy, data.customers.as_ref());
     // Each task appends its customers' outcomes to one vector: one allocation
-    // per task, not per customer.
-    let parts: Vec<Vec<(u32, Outcome<'a>)>> = data
+    // per task, not per customer. The tasks cover the groups in order, so the
+    // outcomes come in the order of `data.order`, then the rejected rows.
+    let parts: Vec<Vec<Outcome<'a>>> = data
         .groups()
         .fold(
             || (Vec::new(), engine.values(), blank(), 0u64),
@@ -766,30 +836,28 @@ pub fn evaluate_with_progress<'a>(
             out
         })
         .collect();
-    let mut answered: Vec<(u32, Outcome<'a>)> = Vec::with_capacity(data.rows.len());
+    let mut outcomes: Vec<Outcome<'a>> = Vec::with_capacity(data.rows.len());
     for mut part in parts {
-        answered.append(&mut part);
+        outcomes.append(&mut part);
     }
-    answered.extend(
-        data.rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.rejected != NONE)
-            .map(|(i, row)| {
-                let r = &data.rejected[row.rejected as usize];
-                let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
-                (i as u32, Outcome::rejected(row.line, ids, None, r.reason.clone()))
-            }),
-    );
+    // Where each outcome goes: its row.
+    let mut places: Vec<u32> = Vec::with_capacity(data.rows.len());
+    places.extend_from_slice(&data.order);
+    for (i, row) in data.rows.iter().enumerate().filter(|(_, r)| r.rejected != NONE) {
+        let r = &data.rejected[row.rejected as usize];
+        let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
+        outcomes.push(Outcome::rejected(row.line, ids, None, r.reason.clone()));
+        places.push(i as u32);
+    }
     timer.phase("evaluate");
     // Outcomes are large: put each in its place by swaps, without a second array.
-    for k in 0..answered.len() {
-        while answered[k].0 as usize != k {
-            let to = answered[k].0 as usize;
-            answered.swap(k, to);
+    for k in 0..outcomes.len() {
+        while places[k] as usize != k {
+            let to = places[k] as usize;
+            outcomes.swap(k, to);
+            places.swap(k, to);
         }
     }
-    let outcomes = answered.into_iter().map(|(_, o)| o).collect();
     timer.phase("put back in input order");
     outcomes
 }
@@ -801,7 +869,7 @@ fn customer_cases<'a>(
     group: &[u32],
     values: &mut Values,
     incident: &mut Incident,
-    out: &mut Vec<(u32, Outcome<'a>)>,
+    out: &mut Vec<Outcome<'a>>,
 ) {
     let mut granted: Vec<Grant> = Vec::new();
     let first = &data.rows[group[0] as usize];
@@ -810,13 +878,16 @@ fn customer_cases<'a>(
         true => data.history.transactions_of(first.customer as usize),
         false => data.history.transactions(customer_id),
     };
-    let record = data.customers.get(customer_id);
+    let record = match data.indexed {
+        true => data.customers.as_ref().and_then(|c| c.named(first.customer as usize)),
+        false => data.customers.as_ref().and_then(|c| c.get(customer_id)),
+    };
     for &i in group {
         let row = &data.rows[i as usize];
         let ids = [data.id(row, 0), customer_id, data.id(row, 2)];
         if let Err(reason) = data.fill(row, incident) {
             // Checked when read: cannot happen, but is reported rather than hidden.
-            out.push((i, Outcome::rejected(row.line, ids, None, reason)));
+            out.push(Outcome::rejected(row.line, ids, None, reason));
             continue;
         }
         let mut usage = data.ledger.usage(customer_id, incident.date);
@@ -868,7 +939,7 @@ fn customer_cases<'a>(
             }
             Err(reason) => Outcome::rejected(row.line, ids, Some(incident.date), reason),
         };
-        out.push((i, outcome));
+        out.push(outcome);
     }
 }
 
@@ -1015,6 +1086,32 @@ mod tests {
         assert_eq!(groups, vec![vec![2, 4, 0], vec![1]]);
         assert_eq!((0..d.len()).map(|i| d.line(i)).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
         assert_eq!(d.rejected(), 1);
+    }
+
+    #[test]
+    fn a_character_split_between_quoted_fields_is_invalid_utf8() {
+        // `"\xC3",\xA9`: each field alone is not UTF-8, but the two together are.
+        let mut csv = b"case_id,customer_id,kind,date,note,more\nK1,C1,late_delivery,2026-01-01,\"".to_vec();
+        csv.extend_from_slice(b"\xC3\",\xA9\n");
+        let d = Data::from_reader(csv.as_slice(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
+        assert_eq!(d.rejected(), 1);
+        let policy = Policy::default_policy();
+        let out = evaluate(&policy, &d);
+        assert_eq!(out[0].error.as_deref(), Some("column `note` is not valid UTF-8"));
+    }
+
+    #[test]
+    fn customers_are_numbered_by_first_row_whatever_their_id_length() {
+        let long = "C-0123456789-abcdefgh";
+        let mut csv = String::from("case_id,customer_id,kind,date\n");
+        let ids = ["C7", long, "C7", "C3", long, "", "C3", "C9"];
+        for (i, id) in ids.iter().enumerate() {
+            csv.push_str(&format!("K{i},{id},late_delivery,2026-01-0{}\n", 1 + i % 9));
+        }
+        let d = data(&csv, History::default(), Ledger::default());
+        let groups: Vec<Vec<u32>> = d.groups().map(<[u32]>::to_vec).collect();
+        assert_eq!(groups, vec![vec![0, 2], vec![1, 4], vec![3, 6], vec![7]]);
+        assert_eq!(d.customer_ids(), ["C7", long, "C3", "C9"]);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct Customer<'a> {
     /// Their transactions, sorted by day (all of them: the engine cuts at the incident date).
     pub transactions: &'a [Transaction],
     /// Their row in the customers file, if any.
-    pub record: Option<&'a Record>,
+    pub record: Option<Record<'a>>,
     /// Gestures already granted in the 12 months up to the incident.
     pub usage: Usage,
 }
@@ -56,7 +56,7 @@ pub struct GivenCustomer<'a> {
 #[derive(Clone, Copy, Debug)]
 enum Attributes<'a> {
     /// A row of the customers file, if the customer has one.
-    File(Option<&'a Record>),
+    File(Option<Record<'a>>),
     /// Values given by name.
     Given(&'a [(String, String)]),
 }
@@ -521,7 +521,7 @@ impl<'p> Engine<'p> {
         values.set_string(i[7], &incident.channel);
         for (attr, column) in self.policy.attributes.iter().zip(&self.customer_columns) {
             let text = match (attr.scope, attributes) {
-                (Scope::Customer, Attributes::File(record)) => record.zip(*column).map(|(r, col)| &*r.values[col]),
+                (Scope::Customer, Attributes::File(record)) => record.zip(*column).map(|(r, col)| r.value(col)),
                 (Scope::Customer, Attributes::Given(given)) => given
                     .iter()
                     .find(|(name, _)| *name == attr.column)

@@ -352,7 +352,10 @@ fn a_given_customer_answers_like_their_history() {
     close(rec.future_value, 240.0);
     close(rec.impact(), 44.68);
     assert_eq!(rec.candidates[2].status, Status::Eligible);
-    let given = GivenCustomer { future_value: Some(100.0), ..given };
+    let given = GivenCustomer {
+        future_value: Some(100.0),
+        ..given
+    };
     let rec = e.recommend_given(&inc, &given, &mut e.values()).unwrap();
     // impact = 0.55 * 0.49 * 100 - 20 = 6.95.
     close(rec.impact(), 6.95);

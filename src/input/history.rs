@@ -64,7 +64,7 @@ impl History {
     /// Reads a history file, keeping only the customers in `only` (every row
     /// is still checked). `-` is standard input.
     pub fn load_only(path: &Path, only: &FxHashSet<&str>) -> Result<History, InputError> {
-        let indexed: FxHashMap<&str, u32> = only.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+        let indexed = IdIndex::new(only.iter().copied());
         Self::load_path(path, Some(&indexed))
     }
 
@@ -72,11 +72,11 @@ impl History {
     /// still checked); customer `ids[i]` is then [`History::transactions_of`]`(i)`,
     /// which needs no lookup by id.
     pub fn load_indexed(path: &Path, ids: &[&str]) -> Result<History, InputError> {
-        let indexed: FxHashMap<&str, u32> = ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+        let indexed = IdIndex::new(ids.iter().copied());
         Self::load_path(path, Some(&indexed))
     }
 
-    fn load_path(path: &Path, only: Option<&FxHashMap<&str, u32>>) -> Result<History, InputError> {
+    fn load_path(path: &Path, only: Option<&IdIndex<'_>>) -> Result<History, InputError> {
         let name = path.display().to_string();
         if path.as_os_str() == "-" {
             return Self::read_csv(super::open(path)?, &name, only);
@@ -92,8 +92,7 @@ impl History {
     pub fn from_reader<R: Read>(input: R, file: &str, only: Option<&HashSet<String>>) -> Result<History, InputError> {
         match only {
             Some(set) => {
-                let indexed: FxHashMap<&str, u32> =
-                    set.iter().enumerate().map(|(i, id)| (id.as_str(), i as u32)).collect();
+                let indexed = IdIndex::new(set.iter().map(String::as_str));
                 Self::read_csv(input, file, Some(&indexed))
             }
             None => Self::read_csv(input, file, None),
@@ -101,7 +100,7 @@ impl History {
     }
 
     /// The row-by-row reader, for streams and files the parallel reader declines.
-    fn read_csv<R: Read>(input: R, file: &str, only: Option<&FxHashMap<&str, u32>>) -> Result<History, InputError> {
+    fn read_csv<R: Read>(input: R, file: &str, only: Option<&IdIndex<'_>>) -> Result<History, InputError> {
         let mut reader = csv_reader(input);
         let header = super::Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
@@ -117,7 +116,7 @@ impl History {
             rows += 1;
             match only {
                 Some(map) => {
-                    if let Some(&i) = map.get(id) {
+                    if let Some(i) = map.get(id) {
                         kept.push((i, (day, amount)));
                     }
                 }
@@ -126,7 +125,7 @@ impl History {
             Ok(())
         })?;
         let index = match only {
-            Some(map) => map.iter().map(|(id, &i)| (Box::from(*id), i)).collect(),
+            Some(map) => map.iter().map(|(id, i)| (Box::from(id), i)).collect(),
             None => ids.map,
         };
         Ok(Self::assemble(index, kept, rows))
@@ -136,7 +135,7 @@ impl History {
     fn read_parallel(
         mut file: File,
         name: &str,
-        indexed: Option<&FxHashMap<&str, u32>>,
+        indexed: Option<&IdIndex<'_>>,
         block: usize,
         piece: usize,
     ) -> Result<Option<History>, InputError> {
@@ -215,16 +214,30 @@ impl History {
             buf.drain(..end);
             eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
         }
-        let index = match indexed {
-            Some(map) => map.iter().map(|(id, &i)| (Box::from(*id), i)).collect(),
-            None => ids.map,
-        };
-        Ok(Some(Self::assemble(index, kept, rows)))
+        // The index by id (an allocation per customer) is built while the rows are laid out.
+        let n = indexed.map_or(ids.map.len(), IdIndex::len);
+        let (index, mut history) = rayon::join(
+            || match indexed {
+                Some(map) => map.iter().map(|(id, i)| (Box::from(id), i)).collect(),
+                None => ids.map,
+            },
+            || Self::lay_out(n, kept, rows),
+        );
+        history.index = index;
+        Ok(Some(history))
     }
 
     /// Lays the kept rows out customer by customer, each sorted by day.
     fn assemble(index: FxHashMap<Box<str>, u32>, kept: Vec<Keyed>, rows: u64) -> History {
         let n = index.len();
+        History {
+            index,
+            ..Self::lay_out(n, kept, rows)
+        }
+    }
+
+    /// [`History::assemble`] for `n` customers, without the index by id.
+    fn lay_out(n: usize, kept: Vec<Keyed>, rows: u64) -> History {
         let mut starts = vec![0usize; n + 1];
         for &(i, _) in &kept {
             starts[i as usize + 1] += 1;
@@ -255,7 +268,7 @@ impl History {
         });
         let customers = starts.windows(2).filter(|w| w[1] > w[0]).count();
         History {
-            index,
+            index: FxHashMap::default(),
             starts,
             transactions,
             customers,
@@ -417,7 +430,11 @@ fn fast_number(text: &str) -> Option<f64> {
     if digits == 0 || digits > 15 {
         return None;
     }
-    let v = mantissa as f64 / 10f64.powi(decimals as i32);
+    // Exact powers of ten (up to 1e15 < 2^53), so the division rounds once, as the general parser does.
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let v = mantissa as f64 / POW10[decimals as usize];
     Some(if neg { -v } else { v })
 }
 
@@ -447,14 +464,80 @@ fn split_pieces(block: &[u8], size: usize) -> Vec<&[u8]> {
     pieces
 }
 
+/// Customer ids to dense indexes, for the lookup of every row of a large
+/// file: ids of up to 15 bytes (all of them, usually) are kept in the key
+/// itself, so a lookup reads no memory but the table.
+#[derive(Debug, Default)]
+pub(crate) struct IdIndex<'a> {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<&'a str, u32>,
+    /// Every id, with its index.
+    ids: Vec<(&'a str, u32)>,
+}
+
+impl<'a> IdIndex<'a> {
+    /// Gives the ids their positions, in order (an id given twice keeps its first).
+    pub(crate) fn new(ids: impl IntoIterator<Item = &'a str>) -> IdIndex<'a> {
+        let mut index = IdIndex::default();
+        for (i, id) in ids.into_iter().enumerate() {
+            let i = i as u32;
+            let fresh = match Self::key(id) {
+                Some(key) => insert_new(&mut index.short, key, i),
+                None => insert_new(&mut index.long, id, i),
+            };
+            if fresh {
+                index.ids.push((id, i));
+            }
+        }
+        index
+    }
+
+    /// An id of up to 15 bytes packed with its length: a key that equals another exactly when the ids do.
+    pub(crate) fn key(id: &str) -> Option<u128> {
+        let b = id.as_bytes();
+        if b.len() > 15 {
+            return None;
+        }
+        let mut key = [0u8; 16];
+        key[..b.len()].copy_from_slice(b);
+        key[15] = b.len() as u8;
+        Some(u128::from_le_bytes(key))
+    }
+
+    /// The index of an id.
+    pub(crate) fn get(&self, id: &str) -> Option<u32> {
+        match Self::key(id) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(id).copied(),
+        }
+    }
+
+    /// The number of distinct ids.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The ids and their indexes.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, u32)> + '_ {
+        self.ids.iter().copied()
+    }
+}
+
+/// Inserts a key if absent; whether it was.
+fn insert_new<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, u32>, key: K, value: u32) -> bool {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(_) => false,
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(value);
+            true
+        }
+    }
+}
+
 /// Parses one piece. With `indexed`, rows of other customers are checked and
 /// skipped, and kept rows carry the customer's index from the map; without,
 /// every row is kept, keyed by an index into the piece's own `ids`.
-fn parse_piece<'a>(
-    piece: &'a [u8],
-    cols: &Columns,
-    indexed: Option<&FxHashMap<&str, u32>>,
-) -> Result<Piece<'a>, Failure> {
+fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex<'_>>) -> Result<Piece<'a>, Failure> {
     if memchr::memchr(b'"', piece).is_some() {
         return Err(Failure::NeedsCsv);
     }
@@ -471,26 +554,38 @@ fn parse_piece<'a>(
         rows: 0,
     };
     let last = cols.id.max(cols.date).max(cols.amount);
+    // Checked once for the whole piece, the fields need no check of their own;
+    // a piece with a bad byte checks field by field, for the message.
+    let whole = std::str::from_utf8(piece).ok();
+    let mut previous: (&str, Option<u32>) = ("", None);
     for (n, line) in lines(piece).enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             continue;
         }
-        let mut fields: [&[u8]; 3] = [b""; 3];
-        for (i, f) in line.split(|&b| b == b',').take(last + 1).enumerate() {
+        let offset = line.as_ptr() as usize - piece.as_ptr() as usize;
+        let mut fields: [(usize, usize); 3] = [(0, 0); 3];
+        let mut start = 0;
+        for (i, end) in memchr::memchr_iter(b',', line)
+            .chain(std::iter::once(line.len()))
+            .take(last + 1)
+            .enumerate()
+        {
             if i == cols.id {
-                fields[0] = f;
+                fields[0] = (start, end);
             } else if i == cols.date {
-                fields[1] = f;
+                fields[1] = (start, end);
             } else if i == cols.amount {
-                fields[2] = f;
+                fields[2] = (start, end);
             }
+            start = end + 1;
         }
         let row = || -> Result<(&'a str, Transaction), String> {
-            let text = |b: &'a [u8], column: &str| {
-                std::str::from_utf8(b)
+            let text = |(from, to): (usize, usize), column: &str| match whole {
+                Some(all) => Ok(all[offset + from..offset + to].trim()),
+                None => std::str::from_utf8(&line[from..to])
                     .map(str::trim)
-                    .map_err(|_| format!("column `{column}` is not valid UTF-8"))
+                    .map_err(|_| format!("column `{column}` is not valid UTF-8")),
             };
             let id = match text(fields[0], "customer_id")? {
                 "" => return Err("column `customer_id` is empty".into()),
@@ -514,7 +609,11 @@ fn parse_piece<'a>(
         })?;
         out.rows += 1;
         if let Some(map) = indexed {
-            if let Some(&i) = map.get(id) {
+            // A customer's rows usually come together: look each run up once.
+            if id != previous.0 {
+                previous = (id, map.get(id));
+            }
+            if let Some(i) = previous.1 {
                 out.kept.push((i, tx));
             }
         } else {
@@ -634,8 +733,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.csv");
         std::fs::write(&path, text).unwrap();
-        let indexed: Option<FxHashMap<&str, u32>> =
-            only.map(|set| set.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect());
+        let indexed: Option<IdIndex<'_>> = only.map(|set| IdIndex::new(set.iter().copied()));
         History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), 40, 16)
     }
 
@@ -773,5 +871,23 @@ mod tests {
         let missing = "customer_id,day,amount\n";
         let err = History::from_reader(missing.as_bytes(), "h.csv", None).unwrap_err();
         assert_eq!(err.to_string(), "`h.csv`: missing column `date`");
+    }
+
+    #[test]
+    fn id_index_tells_short_and_long_ids_apart() {
+        let long = "C-0123456789abcdef";
+        let ids = ["C1", "C10", "", "C1\0", long, "C1"];
+        let index = IdIndex::new(ids);
+        assert_eq!(index.len(), 5, "the second `C1` is not a new id");
+        assert_eq!(index.get("C1"), Some(0));
+        assert_eq!(index.get("C10"), Some(1));
+        assert_eq!(index.get(""), Some(2));
+        assert_eq!(index.get("C1\0"), Some(3));
+        assert_eq!(index.get(long), Some(4));
+        assert_eq!(index.get("C2"), None);
+        assert_eq!(index.get(&long[..15]), None);
+        assert_eq!(IdIndex::key("C1"), IdIndex::key("C1"));
+        assert_ne!(IdIndex::key("C1"), IdIndex::key("C1\0"));
+        assert_eq!(IdIndex::key(long), None);
     }
 }
