@@ -79,10 +79,12 @@ fn the_shipped_policy_is_clean() {
 #[test]
 fn a_missing_file_is_an_error() {
     let (code, stdout, stderr) = check(&["tests/data/check/no-such.toml"]);
-    assert_eq!(code, 1);
+    // Exit 2, as for `--policy` in every other command.
+    assert_eq!(code, 2);
     assert_eq!(stdout, "");
     assert!(
         stderr.contains("cannot read policy `tests/data/check/no-such.toml`"),
         "{stderr}"
     );
 }
+

@@ -311,3 +311,13 @@ fn an_unknown_customer_is_named_as_such() {
     // A first-time buyer is offered the discount, not the coupon.
     assert!(text.contains("Recommend  10% off the next order"), "{text}");
 }
+
+#[test]
+fn an_unreadable_policy_is_a_usage_error() {
+    let out = goodwill()
+        .args(["recommend", "--customer", "C1", "--kind", "late_delivery", "--policy", "no-such-policy.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read policy `no-such-policy.toml`"));
+}

@@ -142,7 +142,11 @@ fn json_line(value: &serde_json::Value) -> Result<String> {
 
 fn check(args: CheckArgs) -> Result<Exit> {
     let file = args.policy.display().to_string();
-    let source = read(&args.policy, "policy")?;
+    // Unreadable is as unusable as invalid: exit 2, as every command's `--policy`.
+    let source = std::fs::read_to_string(&args.policy).map_err(|e| policy::PolicyError::Read {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
     let report = crate::check::check_str(&source, &file, args.policy.parent());
     let text = match args.format {
         Format::Text => format!("{}{}\n", report.render_text(), report.summary()),
