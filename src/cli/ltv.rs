@@ -156,7 +156,7 @@ pub struct ScoreArgs {
     /// Window of expected_purchases, in time units [default: the policy's CLV horizon]
     #[arg(long, value_name = "N")]
     pub periods: Option<f64>,
-    /// Policy whose [model] sets margin, horizon and discount rate [default: the shipped policy]
+    /// Policy whose `[model]` sets margin, horizon and discount rate [default: the shipped policy]
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// End of observation for --history, YYYY-MM-DD [default: the latest date in the history]

@@ -2,7 +2,7 @@
 //! numbers of the model (SPEC §3).
 //!
 //! A policy file goes through two stages. [`raw`] mirrors the TOML with every
-//! value's span; [`load`] then resolves it into a [`Policy`]: expressions
+//! value's span; [`load_str`] then resolves it into a [`Policy`]: expressions
 //! compiled against the declared fields, gesture ids linked, numbers checked
 //! against their ranges. Every problem becomes a [`Diagnostic`] with its span,
 //! and all of them are reported together. Nothing downstream re-validates: a
