@@ -3,7 +3,8 @@
 //! Every date goodwill handles (transactions, incidents, ledger rows) is a
 //! whole day, and the model only ever needs differences in days, so a date is
 //! kept as an `i32` count of days since 1970-01-01: cheap to compare, subtract
-//! and store by the million. `chrono` does the calendar arithmetic.
+//! and store by the million. Plain `YYYY-MM-DD` dates are read by hand (a
+//! batch reads millions); `chrono` checks timestamps and does the rest.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -25,14 +26,41 @@ pub fn parse(text: &str) -> Option<Day> {
             return None;
         }
     }
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    ymd(&b[..10])
+}
+
+/// The day number of the `YYYY-MM-DD` in `b` (exactly 10 bytes), without
+/// chrono: a batch parses millions of dates. `None` if it is not one; the
+/// proleptic Gregorian calendar, as chrono's, so both agree on every date.
+pub fn ymd(b: &[u8]) -> Option<Day> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0i32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
         })
     };
-    let year = i32::try_from(digits(0..4)?).ok()?;
-    let date = NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)?;
-    Some(from_naive(date))
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=days_in_month).contains(&d) {
+        return None;
+    }
+    // Days from civil (H. Hinnant): the year starts in March, so leap days come
+    // last; January and February of year 0 fall in year -1, hence `div_euclid`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
 }
 
 /// The day number of a chrono date.
@@ -61,6 +89,44 @@ mod tests {
         assert_eq!(parse("1969-12-31"), Some(-1));
         assert_eq!(format(parse("2026-11-20").unwrap()), "2026-11-20");
         assert_eq!(parse("2024-03-01").unwrap() - parse("2024-02-28").unwrap(), 2);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono_on_every_day_from_1900_to_2100() {
+        let mut date = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(2100, 12, 31).unwrap();
+        let mut days = 0;
+        while date <= last {
+            let text = date.format("%Y-%m-%d").to_string();
+            assert_eq!(ymd(text.as_bytes()), Some(from_naive(date)), "{text}");
+            assert_eq!(parse(&text), Some(from_naive(date)), "{text}");
+            date = date.succ_opt().unwrap();
+            days += 1;
+        }
+        assert_eq!(days, 73_414);
+        // The calendar's edges: year 0 (a leap year), January and February
+        // before the first March-based era, and the last four-digit day.
+        for (text, y, m, d) in [
+            ("0000-01-01", 0, 1, 1),
+            ("0000-02-29", 0, 2, 29),
+            ("0000-03-01", 0, 3, 1),
+            ("9999-12-31", 9999, 12, 31),
+        ] {
+            let want = from_naive(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+            assert_eq!(ymd(text.as_bytes()), Some(want), "{text}");
+        }
+        for bad in [
+            "1900-02-29",
+            "2100-02-29",
+            "2023-02-29",
+            "2024-04-31",
+            "2024-00-10",
+            "2024-01-00",
+            "2024-01-32",
+        ] {
+            assert_eq!(ymd(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(ymd(b"2024-02-29"), parse("2024-02-29"));
     }
 
     #[test]

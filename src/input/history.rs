@@ -372,44 +372,28 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
         })
 }
 
+/// `str::trim`, answered without decoding when the field starts and ends
+/// with a printable ASCII character (as nearly all do): such a field has no
+/// white space to trim, ASCII or Unicode.
+pub(crate) fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// A `YYYY-MM-DD` date without chrono, for the common case; `None` for
 /// anything else (which [`parse_date`] then reads or rejects).
 fn fast_date(text: &str) -> Option<Day> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| {
-        b[r].iter().try_fold(0i64, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if !(1..=days_in_month).contains(&d) {
-        return None;
-    }
-    // Days from civil (H. Hinnant): the year starts in March, so leap days come last.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Day::try_from(era * 146_097 + doe - 719_468).ok()
+    crate::date::ymd(text.as_bytes())
 }
 
 /// A plain decimal (`-12.34`, at most 15 digits) without the general float
 /// parser; `None` for anything else. The digits as an integer are exact, and
 /// one correctly rounded division by a power of ten gives the same `f64` as
 /// `str::parse`.
-fn fast_number(text: &str) -> Option<f64> {
+pub(crate) fn fast_number(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     let (neg, b) = match b.first() {
         Some(b'-') => (true, &b[1..]),
@@ -469,7 +453,9 @@ fn split_pieces(block: &[u8], size: usize) -> Vec<&[u8]> {
 /// itself, so a lookup reads no memory but the table.
 #[derive(Debug, Default)]
 pub(crate) struct IdIndex<'a> {
-    short: FxHashMap<u128, u32>,
+    /// Keyed by the packed id's halves: 8-byte alignment makes an entry 24 bytes
+    /// instead of a `u128`'s 32, so more of the table fits in cache.
+    short: FxHashMap<(u64, u64), u32>,
     long: FxHashMap<&'a str, u32>,
     /// Every id, with its index.
     ids: Vec<(&'a str, u32)>,
@@ -478,11 +464,18 @@ pub(crate) struct IdIndex<'a> {
 impl<'a> IdIndex<'a> {
     /// Gives the ids their positions, in order (an id given twice keeps its first).
     pub(crate) fn new(ids: impl IntoIterator<Item = &'a str>) -> IdIndex<'a> {
-        let mut index = IdIndex::default();
-        for (i, id) in ids.into_iter().enumerate() {
+        let ids = ids.into_iter();
+        // Sized up front: growing a table of a million keys rehashes them all several times.
+        let (n, _) = ids.size_hint();
+        let mut index = IdIndex {
+            short: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            long: FxHashMap::default(),
+            ids: Vec::with_capacity(n),
+        };
+        for (i, id) in ids.enumerate() {
             let i = i as u32;
             let fresh = match Self::key(id) {
-                Some(key) => insert_new(&mut index.short, key, i),
+                Some(key) => insert_new(&mut index.short, halves(key), i),
                 None => insert_new(&mut index.long, id, i),
             };
             if fresh {
@@ -507,7 +500,7 @@ impl<'a> IdIndex<'a> {
     /// The index of an id.
     pub(crate) fn get(&self, id: &str) -> Option<u32> {
         match Self::key(id) {
-            Some(key) => self.short.get(&key).copied(),
+            Some(key) => self.short.get(&halves(key)).copied(),
             None => self.long.get(id).copied(),
         }
     }
@@ -521,6 +514,11 @@ impl<'a> IdIndex<'a> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, u32)> + '_ {
         self.ids.iter().copied()
     }
+}
+
+/// A packed id as two words.
+fn halves(key: u128) -> (u64, u64) {
+    (key as u64, (key >> 64) as u64)
 }
 
 /// Inserts a key if absent; whether it was.
@@ -564,13 +562,14 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex<'_>
             continue;
         }
         let offset = line.as_ptr() as usize - piece.as_ptr() as usize;
+        // Fields are a few bytes long: a plain scan beats starting memchr per field.
         let mut fields: [(usize, usize); 3] = [(0, 0); 3];
         let mut start = 0;
-        for (i, end) in memchr::memchr_iter(b',', line)
-            .chain(std::iter::once(line.len()))
-            .take(last + 1)
-            .enumerate()
-        {
+        for i in 0..=last {
+            let end = line[start..]
+                .iter()
+                .position(|&c| c == b',')
+                .map_or(line.len(), |k| start + k);
             if i == cols.id {
                 fields[0] = (start, end);
             } else if i == cols.date {
@@ -578,13 +577,16 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex<'_>
             } else if i == cols.amount {
                 fields[2] = (start, end);
             }
+            if end == line.len() {
+                break;
+            }
             start = end + 1;
         }
         let row = || -> Result<(&'a str, Transaction), String> {
             let text = |(from, to): (usize, usize), column: &str| match whole {
-                Some(all) => Ok(all[offset + from..offset + to].trim()),
+                Some(all) => Ok(trim(&all[offset + from..offset + to])),
                 None => std::str::from_utf8(&line[from..to])
-                    .map(str::trim)
+                    .map(trim)
                     .map_err(|_| format!("column `{column}` is not valid UTF-8")),
             };
             let id = match text(fields[0], "customer_id")? {
@@ -843,6 +845,31 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let text = format!("{}.{:02}", (seed >> 20) % 100_000, (seed >> 8) % 100);
             assert_eq!(fast_number(&text), text.parse::<f64>().ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn trim_agrees_with_str_trim() {
+        for text in [
+            "",
+            "a",
+            " ",
+            "ab",
+            " a",
+            "a ",
+            "\ta\r",
+            "a\u{b}",
+            "\u{b}a",
+            "\u{a0}x",
+            "x\u{a0}",
+            "\u{85}x\u{2003}",
+            "é",
+            "é ",
+            "C0000001",
+            " 12.5 ",
+            "a b",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 
