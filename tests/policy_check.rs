@@ -87,4 +87,3 @@ fn a_missing_file_is_an_error() {
         "{stderr}"
     );
 }
-

@@ -315,7 +315,15 @@ fn an_unknown_customer_is_named_as_such() {
 #[test]
 fn an_unreadable_policy_is_a_usage_error() {
     let out = goodwill()
-        .args(["recommend", "--customer", "C1", "--kind", "late_delivery", "--policy", "no-such-policy.toml"])
+        .args([
+            "recommend",
+            "--customer",
+            "C1",
+            "--kind",
+            "late_delivery",
+            "--policy",
+            "no-such-policy.toml",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
