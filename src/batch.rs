@@ -53,7 +53,7 @@ use crate::expr::Values;
 use crate::input::customers::Customers;
 use crate::input::history::{History, IdIndex};
 use crate::input::incidents::Incident;
-use crate::input::ledger::{Grant, Ledger, Usage, WINDOW_DAYS};
+use crate::input::ledger::{self, Grant, Ledger, Usage};
 use crate::input::{self, Header, InputError};
 use crate::money;
 use crate::policy::Policy;
@@ -585,14 +585,7 @@ impl Data {
         }
         // Rows went in in line order; a stable sort by date gives (date, line).
         let rows = &self.rows;
-        let mut slices: Vec<&mut [u32]> = Vec::with_capacity(groups);
-        let mut rest = order.as_mut_slice();
-        for w in bounds.windows(2) {
-            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-            slices.push(head);
-            rest = tail;
-        }
-        slices
+        input::groups_mut(&mut order, &bounds)
             .par_iter_mut()
             .filter(|s| s.len() > 1)
             .for_each(|s| s.sort_by_key(|&i| rows[i as usize].date));
@@ -890,12 +883,12 @@ fn customer_cases<'a>(
             out.push(Outcome::rejected(row.line, ids, None, reason));
             continue;
         }
-        let mut usage = data.ledger.usage(customer_id, incident.date);
-        // Earlier batch grants are on or before this date: only the window's start matters.
-        for g in granted.iter().filter(|g| g.day > incident.date - WINDOW_DAYS) {
-            usage.gestures += 1;
-            usage.cents += g.cents;
-        }
+        let usage = data.ledger.usage(customer_id, incident.date);
+        let earlier = ledger::usage_in(&granted, incident.date);
+        let usage = Usage {
+            gestures: usage.gestures + earlier.gestures,
+            cents: usage.cents + earlier.cents,
+        };
         let customer = Customer {
             transactions,
             record,

@@ -252,13 +252,7 @@ impl History {
             next[i as usize] += 1;
         }
         drop(next);
-        let mut slices: Vec<&mut [Transaction]> = Vec::with_capacity(n);
-        let mut rest = transactions.as_mut_slice();
-        for w in starts.windows(2) {
-            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-            slices.push(head);
-            rest = tail;
-        }
+        let mut slices = super::groups_mut(&mut transactions, &starts);
         // Stable, so same-day rows keep file order: results never depend on it,
         // but reproducibility is cheap.
         slices.par_iter_mut().for_each(|s| {

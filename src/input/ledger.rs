@@ -91,16 +91,21 @@ impl Ledger {
 
     /// A customer's gestures in the window (as_of - 365 days, as_of].
     pub fn usage(&self, customer_id: &str, as_of: Day) -> Usage {
-        let Some(list) = self.grants.get(customer_id) else {
-            return Usage::default();
-        };
-        list.iter()
-            .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
-            .fold(Usage::default(), |u, g| Usage {
-                gestures: u.gestures + 1,
-                cents: u.cents + g.cents,
-            })
+        self.grants
+            .get(customer_id)
+            .map_or(Usage::default(), |list| usage_in(list, as_of))
     }
+}
+
+/// The gestures among `grants` in the window (as_of - 365 days, as_of].
+pub fn usage_in(grants: &[Grant], as_of: Day) -> Usage {
+    grants
+        .iter()
+        .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
+        .fold(Usage::default(), |u, g| Usage {
+            gestures: u.gestures + 1,
+            cents: u.cents + g.cents,
+        })
 }
 
 #[cfg(test)]

@@ -164,6 +164,19 @@ pub fn line_offset<R: Read>(reader: &csv::Reader<R>) -> u64 {
     u64::from(at.line() == 1 && at.byte() > 0)
 }
 
+/// A vector laid out group after group, as mutable slices: group `g` is
+/// `items[bounds[g]..bounds[g + 1]]`, so the groups can be sorted in parallel.
+pub(crate) fn groups_mut<'a, T>(items: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
+    let mut groups = Vec::with_capacity(bounds.len().saturating_sub(1));
+    let mut rest = items;
+    for w in bounds.windows(2) {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        groups.push(head);
+        rest = tail;
+    }
+    groups
+}
+
 /// The 1-based line of an error, when csv knows it.
 pub fn csv_line(err: &csv::Error) -> Option<u64> {
     err.position().map(csv::Position::line)
@@ -222,6 +235,18 @@ mod tests {
             err.to_string(),
             "`h.csv`: missing column `dates` (did you mean `date`?)"
         );
+    }
+
+    #[test]
+    fn groups_mut_cuts_at_the_bounds() {
+        let mut items = [5, 4, 3, 2, 1, 0];
+        let groups = groups_mut(&mut items, &[0, 2, 2, 6]);
+        let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        assert_eq!(lens, [2, 0, 4]);
+        for g in groups {
+            g.sort();
+        }
+        assert_eq!(items, [4, 5, 0, 1, 2, 3]);
     }
 
     #[test]
