@@ -38,20 +38,20 @@
 //! assert_eq!(out[1].line, 3);
 //! ```
 
-use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+
 use serde::Serialize;
 
 use crate::date::Day;
 use crate::engine::{self, Customer, Engine};
 use crate::expr::Values;
 use crate::input::customers::Customers;
-use crate::input::history::{History, IdIndex};
+use crate::input::history::History;
+use crate::input::ids::{IdIndex, NONE};
 use crate::input::incidents::Incident;
 use crate::input::ledger::{self, Grant, Ledger, Usage};
 use crate::input::{self, Header, InputError};
@@ -81,9 +81,6 @@ pub struct Rejected {
     /// Why the row was rejected, in the user's words.
     pub reason: String,
 }
-
-/// No index: a good row's `rejected`, a rejected row's `customer`.
-const NONE: u32 = u32::MAX;
 
 /// Where one row of the incidents file is kept.
 #[derive(Clone, Copy, Debug)]
@@ -141,6 +138,8 @@ pub struct Data {
     order: Vec<u32>,
     /// Where each group of `order` starts; one more entry than there are groups.
     bounds: Vec<usize>,
+    /// The groups' customer ids: group `g`'s id is number `g`.
+    customer_index: IdIndex,
 }
 
 impl Data {
@@ -163,15 +162,14 @@ impl Data {
         };
         let mut data = Data::parse(text, file, today)?;
         timer.phase("read incidents");
-        let ids = data.customer_ids();
-        timer.phase("collect customer ids");
+        let ids = &data.customer_index;
         let ((history, customers), ledger) = rayon::join(
             || {
                 rayon::join(
                     || {
                         let t = Timer::start();
                         let h = match &sources.history {
-                            Some(p) => History::load_indexed(p, &ids),
+                            Some(p) => History::load_indexed(p, ids),
                             None => Ok(History::default()),
                         };
                         t.phase("  history (in parallel with the rest)");
@@ -180,7 +178,7 @@ impl Data {
                     || {
                         let t = Timer::start();
                         let c = match &sources.customers {
-                            Some(p) => Customers::load_indexed(p, &ids).map(Some),
+                            Some(p) => Customers::load_indexed(p, ids).map(Some),
                             None => Ok(None),
                         };
                         t.phase("  customers (in parallel with the rest)");
@@ -193,7 +191,6 @@ impl Data {
                 None => Ok(Ledger::default()),
             },
         );
-        drop(ids);
         data.history = history?;
         data.indexed = true;
         data.customers = customers?;
@@ -250,6 +247,7 @@ impl Data {
             rejected: Vec::new(),
             order: Vec::new(),
             bounds: vec![0],
+            customer_index: IdIndex::new([]),
         };
         let plain = memchr::memchr(b'"', &text[header_end..]).is_none()
             && memchr::memchr_iter(b'\r', &text).all(|at| text.get(at + 1) == Some(&b'\n'));
@@ -500,73 +498,14 @@ impl Data {
         self.rows = rows;
     }
 
-    /// Numbers the customers of the good rows in the order they first appear:
-    /// per row, its customer's number (or [`NONE`] for a rejected row), and
-    /// how many customers there are. The ids are split by hash into one share
-    /// per core, each numbered on its own, and the shares' numbers merged by
-    /// first row.
-    fn number_customers(&self) -> (Vec<u32>, usize) {
-        // A vector of the rows per share: a few shares are enough for the cores of a batch.
-        let shares = rayon::current_num_threads().clamp(1, 8);
-        let share_of = |id: &str| (FxBuildHasher.hash_one(id.as_bytes()) % shares as u64) as usize;
-        // Per share: each of its rows' local number (rows of other shares: NONE), and each local number's first row.
-        let numbered: Vec<(Vec<u32>, Vec<u32>)> = (0..shares)
-            .into_par_iter()
-            .map(|share| {
-                // Short ids (the usual) are looked up by value, long ones by reference.
-                let mut short: FxHashMap<u128, u32> = FxHashMap::default();
-                let mut long: FxHashMap<&str, u32> = FxHashMap::default();
-                let mut local = vec![NONE; self.rows.len()];
-                let mut firsts = Vec::new();
-                for (i, row) in self.rows.iter().enumerate() {
-                    if row.rejected != NONE {
-                        continue;
-                    }
-                    let id = self.id(row, 1);
-                    if share_of(id) != share {
-                        continue;
-                    }
-                    let next = firsts.len() as u32;
-                    let n = match IdIndex::key(id) {
-                        Some(key) => *short.entry(key).or_insert(next),
-                        None => *long.entry(id).or_insert(next),
-                    };
-                    if n == next {
-                        firsts.push(i as u32);
-                    }
-                    local[i] = n;
-                }
-                (local, firsts)
-            })
-            .collect();
-        // The global numbers, by first row: a merge of the shares' increasing first rows.
-        let mut global: Vec<Vec<u32>> = numbered.iter().map(|(_, f)| vec![0; f.len()]).collect();
-        let mut next = vec![0usize; shares];
-        let groups: usize = numbered.iter().map(|(_, f)| f.len()).sum();
-        for g in 0..groups {
-            let share = (0..shares)
-                .filter(|&s| next[s] < numbered[s].1.len())
-                .min_by_key(|&s| numbered[s].1[next[s]])
-                .unwrap_or(0);
-            global[share][next[share]] = g as u32;
-            next[share] += 1;
-        }
-        let customer = (0..self.rows.len())
-            .into_par_iter()
-            .map(|i| {
-                numbered
-                    .iter()
-                    .zip(&global)
-                    .find_map(|((local, _), g)| (local[i] != NONE).then(|| g[local[i] as usize]))
-                    .unwrap_or(NONE)
-            })
-            .collect();
-        (customer, groups)
-    }
-
     /// Groups the good rows by customer, each group in (date, line) order.
     fn group(&mut self) {
-        let (customer, groups) = self.number_customers();
+        // Customers are numbered in the order they first appear.
+        let (index, customer) = IdIndex::number(self.rows.len(), |i| {
+            let row = &self.rows[i];
+            (row.rejected == NONE).then(|| self.id(row, 1))
+        });
+        let groups = index.len();
         let mut bounds = vec![0usize; groups + 1];
         for &c in customer.iter().filter(|&&c| c != NONE) {
             bounds[c as usize + 1] += 1;
@@ -591,14 +530,7 @@ impl Data {
             .for_each(|s| s.sort_by_key(|&i| rows[i as usize].date));
         self.order = order;
         self.bounds = bounds;
-    }
-
-    /// The customers the good rows name, group by group.
-    fn customer_ids(&self) -> Vec<&str> {
-        self.bounds
-            .windows(2)
-            .map(|w| self.id(&self.rows[self.order[w[0]] as usize], 1))
-            .collect()
+        self.customer_index = index;
     }
 
     /// The number of rows of the incidents file.
@@ -636,6 +568,7 @@ impl Data {
     }
 
     /// The good rows grouped by customer, each group in (date, line) order, as row indexes.
+    #[cfg(test)]
     fn groups(&self) -> impl IndexedParallelIterator<Item = &[u32]> {
         self.bounds.par_windows(2).map(|w| &self.order[w[0]..w[1]])
     }
@@ -792,67 +725,146 @@ impl<'a> Outcome<'a> {
     }
 }
 
-/// Runs a policy over every row, in input order.
-pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Vec<Outcome<'a>> {
+/// Every row's outcome, in input order.
+///
+/// Outcomes are made customer by customer and kept where they were made: a
+/// row's outcome is found through its place, not moved into input order (a
+/// million outcomes of a few hundred bytes each take a while to move).
+#[derive(Debug, Default)]
+pub struct Outcomes<'a> {
+    /// The outcomes of runs of whole groups, in `Data::order`; the rows rejected when read last.
+    runs: Vec<Vec<Outcome<'a>>>,
+    /// Per row: its run and its index in the run.
+    places: Vec<(u32, u32)>,
+}
+
+impl<'a> Outcomes<'a> {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// Row `i`'s outcome.
+    pub fn get(&self, i: usize) -> Option<&Outcome<'a>> {
+        let &(run, at) = self.places.get(i)?;
+        Some(&self.runs[run as usize][at as usize])
+    }
+
+    /// The outcomes in input order.
+    pub fn iter(&self) -> Iter<'_, 'a> {
+        self.range(0..self.len())
+    }
+
+    /// Some rows' outcomes, in input order.
+    pub fn range(&self, rows: std::ops::Range<usize>) -> Iter<'_, 'a> {
+        Iter {
+            runs: &self.runs,
+            places: self.places[rows].iter(),
+        }
+    }
+}
+
+/// Outcomes in input order: [`Outcomes::iter`].
+#[derive(Debug, Clone)]
+pub struct Iter<'o, 'a> {
+    runs: &'o [Vec<Outcome<'a>>],
+    places: std::slice::Iter<'o, (u32, u32)>,
+}
+
+impl<'o, 'a> Iterator for Iter<'o, 'a> {
+    type Item = &'o Outcome<'a>;
+
+    fn next(&mut self) -> Option<&'o Outcome<'a>> {
+        let &(run, at) = self.places.next()?;
+        Some(&self.runs[run as usize][at as usize])
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.places.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Iter<'_, '_> {}
+
+impl<'o, 'a> IntoIterator for &'o Outcomes<'a> {
+    type Item = &'o Outcome<'a>;
+    type IntoIter = Iter<'o, 'a>;
+
+    fn into_iter(self) -> Iter<'o, 'a> {
+        self.iter()
+    }
+}
+
+impl<'a> std::ops::Index<usize> for Outcomes<'a> {
+    type Output = Outcome<'a>;
+
+    fn index(&self, i: usize) -> &Outcome<'a> {
+        let (run, at) = self.places[i];
+        &self.runs[run as usize][at as usize]
+    }
+}
+
+/// Rows per run of groups evaluated as one task (a run ends at a group's end).
+const RUN_ROWS: usize = 4096;
+
+/// Runs a policy over every row; the outcomes are in input order.
+pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Outcomes<'a> {
     evaluate_with_progress(policy, data, &|_| {})
 }
 
 /// [`evaluate`], calling `progress` now and then with the number of rows
 /// just answered (from any thread).
-pub fn evaluate_with_progress<'a>(
-    policy: &'a Policy,
-    data: &'a Data,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Vec<Outcome<'a>> {
+pub fn evaluate_with_progress<'a>(policy: &'a Policy, data: &'a Data, progress: &(dyn Fn(u64) + Sync)) -> Outcomes<'a> {
     let timer = Timer::start();
     let engine = Engine::new(policy, data.customers.as_ref());
-    // Each task appends its customers' outcomes to one vector: one allocation
-    // per task, not per customer. The tasks cover the groups in order, so the
-    // outcomes come in the order of `data.order`, then the rejected rows.
-    let parts: Vec<Vec<Outcome<'a>>> = data
-        .groups()
-        .fold(
-            || (Vec::new(), engine.values(), blank(), 0u64),
-            |(mut out, mut values, mut incident, mut pending), group| {
-                customer_cases(&engine, data, group, &mut values, &mut incident, &mut out);
-                // Reported in steps: a call per customer would cost more than it tells.
-                pending += group.len() as u64;
-                if pending >= 4096 {
-                    progress(pending);
-                    pending = 0;
+    // Runs of whole groups, of about RUN_ROWS rows each: groups `runs[r]..runs[r + 1]`.
+    let groups = data.bounds.len() - 1;
+    let mut cuts = vec![0];
+    for g in 1..groups {
+        if data.bounds[g] - data.bounds[cuts[cuts.len() - 1]] >= RUN_ROWS {
+            cuts.push(g);
+        }
+    }
+    cuts.push(groups);
+    // Each run's outcomes go in one vector of the run's size: no growing copies.
+    let mut runs: Vec<Vec<Outcome<'a>>> = cuts
+        .par_windows(2)
+        .map_init(
+            || (engine.values(), blank()),
+            |(values, incident), w| {
+                let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
+                let mut out = Vec::with_capacity(to - from);
+                for g in w[0]..w[1] {
+                    let group = &data.order[data.bounds[g]..data.bounds[g + 1]];
+                    customer_cases(&engine, data, group, values, incident, &mut out);
                 }
-                (out, values, incident, pending)
+                progress((to - from) as u64);
+                out
             },
         )
-        .map(|(out, _, _, pending)| {
-            progress(pending);
-            out
-        })
         .collect();
-    let mut outcomes: Vec<Outcome<'a>> = Vec::with_capacity(data.rows.len());
-    for mut part in parts {
-        outcomes.append(&mut part);
+    let mut places = vec![(0u32, 0u32); data.rows.len()];
+    for (r, w) in cuts.windows(2).enumerate() {
+        let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
+        for (at, &row) in data.order[from..to].iter().enumerate() {
+            places[row as usize] = (r as u32, at as u32);
+        }
     }
-    // Where each outcome goes: its row.
-    let mut places: Vec<u32> = Vec::with_capacity(data.rows.len());
-    places.extend_from_slice(&data.order);
+    let mut rejected = Vec::with_capacity(data.rejected.len());
     for (i, row) in data.rows.iter().enumerate().filter(|(_, r)| r.rejected != NONE) {
         let r = &data.rejected[row.rejected as usize];
         let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
-        outcomes.push(Outcome::rejected(row.line, ids, None, r.reason.clone()));
-        places.push(i as u32);
+        places[i] = (runs.len() as u32, rejected.len() as u32);
+        rejected.push(Outcome::rejected(row.line, ids, None, r.reason.clone()));
     }
+    runs.push(rejected);
     timer.phase("evaluate");
-    // Outcomes are large: put each in its place by swaps, without a second array.
-    for k in 0..outcomes.len() {
-        while places[k] as usize != k {
-            let to = places[k] as usize;
-            outcomes.swap(k, to);
-            places.swap(k, to);
-        }
-    }
-    timer.phase("put back in input order");
-    outcomes
+    Outcomes { runs, places }
 }
 
 /// One customer's rows, in (date, line) order, each seeing the gestures recommended before it.
@@ -988,7 +1000,7 @@ pub struct Summary {
 impl Summary {
     /// Sums the outcomes of a batch. Gestures are listed by how often they
     /// were chosen (most first, then by id), so the order is reproducible.
-    pub fn of(outcomes: &[Outcome<'_>]) -> Summary {
+    pub fn of<'o, 'a: 'o>(outcomes: impl IntoIterator<Item = &'o Outcome<'a>>) -> Summary {
         let mut s = Summary::default();
         for o in outcomes {
             s.all.add(o);
@@ -1104,7 +1116,10 @@ mod tests {
         let d = data(&csv, History::default(), Ledger::default());
         let groups: Vec<Vec<u32>> = d.groups().map(<[u32]>::to_vec).collect();
         assert_eq!(groups, vec![vec![0, 2], vec![1, 4], vec![3, 6], vec![7]]);
-        assert_eq!(d.customer_ids(), ["C7", long, "C3", "C9"]);
+        for (g, id) in ["C7", long, "C3", "C9"].into_iter().enumerate() {
+            assert_eq!(d.customer_index.get(id), Some(g as u32));
+        }
+        assert_eq!(d.customer_index.len(), 4);
     }
 
     #[test]

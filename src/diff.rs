@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::batch::{Decision, Outcome};
+use crate::batch::{Decision, Outcome, Outcomes};
 use crate::money;
 use crate::policy::raw::{self, RawNum, RawRecovery};
 use crate::policy::{Gesture, Ltv, Param, Policy, RECOVERY_DEFAULTS, Rule};
@@ -136,7 +136,7 @@ pub fn answer<'a>(o: &Outcome<'a>) -> &'a str {
 ///
 /// # Panics
 /// If the two lists differ in length: they must come from the same data.
-pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &[Outcome<'_>], new: &[Outcome<'_>]) -> DiffReport {
+pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &Outcomes<'_>) -> DiffReport {
     assert_eq!(old.len(), new.len(), "both runs must cover the same cases");
     let mut report = DiffReport::default();
     let mut kinds: BTreeMap<&str, Slice> = BTreeMap::new();

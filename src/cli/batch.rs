@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::inputs::Inputs;
-use crate::batch::{self, Data, Decision, Outcome, Summary, Timer};
+use crate::batch::{self, Data, Decision, Outcome, Outcomes, Summary, Timer};
 use crate::date::Day;
 use crate::exit::Exit;
 use crate::render;
@@ -129,7 +129,7 @@ fn output_name(path: Option<&Path>) -> String {
 }
 
 /// Formats the rows on every core, a slice at a time, and writes them in order.
-fn write_rows(w: &mut dyn Write, outcomes: &[Outcome<'_>], format: Format) -> Result<()> {
+fn write_rows(w: &mut dyn Write, outcomes: &Outcomes<'_>, format: Format) -> Result<()> {
     let row = match format {
         Format::Jsonl => render::csv::json_row,
         _ => render::csv::row,
@@ -139,10 +139,13 @@ fn write_rows(w: &mut dyn Write, outcomes: &[Outcome<'_>], format: Format) -> Re
         render::csv::header(&mut head);
         w.write_all(&head)?;
     }
-    for slice in outcomes.chunks(ROWS_PER_WRITE) {
-        let parts: Vec<Vec<u8>> = slice
-            .par_chunks(ROWS_PER_TASK)
-            .map(|rows| {
+    for from in (0..outcomes.len()).step_by(ROWS_PER_WRITE) {
+        let to = (from + ROWS_PER_WRITE).min(outcomes.len());
+        let parts: Vec<Vec<u8>> = (from..to)
+            .into_par_iter()
+            .step_by(ROWS_PER_TASK)
+            .map(|start| {
+                let rows = outcomes.range(start..(start + ROWS_PER_TASK).min(to));
                 let mut buf = Vec::with_capacity(rows.len() * 160);
                 for o in rows {
                     row(&mut buf, o);

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use super::ids::IdIndex;
 use super::{InputError, csv_reader, customer_id, field, parse_date, parse_number};
 use crate::date::Day;
 
@@ -65,18 +66,21 @@ impl History {
     /// is still checked). `-` is standard input.
     pub fn load_only(path: &Path, only: &FxHashSet<&str>) -> Result<History, InputError> {
         let indexed = IdIndex::new(only.iter().copied());
-        Self::load_path(path, Some(&indexed))
+        let mut history = Self::load_path(path, Some(&indexed))?;
+        history.index = by_id(&indexed);
+        Ok(history)
     }
 
-    /// Reads a history file, keeping only the customers in `ids` (every row is
-    /// still checked); customer `ids[i]` is then [`History::transactions_of`]`(i)`,
-    /// which needs no lookup by id.
-    pub fn load_indexed(path: &Path, ids: &[&str]) -> Result<History, InputError> {
-        let indexed = IdIndex::new(ids.iter().copied());
-        Self::load_path(path, Some(&indexed))
+    /// Reads a history file, keeping only the customers `ids` numbers (every
+    /// row is still checked); customer number `i` is then
+    /// [`History::transactions_of`]`(i)`. Such a history has no index by id:
+    /// [`History::transactions`] finds nobody in it.
+    pub(crate) fn load_indexed(path: &Path, ids: &IdIndex) -> Result<History, InputError> {
+        Self::load_path(path, Some(ids))
     }
 
-    fn load_path(path: &Path, only: Option<&IdIndex<'_>>) -> Result<History, InputError> {
+    /// Reads a file; with `only`, the rows are tagged with `only`'s numbers and the history has no index by id.
+    fn load_path(path: &Path, only: Option<&IdIndex>) -> Result<History, InputError> {
         let name = path.display().to_string();
         if path.as_os_str() == "-" {
             return Self::read_csv(super::open(path)?, &name, only);
@@ -93,14 +97,16 @@ impl History {
         match only {
             Some(set) => {
                 let indexed = IdIndex::new(set.iter().map(String::as_str));
-                Self::read_csv(input, file, Some(&indexed))
+                let mut history = Self::read_csv(input, file, Some(&indexed))?;
+                history.index = by_id(&indexed);
+                Ok(history)
             }
             None => Self::read_csv(input, file, None),
         }
     }
 
     /// The row-by-row reader, for streams and files the parallel reader declines.
-    fn read_csv<R: Read>(input: R, file: &str, only: Option<&IdIndex<'_>>) -> Result<History, InputError> {
+    fn read_csv<R: Read>(input: R, file: &str, only: Option<&IdIndex>) -> Result<History, InputError> {
         let mut reader = csv_reader(input);
         let header = super::Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
@@ -124,18 +130,17 @@ impl History {
             }
             Ok(())
         })?;
-        let index = match only {
-            Some(map) => map.iter().map(|(id, i)| (Box::from(id), i)).collect(),
-            None => ids.map,
-        };
-        Ok(Self::assemble(index, kept, rows))
+        Ok(match only {
+            Some(map) => Self::lay_out(map.len(), kept, rows),
+            None => Self::assemble(ids.map, kept, rows),
+        })
     }
 
     /// The parallel reader; `None` when the file needs the csv crate (quotes, lone CRs).
     fn read_parallel(
         mut file: File,
         name: &str,
-        indexed: Option<&IdIndex<'_>>,
+        indexed: Option<&IdIndex>,
         block: usize,
         piece: usize,
     ) -> Result<Option<History>, InputError> {
@@ -214,17 +219,10 @@ impl History {
             buf.drain(..end);
             eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
         }
-        // The index by id (an allocation per customer) is built while the rows are laid out.
-        let n = indexed.map_or(ids.map.len(), IdIndex::len);
-        let (index, mut history) = rayon::join(
-            || match indexed {
-                Some(map) => map.iter().map(|(id, i)| (Box::from(id), i)).collect(),
-                None => ids.map,
-            },
-            || Self::lay_out(n, kept, rows),
-        );
-        history.index = index;
-        Ok(Some(history))
+        Ok(Some(match indexed {
+            Some(map) => Self::lay_out(map.len(), kept, rows),
+            None => Self::assemble(ids.map, kept, rows),
+        }))
     }
 
     /// Lays the kept rows out customer by customer, each sorted by day.
@@ -278,7 +276,9 @@ impl History {
         Self::assemble(ids.map, kept, n)
     }
 
-    /// A customer's transactions, sorted by day (empty for an unknown customer).
+    /// A customer's transactions, sorted by day (empty for an unknown
+    /// customer, and for every customer of a history read with
+    /// [`History::load_indexed`]).
     pub fn transactions(&self, customer_id: &str) -> &[Transaction] {
         match self.index.get(customer_id) {
             Some(&i) => &self.transactions[self.starts[i as usize]..self.starts[i as usize + 1]],
@@ -442,94 +442,15 @@ fn split_pieces(block: &[u8], size: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// Customer ids to dense indexes, for the lookup of every row of a large
-/// file: ids of up to 15 bytes (all of them, usually) are kept in the key
-/// itself, so a lookup reads no memory but the table.
-#[derive(Debug, Default)]
-pub(crate) struct IdIndex<'a> {
-    /// Keyed by the packed id's halves: 8-byte alignment makes an entry 24 bytes
-    /// instead of a `u128`'s 32, so more of the table fits in cache.
-    short: FxHashMap<(u64, u64), u32>,
-    long: FxHashMap<&'a str, u32>,
-    /// Every id, with its index.
-    ids: Vec<(&'a str, u32)>,
-}
-
-impl<'a> IdIndex<'a> {
-    /// Gives the ids their positions, in order (an id given twice keeps its first).
-    pub(crate) fn new(ids: impl IntoIterator<Item = &'a str>) -> IdIndex<'a> {
-        let ids = ids.into_iter();
-        // Sized up front: growing a table of a million keys rehashes them all several times.
-        let (n, _) = ids.size_hint();
-        let mut index = IdIndex {
-            short: FxHashMap::with_capacity_and_hasher(n, Default::default()),
-            long: FxHashMap::default(),
-            ids: Vec::with_capacity(n),
-        };
-        for (i, id) in ids.enumerate() {
-            let i = i as u32;
-            let fresh = match Self::key(id) {
-                Some(key) => insert_new(&mut index.short, halves(key), i),
-                None => insert_new(&mut index.long, id, i),
-            };
-            if fresh {
-                index.ids.push((id, i));
-            }
-        }
-        index
-    }
-
-    /// An id of up to 15 bytes packed with its length: a key that equals another exactly when the ids do.
-    pub(crate) fn key(id: &str) -> Option<u128> {
-        let b = id.as_bytes();
-        if b.len() > 15 {
-            return None;
-        }
-        let mut key = [0u8; 16];
-        key[..b.len()].copy_from_slice(b);
-        key[15] = b.len() as u8;
-        Some(u128::from_le_bytes(key))
-    }
-
-    /// The index of an id.
-    pub(crate) fn get(&self, id: &str) -> Option<u32> {
-        match Self::key(id) {
-            Some(key) => self.short.get(&halves(key)).copied(),
-            None => self.long.get(id).copied(),
-        }
-    }
-
-    /// The number of distinct ids.
-    pub(crate) fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// The ids and their indexes.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, u32)> + '_ {
-        self.ids.iter().copied()
-    }
-}
-
-/// A packed id as two words.
-fn halves(key: u128) -> (u64, u64) {
-    (key as u64, (key >> 64) as u64)
-}
-
-/// Inserts a key if absent; whether it was.
-fn insert_new<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, u32>, key: K, value: u32) -> bool {
-    match map.entry(key) {
-        std::collections::hash_map::Entry::Occupied(_) => false,
-        std::collections::hash_map::Entry::Vacant(v) => {
-            v.insert(value);
-            true
-        }
-    }
+/// The index by id of a history read with `ids`: an allocation per customer.
+fn by_id(ids: &IdIndex) -> FxHashMap<Box<str>, u32> {
+    ids.iter().map(|(id, i)| (Box::from(id), i)).collect()
 }
 
 /// Parses one piece. With `indexed`, rows of other customers are checked and
 /// skipped, and kept rows carry the customer's index from the map; without,
 /// every row is kept, keyed by an index into the piece's own `ids`.
-fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex<'_>>) -> Result<Piece<'a>, Failure> {
+fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -> Result<Piece<'a>, Failure> {
     if memchr::memchr(b'"', piece).is_some() {
         return Err(Failure::NeedsCsv);
     }
@@ -729,8 +650,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.csv");
         std::fs::write(&path, text).unwrap();
-        let indexed: Option<IdIndex<'_>> = only.map(|set| IdIndex::new(set.iter().copied()));
-        History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), 40, 16)
+        let indexed: Option<IdIndex> = only.map(|set| IdIndex::new(set.iter().copied()));
+        let read = History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), 40, 16)?;
+        Ok(read.map(|mut history| {
+            if let Some(ids) = &indexed {
+                history.index = by_id(ids);
+            }
+            history
+        }))
     }
 
     fn same(a: &History, b: &History) {
@@ -761,7 +688,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("h.csv");
             std::fs::write(&path, text).unwrap();
-            let by_index = History::load_indexed(&path, &["C7", "C2"]).unwrap();
+            let by_index = History::load_indexed(&path, &IdIndex::new(["C7", "C2"])).unwrap();
             assert_eq!(by_index.transactions_of(1), slow.transactions("C2"));
             assert_eq!(by_index.transactions_of(0), &[]);
             assert_eq!(by_index.transactions_of(2), &[]);
@@ -892,23 +819,5 @@ mod tests {
         let missing = "customer_id,day,amount\n";
         let err = History::from_reader(missing.as_bytes(), "h.csv", None).unwrap_err();
         assert_eq!(err.to_string(), "`h.csv`: missing column `date`");
-    }
-
-    #[test]
-    fn id_index_tells_short_and_long_ids_apart() {
-        let long = "C-0123456789abcdef";
-        let ids = ["C1", "C10", "", "C1\0", long, "C1"];
-        let index = IdIndex::new(ids);
-        assert_eq!(index.len(), 5, "the second `C1` is not a new id");
-        assert_eq!(index.get("C1"), Some(0));
-        assert_eq!(index.get("C10"), Some(1));
-        assert_eq!(index.get(""), Some(2));
-        assert_eq!(index.get("C1\0"), Some(3));
-        assert_eq!(index.get(long), Some(4));
-        assert_eq!(index.get("C2"), None);
-        assert_eq!(index.get(&long[..15]), None);
-        assert_eq!(IdIndex::key("C1"), IdIndex::key("C1"));
-        assert_ne!(IdIndex::key("C1"), IdIndex::key("C1\0"));
-        assert_eq!(IdIndex::key(long), None);
     }
 }

@@ -8,6 +8,7 @@
 pub mod case_file;
 pub mod customers;
 pub mod history;
+pub(crate) mod ids;
 pub mod incidents;
 pub mod ledger;
 pub mod rfm;

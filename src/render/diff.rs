@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::batch::Outcome;
+use crate::batch::Outcomes;
 use crate::diff::{DiffReport, Slice, answer};
 use crate::money;
 
@@ -178,8 +178,8 @@ pub const CSV_HEADER: [&str; 16] = [
 pub fn changed_csv(
     w: &mut dyn Write,
     report: &DiffReport,
-    old: &[Outcome<'_>],
-    new: &[Outcome<'_>],
+    old: &Outcomes<'_>,
+    new: &Outcomes<'_>,
 ) -> anyhow::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(CSV_HEADER)?;
