@@ -7,8 +7,10 @@
 //! cut-off a binary search.
 //!
 //! History files hold tens of millions of rows, so a file is read in blocks
-//! that are cut at line ends and parsed on every core; rows are then laid out
-//! customer by customer in one array. A file with a quoted field (which may
+//! that are cut at line ends and parsed on every core. The kept rows stay in
+//! one array in file order when each customer's rows come together (the
+//! usual layout); a file that lists a customer in several places has them
+//! gathered customer by customer. A file with a quoted field (which may
 //! hold a comma or a line break) or a lone carriage return is read row by row
 //! by the csv crate instead, which gives the same result, slower.
 
@@ -31,18 +33,47 @@ pub type Transaction = (Day, f64);
 /// Every customer's transactions, sorted by day.
 #[derive(Debug, Default)]
 pub struct History {
-    /// Customer id to its index in `starts`.
+    /// Customer id to its index in `spans`.
     index: FxHashMap<Box<str>, u32>,
-    /// Customer `i`'s transactions are `transactions[starts[i]..starts[i + 1]]`.
-    starts: Vec<usize>,
+    /// Customer `i`'s transactions are `transactions[spans[i].0..spans[i].1]`.
+    spans: Vec<(usize, usize)>,
     transactions: Vec<Transaction>,
     /// Customers with at least one transaction.
     customers: usize,
     rows: u64,
 }
 
-/// A row kept while reading: the customer's index and the transaction.
-type Keyed = (u32, Transaction);
+/// The rows kept while reading, in file order, as runs of one customer's
+/// rows: a history file usually lists a customer's rows together, and then
+/// each customer is one run, already in place.
+#[derive(Debug, Default)]
+struct Kept {
+    transactions: Vec<Transaction>,
+    /// Per run: the customer's index and the number of rows.
+    runs: Vec<(u32, u32)>,
+}
+
+impl Kept {
+    fn push(&mut self, customer: u32, tx: Transaction) {
+        match self.runs.last_mut() {
+            Some((c, n)) if *c == customer => *n += 1,
+            _ => self.runs.push((customer, 1)),
+        }
+        self.transactions.push(tx);
+    }
+
+    /// Appends another's rows, its customers renumbered by `number`.
+    fn append(&mut self, other: Kept, number: impl Fn(u32) -> u32) {
+        for (c, n) in other.runs {
+            let c = number(c);
+            match self.runs.last_mut() {
+                Some(last) if last.0 == c => last.1 += n,
+                _ => self.runs.push((c, n)),
+            }
+        }
+        self.transactions.extend(other.transactions);
+    }
+}
 
 /// Bytes read at a time; each block is parsed in parallel pieces.
 const BLOCK: usize = 32 << 20;
@@ -113,7 +144,7 @@ impl History {
         let date_col = header.require(&["date"], file)?;
         let amount_col = header.require(&["amount"], file)?;
         let mut ids = Interner::default();
-        let mut kept: Vec<Keyed> = Vec::new();
+        let mut kept = Kept::default();
         let mut rows = 0;
         super::for_each_row(&mut reader, file, |record, _| {
             let id = customer_id(record, id_col)?;
@@ -123,10 +154,10 @@ impl History {
             match only {
                 Some(map) => {
                     if let Some(i) = map.get(id) {
-                        kept.push((i, (day, amount)));
+                        kept.push(i, (day, amount));
                     }
                 }
-                None => kept.push((ids.get(id), (day, amount))),
+                None => kept.push(ids.get(id), (day, amount)),
             }
             Ok(())
         })?;
@@ -167,7 +198,7 @@ impl History {
         let mut lines_before: u64 = 1;
         let mut bytes_seen = header_end;
         let mut ids = Interner::default();
-        let mut kept: Vec<Keyed> = Vec::new();
+        let mut kept = Kept::default();
         let mut rows = 0;
         loop {
             // The block ends at its last line end; the rest moves to the next block.
@@ -190,12 +221,12 @@ impl History {
                 match result {
                     Ok(p) if indexed.is_some() => {
                         rows += p.rows;
-                        kept.extend(p.kept);
+                        kept.append(p.kept, |i| i);
                     }
                     Ok(p) => {
                         rows += p.rows;
                         let local: Vec<u32> = p.ids.iter().map(|id| ids.get(id)).collect();
-                        kept.extend(p.kept.into_iter().map(|(i, t)| (local[i as usize], t)));
+                        kept.append(p.kept, |i| local[i as usize]);
                     }
                     Err(Failure::NeedsCsv) => return Ok(None),
                     Err(Failure::Row { line, message }) => {
@@ -205,12 +236,13 @@ impl History {
                 at_line += memchr::memchr_iter(b'\n', piece).count() as u64;
             }
             lines_before = at_line;
-            if kept.capacity() == kept.len() && !eof {
+            let tx = &mut kept.transactions;
+            if tx.capacity() == tx.len() && !eof {
                 // Growing by doubling would copy the rows several times: reserve what
                 // the file's size says is coming, at the rate seen so far.
                 let total = file.metadata().map_or(0, |m| m.len()) as f64;
-                let estimate = total * (kept.len() as f64 / (bytes_seen + end) as f64) * 1.05;
-                kept.reserve((estimate as usize).saturating_sub(kept.len()));
+                let estimate = total * (tx.len() as f64 / (bytes_seen + end) as f64) * 1.05;
+                tx.reserve((estimate as usize).saturating_sub(tx.len()));
             }
             bytes_seen += end;
             if eof {
@@ -226,7 +258,7 @@ impl History {
     }
 
     /// Lays the kept rows out customer by customer, each sorted by day.
-    fn assemble(index: FxHashMap<Box<str>, u32>, kept: Vec<Keyed>, rows: u64) -> History {
+    fn assemble(index: FxHashMap<Box<str>, u32>, kept: Kept, rows: u64) -> History {
         let n = index.len();
         History {
             index,
@@ -235,22 +267,54 @@ impl History {
     }
 
     /// [`History::assemble`] for `n` customers, without the index by id.
-    fn lay_out(n: usize, kept: Vec<Keyed>, rows: u64) -> History {
-        let mut starts = vec![0usize; n + 1];
-        for &(i, _) in &kept {
-            starts[i as usize + 1] += 1;
+    fn lay_out(n: usize, kept: Kept, rows: u64) -> History {
+        let Kept { mut transactions, runs } = kept;
+        // Where each customer's rows are, if each has one run: then they stay where they are.
+        let mut spans = vec![(0usize, 0usize); n];
+        let mut at = 0;
+        let mut one_run_each = true;
+        for &(c, len) in &runs {
+            let span = &mut spans[c as usize];
+            if span.1 > span.0 {
+                one_run_each = false;
+                break;
+            }
+            *span = (at, at + len as usize);
+            at += len as usize;
         }
-        for i in 0..n {
-            starts[i + 1] += starts[i];
+        // The lengths of the customers' rows in the order they lie.
+        let lengths: Vec<usize> = if one_run_each {
+            runs.iter().map(|&(_, len)| len as usize).collect()
+        } else {
+            // Gathered customer by customer, each customer's runs in file order.
+            let mut starts = vec![0usize; n + 1];
+            for &(c, len) in &runs {
+                starts[c as usize + 1] += len as usize;
+            }
+            for i in 0..n {
+                starts[i + 1] += starts[i];
+            }
+            let mut next = starts.clone();
+            let mut gathered = vec![(0, 0.0); transactions.len()];
+            let mut from = 0;
+            for &(c, len) in &runs {
+                let to = next[c as usize];
+                gathered[to..to + len as usize].copy_from_slice(&transactions[from..from + len as usize]);
+                next[c as usize] += len as usize;
+                from += len as usize;
+            }
+            transactions = gathered;
+            spans = starts.windows(2).map(|w| (w[0], w[1])).collect();
+            starts.windows(2).map(|w| w[1] - w[0]).collect()
+        };
+        drop(runs);
+        let mut slices = Vec::with_capacity(lengths.len());
+        let mut rest = transactions.as_mut_slice();
+        for len in lengths {
+            let (slice, tail) = rest.split_at_mut(len);
+            slices.push(slice);
+            rest = tail;
         }
-        let mut next = starts.clone();
-        let mut transactions = vec![(0, 0.0); kept.len()];
-        for (i, t) in kept {
-            transactions[next[i as usize]] = t;
-            next[i as usize] += 1;
-        }
-        drop(next);
-        let mut slices = super::groups_mut(&mut transactions, &starts);
         // Stable, so same-day rows keep file order: results never depend on it,
         // but reproducibility is cheap.
         slices.par_iter_mut().for_each(|s| {
@@ -258,10 +322,10 @@ impl History {
                 s.sort_by_key(|t| t.0);
             }
         });
-        let customers = starts.windows(2).filter(|w| w[1] > w[0]).count();
+        let customers = spans.iter().filter(|s| s.1 > s.0).count();
         History {
             index: FxHashMap::default(),
-            starts,
+            spans,
             transactions,
             customers,
             rows,
@@ -271,8 +335,11 @@ impl History {
     /// Builds a history from transactions in memory.
     pub fn from_transactions<'a>(rows: impl IntoIterator<Item = (&'a str, Transaction)>) -> History {
         let mut ids = Interner::default();
-        let kept: Vec<Keyed> = rows.into_iter().map(|(id, tx)| (ids.get(id), tx)).collect();
-        let n = kept.len() as u64;
+        let mut kept = Kept::default();
+        for (id, tx) in rows {
+            kept.push(ids.get(id), tx);
+        }
+        let n = kept.transactions.len() as u64;
         Self::assemble(ids.map, kept, n)
     }
 
@@ -281,7 +348,7 @@ impl History {
     /// [`History::load_indexed`]).
     pub fn transactions(&self, customer_id: &str) -> &[Transaction] {
         match self.index.get(customer_id) {
-            Some(&i) => &self.transactions[self.starts[i as usize]..self.starts[i as usize + 1]],
+            Some(&i) => self.transactions_of(i as usize),
             None => &[],
         }
     }
@@ -289,9 +356,9 @@ impl History {
     /// Customer `i`'s transactions, sorted by day, for a history read with
     /// [`History::load_indexed`] (empty past the end).
     pub fn transactions_of(&self, i: usize) -> &[Transaction] {
-        match (self.starts.get(i), self.starts.get(i + 1)) {
-            (Some(&from), Some(&to)) => &self.transactions[from..to],
-            _ => &[],
+        match self.spans.get(i) {
+            Some(&(from, to)) => &self.transactions[from..to],
+            None => &[],
         }
     }
 
@@ -308,7 +375,7 @@ impl History {
     /// Every customer with their transactions, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[Transaction])> {
         self.index.iter().filter_map(|(k, &i)| {
-            let list = &self.transactions[self.starts[i as usize]..self.starts[i as usize + 1]];
+            let list = self.transactions_of(i as usize);
             (!list.is_empty()).then_some((&**k, list))
         })
     }
@@ -342,7 +409,7 @@ struct Columns {
 /// its kept rows keyed by an index into them.
 struct Piece<'a> {
     ids: Vec<&'a str>,
-    kept: Vec<Keyed>,
+    kept: Kept,
     rows: u64,
 }
 
@@ -463,7 +530,10 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
     let mut local: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut out = Piece {
         ids: Vec::new(),
-        kept: Vec::with_capacity(piece.len() / 32),
+        kept: Kept {
+            transactions: Vec::with_capacity(piece.len() / 32),
+            runs: Vec::new(),
+        },
         rows: 0,
     };
     let last = cols.id.max(cols.date).max(cols.amount);
@@ -531,7 +601,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                 previous = (id, map.get(id));
             }
             if let Some(i) = previous.1 {
-                out.kept.push((i, tx));
+                out.kept.push(i, tx);
             }
         } else {
             let next = out.ids.len() as u32;
@@ -539,7 +609,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                 out.ids.push(id);
                 next
             });
-            out.kept.push((i, tx));
+            out.kept.push(i, tx);
         }
     }
     Ok(out)
@@ -699,6 +769,49 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_customer_split_over_the_file_is_gathered_in_day_then_file_order() {
+        // C1 in three runs, C2 in two; days out of order; same-day rows tell file order apart.
+        let rows = [
+            ("C1", "2025-03-01", "1"),
+            ("C1", "2025-01-01", "2"),
+            ("C2", "2025-02-01", "3"),
+            ("C1", "2025-03-01", "4"),
+            ("C3", "2025-01-05", "5"),
+            ("C2", "2025-01-01", "6"),
+            ("C1", "2025-01-01", "7"),
+            ("C1", "2025-02-01", "8"),
+        ];
+        let mut text = String::from("customer_id,date,amount\n");
+        for (id, date, amount) in rows {
+            text.push_str(&format!("{id},{date},{amount}\n"));
+        }
+        let expected = |id: &str| -> Vec<Transaction> {
+            let mut list: Vec<Transaction> = rows
+                .iter()
+                .filter(|r| r.0 == id)
+                .map(|r| (d(r.1), r.2.parse().unwrap()))
+                .collect();
+            list.sort_by_key(|t| t.0);
+            list
+        };
+        let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap();
+        let fast = parallel(&text, None).unwrap().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        std::fs::write(&path, &text).unwrap();
+        let by_index = History::load_indexed(&path, &IdIndex::new(["C2", "C9", "C1"])).unwrap();
+        for id in ["C1", "C2", "C3"] {
+            assert_eq!(slow.transactions(id), expected(id), "{id}");
+            assert_eq!(fast.transactions(id), expected(id), "{id}");
+        }
+        assert_eq!(by_index.transactions_of(0), expected("C2"));
+        assert_eq!(by_index.transactions_of(1), &[]);
+        assert_eq!(by_index.transactions_of(2), expected("C1"));
+        assert_eq!(by_index.customers(), 2);
+        assert_eq!(by_index.rows(), 8);
     }
 
     #[test]
