@@ -2,10 +2,13 @@
 //!
 //! A file is written to a temporary file beside it and renamed over the
 //! target only once complete, so a run that fails half-way leaves an existing
-//! output exactly as it was.
+//! output exactly as it was. Only a regular file is replaced so: a device or a
+//! pipe (`-o /dev/null`, a named pipe) is written in place, and a symbolic
+//! link keeps pointing at its file, which is the one replaced.
 
+use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -22,7 +25,19 @@ where
             out.flush().context("cannot write to standard output")?;
             Ok(())
         }
-        Some(path) => {
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            body(&mut out)?;
+            out.flush()
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            Ok(())
+        }
+        Some(link) => {
+            let path = &resolve(link);
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
@@ -46,6 +61,14 @@ where
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             Ok(())
         }
+    }
+}
+
+/// The file a symbolic link points to (the path itself for anything else, or a broken link).
+fn resolve(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
     }
 }
 
@@ -88,6 +111,37 @@ mod tests {
         write(Some(&path), |w| Ok(w.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_written_in_place_and_a_link_keeps_its_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write(Some(&fifo), |w| Ok(w.write_all(b"rows")?)).unwrap();
+        // Checked first: a pipe replaced by a file would leave the reader waiting.
+        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), "rows");
+
+        let file = dir.path().join("file.csv");
+        std::fs::write(&file, "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        write(Some(&link), |w| Ok(w.write_all(b"new")?)).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
     }
 
     #[cfg(unix)]
