@@ -81,8 +81,8 @@ const BLOCK: usize = 32 << 20;
 const PIECE: usize = 1 << 20;
 
 impl History {
-    /// Reads a history file. With `only`, customers not in the set are skipped
-    /// (their rows are still checked).
+    /// Reads a history file. With `only`, the rows of customers not in the
+    /// set are skipped unread: a problem in them is not reported.
     pub fn load(path: &Path, only: Option<&HashSet<String>>) -> Result<History, InputError> {
         match only {
             Some(set) => {
@@ -93,8 +93,8 @@ impl History {
         }
     }
 
-    /// Reads a history file, keeping only the customers in `only` (every row
-    /// is still checked). `-` is standard input.
+    /// Reads a history file, keeping only the customers in `only` (the other
+    /// rows are skipped unread). `-` is standard input.
     pub fn load_only(path: &Path, only: &FxHashSet<&str>) -> Result<History, InputError> {
         let indexed = IdIndex::new(only.iter().copied());
         let mut history = Self::load_path(path, Some(&indexed))?;
@@ -102,8 +102,8 @@ impl History {
         Ok(history)
     }
 
-    /// Reads a history file, keeping only the customers `ids` numbers (every
-    /// row is still checked); customer number `i` is then
+    /// Reads a history file, keeping only the customers `ids` numbers (the
+    /// other rows are skipped unread); customer number `i` is then
     /// [`History::transactions_of`]`(i)`. Such a history has no index by id:
     /// [`History::transactions`] finds nobody in it.
     pub(crate) fn load_indexed(path: &Path, ids: &IdIndex) -> Result<History, InputError> {
@@ -147,18 +147,18 @@ impl History {
         let mut kept = Kept::default();
         let mut rows = 0;
         super::for_each_row(&mut reader, file, |record, _| {
-            let id = customer_id(record, id_col)?;
+            rows += 1;
+            // With `only`, the other customers' rows are not read (as the parallel reader).
+            let customer = match only {
+                Some(map) => match field(record, id_col, "customer_id").ok().and_then(|id| map.get(id)) {
+                    Some(i) => i,
+                    None => return Ok(()),
+                },
+                None => ids.get(customer_id(record, id_col)?),
+            };
             let day = parse_date(field(record, date_col, "date")?, "date")?;
             let amount = parse_number(field(record, amount_col, "amount")?, "amount")?;
-            rows += 1;
-            match only {
-                Some(map) => {
-                    if let Some(i) = map.get(id) {
-                        kept.push(i, (day, amount));
-                    }
-                }
-                None => kept.push(ids.get(id), (day, amount)),
-            }
+            kept.push(customer, (day, amount));
             Ok(())
         })?;
         Ok(match only {
@@ -514,8 +514,8 @@ fn by_id(ids: &IdIndex) -> FxHashMap<Box<str>, u32> {
     ids.iter().map(|(id, i)| (Box::from(id), i)).collect()
 }
 
-/// Parses one piece. With `indexed`, rows of other customers are checked and
-/// skipped, and kept rows carry the customer's index from the map; without,
+/// Parses one piece. With `indexed`, rows of other customers are skipped
+/// unread, and kept rows carry the customer's index from the map; without,
 /// every row is kept, keyed by an index into the piece's own `ids`.
 fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -> Result<Piece<'a>, Failure> {
     if memchr::memchr(b'"', piece).is_some() {
@@ -567,17 +567,45 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             }
             start = end + 1;
         }
-        let row = || -> Result<(&'a str, Transaction), String> {
-            let text = |(from, to): (usize, usize), column: &str| match whole {
-                Some(all) => Ok(trim(&all[offset + from..offset + to])),
-                None => std::str::from_utf8(&line[from..to])
-                    .map(trim)
-                    .map_err(|_| format!("column `{column}` is not valid UTF-8")),
-            };
-            let id = match text(fields[0], "customer_id")? {
-                "" => return Err("column `customer_id` is empty".into()),
-                id => id,
-            };
+        let text = |(from, to): (usize, usize), column: &str| match whole {
+            Some(all) => Ok(trim(&all[offset + from..offset + to])),
+            None => std::str::from_utf8(&line[from..to])
+                .map(trim)
+                .map_err(|_| format!("column `{column}` is not valid UTF-8")),
+        };
+        let bad = |message: String| Failure::Row {
+            line: n as u64,
+            message,
+        };
+        out.rows += 1;
+        let id = text(fields[0], "customer_id");
+        let customer = match indexed {
+            // Only the named customers' rows are read: a customer's rows
+            // usually come together, so each run is looked up once. An id
+            // that is empty or not text names nobody.
+            Some(map) => {
+                let Ok(id) = id else { continue };
+                if id != previous.0 {
+                    previous = (id, map.get(id));
+                }
+                match previous.1 {
+                    Some(i) => i,
+                    None => continue,
+                }
+            }
+            None => {
+                let id = match id.map_err(bad)? {
+                    "" => return Err(bad("column `customer_id` is empty".into())),
+                    id => id,
+                };
+                let next = out.ids.len() as u32;
+                *local.entry(id).or_insert_with(|| {
+                    out.ids.push(id);
+                    next
+                })
+            }
+        };
+        let transaction = || -> Result<Transaction, String> {
             let date = text(fields[1], "date")?;
             let day = match fast_date(date) {
                 Some(day) => day,
@@ -588,29 +616,9 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                 Some(v) => v,
                 None => parse_number(amount, "amount")?,
             };
-            Ok((id, (day, amount)))
+            Ok((day, amount))
         };
-        let (id, tx) = row().map_err(|message| Failure::Row {
-            line: n as u64,
-            message,
-        })?;
-        out.rows += 1;
-        if let Some(map) = indexed {
-            // A customer's rows usually come together: look each run up once.
-            if id != previous.0 {
-                previous = (id, map.get(id));
-            }
-            if let Some(i) = previous.1 {
-                out.kept.push(i, tx);
-            }
-        } else {
-            let next = out.ids.len() as u32;
-            let i = *local.entry(id).or_insert_with(|| {
-                out.ids.push(id);
-                next
-            });
-            out.kept.push(i, tx);
-        }
+        out.kept.push(customer, transaction().map_err(bad)?);
     }
     Ok(out)
 }
@@ -913,6 +921,39 @@ mod tests {
         let h = History::from_reader(SAMPLE.as_bytes(), "h.csv", Some(&only)).unwrap();
         assert_eq!(h.customers(), 1);
         assert_eq!(h.rows(), 5);
+    }
+
+    #[test]
+    fn other_customers_rows_are_skipped_unread() {
+        // C1's rows are bad in three ways, an empty id and a bad UTF-8 id name nobody;
+        // C2's rows are read. The quoted copy goes through the csv reader.
+        let plain =
+            b"customer_id,date,amount\nC1,2025-02-30,5\nC1,2025-01-01,five\n,x,y\n\xff,1,2\nC1\nC2,2025-01-02,7\n";
+        let quoted = [plain.as_slice(), b"C1,\"x\",1\n"].concat();
+        let only: HashSet<String> = ["C2".to_string()].into();
+        let dir = tempfile::tempdir().unwrap();
+        for text in [plain.as_slice(), quoted.as_slice()] {
+            let path = dir.path().join("h.csv");
+            std::fs::write(&path, text).unwrap();
+            let h = History::load(&path, Some(&only)).unwrap();
+            assert_eq!(h.transactions("C2"), &[(d("2025-01-02"), 7.0)]);
+            assert!(History::load(&path, None).is_err());
+        }
+        // A named customer's bad row is an error, with its line.
+        let bad = "customer_id,date,amount\nC9,x,1\nC2,2025-01-02,seven\n";
+        let err = History::from_reader(bad.as_bytes(), "h.csv", Some(&only)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`h.csv`: line 3: column `amount`: `seven` is not a number"
+        );
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, bad).unwrap();
+        let err = History::load(&path, Some(&only)).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("line 3: column `amount`: `seven` is not a number"),
+            "{err}"
+        );
     }
 
     #[test]
