@@ -63,6 +63,30 @@ pub fn ymd(b: &[u8]) -> Option<Day> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// The first day [`civil`] knows, 0000-03-01: from there on the
+/// March-based year arithmetic needs no negative numbers.
+pub(crate) const CIVIL_FIRST_DAY: Day = -719_468;
+/// The last day [`civil`] knows, 9999-12-31: later years need a fifth digit.
+pub(crate) const CIVIL_LAST_DAY: Day = 2_932_896;
+
+/// Year, month and day of a day number from 0000-03-01 to 9999-12-31, without
+/// chrono (H. Hinnant's civil from days, as [`ymd`] in reverse): a batch
+/// writes a date per row. `None` outside those days.
+pub fn civil(day: Day) -> Option<(u32, u32, u32)> {
+    if !(CIVIL_FIRST_DAY..=CIVIL_LAST_DAY).contains(&day) {
+        return None;
+    }
+    let z = u32::try_from(day - CIVIL_FIRST_DAY).ok()?;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    Some((era * 400 + yoe + u32::from(m <= 2), m, d))
+}
+
 /// The day number of a chrono date.
 pub fn from_naive(date: NaiveDate) -> Day {
     date.num_days_from_ce() - EPOCH_FROM_CE
@@ -81,6 +105,19 @@ pub fn format(day: Day) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn civil_is_ymd_in_reverse() {
+        // Every day of 1900-2100, and every 11th day of the range.
+        let recent = parse("1900-01-01").unwrap()..=parse("2100-12-31").unwrap();
+        for day in recent.chain((CIVIL_FIRST_DAY..=CIVIL_LAST_DAY).step_by(11)) {
+            let (y, m, d) = civil(day).unwrap();
+            assert_eq!(ymd(format!("{y:04}-{m:02}-{d:02}").as_bytes()), Some(day));
+        }
+        assert_eq!(civil(CIVIL_FIRST_DAY - 1), None);
+        assert_eq!(civil(CIVIL_LAST_DAY + 1), None);
+        assert_eq!(civil(0), Some((1970, 1, 1)));
+    }
 
     #[test]
     fn epoch_and_round_trip() {
