@@ -887,6 +887,7 @@ fn customer_cases<'a>(
         true => data.customers.as_ref().and_then(|c| c.named(first.customer as usize)),
         false => data.customers.as_ref().and_then(|c| c.get(customer_id)),
     };
+    let ledger = data.ledger.grants_of(customer_id);
     for &i in group {
         let row = &data.rows[i as usize];
         let ids = [data.id(row, 0), customer_id, data.id(row, 2)];
@@ -895,7 +896,7 @@ fn customer_cases<'a>(
             out.push(Outcome::rejected(row.line, ids, None, reason));
             continue;
         }
-        let usage = data.ledger.usage(customer_id, incident.date);
+        let usage = ledger::usage_in(ledger, incident.date);
         let earlier = ledger::usage_in(&granted, incident.date);
         let usage = Usage {
             gestures: usage.gestures + earlier.gestures,

@@ -1,9 +1,10 @@
 //! The goodwill ledger: gestures already granted, which feed the per-customer
 //! 12-month caps (SPEC §2).
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
+
+use rustc_hash::FxHashMap;
 
 use super::{Header, InputError, csv_reader, customer_id, field, parse_date, parse_number};
 use crate::date::Day;
@@ -23,7 +24,7 @@ pub struct Grant {
 /// Gestures granted so far, per customer, sorted by day.
 #[derive(Debug, Default, Clone)]
 pub struct Ledger {
-    grants: HashMap<Box<str>, Vec<Grant>>,
+    grants: FxHashMap<Box<str>, Vec<Grant>>,
 }
 
 /// A customer's goodwill in a 12-month window.
@@ -91,9 +92,12 @@ impl Ledger {
 
     /// A customer's gestures in the window (as_of - 365 days, as_of].
     pub fn usage(&self, customer_id: &str, as_of: Day) -> Usage {
-        self.grants
-            .get(customer_id)
-            .map_or(Usage::default(), |list| usage_in(list, as_of))
+        usage_in(self.grants_of(customer_id), as_of)
+    }
+
+    /// A customer's gestures (apologies aside), sorted by day.
+    pub fn grants_of(&self, customer_id: &str) -> &[Grant] {
+        self.grants.get(customer_id).map_or(&[], Vec::as_slice)
     }
 }
 
