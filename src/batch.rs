@@ -12,8 +12,10 @@
 //!    a gesture recommended earlier in the batch (earlier date, then earlier
 //!    line) counts against the caps of the same customer's later cases. So
 //!    each customer's cases run in order on one thread, customers run in
-//!    parallel, and the outcomes are put back in input order: the result does
-//!    not depend on the number of threads.
+//!    parallel, and the outcomes are read back in input order: the result
+//!    does not depend on the number of threads. [`evaluate_rendered`] does
+//!    the same but keeps each outcome only as the line of text it becomes,
+//!    which is what `goodwill batch` writes.
 //!
 //! ```
 //! use goodwill::batch::{Data, Decision, evaluate};
@@ -809,9 +811,6 @@ impl<'a> std::ops::Index<usize> for Outcomes<'a> {
     }
 }
 
-/// Rows per run of groups evaluated as one task (a run ends at a group's end).
-const RUN_ROWS: usize = 4096;
-
 /// Runs a policy over every row; the outcomes are in input order.
 pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Outcomes<'a> {
     evaluate_with_progress(policy, data, &|_| {})
@@ -821,8 +820,132 @@ pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Outcomes<'a> {
 /// just answered (from any thread).
 pub fn evaluate_with_progress<'a>(policy: &'a Policy, data: &'a Data, progress: &(dyn Fn(u64) + Sync)) -> Outcomes<'a> {
     let timer = Timer::start();
-    let engine = Engine::new(policy, data.customers.as_ref());
-    // Runs of whole groups, of about RUN_ROWS rows each: groups `runs[r]..runs[r + 1]`.
+    let cuts = runs(data);
+    // Each run's outcomes go in one vector of the run's size: no growing copies.
+    let mut runs = evaluate_runs(policy, data, progress, &cuts, Vec::with_capacity, Vec::push);
+    let mut places = places(data, &cuts);
+    let mut rejected = Vec::with_capacity(data.rejected.len());
+    for (i, outcome) in rejected_when_read(data) {
+        places[i] = (runs.len() as u32, rejected.len() as u32);
+        rejected.push(outcome);
+    }
+    runs.push(rejected);
+    timer.phase("evaluate");
+    Outcomes { runs, places }
+}
+
+/// Every row's answer as a line of text, made as the row is answered: a
+/// batch of millions of rows writes text, and an outcome turned into text
+/// at once is smaller than the outcome and needs no second visit.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// The lines of runs of whole groups, in `Data::order`; the rows rejected when read last.
+    runs: Vec<RenderedRun>,
+    /// Per row: its run and its index in the run.
+    places: Vec<(u32, u32)>,
+    /// The batch's totals (empty unless asked for).
+    pub summary: Summary,
+    /// The rejected rows' lines and reasons, in input order.
+    pub rejected: Vec<(u64, String)>,
+}
+
+#[derive(Debug, Default)]
+struct RenderedRun {
+    text: Vec<u8>,
+    /// Where each line ends in `text`.
+    ends: Vec<usize>,
+    summary: Summary,
+    rejected: Vec<(u64, String)>,
+}
+
+impl RenderedRun {
+    fn with_rows(rows: usize) -> RenderedRun {
+        RenderedRun {
+            text: Vec::with_capacity(rows * 176),
+            ends: Vec::with_capacity(rows),
+            ..RenderedRun::default()
+        }
+    }
+
+    fn push(&mut self, outcome: &Outcome<'_>, render: fn(&mut Vec<u8>, &Outcome<'_>), summarize: bool) {
+        render(&mut self.text, outcome);
+        self.ends.push(self.text.len());
+        if summarize {
+            self.summary.add(outcome);
+        }
+        if let Some(reason) = &outcome.error {
+            self.rejected.push((outcome.line, reason.clone()));
+        }
+    }
+}
+
+impl Rendered {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// Row `i`'s text.
+    pub fn row(&self, i: usize) -> &[u8] {
+        let (run, at) = self.places[i];
+        let run = &self.runs[run as usize];
+        let from = match at {
+            0 => 0,
+            _ => run.ends[at as usize - 1],
+        };
+        &run.text[from..run.ends[at as usize]]
+    }
+}
+
+/// Runs a policy over every row as [`evaluate_with_progress`] does, writing
+/// each outcome as text with `render` as soon as it is made, and summing
+/// the [`Summary`] when `summarize`.
+pub fn evaluate_rendered<'a>(
+    policy: &'a Policy,
+    data: &'a Data,
+    progress: &(dyn Fn(u64) + Sync),
+    render: fn(&mut Vec<u8>, &Outcome<'_>),
+    summarize: bool,
+) -> Rendered {
+    let timer = Timer::start();
+    let cuts = runs(data);
+    let mut runs = evaluate_runs(policy, data, progress, &cuts, RenderedRun::with_rows, |run, o| {
+        run.push(&o, render, summarize)
+    });
+    let mut places = places(data, &cuts);
+    let mut last = RenderedRun::with_rows(data.rejected.len());
+    for (i, outcome) in rejected_when_read(data) {
+        places[i] = (runs.len() as u32, last.ends.len() as u32);
+        last.push(&outcome, render, summarize);
+    }
+    runs.push(last);
+    let mut summary = Summary::default();
+    let mut rejected = Vec::new();
+    for run in &mut runs {
+        summary.merge(std::mem::take(&mut run.summary));
+        rejected.append(&mut run.rejected);
+    }
+    summary.sort();
+    rejected.sort_unstable_by_key(|r| r.0);
+    timer.phase("evaluate");
+    Rendered {
+        runs,
+        places,
+        summary,
+        rejected,
+    }
+}
+
+/// Rows per run of groups evaluated as one task (a run ends at a group's end).
+const RUN_ROWS: usize = 4096;
+
+/// Runs of whole groups of about [`RUN_ROWS`] rows: groups `cuts[r]..cuts[r + 1]`.
+fn runs(data: &Data) -> Vec<usize> {
     let groups = data.bounds.len() - 1;
     let mut cuts = vec![0];
     for g in 1..groups {
@@ -831,23 +954,39 @@ pub fn evaluate_with_progress<'a>(policy: &'a Policy, data: &'a Data, progress: 
         }
     }
     cuts.push(groups);
-    // Each run's outcomes go in one vector of the run's size: no growing copies.
-    let mut runs: Vec<Vec<Outcome<'a>>> = cuts
-        .par_windows(2)
+    cuts
+}
+
+/// Evaluates the runs on every core: `start(rows)` makes a run's store,
+/// `push` gives it each of the run's outcomes, in `Data::order`.
+fn evaluate_runs<'a, T: Send>(
+    policy: &'a Policy,
+    data: &'a Data,
+    progress: &(dyn Fn(u64) + Sync),
+    cuts: &[usize],
+    start: impl Fn(usize) -> T + Sync,
+    push: impl Fn(&mut T, Outcome<'a>) + Sync,
+) -> Vec<T> {
+    let engine = Engine::new(policy, data.customers.as_ref());
+    cuts.par_windows(2)
         .map_init(
             || (engine.values(), blank()),
             |(values, incident), w| {
                 let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
-                let mut out = Vec::with_capacity(to - from);
+                let mut store = start(to - from);
                 for g in w[0]..w[1] {
                     let group = &data.order[data.bounds[g]..data.bounds[g + 1]];
-                    customer_cases(&engine, data, group, values, incident, &mut out);
+                    customer_cases(&engine, data, group, values, incident, &mut |o| push(&mut store, o));
                 }
                 progress((to - from) as u64);
-                out
+                store
             },
         )
-        .collect();
+        .collect()
+}
+
+/// Per row: its run and its index in the run (rows rejected when read: left at (0, 0)).
+fn places(data: &Data, cuts: &[usize]) -> Vec<(u32, u32)> {
     let mut places = vec![(0u32, 0u32); data.rows.len()];
     for (r, w) in cuts.windows(2).enumerate() {
         let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
@@ -855,16 +994,20 @@ pub fn evaluate_with_progress<'a>(policy: &'a Policy, data: &'a Data, progress: 
             places[row as usize] = (r as u32, at as u32);
         }
     }
-    let mut rejected = Vec::with_capacity(data.rejected.len());
-    for (i, row) in data.rows.iter().enumerate().filter(|(_, r)| r.rejected != NONE) {
-        let r = &data.rejected[row.rejected as usize];
-        let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
-        places[i] = (runs.len() as u32, rejected.len() as u32);
-        rejected.push(Outcome::rejected(row.line, ids, None, r.reason.clone()));
-    }
-    runs.push(rejected);
-    timer.phase("evaluate");
-    Outcomes { runs, places }
+    places
+}
+
+/// The rows rejected when read, with their index, in input order.
+fn rejected_when_read(data: &Data) -> impl Iterator<Item = (usize, Outcome<'_>)> {
+    data.rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.rejected != NONE)
+        .map(|(i, row)| {
+            let r = &data.rejected[row.rejected as usize];
+            let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
+            (i, Outcome::rejected(row.line, ids, None, r.reason.clone()))
+        })
 }
 
 /// One customer's rows, in (date, line) order, each seeing the gestures recommended before it.
@@ -874,7 +1017,7 @@ fn customer_cases<'a>(
     group: &[u32],
     values: &mut Values,
     incident: &mut Incident,
-    out: &mut Vec<Outcome<'a>>,
+    out: &mut dyn FnMut(Outcome<'a>),
 ) {
     let mut granted: Vec<Grant> = Vec::new();
     let first = &data.rows[group[0] as usize];
@@ -893,7 +1036,7 @@ fn customer_cases<'a>(
         let ids = [data.id(row, 0), customer_id, data.id(row, 2)];
         if let Err(reason) = data.fill(row, incident) {
             // Checked when read: cannot happen, but is reported rather than hidden.
-            out.push(Outcome::rejected(row.line, ids, None, reason));
+            out(Outcome::rejected(row.line, ids, None, reason));
             continue;
         }
         let usage = ledger::usage_in(ledger, incident.date);
@@ -945,7 +1088,7 @@ fn customer_cases<'a>(
             }
             Err(reason) => Outcome::rejected(row.line, ids, Some(incident.date), reason),
         };
-        out.push(outcome);
+        out(outcome);
     }
 }
 
@@ -983,6 +1126,20 @@ impl Totals {
         }
     }
 
+    fn merge(&mut self, other: &Totals) {
+        self.cases += other.cases;
+        for (gesture, n) in &other.gestures {
+            match self.gestures.iter_mut().find(|(g, _)| g == gesture) {
+                Some((_, m)) => *m += n,
+                None => self.gestures.push((gesture.clone(), *n)),
+            }
+        }
+        self.escalations += other.escalations;
+        self.rejected += other.rejected;
+        self.cost_cents += other.cost_cents;
+        self.impact_cents += other.impact_cents;
+    }
+
     /// Total LTV impact per unit of cost; `None` when nothing was spent.
     pub fn impact_per_cost(&self) -> Option<f64> {
         (self.cost_cents != 0).then(|| self.impact_cents as f64 / self.cost_cents as f64)
@@ -1004,21 +1161,44 @@ impl Summary {
     pub fn of<'o, 'a: 'o>(outcomes: impl IntoIterator<Item = &'o Outcome<'a>>) -> Summary {
         let mut s = Summary::default();
         for o in outcomes {
-            s.all.add(o);
-            match s.kinds.iter_mut().find(|(k, _)| k == o.kind) {
-                Some((_, t)) => t.add(o),
-                None => {
-                    let mut t = Totals::default();
-                    t.add(o);
-                    s.kinds.push((o.kind.to_string(), t));
-                }
-            }
+            s.add(o);
         }
-        s.kinds.sort_by(|a, b| a.0.cmp(&b.0));
-        for t in std::iter::once(&mut s.all).chain(s.kinds.iter_mut().map(|(_, t)| t)) {
+        s.sort();
+        s
+    }
+
+    /// Counts one more outcome (in no particular order: see [`Summary::sort`]).
+    fn add(&mut self, o: &Outcome<'_>) {
+        self.all.add(o);
+        self.kind(o.kind).add(o);
+    }
+
+    /// Adds another summary's counts (in no particular order: see [`Summary::sort`]).
+    fn merge(&mut self, other: Summary) {
+        self.all.merge(&other.all);
+        for (kind, totals) in &other.kinds {
+            self.kind(kind).merge(totals);
+        }
+    }
+
+    /// The totals of a kind, new if need be.
+    fn kind(&mut self, kind: &str) -> &mut Totals {
+        let i = match self.kinds.iter().position(|(k, _)| k == kind) {
+            Some(i) => i,
+            None => {
+                self.kinds.push((kind.to_string(), Totals::default()));
+                self.kinds.len() - 1
+            }
+        };
+        &mut self.kinds[i].1
+    }
+
+    /// Puts kinds and gestures in their reproducible order.
+    fn sort(&mut self) {
+        self.kinds.sort_by(|a, b| a.0.cmp(&b.0));
+        for t in std::iter::once(&mut self.all).chain(self.kinds.iter_mut().map(|(_, t)| t)) {
             t.gestures.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         }
-        s
     }
 }
 
@@ -1165,5 +1345,39 @@ mod tests {
             ["late_delivery", "nope"]
         );
         assert_eq!(s.all.cost_cents, money::cents(out[0].cost));
+    }
+
+    #[test]
+    fn rendered_rows_are_the_outcomes_rendered() {
+        // Enough rows for several runs, customers with several cases, rows
+        // rejected when read (bad date) and by the policy (unknown kind).
+        let mut csv = String::from("case_id,customer_id,kind,date,loss,order_value,coupon_pct\n");
+        for i in 0..12_000 {
+            let kind = ["late_delivery", "expired_coupon", "nope"][i % 3];
+            let date = if i % 997 == 0 {
+                "2026-02-30".to_string()
+            } else {
+                format!("2026-01-{:02}", 1 + i % 28)
+            };
+            csv.push_str(&format!("K{i},C{},{kind},{date},{},60,20\n", i % 3001, 1 + i % 40));
+        }
+        let d = data(&csv, History::default(), Ledger::default());
+        let policy = Policy::default_policy();
+        let out = evaluate(&policy, &d);
+        let rendered = evaluate_rendered(&policy, &d, &|_| {}, crate::render::csv::row, true);
+        assert_eq!(rendered.len(), out.len());
+        for (i, o) in out.iter().enumerate() {
+            let mut line = Vec::new();
+            crate::render::csv::row(&mut line, o);
+            assert_eq!(rendered.row(i), line.as_slice(), "row {i}");
+        }
+        assert_eq!(rendered.summary, Summary::of(&out));
+        let rejected: Vec<(u64, String)> = out
+            .iter()
+            .filter_map(|o| o.error.clone().map(|e| (o.line, e)))
+            .collect();
+        assert_eq!(rendered.rejected, rejected);
+        assert!(rejected.len() > 4000, "both kinds of rejection: {}", rejected.len());
+        assert!(rendered.runs.len() > 3);
     }
 }

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::inputs::Inputs;
-use crate::batch::{self, Data, Decision, Outcome, Outcomes, Summary, Timer};
+use crate::batch::{self, Data, Outcome, Rendered, Timer};
 use crate::date::Day;
 use crate::exit::Exit;
 use crate::render;
@@ -33,7 +33,7 @@ pub enum Format {
 /// How many rejected rows are echoed on standard error (all are in the output).
 const ECHOED: usize = 20;
 
-/// Rows formatted per parallel task, and per write.
+/// Rows gathered per parallel task, and per write.
 const ROWS_PER_TASK: usize = 8192;
 const ROWS_PER_WRITE: usize = 16 * ROWS_PER_TASK;
 
@@ -82,22 +82,27 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let data = Data::load(&args.incidents, &sources, today)?;
     timer.phase("load (total)");
     progress.evaluating(data.len() as u64);
-    let outcomes = batch::evaluate_with_progress(&policy, &data, &|n| progress.bar.inc(n));
+    let render: fn(&mut Vec<u8>, &Outcome<'_>) = match args.format {
+        Format::Csv => render::csv::row,
+        Format::Jsonl => render::csv::json_row,
+        Format::Table => |_, _| {},
+    };
+    let summarize = args.summary || args.format == Format::Table;
+    let rendered = batch::evaluate_rendered(&policy, &data, &|n| progress.bar.inc(n), render, summarize);
     timer.phase("evaluate (total)");
     progress.phase("writing");
     let to_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
-    let summary = (args.summary || args.format == Format::Table).then(|| Summary::of(&outcomes));
-    let table = summary.as_ref().map(|s| render::summary::summary(s, &policy.currency));
+    let table = summarize.then(|| render::summary::summary(&rendered.summary, &policy.currency));
     match (args.format, &table) {
         (Format::Table, Some(text)) => crate::cli::output::write(to_file, |w| Ok(w.write_all(text.as_bytes())?))?,
-        _ => crate::cli::output::write(to_file, |w| write_rows(w, &outcomes, args.format))
+        _ => crate::cli::output::write(to_file, |w| write_rows(w, &rendered, args.format))
             .with_context(|| output_name(to_file))?,
     }
     timer.phase("write");
     progress.bar.finish_and_clear();
 
-    let rejected: Vec<&Outcome<'_>> = outcomes.iter().filter(|o| o.decision == Decision::Error).collect();
-    report_rejected(&data.file, &rejected, outcomes.len());
+    let rejected = &rendered.rejected;
+    report_rejected(&data.file, rejected, rendered.len());
     if args.format != Format::Table
         && let Some(text) = &table
     {
@@ -115,8 +120,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     // Millions of small allocations: the process is about to end, and freeing
     // them one by one would take a large share of the run.
-    std::mem::forget(rejected);
-    std::mem::forget(outcomes);
+    std::mem::forget(rendered);
     std::mem::forget(data);
     Ok(exit)
 }
@@ -128,27 +132,23 @@ fn output_name(path: Option<&Path>) -> String {
     }
 }
 
-/// Formats the rows on every core, a slice at a time, and writes them in order.
-fn write_rows(w: &mut dyn Write, outcomes: &Outcomes<'_>, format: Format) -> Result<()> {
-    let row = match format {
-        Format::Jsonl => render::csv::json_row,
-        _ => render::csv::row,
-    };
+/// Writes the rows in input order, gathered on every core a slice at a time.
+fn write_rows(w: &mut dyn Write, rendered: &Rendered, format: Format) -> Result<()> {
     if format == Format::Csv {
         let mut head = Vec::new();
         render::csv::header(&mut head);
         w.write_all(&head)?;
     }
-    for from in (0..outcomes.len()).step_by(ROWS_PER_WRITE) {
-        let to = (from + ROWS_PER_WRITE).min(outcomes.len());
+    for from in (0..rendered.len()).step_by(ROWS_PER_WRITE) {
+        let to = (from + ROWS_PER_WRITE).min(rendered.len());
         let parts: Vec<Vec<u8>> = (from..to)
             .into_par_iter()
             .step_by(ROWS_PER_TASK)
             .map(|start| {
-                let rows = outcomes.range(start..(start + ROWS_PER_TASK).min(to));
-                let mut buf = Vec::with_capacity(rows.len() * 160);
-                for o in rows {
-                    row(&mut buf, o);
+                let rows = start..(start + ROWS_PER_TASK).min(to);
+                let mut buf = Vec::with_capacity(rows.len() * 176);
+                for i in rows {
+                    buf.extend_from_slice(rendered.row(i));
                 }
                 buf
             })
@@ -161,13 +161,9 @@ fn write_rows(w: &mut dyn Write, outcomes: &Outcomes<'_>, format: Format) -> Res
 }
 
 /// Echoes the first rejected rows on standard error, then how many there were.
-fn report_rejected(file: &str, rejected: &[&Outcome<'_>], total: usize) {
-    for o in rejected.iter().take(ECHOED) {
-        eprintln!(
-            "error: `{file}`: line {}: {}",
-            o.line,
-            o.error.as_deref().unwrap_or_default()
-        );
+fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize) {
+    for (line, reason) in rejected.iter().take(ECHOED) {
+        eprintln!("error: `{file}`: line {line}: {reason}");
     }
     if !rejected.is_empty() {
         let shown = if rejected.len() > ECHOED {

@@ -78,7 +78,7 @@ pub struct Customers {
     rows: Vec<Row>,
     /// Indexes into `rows`, by customer id.
     index: HashTable<u32>,
-    /// For [`Customers::load_indexed`]: the row of each id named, or [`NONE`].
+    /// For `Customers::load_indexed`: the row of each id named, or [`NONE`].
     named: Vec<u32>,
 }
 
@@ -133,7 +133,7 @@ impl Customers {
         Self::read_csv(input, file, None)
     }
 
-    /// The csv crate's reader; with `only`, as [`Customers::load_indexed`].
+    /// The csv crate's reader; with `only`, as `Customers::load_indexed`.
     fn read_csv<R: Read>(input: R, file: &str, only: Option<&IdIndex>) -> Result<Customers, InputError> {
         let mut reader = csv_reader(input);
         let header = Header::read(&mut reader, file)?;
@@ -331,12 +331,12 @@ impl Customers {
         self.columns.iter().position(|c| c == name)
     }
 
-    /// A customer's record (none in a file read by [`Customers::load_indexed`]).
+    /// A customer's record (none in a file read by `Customers::load_indexed`).
     pub fn get(&self, customer_id: &str) -> Option<Record<'_>> {
         self.find(customer_id).map(|at| self.record(at))
     }
 
-    /// The record of customer number `i` of the ids given to [`Customers::load_indexed`], if the file has it.
+    /// The record of customer number `i` of the ids given to `Customers::load_indexed`, if the file has it.
     pub fn named(&self, i: usize) -> Option<Record<'_>> {
         match self.named.get(i) {
             Some(&at) if at != NONE => Some(self.record(at as usize)),

@@ -345,7 +345,7 @@ impl History {
 
     /// A customer's transactions, sorted by day (empty for an unknown
     /// customer, and for every customer of a history read with
-    /// [`History::load_indexed`]).
+    /// `History::load_indexed`).
     pub fn transactions(&self, customer_id: &str) -> &[Transaction] {
         match self.index.get(customer_id) {
             Some(&i) => self.transactions_of(i as usize),
@@ -354,7 +354,7 @@ impl History {
     }
 
     /// Customer `i`'s transactions, sorted by day, for a history read with
-    /// [`History::load_indexed`] (empty past the end).
+    /// `History::load_indexed` (empty past the end).
     pub fn transactions_of(&self, i: usize) -> &[Transaction] {
         match self.spans.get(i) {
             Some(&(from, to)) => &self.transactions[from..to],
