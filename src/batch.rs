@@ -266,17 +266,60 @@ impl Data {
         Ok(data)
     }
 
-    /// Splits a file without quotes on every core: each line is a row, each comma ends a field.
+    /// Splits a file without quotes on every core: each line is a row, each
+    /// comma ends a field. The pieces' lines and commas are counted first, so
+    /// that each core writes its rows and field ends straight into their
+    /// place in the file's vectors.
     fn split_plain(&mut self, text: Vec<u8>, header_end: usize) {
         // Rows count their lines from the end of the header.
         let lines_before = memchr::memchr_iter(b'\n', &text[..header_end]).count() as u64;
         let pieces = pieces(&text, header_end, 1 << 20);
-        let parts: Vec<(Vec<Row>, Vec<u32>, u64)> = pieces
+        // Per piece: its line ends, and room for its rows (a last line
+        // without a line end is one more) and their fields (one more than
+        // its commas per row).
+        let counts: Vec<(u64, usize, usize)> = pieces
             .par_iter()
             .map(|&(from, to)| {
-                let mut rows = Vec::new();
-                let mut ends = Vec::new();
-                let mut line = 0u64;
+                let piece = &text[from..to];
+                let newlines = memchr::memchr_iter(b'\n', piece).count();
+                let rows = newlines + usize::from(!piece.ends_with(b"\n"));
+                (newlines as u64, rows, memchr::memchr_iter(b',', piece).count() + rows)
+            })
+            .collect();
+        let mut row_bounds = vec![0];
+        let mut end_bounds = vec![0];
+        for &(_, rows, fields) in &counts {
+            row_bounds.push(row_bounds[row_bounds.len() - 1] + rows);
+            end_bounds.push(end_bounds[end_bounds.len() - 1] + fields);
+        }
+        let blank = Row {
+            line: 0,
+            start: 0,
+            first: 0,
+            fields: 0,
+            date: 0,
+            customer: NONE,
+            rejected: NONE,
+            ids: [(0, 0); 3],
+        };
+        let mut rows = vec![blank; row_bounds[pieces.len()]];
+        let mut ends = vec![0u32; end_bounds[pieces.len()]];
+        let mut line = lines_before;
+        let firsts: Vec<u64> = counts
+            .iter()
+            .map(|&(newlines, _, _)| {
+                line += newlines;
+                line - newlines
+            })
+            .collect();
+        // Per piece: the rows and field ends it wrote (fewer than room for when it has blank lines).
+        let written: Vec<(usize, usize)> = input::groups_mut(&mut rows, &row_bounds)
+            .into_par_iter()
+            .zip(input::groups_mut(&mut ends, &end_bounds))
+            .zip(pieces.par_iter().zip(&firsts).zip(&end_bounds[..pieces.len()]))
+            .map(|((rows, ends), ((&(from, to), &first_line), &ends_at))| {
+                let (mut n, mut e) = (0, 0);
+                let mut line = first_line;
                 let mut at = from;
                 while at < to {
                     let end = memchr::memchr(b'\n', &text[at..to]).map_or(to, |i| at + i);
@@ -284,43 +327,52 @@ impl Data {
                     if let Some(c) = content.strip_suffix(b"\r") {
                         content = c;
                     }
+                    line += 1;
                     if !content.is_empty() {
-                        let first = ends.len();
+                        let first = e;
                         let mut field_end = 0u32;
                         for field in content.split(|&b| b == b',') {
                             field_end += field.len() as u32;
-                            ends.push(field_end);
+                            ends[e] = field_end;
+                            e += 1;
                             field_end += 1;
                         }
-                        rows.push(Row {
+                        rows[n] = Row {
                             line,
                             start: at,
-                            first,
-                            fields: (ends.len() - first) as u32,
-                            date: 0,
-                            customer: NONE,
-                            rejected: NONE,
-                            ids: [(0, 0); 3],
-                        });
+                            first: ends_at + first,
+                            fields: (e - first) as u32,
+                            ..blank
+                        };
+                        n += 1;
                     }
-                    line += 1;
                     at = end + 1;
                 }
-                let newlines = memchr::memchr_iter(b'\n', &text[from..to]).count() as u64;
-                (rows, ends, newlines)
+                (n, e)
             })
             .collect();
-        let mut line = lines_before;
-        for (rows, ends, newlines) in parts {
-            let base = self.ends.len();
-            self.rows.extend(rows.into_iter().map(|r| Row {
-                line: line + r.line + 1,
-                first: base + r.first,
-                ..r
-            }));
-            self.ends.extend(ends);
-            line += newlines;
+        if written
+            .iter()
+            .zip(counts.iter())
+            .any(|(&(n, e), &(_, rows, fields))| n < rows || e < fields)
+        {
+            // Blank lines: close the gaps they left.
+            let (mut n, mut e) = (0, 0);
+            for (p, &(rows_written, ends_written)) in written.iter().enumerate() {
+                let shift = end_bounds[p] - e;
+                rows.copy_within(row_bounds[p]..row_bounds[p] + rows_written, n);
+                for row in &mut rows[n..n + rows_written] {
+                    row.first -= shift;
+                }
+                ends.copy_within(end_bounds[p]..end_bounds[p] + ends_written, e);
+                n += rows_written;
+                e += ends_written;
+            }
+            rows.truncate(n);
+            ends.truncate(e);
         }
+        self.rows = rows;
+        self.ends = ends;
         self.bytes = text;
         self.sep = 1;
     }
@@ -1345,6 +1397,44 @@ mod tests {
             ["late_delivery", "nope"]
         );
         assert_eq!(s.all.cost_cents, money::cents(out[0].cost));
+    }
+
+    #[test]
+    fn blank_lines_across_pieces_split_as_the_csv_reader_reads() {
+        // Over 1 MB, so several pieces; blank lines (LF and CRLF) here and there, CRLF ends.
+        let mut plain = String::from("case_id,customer_id,kind,date,loss,note\r\n");
+        for i in 0..40_000 {
+            plain.push_str(&format!(
+                "K{i},C{},late_delivery,2026-01-{:02},{},n{i}\r\n",
+                i % 977,
+                1 + i % 28,
+                i % 50
+            ));
+            if i % 5_000 == 7 {
+                plain.push_str("\r\n\n");
+            }
+        }
+        plain.push_str("K-last,C1,late_delivery,2026-01-02,5,x");
+        // A quoted field sends the whole file to the csv reader.
+        let quoted = plain.replacen("K0,", "\"K0\",", 1);
+        let (a, b) = (
+            data(&plain, History::default(), Ledger::default()),
+            data(&quoted, History::default(), Ledger::default()),
+        );
+        assert!(pieces(plain.as_bytes(), 0, 1 << 20).len() > 1);
+        assert_eq!(a.len(), 40_001);
+        assert_eq!(a.len(), b.len());
+        // The lines are the file's own (the csv reader's skip blank lines).
+        for i in 0..a.len() {
+            assert_eq!(a.line(i), 2 + i as u64 + 2 * ((i as u64 + 4_992) / 5_000), "row {i}");
+            let (x, y) = (a.incident(i).unwrap(), b.incident(i).unwrap());
+            assert_eq!(
+                (&x.case_id, x.date, x.loss, x.extra("note")),
+                (&y.case_id, y.date, y.loss, y.extra("note")),
+                "row {i}"
+            );
+        }
+        assert_eq!(a.line(40_000), 40_000 + 2 + 2 * 8);
     }
 
     #[test]
