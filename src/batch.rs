@@ -45,7 +45,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
-
 use serde::Serialize;
 
 use crate::date::Day;
