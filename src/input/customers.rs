@@ -221,7 +221,6 @@ impl Customers {
         let mut reader = csv_reader(text.as_slice());
         let header = Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
-        let fix = super::line_offset(&reader);
         let header_end = (reader.position().byte() as usize).min(text.len());
         drop(reader);
         let lone_cr = memchr::memchr_iter(b'\r', &text).any(|at| text.get(at + 1) != Some(&b'\n'));
@@ -233,12 +232,9 @@ impl Customers {
             Err(e) => return Ok(Err(e.into_bytes())),
         };
         let mut customers = Customers::empty(file, &header, id_col);
-        // The csv reader numbers a row 1 + the line ends it has consumed by the
-        // end of the previous row, which stops after a `\n` but before the `\n`
-        // of a `\r\n`; blank lines are skipped but counted.
-        let head = &text[..header_end];
-        let header_lines = memchr::memchr_iter(b'\n', head.as_bytes()).count() as u64;
-        let mut consumed = header_lines - u64::from(head.ends_with("\r\n"));
+        // Rows count their lines from the end of the header (which, in a CRLF
+        // file, the csv reader places before the header's `\n`).
+        let header_lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..header_end]).count() as u64;
         let fields = header.names().len();
         let body = &text[header_end..];
         let parts: Vec<Option<Piece>> = pieces(body.as_bytes(), 1 << 19)
@@ -258,8 +254,7 @@ impl Customers {
         let mut base = header_lines;
         for part in &parts {
             customers.spans.extend_from_slice(&part.spans);
-            for &(rel, carried, start, name) in &part.rows {
-                let reported = if carried { consumed + 1 } else { base + rel };
+            for &(rel, start, name) in &part.rows {
                 if let Some(slot) = customers.named.get_mut(name as usize) {
                     if *slot != NONE {
                         // A named customer twice: the csv reader says where.
@@ -269,12 +264,9 @@ impl Customers {
                     *slot = customers.rows.len() as u32;
                 }
                 customers.rows.push(Row {
-                    line: reported + fix,
+                    line: base + rel,
                     start,
                 });
-            }
-            if let Some(last) = part.consumed {
-                consumed = base + last;
             }
             base += part.newlines;
         }
@@ -369,13 +361,9 @@ struct Piece<'t> {
     ids: Vec<(u64, &'t str)>,
     /// The kept rows' spans, `fields` per row, relative to each row's start.
     spans: Vec<Span>,
-    /// Per kept row: the number the csv reader gives it, relative to the
-    /// lines before the piece; whether it is instead 1 + the line ends
-    /// consumed before the piece (the piece's first row); where it starts in
-    /// the file; its number among the ids named.
-    rows: Vec<(u64, bool, usize, u32)>,
-    /// The line ends consumed by the end of the piece's last row, relative to the lines before the piece.
-    consumed: Option<u64>,
+    /// Per kept row: its line, counted from the piece's start; where it
+    /// starts in the file; its number among the ids named.
+    rows: Vec<(u64, usize, u32)>,
     /// The `\n`s in the piece.
     newlines: u64,
 }
@@ -389,7 +377,6 @@ impl<'t> Piece<'t> {
             ids: Vec::new(),
             spans: Vec::with_capacity(text.len() / 40 * fields),
             rows: Vec::with_capacity(text.len() / 40),
-            consumed: None,
             newlines: 0,
         };
         let bytes = text.as_bytes();
@@ -401,7 +388,6 @@ impl<'t> Piece<'t> {
             if end < bytes.len() {
                 piece.newlines += 1;
             }
-            let raw_len = end - start;
             let content = text[start..end].strip_suffix('\r').unwrap_or(&text[start..end]);
             let line_start = start;
             start = end + 1;
@@ -409,8 +395,6 @@ impl<'t> Piece<'t> {
             if content.is_empty() {
                 continue;
             }
-            let reported = piece.consumed.map(|c| c + 1);
-            piece.consumed = Some(line - u64::from(raw_len > content.len()));
             // Every field, trimmed, in one pass: fields are a few bytes long.
             row.clear();
             let mut from = 0;
@@ -445,9 +429,7 @@ impl<'t> Piece<'t> {
                     .filter(|&(i, _)| i != id_col)
                     .map(|(_, &span)| span),
             );
-            piece
-                .rows
-                .push((reported.unwrap_or(0), reported.is_none(), offset + line_start, name));
+            piece.rows.push((line, offset + line_start, name));
         }
         Some(piece)
     }

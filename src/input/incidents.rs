@@ -168,12 +168,10 @@ fn non_negative(value: &str, column: &str) -> Result<f64, String> {
 /// stopping.
 pub struct Reader<R: Read> {
     file: String,
-    reader: csv::Reader<R>,
+    reader: csv::Reader<super::Lines<R>>,
     names: Vec<String>,
     record: csv::ByteRecord,
     today: Day,
-    /// Added to csv's line numbers (1 for CRLF files, see `super::line_offset`).
-    fix: u64,
 }
 
 /// One row of an incidents file: its line and the incident or why it was rejected.
@@ -197,7 +195,6 @@ impl<R: Read> Reader<R> {
         Ok(Reader {
             file: file.to_string(),
             names: header.names().to_vec(),
-            fix: super::line_offset(&reader),
             reader,
             record: csv::ByteRecord::new(),
             today,
@@ -217,7 +214,7 @@ impl<R: Read> Reader<R> {
             Err(e) => match e.kind() {
                 csv::ErrorKind::Io(_) => Some(Err(InputError::file(&self.file, super::csv_reason(&e)))),
                 _ => Some(Ok(Row {
-                    line: super::csv_line(&e).unwrap_or(0) + self.fix,
+                    line: super::line_of(&mut self.reader, e.position()),
                     incident: Err(super::csv_reason(&e)),
                     ids: Default::default(),
                 })),
@@ -225,8 +222,8 @@ impl<R: Read> Reader<R> {
         }
     }
 
-    fn parse_current(&self) -> Row {
-        let line = self.record.position().map_or(0, csv::Position::line) + self.fix;
+    fn parse_current(&mut self) -> Row {
+        let line = super::line_of(&mut self.reader, self.record.position());
         let mut ids: [String; 3] = Default::default();
         for (slot, name) in ids.iter_mut().zip(["case_id", "customer_id", "kind"]) {
             if let Some(i) = self.names.iter().position(|n| n == name) {

@@ -70,12 +70,73 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
 
 /// A CSV reader configured as goodwill reads every input: headers, any
 /// number of fields per row (checked by the caller), UTF-8 BOM tolerated.
-pub fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
+pub fn csv_reader<R: Read>(input: R) -> csv::Reader<Lines<R>> {
     csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(input)
+        .from_reader(Lines::new(input))
+}
+
+/// A reader that notes where the line ends it passes on are, so that a
+/// record's line in the file can be told from where the csv reader says it
+/// is: the csv crate's own line numbers leave out blank lines, and the line
+/// ends of CRLF files until the next record.
+#[derive(Debug)]
+pub struct Lines<R> {
+    inner: R,
+    /// The bytes passed on so far.
+    passed: u64,
+    /// Where the `\r` and `\n` bytes not yet looked past are, and which.
+    ends: std::collections::VecDeque<(u64, u8)>,
+    /// The `\n`s looked past.
+    lines: u64,
+}
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Self {
+        Lines {
+            inner,
+            passed: 0,
+            ends: std::collections::VecDeque::new(),
+            lines: 0,
+        }
+    }
+
+    /// The 1-based line of a record the csv reader places at byte `at` (or
+    /// of an error there): the line of the first byte from `at` on that does
+    /// not end a line. Calls must come in file order.
+    pub fn line_at(&mut self, at: u64) -> u64 {
+        let mut next = at;
+        while let Some(&(offset, byte)) = self.ends.front() {
+            // Before `at`, or the blank lines and line end the csv reader stops short of.
+            if offset > next {
+                break;
+            }
+            if offset == next {
+                next += 1;
+            }
+            self.lines += u64::from(byte == b'\n');
+            self.ends.pop_front();
+        }
+        self.lines + 1
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for at in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            self.ends.push_back((self.passed + at as u64, buf[at]));
+        }
+        self.passed += n as u64;
+        Ok(n)
+    }
+}
+
+/// The line of a record (or an error) at `position`, which the csv reader gave.
+pub fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, position: Option<&csv::Position>) -> u64 {
+    position.map_or(0, |p| reader.get_mut().line_at(p.byte()))
 }
 
 /// The header of a CSV file, for locating columns by name.
@@ -124,19 +185,21 @@ impl Header {
 /// row it rejects, or the first that cannot be read, stops the reading with
 /// the file, the line and the reason.
 pub fn for_each_row<R: Read>(
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<Lines<R>>,
     file: &str,
     mut each: impl FnMut(&csv::ByteRecord, u64) -> Result<(), String>,
 ) -> Result<(), InputError> {
-    let fix = line_offset(reader);
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
-            Err(e) => return Err(InputError::row(file, csv_line(&e).unwrap_or(0) + fix, csv_reason(&e))),
+            Err(e) => {
+                let line = line_of(reader, e.position());
+                return Err(InputError::row(file, line, csv_reason(&e)));
+            }
         }
-        let line = record.position().map_or(0, csv::Position::line) + fix;
+        let line = line_of(reader, record.position());
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
 }
@@ -153,18 +216,6 @@ pub fn csv_reason(err: &csv::Error) -> String {
     }
 }
 
-/// What to add to the csv crate's line numbers for this file: 1 when its
-/// lines end in CRLF, 0 otherwise. Call it right after the header is read.
-///
-/// csv counts a line at each `\n` it consumes, and a record ending in `\r\n`
-/// stops at the `\r`, so with CRLF every record after the header is reported
-/// one line early. After the header, the reader is on line 2 of an LF file
-/// but still on line 1 of a CRLF one.
-pub fn line_offset<R: Read>(reader: &csv::Reader<R>) -> u64 {
-    let at = reader.position();
-    u64::from(at.line() == 1 && at.byte() > 0)
-}
-
 /// A vector laid out group after group, as mutable slices: group `g` is
 /// `items[bounds[g]..bounds[g + 1]]`, so the groups can be sorted in parallel.
 pub(crate) fn groups_mut<'a, T>(items: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
@@ -176,11 +227,6 @@ pub(crate) fn groups_mut<'a, T>(items: &'a mut [T], bounds: &[usize]) -> Vec<&'a
         rest = tail;
     }
     groups
-}
-
-/// The 1-based line of an error, when csv knows it.
-pub fn csv_line(err: &csv::Error) -> Option<u64> {
-    err.position().map(csv::Position::line)
 }
 
 /// A field of a byte record as text, or an error naming the column.
@@ -261,6 +307,38 @@ mod tests {
             })
             .unwrap_err();
             assert_eq!(err.line, Some(3), "{data:?}");
+        }
+    }
+
+    #[test]
+    fn rows_and_errors_carry_the_files_own_lines() {
+        // The csv crate's own numbers leave out blank lines; each case here
+        // has a row per line it names (`id` = its line) and a bad row last.
+        let cases = [
+            "id,n\n2,1\n\n\n5,1\n6,x\n",
+            "id,n\r\n2,1\r\n\r\n\r\n5,1\r\n6,x\r\n",
+            "\n\nid,n\n4,1\n\n6,x\n",
+            "id,n\n\"2\",\"1\n\"\n4,1\n\n\n7,x",
+            "id,n\n2,1\n\n4,1,extra,fields\n",
+        ];
+        for data in cases {
+            let mut r = csv_reader(data.as_bytes());
+            Header::read(&mut r, "f.csv").unwrap();
+            let err = for_each_row(&mut r, "f.csv", |rec, line| {
+                let id = field(rec, 0, "id")?;
+                assert_eq!(id, line.to_string(), "{data:?}");
+                if rec.len() != 2 {
+                    return Err("fields".into());
+                }
+                parse_number(field(rec, 1, "n")?.trim(), "n").map(|_| ())
+            })
+            .unwrap_err();
+            let last = data.trim_end().lines().last().unwrap();
+            assert_eq!(
+                err.line.map(|l| l.to_string()),
+                last.split(',').next().map(String::from),
+                "{data:?}"
+            );
         }
     }
 
