@@ -7,8 +7,9 @@
 //!
 //! A batch reads a million customers, so a file without quotes is split on
 //! every core straight from its bytes and kept as it is: a customer is the
-//! place of its line and of each value in it, with no copy of the text and no
-//! allocation per value or per customer. Any file the fast path is not sure
+//! place of its line and of each value in it, with no allocation per value or
+//! per customer (a batch then copies the lines of its customers into the
+//! order it will read them in). Any file the fast path is not sure
 //! about (a quote, a lone carriage return, a bad row) is read by the csv
 //! crate instead, so the errors are always the csv reader's; its values are
 //! then kept back to back in one buffer.
