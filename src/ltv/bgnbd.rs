@@ -145,13 +145,7 @@ mod tests {
     use crate::ltv::testdata;
     use proptest::prelude::*;
 
-    /// FHL 2005, CDNOW, weeks
-    pub(crate) const PUBLISHED: BgNbd = BgNbd {
-        r: 0.243,
-        alpha: 4.414,
-        a: 0.793,
-        b: 2.426,
-    };
+    use crate::ltv::testdata::PUBLISHED_BGNBD as PUBLISHED;
 
     #[test]
     fn worked_example_with_published_parameters() {

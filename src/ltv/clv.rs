@@ -184,17 +184,8 @@ mod tests {
 
     #[test]
     fn finite_for_every_cdnow_customer() {
-        let bg = BgNbd {
-            r: 0.243,
-            alpha: 4.414,
-            a: 0.793,
-            b: 2.426,
-        };
-        let gg = GammaGamma {
-            p: 6.25,
-            q: 3.74,
-            v: 15.44,
-        };
+        let bg = testdata::PUBLISHED_BGNBD;
+        let gg = testdata::PUBLISHED_GAMMA_GAMMA;
         for row in testdata::cdnow_summary_with_transactions() {
             let value = clv(&bg, &gg, &row.rfm, 0.3, 36, 0.1, TimeUnit::Weeks);
             assert!(value.is_finite() && value >= 0.0, "customer {}: {value}", row.id);
@@ -213,17 +204,8 @@ mod tests {
     fn model_file_round_trips_through_toml() {
         let model = LtvModel {
             time_unit: TimeUnit::Weeks,
-            bgnbd: BgNbd {
-                r: 0.243,
-                alpha: 4.414,
-                a: 0.793,
-                b: 2.426,
-            },
-            gamma_gamma: Some(GammaGamma {
-                p: 6.25,
-                q: 3.74,
-                v: 15.44,
-            }),
+            bgnbd: testdata::PUBLISHED_BGNBD,
+            gamma_gamma: Some(testdata::PUBLISHED_GAMMA_GAMMA),
         };
         let text = toml::to_string(&model).expect("serialises");
         assert!(text.contains("time_unit = \"weeks\""), "{text}");

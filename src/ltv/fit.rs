@@ -311,7 +311,7 @@ mod tests {
 
     /// The raw CDNOW log summarised by us, with exact (unrounded) mean spend
     fn cdnow_from_history() -> Vec<Rfm> {
-        let end = testdata::day_number(1997, 9, 30);
+        let end = testdata::day("1997-09-30");
         testdata::cdnow_history()
             .into_iter()
             .filter_map(|(_, mut tx)| super::super::summarize(&mut tx, end, super::super::TimeUnit::Weeks))

@@ -63,12 +63,7 @@ impl GammaGamma {
 mod tests {
     use super::*;
 
-    /// Fader & Hardie 2013, CDNOW
-    const PUBLISHED: GammaGamma = GammaGamma {
-        p: 6.25,
-        q: 3.74,
-        v: 15.44,
-    };
+    use crate::ltv::testdata::PUBLISHED_GAMMA_GAMMA as PUBLISHED;
 
     #[test]
     fn population_mean_is_p_v_over_q_minus_1() {

@@ -292,7 +292,7 @@ fn mean_negative(ll: f64, grad: &[f64], params: &[f64], n: f64) -> (f64, Vec<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ltv::{BgNbd, GammaGamma, testdata};
+    use crate::ltv::testdata;
 
     fn cdnow_bgnbd() -> (Vec<(f64, f64, f64)>, BgNbdData) {
         let triples: Vec<(f64, f64, f64)> = testdata::cdnow_summary()
@@ -308,12 +308,7 @@ mod tests {
         let (triples, data) = cdnow_bgnbd();
         assert_eq!(data.customers(), 2357.0);
         assert!(data.unique_rows() < 2357, "{}", data.unique_rows());
-        let m = BgNbd {
-            r: 0.243,
-            alpha: 4.414,
-            a: 0.793,
-            b: 2.426,
-        };
+        let m = testdata::PUBLISHED_BGNBD;
         let direct: f64 = triples.iter().map(|&(x, t_x, t)| m.log_likelihood(x, t_x, t)).sum();
         let (ll, _) = data.log_likelihood(m.r, m.alpha, m.a, m.b);
         assert!((ll - direct).abs() < 1e-8, "{ll} vs {direct}");
@@ -352,11 +347,7 @@ mod tests {
             .collect();
         let data = GammaGammaData::new(pairs.iter().copied());
         assert_eq!(data.customers(), 946.0);
-        let m = GammaGamma {
-            p: 6.25,
-            q: 3.74,
-            v: 15.44,
-        };
+        let m = testdata::PUBLISHED_GAMMA_GAMMA;
         let direct: f64 = pairs.iter().map(|&(x, z)| m.log_likelihood(x, z)).sum();
         let (ll, grad) = data.log_likelihood(m.p, m.q, m.v);
         assert!((ll - direct).abs() < 1e-8, "{ll} vs {direct}");
@@ -393,12 +384,7 @@ mod tests {
             .collect();
         let data = BgNbdData::new(triples.iter().copied());
         assert!(data.unique_rows() > CHUNK);
-        let m = BgNbd {
-            r: 0.243,
-            alpha: 4.414,
-            a: 0.793,
-            b: 2.426,
-        };
+        let m = testdata::PUBLISHED_BGNBD;
         let direct: f64 = triples.iter().map(|&(x, t_x, t)| m.log_likelihood(x, t_x, t)).sum();
         let (ll, _) = data.log_likelihood(m.r, m.alpha, m.a, m.b);
         assert!((ll - direct).abs() < 1e-7, "{ll} vs {direct}");

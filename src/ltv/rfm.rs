@@ -154,7 +154,7 @@ mod tests {
     /// exact decimal mean of the repeat days rounded half up to the cent.
     #[test]
     fn reproduces_the_published_cdnow_summaries() {
-        let end = testdata::day_number(1997, 9, 30);
+        let end = testdata::day("1997-09-30");
         let mut histories = testdata::cdnow_history();
         let summary = testdata::cdnow_summary();
         let with_tx = testdata::cdnow_summary_with_transactions();

@@ -158,21 +158,12 @@ fn one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ltv::{BgNbd, GammaGamma, TimeUnit, clv, testdata};
+    use crate::ltv::{BgNbd, TimeUnit, clv, testdata};
 
     const MODEL: LtvModel = LtvModel {
         time_unit: TimeUnit::Weeks,
-        bgnbd: BgNbd {
-            r: 0.243,
-            alpha: 4.414,
-            a: 0.793,
-            b: 2.426,
-        },
-        gamma_gamma: Some(GammaGamma {
-            p: 6.25,
-            q: 3.74,
-            v: 15.44,
-        }),
+        bgnbd: testdata::PUBLISHED_BGNBD,
+        gamma_gamma: Some(testdata::PUBLISHED_GAMMA_GAMMA),
     };
 
     const SETTINGS: Settings = Settings {

@@ -1,6 +1,6 @@
 //! The CDNOW reference data, embedded so tests never read files at run time.
 
-use super::Rfm;
+use super::{BgNbd, GammaGamma, Rfm};
 
 const SUMMARY: &str = include_str!("../../tests/data/cdnow/cdnow_customers_summary.csv");
 const SUMMARY_WITH_TX: &str = include_str!("../../tests/data/cdnow/cdnow_customers_summary_with_transactions.csv");
@@ -58,8 +58,7 @@ pub fn cdnow_history() -> Vec<(u32, Vec<(i32, f64)>)> {
     let mut out: Vec<(u32, Vec<(i32, f64)>)> = Vec::new();
     for f in rows(HISTORY) {
         let id = num(f[0]) as u32;
-        let date: Vec<i32> = f[1].split('-').map(|p| num(p) as i32).collect();
-        let tx = (day_number(date[0], date[1] as u32, date[2] as u32), num(f[2]));
+        let tx = (day(f[1]), num(f[2]));
         match out.last_mut() {
             Some((last, txs)) if *last == id => txs.push(tx),
             _ => out.push((id, vec![tx])),
@@ -69,20 +68,22 @@ pub fn cdnow_history() -> Vec<(u32, Vec<(i32, f64)>)> {
     out
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)
-pub fn day_number(year: i32, month: u32, day: u32) -> i32 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = month as i32;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The day number of a `YYYY-MM-DD` date.
+pub fn day(text: &str) -> i32 {
+    crate::date::parse(text).unwrap_or_else(|| panic!("bad date `{text}`"))
 }
 
-#[test]
-fn day_numbers_match_the_unix_epoch() {
-    assert_eq!(day_number(1970, 1, 1), 0);
-    assert_eq!(day_number(1997, 1, 1), 9862);
-    assert_eq!(day_number(2000, 3, 1), 11_017);
-}
+/// BG/NBD fitted to CDNOW in weeks, as published (Fader, Hardie & Lee 2005).
+pub const PUBLISHED_BGNBD: BgNbd = BgNbd {
+    r: 0.243,
+    alpha: 4.414,
+    a: 0.793,
+    b: 2.426,
+};
+
+/// Gamma-Gamma fitted to CDNOW, as published (Fader & Hardie 2013).
+pub const PUBLISHED_GAMMA_GAMMA: GammaGamma = GammaGamma {
+    p: 6.25,
+    q: 3.74,
+    v: 15.44,
+};
