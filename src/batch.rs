@@ -272,7 +272,7 @@ impl Data {
     fn split_plain(&mut self, text: Vec<u8>, header_end: usize) {
         // Rows count their lines from the end of the header.
         let lines_before = memchr::memchr_iter(b'\n', &text[..header_end]).count() as u64;
-        let pieces = pieces(&text, header_end, 1 << 20);
+        let pieces = input::pieces(&text, header_end, 1 << 20);
         // Per piece: its line ends, and room for its rows (a last line
         // without a line end is one more) and their fields (one more than
         // its commas per row).
@@ -639,21 +639,6 @@ fn blank() -> Incident {
         channel: String::new(),
         extra: Vec::new(),
     }
-}
-
-/// Cuts `text[from..]` into pieces of about `size` bytes, each ending at a line end.
-fn pieces(text: &[u8], from: usize, size: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity((text.len() - from) / size + 1);
-    let mut start = from;
-    while start < text.len() {
-        let mut end = (start + size).min(text.len());
-        if end < text.len() {
-            end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i + 1);
-        }
-        out.push((start, end));
-        start = end;
-    }
-    out
 }
 
 /// The `decision` column: what the batch says about a row.
@@ -1419,7 +1404,7 @@ mod tests {
             data(&plain, History::default(), Ledger::default()),
             data(&quoted, History::default(), Ledger::default()),
         );
-        assert!(pieces(plain.as_bytes(), 0, 1 << 20).len() > 1);
+        assert!(input::pieces(plain.as_bytes(), 0, 1 << 20).len() > 1);
         assert_eq!(a.len(), 40_001);
         assert_eq!(a.len(), b.len());
         // The lines are the file's own, blank lines counted.

@@ -238,7 +238,7 @@ impl Customers {
         let header_lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..header_end]).count() as u64;
         let fields = header.names().len();
         let body = &text[header_end..];
-        let parts: Vec<Option<Piece>> = pieces(body.as_bytes(), 1 << 19)
+        let parts: Vec<Option<Piece>> = super::pieces(body.as_bytes(), 0, 1 << 19)
             .into_par_iter()
             .map(|(from, to)| Piece::read(&body[from..to], header_end + from, fields, id_col, only))
             .collect();
@@ -463,21 +463,6 @@ fn has_duplicate(parts: &[Piece<'_>]) -> bool {
         }
         false
     })
-}
-
-/// Cuts `bytes` into pieces of about `size` bytes, each ending just after a `\n` (the last at the end).
-fn pieces(bytes: &[u8], size: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while from < bytes.len() {
-        let to = match bytes.get(from + size..).and_then(|rest| memchr::memchr(b'\n', rest)) {
-            Some(i) => from + size + i + 1,
-            None => bytes.len(),
-        };
-        out.push((from, to));
-        from = to;
-    }
-    out
 }
 
 #[cfg(test)]

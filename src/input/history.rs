@@ -213,7 +213,10 @@ impl History {
                     }
                 }
             };
-            let pieces = split_pieces(&buf[..end], piece);
+            let pieces: Vec<&[u8]> = super::pieces(&buf[..end], 0, piece)
+                .into_iter()
+                .map(|(from, to)| &buf[from..to])
+                .collect();
             let parsed: Vec<Result<Piece<'_>, Failure>> =
                 pieces.par_iter().map(|p| parse_piece(p, &cols, indexed)).collect();
             let mut at_line = lines_before;
@@ -489,24 +492,6 @@ fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool
     // `read_to_end` fills spare capacity without zeroing it first.
     let got = file.by_ref().take(want as u64).read_to_end(buf)?;
     Ok(got < want)
-}
-
-/// Cuts a block of whole lines into pieces of about `size` bytes, at line ends.
-fn split_pieces(block: &[u8], size: usize) -> Vec<&[u8]> {
-    let mut pieces = Vec::with_capacity(block.len() / size + 1);
-    let mut start = 0;
-    while start < block.len() {
-        let mut end = (start + size).min(block.len());
-        if end < block.len() {
-            end = match memchr::memchr(b'\n', &block[end..]) {
-                Some(i) => end + i + 1,
-                None => block.len(),
-            };
-        }
-        pieces.push(&block[start..end]);
-        start = end;
-    }
-    pieces
 }
 
 /// The index by id of a history read with `ids`: an allocation per customer.

@@ -216,6 +216,22 @@ pub fn csv_reason(err: &csv::Error) -> String {
     }
 }
 
+/// Cuts `text[from..]` into pieces of about `size` bytes, each ending just after a `\n`
+/// (the last at the end of the text): whole lines for one core each.
+pub(crate) fn pieces(text: &[u8], from: usize, size: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity((text.len() - from) / size + 1);
+    let mut start = from;
+    while start < text.len() {
+        let mut end = (start + size).min(text.len());
+        if end < text.len() {
+            end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i + 1);
+        }
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
 /// A vector laid out group after group, as mutable slices: group `g` is
 /// `items[bounds[g]..bounds[g + 1]]`, so the groups can be sorted in parallel.
 pub(crate) fn groups_mut<'a, T>(items: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
