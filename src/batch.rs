@@ -318,34 +318,26 @@ impl Data {
             .zip(pieces.par_iter().zip(&firsts).zip(&end_bounds[..pieces.len()]))
             .map(|((rows, ends), ((&(from, to), &first_line), &ends_at))| {
                 let (mut n, mut e) = (0, 0);
-                let mut line = first_line;
-                let mut at = from;
-                while at < to {
-                    let end = memchr::memchr(b'\n', &text[at..to]).map_or(to, |i| at + i);
-                    let mut content = &text[at..end];
-                    if let Some(c) = content.strip_suffix(b"\r") {
-                        content = c;
+                for (k, (at, content)) in input::lines(&text[from..to]).enumerate() {
+                    if content.is_empty() {
+                        continue;
                     }
-                    line += 1;
-                    if !content.is_empty() {
-                        let first = e;
-                        let mut field_end = 0u32;
-                        for field in content.split(|&b| b == b',') {
-                            field_end += field.len() as u32;
-                            ends[e] = field_end;
-                            e += 1;
-                            field_end += 1;
-                        }
-                        rows[n] = Row {
-                            line,
-                            start: at,
-                            first: ends_at + first,
-                            fields: (e - first) as u32,
-                            ..blank
-                        };
-                        n += 1;
+                    let first = e;
+                    let mut field_end = 0u32;
+                    for field in content.split(|&b| b == b',') {
+                        field_end += field.len() as u32;
+                        ends[e] = field_end;
+                        e += 1;
+                        field_end += 1;
                     }
-                    at = end + 1;
+                    rows[n] = Row {
+                        line: first_line + k as u64 + 1,
+                        start: from + at,
+                        first: ends_at + first,
+                        fields: (e - first) as u32,
+                        ..blank
+                    };
+                    n += 1;
                 }
                 (n, e)
             })

@@ -380,22 +380,14 @@ impl<'t> Piece<'t> {
             rows: Vec::with_capacity(text.len() / 40),
             newlines: 0,
         };
-        let bytes = text.as_bytes();
         let mut row: Vec<Span> = Vec::with_capacity(fields);
-        let mut line = 0u64;
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            if end < bytes.len() {
-                piece.newlines += 1;
-            }
-            let content = text[start..end].strip_suffix('\r').unwrap_or(&text[start..end]);
-            let line_start = start;
-            start = end + 1;
-            line += 1;
-            if content.is_empty() {
+        piece.newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+        for (n, (line_start, line)) in super::lines(text.as_bytes()).enumerate() {
+            if line.is_empty() {
                 continue;
             }
+            // Cut at ASCII bytes, so at characters.
+            let content = &text[line_start..line_start + line.len()];
             // Every field, trimmed, in one pass: fields are a few bytes long.
             row.clear();
             let mut from = 0;
@@ -430,7 +422,7 @@ impl<'t> Piece<'t> {
                     .filter(|&(i, _)| i != id_col)
                     .map(|(_, &span)| span),
             );
-            piece.rows.push((line, offset + line_start, name));
+            piece.rows.push((n as u64 + 1, offset + line_start, name));
         }
         Some(piece)
     }

@@ -424,18 +424,6 @@ enum Failure {
     Row { line: u64, message: String },
 }
 
-/// The lines of `text` split at `\n`, as `split` gives them, found with memchr.
-fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', text)
-        .chain(std::iter::once(text.len()))
-        .map(move |end| {
-            let line = &text[start..end];
-            start = end + 1;
-            line
-        })
-}
-
 /// `str::trim`, answered without decoding when the field starts and ends
 /// with a printable ASCII character (as nearly all do): such a field has no
 /// white space to trim, ASCII or Unicode.
@@ -526,12 +514,10 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
     // a piece with a bad byte checks field by field, for the message.
     let whole = std::str::from_utf8(piece).ok();
     let mut previous: (&str, Option<u32>) = ("", None);
-    for (n, line) in lines(piece).enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    for (n, (offset, line)) in super::lines(piece).enumerate() {
         if line.is_empty() {
             continue;
         }
-        let offset = line.as_ptr() as usize - piece.as_ptr() as usize;
         // Fields are a few bytes long: a plain scan beats starting memchr per field.
         let mut fields: [(usize, usize); 3] = [(0, 0); 3];
         let mut start = 0;

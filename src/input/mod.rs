@@ -216,6 +216,20 @@ pub fn csv_reason(err: &csv::Error) -> String {
     }
 }
 
+/// The lines of `text` split at `\n`, as `split` gives them (an empty last
+/// one after a final `\n`), found with memchr: each with where it starts,
+/// and without the `\r` of a CRLF line end.
+pub(crate) fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text)
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            let (at, line) = (start, &text[start..end]);
+            start = end + 1;
+            (at, line.strip_suffix(b"\r").unwrap_or(line))
+        })
+}
+
 /// Cuts `text[from..]` into pieces of about `size` bytes, each ending just after a `\n`
 /// (the last at the end of the text): whole lines for one core each.
 pub(crate) fn pieces(text: &[u8], from: usize, size: usize) -> Vec<(usize, usize)> {
