@@ -20,20 +20,10 @@ pub fn date_from_days(days: f64) -> Option<NaiveDate> {
     NaiveDate::from_epoch_days(days as i32)
 }
 
-/// Parses the text of a `date("...")` literal: strictly `YYYY-MM-DD`.
+/// Parses the text of a `date("...")` literal: strictly `YYYY-MM-DD`, as
+/// the input files' dates are read.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
-    let bytes = text.as_bytes();
-    let shape_ok = bytes.len() == 10
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
-    if !shape_ok {
-        return None;
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    crate::date::ymd(text.as_bytes()).map(crate::date::to_naive)
 }
 
 #[cfg(test)]
