@@ -4,11 +4,9 @@
 //! fields of SPEC §1 checked and defaulted, and every other column kept as
 //! text in `extra`, to be typed by the policy that declares it.
 
-use std::io::Read;
-
 use serde::Serialize;
 
-use super::{Header, InputError, field, parse_date, parse_number};
+use super::{parse_date, parse_number};
 use crate::date::Day;
 
 /// One case: what happened to which customer.
@@ -164,90 +162,6 @@ fn non_negative(value: &str, column: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Reads incidents row by row from a CSV file, reporting bad rows without
-/// stopping.
-pub struct Reader<R: Read> {
-    file: String,
-    reader: csv::Reader<super::Lines<R>>,
-    names: Vec<String>,
-    record: csv::ByteRecord,
-    today: Day,
-}
-
-/// One row of an incidents file: its line and the incident or why it was rejected.
-pub struct Row {
-    /// The 1-based line of the row.
-    pub line: u64,
-    /// The incident, or the reason it was rejected.
-    pub incident: Result<Incident, String>,
-    /// The raw `case_id`, `customer_id` and `kind` even when the row was rejected.
-    pub ids: [String; 3],
-}
-
-impl<R: Read> Reader<R> {
-    /// Opens the reader and checks the header for the required columns.
-    pub fn new(input: R, file: &str, today: Day) -> Result<Self, InputError> {
-        let mut reader = super::csv_reader(input);
-        let header = Header::read(&mut reader, file)?;
-        for required in ["case_id", "customer_id", "kind"] {
-            header.require(&[required], file)?;
-        }
-        Ok(Reader {
-            file: file.to_string(),
-            names: header.names().to_vec(),
-            reader,
-            record: csv::ByteRecord::new(),
-            today,
-        })
-    }
-
-    /// The column names.
-    pub fn columns(&self) -> &[String] {
-        &self.names
-    }
-
-    /// The next row, `None` at the end; `Err` only when the file cannot be read on.
-    pub fn next_row(&mut self) -> Option<Result<Row, InputError>> {
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => Some(Ok(self.parse_current())),
-            Err(e) => match e.kind() {
-                csv::ErrorKind::Io(_) => Some(Err(InputError::file(&self.file, super::csv_reason(&e)))),
-                _ => Some(Ok(Row {
-                    line: super::line_of(&mut self.reader, e.position()),
-                    incident: Err(super::csv_reason(&e)),
-                    ids: Default::default(),
-                })),
-            },
-        }
-    }
-
-    fn parse_current(&mut self) -> Row {
-        let line = super::line_of(&mut self.reader, self.record.position());
-        let mut ids: [String; 3] = Default::default();
-        for (slot, name) in ids.iter_mut().zip(["case_id", "customer_id", "kind"]) {
-            if let Some(i) = self.names.iter().position(|n| n == name) {
-                *slot = String::from_utf8_lossy(self.record.get(i).unwrap_or_default())
-                    .trim()
-                    .to_string();
-            }
-        }
-        let incident = if self.record.len() != self.names.len() {
-            Err(format!(
-                "expected {} fields, found {}",
-                self.names.len(),
-                self.record.len()
-            ))
-        } else {
-            (0..self.names.len())
-                .map(|i| field(&self.record, i, &self.names[i]).map(|v| (self.names[i].as_str(), v)))
-                .collect::<Result<Vec<_>, _>>()
-                .and_then(|fields| Incident::from_fields(fields, self.today))
-        };
-        Row { line, incident, ids }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,19 +206,5 @@ mod tests {
         assert_eq!(bad("order_value", "x"), "column `order_value`: `x` is not a number");
         let no_customer = Incident::from_fields([("case_id", "K1"), ("customer_id", " "), ("kind", "late")], 0);
         assert_eq!(no_customer.unwrap_err(), "column `customer_id` is missing or empty");
-    }
-
-    #[test]
-    fn reader_reports_rows_and_goes_on() {
-        let data = "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-01-01,5\nK2,C2,late,2026-13-01,5\nK3,C3\nK4,C4,late,,\n";
-        let mut r = Reader::new(data.as_bytes(), "i.csv", 7).unwrap();
-        let rows: Vec<Row> = std::iter::from_fn(|| r.next_row()).map(Result::unwrap).collect();
-        assert_eq!(rows.len(), 4);
-        assert!(rows[0].incident.is_ok());
-        assert_eq!(rows[1].line, 3);
-        assert!(rows[1].incident.as_ref().unwrap_err().contains("2026-13-01"));
-        assert_eq!(rows[2].incident.as_ref().unwrap_err(), "expected 5 fields, found 2");
-        assert_eq!(rows[2].ids[0], "K3");
-        assert_eq!(rows[3].incident.as_ref().unwrap().date, 7);
     }
 }
