@@ -741,13 +741,6 @@ impl<'a> Outcome<'a> {
         }
     }
 
-    /// The `error` column: `line N: reason`, empty for an answered row.
-    pub fn error_text(&self) -> String {
-        self.error
-            .as_ref()
-            .map_or_else(String::new, |e| format!("line {}: {e}", self.line))
-    }
-
     /// Whether the recommendation uses up the customer's 12-month limits.
     pub fn grants(&self) -> bool {
         self.decision == Decision::Gesture && self.gesture != crate::policy::APOLOGY
