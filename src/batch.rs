@@ -47,6 +47,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::cache;
 use crate::date::Day;
 use crate::engine::{self, Customer, Engine};
 use crate::expr::Values;
@@ -611,6 +612,32 @@ impl Data {
         self.rejected.len()
     }
 
+    /// Starts fetching group `g`'s rows into the cache.
+    fn prefetch_rows(&self, g: usize) {
+        for &i in &self.order[self.bounds[g]..self.bounds[g + 1]] {
+            cache::prefetch(&self.rows[i as usize]);
+        }
+    }
+
+    /// Starts fetching group `g`'s fields and its customer's transactions into the cache.
+    fn prefetch_group(&self, g: usize) {
+        let group = &self.order[self.bounds[g]..self.bounds[g + 1]];
+        for &i in group {
+            let row = &self.rows[i as usize];
+            cache::prefetch(&self.bytes[row.start..]);
+            cache::prefetch(&self.ends[row.first..]);
+        }
+        if self.indexed {
+            let transactions = self
+                .history
+                .transactions_of(self.rows[group[0] as usize].customer as usize);
+            if let (Some(first), Some(last)) = (transactions.first(), transactions.last()) {
+                cache::prefetch(first);
+                cache::prefetch(last);
+            }
+        }
+    }
+
     /// The good rows grouped by customer, each group in (date, line) order, as row indexes.
     #[cfg(test)]
     fn groups(&self) -> impl IndexedParallelIterator<Item = &[u32]> {
@@ -995,6 +1022,13 @@ fn evaluate_runs<'a, T: Send>(
                 let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
                 let mut store = start(to - from);
                 for g in w[0]..w[1] {
+                    // Rows two groups ahead, then the next group's bytes and history.
+                    if g + 2 < w[1] {
+                        data.prefetch_rows(g + 2);
+                    }
+                    if g + 1 < w[1] {
+                        data.prefetch_group(g + 1);
+                    }
                     let group = &data.order[data.bounds[g]..data.bounds[g + 1]];
                     customer_cases(&engine, data, group, values, incident, &mut |o| push(&mut store, o));
                 }

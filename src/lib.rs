@@ -37,6 +37,7 @@
 //! ```
 
 pub mod batch;
+pub mod cache;
 pub mod cases;
 pub mod check;
 pub mod cli;
