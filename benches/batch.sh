@@ -27,6 +27,11 @@ cat "$dir"/*.csv > /dev/null
 echo "== baseline: every file read once with the csv crate, one core"
 /usr/bin/time -v "$target/release/examples/read_csv" "$dir" 2> "$dir/read_csv.time"
 summary < "$dir/read_csv.time"
+# For context: the same read as StringRecords, and deserialized with serde.
+for mode in --strings --typed; do
+    echo "== the same read, $mode"
+    "$target/release/examples/read_csv" "$dir" "$mode"
+done
 echo "== goodwill batch, default policy"
 status=0
 GOODWILL_TIMINGS=1 /usr/bin/time -v "$target/release/goodwill" batch "$dir/incidents.csv" \
