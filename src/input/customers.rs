@@ -381,6 +381,7 @@ impl<'t> Piece<'t> {
             newlines: 0,
         };
         let mut row: Vec<Span> = Vec::with_capacity(fields);
+        let mut cursor = only.map(IdIndex::cursor);
         piece.newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
         for (n, (line_start, line)) in super::lines(text.as_bytes()).enumerate() {
             if line.is_empty() {
@@ -402,8 +403,8 @@ impl<'t> Piece<'t> {
                 .get(id_col)
                 .map_or("", |&(from, to)| &content[from as usize..to as usize]);
             // With `only`, the other customers' rows are skipped unread.
-            let name = match only {
-                Some(only) => match only.get(id) {
+            let name = match &mut cursor {
+                Some(cursor) => match cursor.get(id) {
                     Some(i) => i,
                     None => continue,
                 },

@@ -514,6 +514,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
     // a piece with a bad byte checks field by field, for the message.
     let whole = std::str::from_utf8(piece).ok();
     let mut previous: (&str, Option<u32>) = ("", None);
+    let mut cursor = indexed.map(IdIndex::cursor);
     for (n, (offset, line)) in super::lines(piece).enumerate() {
         if line.is_empty() {
             continue;
@@ -550,14 +551,14 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         };
         out.rows += 1;
         let id = text(fields[0], "customer_id");
-        let customer = match indexed {
+        let customer = match &mut cursor {
             // Only the named customers' rows are read: a customer's rows
             // usually come together, so each run is looked up once. An id
             // that is empty or not text names nobody.
-            Some(map) => {
+            Some(cursor) => {
                 let Ok(id) = id else { continue };
                 if id != previous.0 {
-                    previous = (id, map.get(id));
+                    previous = (id, cursor.get(id));
                 }
                 match previous.1 {
                     Some(i) => i,

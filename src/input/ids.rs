@@ -9,7 +9,9 @@
 //! Ids of up to 15 bytes (the usual) are packed with their length into a
 //! 16-byte key, compared by value with no pointer to follow; longer ones are
 //! kept as strings. The table is split by hash into shares so that several
-//! cores can fill it.
+//! cores can fill it. The short ids are also kept sorted, for the files that
+//! list customers in id order: a [`Cursor`] reads their numbers in sequence
+//! instead of probing the table.
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
@@ -25,6 +27,9 @@ pub(crate) const NONE: u32 = u32::MAX;
 pub(crate) struct IdIndex {
     /// An id lives in share `hash(id) % shares.len()`.
     shares: Vec<Share>,
+    /// The ids of up to 15 bytes in byte order (see [`ordered`]), with
+    /// their numbers: what a [`Cursor`] walks.
+    sorted: Vec<((u64, u64), u32)>,
     len: usize,
 }
 
@@ -72,10 +77,17 @@ impl IdIndex {
                 len += 1;
             }
         }
-        IdIndex {
-            shares: vec![share],
-            len: len as usize,
-        }
+        IdIndex::with_sorted(vec![share], len as usize)
+    }
+
+    /// The index of `shares`, with its ids sorted for [`Cursor`]s.
+    fn with_sorted(shares: Vec<Share>, len: usize) -> IdIndex {
+        let mut sorted: Vec<((u64, u64), u32)> = shares
+            .iter()
+            .flat_map(|s| s.short.iter().map(|(&k, &n)| (ordered(k), n)))
+            .collect();
+        sorted.par_sort_unstable_by_key(|e| e.0);
+        IdIndex { shares, sorted, len }
     }
 
     /// Numbers the ids of `n` rows (`id_of(i)`, `None` for a row without
@@ -139,7 +151,7 @@ impl IdIndex {
             })
             .collect();
         let shares = numbered.into_iter().map(|(share, _, _)| share).collect();
-        (IdIndex { shares, len }, rows)
+        (IdIndex::with_sorted(shares, len), rows)
     }
 
     /// The number of an id.
@@ -147,6 +159,17 @@ impl IdIndex {
         match self.shares.as_slice() {
             [one] => one.get(id),
             shares => shares[share_of(id, shares.len())].get(id),
+        }
+    }
+
+    /// A lookup that remembers where the last id was: see [`Cursor`].
+    pub(crate) fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            index: self,
+            at: 0,
+            last: None,
+            lookups: 0,
+            jumps: 0,
         }
     }
 
@@ -163,6 +186,70 @@ impl IdIndex {
             short.chain(long)
         })
     }
+}
+
+/// [`IdIndex::get`] for ids that mostly come in order, as a history or
+/// customers file sorted by customer lists them: the answer is then at or a
+/// few places after the last one in the sorted ids, read in sequence, where
+/// a hash table lookup is a cache miss or two into a table of a million ids.
+/// A file in another order is answered by the hash table after its first
+/// few dozen lookups show it.
+pub(crate) struct Cursor<'a> {
+    index: &'a IdIndex,
+    /// Where the last id is or would be in `index.sorted`: every id before is smaller.
+    at: usize,
+    last: Option<(u64, u64)>,
+    lookups: u32,
+    /// Lookups that had to search far: back, or more than [`NEAR`] ids ahead.
+    jumps: u32,
+}
+
+/// How far ahead a lookup in order looks before it counts as a jump.
+const NEAR: usize = 64;
+
+impl Cursor<'_> {
+    /// The number of an id, as [`IdIndex::get`].
+    pub(crate) fn get(&mut self, id: &str) -> Option<u32> {
+        let Some(k) = key(id) else {
+            return self.index.get(id);
+        };
+        // Mostly out of order: the hash table, for the rest of the file.
+        if self.jumps > 32 && self.jumps * 8 > self.lookups {
+            return self.index.get(id);
+        }
+        self.lookups += 1;
+        let k = ordered(k);
+        let sorted = &self.index.sorted;
+        match self.last {
+            Some(last) if k >= last => {
+                // Gallop ahead: every id before `at` is smaller than `k`.
+                let mut bound = 1;
+                while self.at + bound <= sorted.len() && sorted[self.at + bound - 1].0 < k {
+                    bound *= 2;
+                }
+                let from = self.at + bound / 2;
+                let to = (self.at + bound).min(sorted.len());
+                self.at = from + sorted[from..to].partition_point(|e| e.0 < k);
+                if bound > NEAR {
+                    self.jumps += 1;
+                }
+            }
+            _ => {
+                if self.last.is_some() {
+                    self.jumps += 1;
+                }
+                self.at = sorted.partition_point(|e| e.0 < k);
+            }
+        }
+        self.last = Some(k);
+        sorted.get(self.at).filter(|e| e.0 == k).map(|e| e.1)
+    }
+}
+
+/// A packed id (see [`key`]) as two words that compare as the id's bytes
+/// do, then its length: ids sorted as text stay in order.
+fn ordered((low, high): (u64, u64)) -> (u64, u64) {
+    (low.swap_bytes(), high.swap_bytes())
 }
 
 fn share_of(id: &str, shares: usize) -> usize {
@@ -214,6 +301,62 @@ mod tests {
         back.sort_by_key(|&(_, n)| n);
         let expected = [("C1", 0), ("C10", 1), ("", 2), ("C1\0", 3), (long, 4)].map(|(id, n)| (id.to_string(), n));
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn a_cursor_answers_as_the_table_in_any_order() {
+        // Ids in the index and not, short and long, of several lengths.
+        let named: Vec<String> = (0..3000u32)
+            .filter(|i| i % 3 != 0)
+            .map(|i| match i % 50 {
+                0 => format!("customer-with-a-long-id-{i:06}"),
+                1 => format!("C{i}"),
+                _ => format!("C{i:07}"),
+            })
+            .collect();
+        let index = IdIndex::new(named.iter().map(String::as_str));
+        let mut asked: Vec<String> = (0..3000u32)
+            .flat_map(|i| {
+                [
+                    format!("C{i:07}"),
+                    format!("C{i}"),
+                    format!("customer-with-a-long-id-{i:06}"),
+                ]
+            })
+            .chain(["".to_string(), "C".to_string(), "\u{e9}t\u{e9}".to_string()])
+            .collect();
+        let check = |asked: &[String], what: &str| {
+            let mut cursor = index.cursor();
+            for id in asked {
+                assert_eq!(cursor.get(id), index.get(id), "{what}: `{id}`");
+            }
+        };
+        asked.sort();
+        check(&asked, "sorted");
+        // Each id several times in a row, as a history's runs.
+        let runs: Vec<String> = asked
+            .iter()
+            .flat_map(|id| [id.clone(), id.clone(), id.clone()])
+            .collect();
+        check(&runs, "runs");
+        asked.reverse();
+        check(&asked, "reversed");
+        let mut seed = 11u64;
+        for i in (1..asked.len()).rev() {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            asked.swap(i, (seed >> 33) as usize % (i + 1));
+        }
+        check(&asked, "shuffled");
+        assert!(named.iter().all(|id| index.get(id).is_some()));
+    }
+
+    #[test]
+    fn ordered_keys_sort_as_the_ids() {
+        let mut ids = ["C10", "C9", "C1", "", "B99999999999999", "C1\0", "C", "Cz", "C0000001"];
+        let mut by_key = ids;
+        by_key.sort_by_key(|id| ordered(key(id).unwrap()));
+        ids.sort();
+        assert_eq!(by_key, ids);
     }
 
     #[test]
