@@ -545,7 +545,8 @@ impl Data {
 
     /// Groups the good rows by customer, each group in (date, line) order.
     fn group(&mut self) {
-        // Customers are numbered in the order they first appear.
+        // Customers are numbered in id order (long ids last), the order in
+        // which a file sorted by customer lists them.
         let (index, customer) = IdIndex::number(self.rows.len(), |i| {
             let row = &self.rows[i];
             (row.rejected == NONE).then(|| self.id(row, 1))
@@ -1323,7 +1324,11 @@ mod tests {
                    K5,C2,late_delivery,2026-01-01\n";
         let d = data(csv, History::default(), Ledger::default());
         let groups: Vec<Vec<u32>> = d.groups().map(<[u32]>::to_vec).collect();
-        assert_eq!(groups, vec![vec![2, 4, 0], vec![1]]);
+        assert_eq!(
+            groups,
+            vec![vec![1], vec![2, 4, 0]],
+            "C1 first: customers go in id order"
+        );
         assert_eq!((0..d.len()).map(|i| d.line(i)).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
         assert_eq!(d.rejected(), 1);
     }
@@ -1341,20 +1346,21 @@ mod tests {
     }
 
     #[test]
-    fn customers_are_numbered_by_first_row_whatever_their_id_length() {
+    fn customers_are_numbered_by_id_then_long_ids_by_first_row() {
         let long = "C-0123456789-abcdefgh";
+        let longer = "C-0123456789-abcdefgh-2";
         let mut csv = String::from("case_id,customer_id,kind,date\n");
-        let ids = ["C7", long, "C7", "C3", long, "", "C3", "C9"];
+        let ids = ["C7", long, "C7", "C3", longer, long, "", "C3", "C9"];
         for (i, id) in ids.iter().enumerate() {
             csv.push_str(&format!("K{i},{id},late_delivery,2026-01-0{}\n", 1 + i % 9));
         }
         let d = data(&csv, History::default(), Ledger::default());
         let groups: Vec<Vec<u32>> = d.groups().map(<[u32]>::to_vec).collect();
-        assert_eq!(groups, vec![vec![0, 2], vec![1, 4], vec![3, 6], vec![7]]);
-        for (g, id) in ["C7", long, "C3", "C9"].into_iter().enumerate() {
+        assert_eq!(groups, vec![vec![3, 7], vec![0, 2], vec![8], vec![1, 5], vec![4]]);
+        for (g, id) in ["C3", "C7", "C9", long, longer].into_iter().enumerate() {
             assert_eq!(d.customer_index.get(id), Some(g as u32));
         }
-        assert_eq!(d.customer_index.len(), 4);
+        assert_eq!(d.customer_index.len(), 5);
     }
 
     #[test]

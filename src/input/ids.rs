@@ -8,16 +8,17 @@
 //!
 //! Ids of up to 15 bytes (the usual) are packed with their length into a
 //! 16-byte key, compared by value with no pointer to follow; longer ones are
-//! kept as strings. The table is split by hash into shares so that several
-//! cores can fill it. The short ids are also kept sorted, for the files that
-//! list customers in id order: a [`Cursor`] reads their numbers in sequence
-//! instead of probing the table.
+//! kept as strings. The short ids are kept sorted: the incidents' customers
+//! are numbered by a sort of their ids, and a history or customers file that
+//! lists customers in id order (as exports do) is matched by a [`Cursor`]
+//! walking them in sequence. A hash table of the short ids answers lookups
+//! out of order; it is built the first time one is needed.
 
 use std::borrow::Cow;
-use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 
 /// No number.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -25,41 +26,16 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// A map from customer id to a number.
 #[derive(Debug)]
 pub(crate) struct IdIndex {
-    /// An id lives in share `hash(id) % shares.len()`.
-    shares: Vec<Share>,
     /// The ids of up to 15 bytes in byte order (see [`ordered`]), with
     /// their numbers: what a [`Cursor`] walks.
     sorted: Vec<((u64, u64), u32)>,
-    len: usize,
-}
-
-#[derive(Debug, Default)]
-struct Share {
-    /// Keyed by the packed id's halves: 8-byte alignment makes an entry 24
-    /// bytes instead of a `u128`'s 32, so more of the table fits in cache.
-    short: FxHashMap<(u64, u64), u32>,
+    /// The same ids by their packed key (see [`key`]), built on first use.
+    /// Keyed by the key's halves: 8-byte alignment makes an entry 24 bytes
+    /// instead of a `u128`'s 32, so more of the table fits in cache.
+    short: OnceLock<FxHashMap<(u64, u64), u32>>,
+    /// The longer ids.
     long: FxHashMap<Box<str>, u32>,
-}
-
-impl Share {
-    /// The id's number, giving it `next` if it has none yet.
-    fn number(&mut self, id: &str, next: u32) -> u32 {
-        let entry = match key(id) {
-            Some(k) => self.short.entry(k).or_insert(next),
-            None => match self.long.get(id) {
-                Some(&n) => return n,
-                None => self.long.entry(Box::from(id)).or_insert(next),
-            },
-        };
-        *entry
-    }
-
-    fn get(&self, id: &str) -> Option<u32> {
-        match key(id) {
-            Some(k) => self.short.get(&k).copied(),
-            None => self.long.get(id).copied(),
-        }
-    }
+    len: usize,
 }
 
 impl IdIndex {
@@ -67,99 +43,96 @@ impl IdIndex {
     pub(crate) fn new<'a>(ids: impl IntoIterator<Item = &'a str>) -> IdIndex {
         let ids = ids.into_iter();
         // Sized up front: growing a table of a million keys rehashes them all several times.
-        let mut share = Share {
-            short: FxHashMap::with_capacity_and_hasher(ids.size_hint().0, Default::default()),
-            long: FxHashMap::default(),
-        };
+        let mut short: FxHashMap<(u64, u64), u32> =
+            FxHashMap::with_capacity_and_hasher(ids.size_hint().0, Default::default());
+        let mut long: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut len = 0u32;
         for id in ids {
-            if share.number(id, len) == len {
+            let number = match key(id) {
+                Some(k) => *short.entry(k).or_insert(len),
+                None => match long.get(id) {
+                    Some(&n) => n,
+                    None => *long.entry(Box::from(id)).or_insert(len),
+                },
+            };
+            if number == len {
                 len += 1;
             }
         }
-        IdIndex::with_sorted(vec![share], len as usize)
-    }
-
-    /// The index of `shares`, with its ids sorted for [`Cursor`]s.
-    fn with_sorted(shares: Vec<Share>, len: usize) -> IdIndex {
-        let mut sorted: Vec<((u64, u64), u32)> = shares
-            .iter()
-            .flat_map(|s| s.short.iter().map(|(&k, &n)| (ordered(k), n)))
-            .collect();
+        let mut sorted: Vec<((u64, u64), u32)> = short.iter().map(|(&k, &n)| (ordered(k), n)).collect();
         sorted.par_sort_unstable_by_key(|e| e.0);
-        IdIndex { shares, sorted, len }
+        IdIndex {
+            sorted,
+            short: OnceLock::from(short),
+            long,
+            len: len as usize,
+        }
     }
 
     /// Numbers the ids of `n` rows (`id_of(i)`, `None` for a row without
-    /// one) in the order they first appear, on every core: per row, its id's
-    /// number or [`NONE`], and the index of the numbers.
-    ///
-    /// Each core numbers the ids of its share on its own; the shares' numbers
-    /// are then merged by first row, which gives the same numbers as one pass
-    /// over the rows would.
+    /// one): per row, its id's number or [`NONE`], and the index of the
+    /// numbers. The ids of up to 15 bytes are numbered in byte order (a
+    /// sort of the rows by id, on every core), the longer ones after them in
+    /// the order they first appear. So a batch visits its customers in id
+    /// order: the order in which a history or customers file sorted by
+    /// customer holds them.
     pub(crate) fn number<'a, F>(n: usize, id_of: F) -> (IdIndex, Vec<u32>)
     where
         F: Fn(usize) -> Option<&'a str> + Sync,
     {
-        let count = rayon::current_num_threads().clamp(1, 8);
-        // Per share: its table of local numbers, each row's local number
-        // (rows of other shares: NONE), and each local number's first row.
-        let mut numbered: Vec<(Share, Vec<u32>, Vec<u32>)> = (0..count)
+        let mut keyed: Vec<((u64, u64), u32)> = (0..n)
             .into_par_iter()
-            .map(|s| {
-                let mut share = Share::default();
-                let mut local = vec![NONE; n];
-                let mut firsts = Vec::new();
-                for (i, slot) in local.iter_mut().enumerate() {
-                    let Some(id) = id_of(i) else { continue };
-                    if share_of(id, count) != s {
-                        continue;
-                    }
-                    let next = firsts.len() as u32;
-                    *slot = share.number(id, next);
-                    if *slot == next {
-                        firsts.push(i as u32);
-                    }
-                }
-                (share, local, firsts)
-            })
+            .filter_map(|i| id_of(i).and_then(key).map(|k| (ordered(k), i as u32)))
             .collect();
-        // The global numbers, by first row: a merge of the shares' increasing first rows.
-        let mut global: Vec<Vec<u32>> = numbered.iter().map(|(_, _, f)| vec![0; f.len()]).collect();
-        let mut next = vec![0usize; count];
-        let len: usize = numbered.iter().map(|(_, _, f)| f.len()).sum();
-        for g in 0..len {
-            let s = (0..count)
-                .filter(|&s| next[s] < numbered[s].2.len())
-                .min_by_key(|&s| numbered[s].2[next[s]])
-                .unwrap_or(0);
-            global[s][next[s]] = g as u32;
-            next[s] += 1;
+        keyed.par_sort_unstable();
+        let mut rows = vec![NONE; n];
+        let mut sorted: Vec<((u64, u64), u32)> = Vec::new();
+        for &(k, i) in &keyed {
+            if sorted.last().is_none_or(|&(last, _)| last != k) {
+                sorted.push((k, sorted.len() as u32));
+            }
+            rows[i as usize] = sorted.len() as u32 - 1;
         }
-        numbered.par_iter_mut().zip(&global).for_each(|((share, _, _), g)| {
-            share.short.values_mut().for_each(|v| *v = g[*v as usize]);
-            share.long.values_mut().for_each(|v| *v = g[*v as usize]);
-        });
-        let rows = (0..n)
+        drop(keyed);
+        let mut long: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let long_rows: Vec<usize> = (0..n)
             .into_par_iter()
-            .map(|i| {
-                numbered
-                    .iter()
-                    .zip(&global)
-                    .find_map(|((_, local, _), g)| (local[i] != NONE).then(|| g[local[i] as usize]))
-                    .unwrap_or(NONE)
-            })
+            .filter(|&i| id_of(i).is_some_and(|id| key(id).is_none()))
             .collect();
-        let shares = numbered.into_iter().map(|(share, _, _)| share).collect();
-        (IdIndex::with_sorted(shares, len), rows)
+        for i in long_rows {
+            if let Some(id) = id_of(i) {
+                let next = (sorted.len() + long.len()) as u32;
+                rows[i] = match long.get(id) {
+                    Some(&number) => number,
+                    None => *long.entry(Box::from(id)).or_insert(next),
+                };
+            }
+        }
+        let len = sorted.len() + long.len();
+        let index = IdIndex {
+            sorted,
+            short: OnceLock::new(),
+            long,
+            len,
+        };
+        (index, rows)
     }
 
     /// The number of an id.
     pub(crate) fn get(&self, id: &str) -> Option<u32> {
-        match self.shares.as_slice() {
-            [one] => one.get(id),
-            shares => shares[share_of(id, shares.len())].get(id),
+        match key(id) {
+            Some(k) => self.short().get(&k).copied(),
+            None => self.long.get(id).copied(),
         }
+    }
+
+    /// The short ids by key, built from the sorted ones on first use.
+    fn short(&self) -> &FxHashMap<(u64, u64), u32> {
+        self.short.get_or_init(|| {
+            let mut table = FxHashMap::with_capacity_and_hasher(self.sorted.len(), Default::default());
+            table.extend(self.sorted.iter().map(|&(k, n)| (ordered(k), n)));
+            table
+        })
     }
 
     /// A lookup that remembers where the last id was: see [`Cursor`].
@@ -178,13 +151,11 @@ impl IdIndex {
         self.len
     }
 
-    /// The ids and their numbers, in no particular order.
+    /// The ids and their numbers, short ids in byte order, then the long ones in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, u32)> + '_ {
-        self.shares.iter().flat_map(|s| {
-            let short = s.short.iter().map(|(&k, &n)| (Cow::Owned(unpack(k)), n));
-            let long = s.long.iter().map(|(id, &n)| (Cow::Borrowed(&**id), n));
-            short.chain(long)
-        })
+        let short = self.sorted.iter().map(|&(k, n)| (Cow::Owned(unpack(ordered(k))), n));
+        let long = self.long.iter().map(|(id, &n)| (Cow::Borrowed(&**id), n));
+        short.chain(long)
     }
 }
 
@@ -247,13 +218,9 @@ impl Cursor<'_> {
 }
 
 /// A packed id (see [`key`]) as two words that compare as the id's bytes
-/// do, then its length: ids sorted as text stay in order.
+/// do, then its length: ids sorted as text stay in order. Its own inverse.
 fn ordered((low, high): (u64, u64)) -> (u64, u64) {
     (low.swap_bytes(), high.swap_bytes())
-}
-
-fn share_of(id: &str, shares: usize) -> usize {
-    (FxBuildHasher.hash_one(id.as_bytes()) % shares as u64) as usize
 }
 
 /// An id of up to 15 bytes packed with its length, as two words: a key that
@@ -360,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn numbering_in_shares_is_numbering_in_one_pass() {
+    fn rows_are_numbered_by_id_then_long_ids_by_first_row() {
         // Long and short ids, repeats, and rows without an id.
         let ids: Vec<Option<String>> = (0..5000u32)
             .map(|i| match i % 7 {
@@ -370,19 +337,42 @@ mod tests {
             })
             .collect();
         let id_of = |i: usize| ids[i].as_deref();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-        let (index, rows) = pool.install(|| IdIndex::number(ids.len(), id_of));
-        let one = IdIndex::new(ids.iter().flatten().map(String::as_str));
-        assert_eq!(index.len(), one.len());
+        let numbered = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| IdIndex::number(ids.len(), id_of))
+        };
+        let (index, rows) = numbered(3);
+        // The expected numbers: short ids sorted as text, long ones after by first row.
+        let mut short: Vec<&str> = ids
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|id| id.len() <= 15)
+            .collect();
+        short.sort_unstable();
+        short.dedup();
+        let mut long: Vec<&str> = Vec::new();
+        for id in ids.iter().flatten().filter(|id| id.len() > 15) {
+            if !long.contains(&id.as_str()) {
+                long.push(id);
+            }
+        }
+        let expected: Vec<&str> = short.iter().chain(&long).copied().collect();
+        assert_eq!(index.len(), expected.len());
+        for (n, id) in expected.iter().enumerate() {
+            assert_eq!(index.get(id), Some(n as u32), "`{id}`");
+        }
         for (i, id) in ids.iter().enumerate() {
             match id {
                 None => assert_eq!(rows[i], NONE),
-                Some(id) => {
-                    assert_eq!(Some(rows[i]), one.get(id), "row {i}");
-                    assert_eq!(index.get(id), one.get(id), "row {i}");
-                }
+                Some(id) => assert_eq!(Some(rows[i]), index.get(id), "row {i}"),
             }
         }
         assert_eq!(index.get("C998"), None);
+        let (_, one_thread) = numbered(1);
+        assert_eq!(rows, one_thread, "the same numbers on any number of cores");
+        let mut back: Vec<(String, u32)> = index.iter().map(|(id, n)| (id.into_owned(), n)).collect();
+        back.sort_by_key(|&(_, n)| n);
+        assert_eq!(back.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), expected);
     }
 }
