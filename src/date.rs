@@ -15,6 +15,10 @@ const EPOCH_FROM_CE: i32 = 719_163;
 
 /// Parses `YYYY-MM-DD`, or an RFC 3339 timestamp whose date part is used.
 pub fn parse(text: &str) -> Option<Day> {
+    // The usual case, with nothing to trim.
+    if let Some(day) = ymd(text.as_bytes()) {
+        return Some(day);
+    }
     let text = text.trim();
     let b = text.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {

@@ -661,7 +661,7 @@ pub fn choose(candidates: &[Candidate<'_>], tie_tolerance: f64) -> Option<usize>
 
 /// Writes a text value into a slot of its declared type; empty is the zero value.
 pub fn set_text(values: &mut Values, ty: Type, slot: crate::expr::Slot, text: &str) -> Result<(), String> {
-    let text = crate::input::history::trim(text);
+    let text = crate::input::trim(text);
     match ty {
         Type::String => values.set_string(slot, text),
         Type::Number => {

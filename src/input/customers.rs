@@ -432,7 +432,7 @@ impl<'t> Piece<'t> {
 /// The span of `text[from..to]` trimmed, as `str::trim` trims.
 fn trimmed(text: &str, from: usize, to: usize) -> Span {
     let field = &text[from..to];
-    let inner = super::history::trim(field);
+    let inner = super::trim(field);
     let start = from + (inner.as_ptr() as usize - field.as_ptr() as usize);
     (start as u32, (start + inner.len()) as u32)
 }

@@ -424,56 +424,6 @@ enum Failure {
     Row { line: u64, message: String },
 }
 
-/// `str::trim`, answered without decoding when the field starts and ends
-/// with a printable ASCII character (as nearly all do): such a field has no
-/// white space to trim, ASCII or Unicode.
-pub(crate) fn trim(s: &str) -> &str {
-    match s.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
-        [only] if only.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
-}
-
-/// A `YYYY-MM-DD` date without chrono, for the common case; `None` for
-/// anything else (which [`parse_date`] then reads or rejects).
-fn fast_date(text: &str) -> Option<Day> {
-    crate::date::ymd(text.as_bytes())
-}
-
-/// A plain decimal (`-12.34`, at most 15 digits) without the general float
-/// parser; `None` for anything else. The digits as an integer are exact, and
-/// one correctly rounded division by a power of ten gives the same `f64` as
-/// `str::parse`.
-pub(crate) fn fast_number(text: &str) -> Option<f64> {
-    let b = text.as_bytes();
-    let (neg, b) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0, 0, false);
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                digits += 1;
-                decimals += u32::from(point);
-            }
-            b'.' if !point => point = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 || digits > 15 {
-        return None;
-    }
-    // Exact powers of ten (up to 1e15 < 2^53), so the division rounds once, as the general parser does.
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-    let v = mantissa as f64 / POW10[decimals as usize];
-    Some(if neg { -v } else { v })
-}
-
 /// Reads until `buf` holds `want` more bytes or the file ends; true at the end.
 fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
     buf.reserve(want);
@@ -540,9 +490,9 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             start = end + 1;
         }
         let text = |(from, to): (usize, usize), column: &str| match whole {
-            Some(all) => Ok(trim(&all[offset + from..offset + to])),
+            Some(all) => Ok(super::trim(&all[offset + from..offset + to])),
             None => std::str::from_utf8(&line[from..to])
-                .map(trim)
+                .map(super::trim)
                 .map_err(|_| format!("column `{column}` is not valid UTF-8")),
         };
         let bad = |message: String| Failure::Row {
@@ -578,16 +528,8 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             }
         };
         let transaction = || -> Result<Transaction, String> {
-            let date = text(fields[1], "date")?;
-            let day = match fast_date(date) {
-                Some(day) => day,
-                None => parse_date(date, "date")?,
-            };
-            let amount = text(fields[2], "amount")?;
-            let amount = match fast_number(amount) {
-                Some(v) => v,
-                None => parse_number(amount, "amount")?,
-            };
+            let day = parse_date(text(fields[1], "date")?, "date")?;
+            let amount = parse_number(text(fields[2], "amount")?, "amount")?;
             Ok((day, amount))
         };
         out.kept.push(customer, transaction().map_err(bad)?);
@@ -813,78 +755,6 @@ mod tests {
             short.to_string(),
             "`h.csv`: line 2: column `amount` is empty: a number is required"
         );
-    }
-
-    #[test]
-    fn fast_parsers_agree_with_the_general_ones() {
-        let mut day = parse("1899-12-25").unwrap();
-        while day < parse("2101-01-10").unwrap() {
-            let text = crate::date::format(day);
-            assert_eq!(fast_date(&text), Some(day), "{text}");
-            day += 1;
-        }
-        for bad in [
-            "2025-02-29",
-            "2024-02-30",
-            "2025-13-01",
-            "2025-00-10",
-            "2025-04-31",
-            "2025-1-01",
-            "x025-01-01",
-        ] {
-            assert_eq!(fast_date(bad), None, "{bad}");
-            assert_eq!(parse(bad), None, "{bad}");
-        }
-        assert_eq!(fast_date("2024-02-29"), parse("2024-02-29"));
-        assert_eq!(fast_date("0000-03-01"), parse("0000-03-01"));
-        for text in [
-            "0",
-            "12",
-            "12.5",
-            "-3.99",
-            "0.1",
-            "123456.78",
-            "99999999999.9999",
-            "-0.30",
-            "1.005",
-            "7.",
-        ] {
-            assert_eq!(fast_number(text), text.parse::<f64>().ok(), "{text}");
-        }
-        for other in ["", "-", ".", "1e5", "1.2.3", "+4", "1234567890123456", "inf", "1,5"] {
-            assert_eq!(fast_number(other), None, "{other}");
-        }
-        let mut seed = 7u64;
-        for _ in 0..100_000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let text = format!("{}.{:02}", (seed >> 20) % 100_000, (seed >> 8) % 100);
-            assert_eq!(fast_number(&text), text.parse::<f64>().ok(), "{text}");
-        }
-    }
-
-    #[test]
-    fn trim_agrees_with_str_trim() {
-        for text in [
-            "",
-            "a",
-            " ",
-            "ab",
-            " a",
-            "a ",
-            "\ta\r",
-            "a\u{b}",
-            "\u{b}a",
-            "\u{a0}x",
-            "x\u{a0}",
-            "\u{85}x\u{2003}",
-            "é",
-            "é ",
-            "C0000001",
-            " 12.5 ",
-            "a b",
-        ] {
-            assert_eq!(trim(text), text.trim(), "{text:?}");
-        }
     }
 
     #[test]

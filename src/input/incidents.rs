@@ -87,7 +87,7 @@ impl Incident {
         inc.severity = DEFAULT_SEVERITY;
         let mut extras = 0;
         for (name, value) in fields {
-            let value = super::history::trim(value);
+            let value = super::trim(value);
             match name {
                 "case_id" => set(&mut inc.case_id, value),
                 "customer_id" => set(&mut inc.customer_id, value),
@@ -98,7 +98,7 @@ impl Incident {
                 "loss" => inc.loss = non_negative(value, "loss")?,
                 "order_value" => inc.order_value = non_negative(value, "order_value")?,
                 "severity" => {
-                    let s = number(value, "severity")?;
+                    let s = parse_number(value, "severity")?;
                     if !(1.0..=5.0).contains(&s) || s.fract() != 0.0 {
                         return Err(format!(
                             "column `severity`: `{value}` is not a whole number from 1 to 5"
@@ -145,17 +145,8 @@ fn set(s: &mut String, value: &str) {
     s.push_str(value);
 }
 
-/// A number field: plain decimals by the fast parser (the same `f64`), the
-/// rest, and every error, by [`parse_number`].
-fn number(value: &str, column: &str) -> Result<f64, String> {
-    match super::history::fast_number(value) {
-        Some(v) => Ok(v),
-        None => parse_number(value, column),
-    }
-}
-
 fn non_negative(value: &str, column: &str) -> Result<f64, String> {
-    let v = number(value, column)?;
+    let v = parse_number(value, column)?;
     if v < 0.0 {
         return Err(format!("column `{column}`: `{value}` is negative"));
     }

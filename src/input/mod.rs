@@ -263,8 +263,19 @@ pub(crate) fn groups_mut<'a, T>(items: &'a mut [T], bounds: &[usize]) -> Vec<&'a
 pub fn field<'r>(record: &'r csv::ByteRecord, index: usize, column: &str) -> Result<&'r str, String> {
     let bytes = record.get(index).unwrap_or_default();
     std::str::from_utf8(bytes)
-        .map(str::trim)
+        .map(trim)
         .map_err(|_| format!("column `{column}` is not valid UTF-8"))
+}
+
+/// `str::trim`, answered without decoding when the field starts and ends
+/// with a printable ASCII character (as nearly all do): such a field has no
+/// white space to trim, ASCII or Unicode.
+pub(crate) fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 /// The `customer_id` field of a row, which must not be empty.
@@ -275,13 +286,50 @@ pub fn customer_id(record: &csv::ByteRecord, index: usize) -> Result<&str, Strin
     }
 }
 
-/// Parses a money or count field: a decimal number such as `12`, `12.5`, `-3.99`.
+/// Parses a money or count field: a decimal number such as `12`, `12.5`,
+/// `-3.99`. Plain decimals take a fast path that gives the same `f64`.
 pub fn parse_number(text: &str, column: &str) -> Result<f64, String> {
+    if let Some(v) = fast_number(text) {
+        return Ok(v);
+    }
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         _ if text.is_empty() => Err(format!("column `{column}` is empty: a number is required")),
         _ => Err(format!("column `{column}`: `{text}` is not a number")),
     }
+}
+
+/// A plain decimal (`-12.34`, at most 15 digits) without the general float
+/// parser; `None` for anything else. The digits as an integer are exact, and
+/// one correctly rounded division by a power of ten gives the same `f64` as
+/// `str::parse`.
+fn fast_number(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let (neg, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0, 0, false);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+                decimals += u32::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    // Exact powers of ten (up to 1e15 < 2^53), so the division rounds once, as the general parser does.
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let v = mantissa as f64 / POW10[decimals as usize];
+    Some(if neg { -v } else { v })
 }
 
 /// Parses a date field: `YYYY-MM-DD` or an RFC 3339 timestamp.
@@ -369,6 +417,78 @@ mod tests {
                 last.split(',').next().map(String::from),
                 "{data:?}"
             );
+        }
+    }
+
+    #[test]
+    fn fast_parsers_agree_with_the_general_ones() {
+        let mut day = crate::date::parse("1899-12-25").unwrap();
+        while day < crate::date::parse("2101-01-10").unwrap() {
+            let text = crate::date::format(day);
+            assert_eq!(crate::date::ymd(text.as_bytes()), Some(day), "{text}");
+            day += 1;
+        }
+        for bad in [
+            "2025-02-29",
+            "2024-02-30",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-04-31",
+            "2025-1-01",
+            "x025-01-01",
+        ] {
+            assert_eq!(crate::date::ymd(bad.as_bytes()), None, "{bad}");
+            assert_eq!(crate::date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(crate::date::ymd(b"2024-02-29"), crate::date::parse("2024-02-29"));
+        assert_eq!(crate::date::ymd(b"0000-03-01"), crate::date::parse("0000-03-01"));
+        for text in [
+            "0",
+            "12",
+            "12.5",
+            "-3.99",
+            "0.1",
+            "123456.78",
+            "99999999999.9999",
+            "-0.30",
+            "1.005",
+            "7.",
+        ] {
+            assert_eq!(fast_number(text), text.parse::<f64>().ok(), "{text}");
+        }
+        for other in ["", "-", ".", "1e5", "1.2.3", "+4", "1234567890123456", "inf", "1,5"] {
+            assert_eq!(fast_number(other), None, "{other}");
+        }
+        let mut seed = 7u64;
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let text = format!("{}.{:02}", (seed >> 20) % 100_000, (seed >> 8) % 100);
+            assert_eq!(fast_number(&text), text.parse::<f64>().ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn trim_agrees_with_str_trim() {
+        for text in [
+            "",
+            "a",
+            " ",
+            "ab",
+            " a",
+            "a ",
+            "\ta\r",
+            "a\u{b}",
+            "\u{b}a",
+            "\u{a0}x",
+            "x\u{a0}",
+            "\u{85}x\u{2003}",
+            "é",
+            "é ",
+            "C0000001",
+            " 12.5 ",
+            "a b",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 
