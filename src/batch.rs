@@ -105,6 +105,20 @@ struct Row {
     ids: [(u32, u32); 3],
 }
 
+impl Row {
+    /// A row with no fields, not yet checked: no date, no group, not rejected.
+    const UNREAD: Row = Row {
+        line: 0,
+        start: 0,
+        first: 0,
+        fields: 0,
+        date: 0,
+        customer: NONE,
+        rejected: NONE,
+        ids: [(0, 0); 3],
+    };
+}
+
 /// Everything a batch reads, loaded once; any number of policies can then be
 /// [`evaluate`]d over it.
 ///
@@ -292,17 +306,7 @@ impl Data {
             row_bounds.push(row_bounds[row_bounds.len() - 1] + rows);
             end_bounds.push(end_bounds[end_bounds.len() - 1] + fields);
         }
-        let blank = Row {
-            line: 0,
-            start: 0,
-            first: 0,
-            fields: 0,
-            date: 0,
-            customer: NONE,
-            rejected: NONE,
-            ids: [(0, 0); 3],
-        };
-        let mut rows = vec![blank; row_bounds[pieces.len()]];
+        let mut rows = vec![Row::UNREAD; row_bounds[pieces.len()]];
         let mut ends = vec![0u32; end_bounds[pieces.len()]];
         let mut line = lines_before;
         let firsts: Vec<u64> = counts
@@ -336,7 +340,7 @@ impl Data {
                         start: from + at,
                         first: ends_at + first,
                         fields: (e - first) as u32,
-                        ..blank
+                        ..Row::UNREAD
                     };
                     n += 1;
                 }
@@ -389,10 +393,7 @@ impl Data {
                         start,
                         first,
                         fields: record.len() as u32,
-                        date: 0,
-                        customer: NONE,
-                        rejected: NONE,
-                        ids: [(0, 0); 3],
+                        ..Row::UNREAD
                     });
                 }
                 Err(e) => {
@@ -403,11 +404,8 @@ impl Data {
                         line: input::line_of(&mut reader, e.position()),
                         start: self.bytes.len(),
                         first: self.ends.len(),
-                        fields: 0,
-                        date: 0,
-                        customer: NONE,
                         rejected: self.rejected.len() as u32,
-                        ids: [(0, 0); 3],
+                        ..Row::UNREAD
                     });
                     self.rejected.push(Rejected {
                         reason: input::csv_reason(&e),
