@@ -22,7 +22,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use super::ids::IdIndex;
+use super::ids::{IdIndex, NONE};
 use super::{Header, InputError, csv_reader, customer_id, field};
 
 /// One customer's attribute values, as written in the file (trimmed).
@@ -82,9 +82,6 @@ pub struct Customers {
     /// For `Customers::load_indexed`: the row of each id named, or [`NONE`].
     named: Vec<u32>,
 }
-
-/// No row.
-const NONE: u32 = u32::MAX;
 
 fn hash(id: &str) -> u64 {
     FxBuildHasher.hash_one(id.as_bytes())

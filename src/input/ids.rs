@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-/// No number.
+/// No number (and, where numbers index rows, no row).
 pub(crate) const NONE: u32 = u32::MAX;
 
 /// A map from customer id to a number.
