@@ -142,7 +142,7 @@ pub struct Data {
     pub ledger: Ledger,
     today: Day,
     /// The fields' bytes, and where each field ends, relative to its row's start.
-    bytes: Vec<u8>,
+    bytes: Text,
     ends: Vec<u32>,
     /// Bytes between two fields of a row in `bytes`: 1 (the comma) or 0.
     sep: usize,
@@ -156,6 +156,46 @@ pub struct Data {
     bounds: Vec<usize>,
     /// The groups' customer ids: group `g`'s id is number `g`.
     customer_index: IdIndex,
+}
+
+/// The incidents' bytes. A file that is valid UTF-8 as a whole (the usual
+/// case) is checked once, and its fields are then sliced out as text
+/// without checking each again.
+#[derive(Debug)]
+enum Text {
+    Utf8(String),
+    Bytes(Vec<u8>),
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::Utf8(String::new())
+    }
+}
+
+impl Text {
+    fn new(bytes: Vec<u8>) -> Text {
+        match String::from_utf8(bytes) {
+            Ok(text) => Text::Utf8(text),
+            Err(e) => Text::Bytes(e.into_bytes()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Utf8(text) => text.as_bytes(),
+            Text::Bytes(bytes) => bytes,
+        }
+    }
+
+    /// The text of `from..to`, if it is valid UTF-8 (in a valid file: unless
+    /// a bound falls inside a character).
+    fn str(&self, from: usize, to: usize) -> Option<&str> {
+        match self {
+            Text::Utf8(text) => text.get(from..to),
+            Text::Bytes(bytes) => std::str::from_utf8(&bytes[from..to]).ok(),
+        }
+    }
 }
 
 impl Data {
@@ -255,7 +295,7 @@ impl Data {
             customers: None,
             ledger: Ledger::default(),
             today,
-            bytes: Vec::new(),
+            bytes: Text::default(),
             ends: Vec::new(),
             sep: 1,
             id_columns,
@@ -369,7 +409,7 @@ impl Data {
         }
         self.rows = rows;
         self.ends = ends;
-        self.bytes = text;
+        self.bytes = Text::new(text);
         self.sep = 1;
     }
 
@@ -378,15 +418,16 @@ impl Data {
         let mut reader = input::csv_reader(text);
         Header::read(&mut reader, &self.file)?;
         let mut record = csv::ByteRecord::new();
+        let mut bytes = Vec::new();
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let start = self.bytes.len();
+                    let start = bytes.len();
                     let first = self.ends.len();
                     for field in record.iter() {
-                        self.bytes.extend_from_slice(field);
-                        self.ends.push((self.bytes.len() - start) as u32);
+                        bytes.extend_from_slice(field);
+                        self.ends.push((bytes.len() - start) as u32);
                     }
                     self.rows.push(Row {
                         line: input::line_of(&mut reader, record.position()),
@@ -402,7 +443,7 @@ impl Data {
                     }
                     self.rows.push(Row {
                         line: input::line_of(&mut reader, e.position()),
-                        start: self.bytes.len(),
+                        start: bytes.len(),
                         first: self.ends.len(),
                         rejected: self.rejected.len() as u32,
                         ..Row::UNREAD
@@ -414,6 +455,7 @@ impl Data {
                 }
             }
         }
+        self.bytes = Text::new(bytes);
         self.sep = 0;
         Ok(())
     }
@@ -424,7 +466,7 @@ impl Data {
         self.ends[row.first..row.first + row.fields as usize]
             .iter()
             .map(move |&end| {
-                let field = &self.bytes[row.start + from..row.start + end as usize];
+                let field = &self.bytes.bytes()[row.start + from..row.start + end as usize];
                 from = end as usize + self.sep;
                 field
             })
@@ -435,12 +477,14 @@ impl Data {
         if row.fields as usize != self.columns.len() {
             return Err(format!("expected {} fields, found {}", self.columns.len(), row.fields));
         }
-        // The row's fields are contiguous in `bytes`: one UTF-8 check for all of
-        // them, and one that no field ends inside a character (fields of a quoted
-        // row are stored without the bytes between them).
+        // The row's fields are contiguous in `bytes`: their text at once (checked
+        // here unless the whole file was), and a check that no field ends inside
+        // a character (fields of a quoted row are stored without the bytes
+        // between them).
         let ends = &self.ends[row.first..row.first + row.fields as usize];
-        let whole = &self.bytes[row.start..row.start + ends.last().map_or(0, |&e| e as usize)];
-        if let Ok(text) = std::str::from_utf8(whole)
+        if let Some(text) = self
+            .bytes
+            .str(row.start, row.start + ends.last().map_or(0, |&e| e as usize))
             && ends.iter().all(|&end| text.is_char_boundary(end as usize))
         {
             let mut from = 0;
@@ -485,8 +529,10 @@ impl Data {
             0 => 0,
             _ => self.ends[row.first + column - 1] as usize + self.sep,
         };
-        let field = &self.bytes[row.start + from..row.start + self.ends[row.first + column] as usize];
-        let text = std::str::from_utf8(field).unwrap_or_default();
+        let text = self
+            .bytes
+            .str(row.start + from, row.start + self.ends[row.first + column] as usize)
+            .unwrap_or_default();
         let trimmed = text.trim_start();
         let skip = text.len() - trimmed.len();
         ((from + skip) as u32, trimmed.trim_end().len() as u32)
@@ -496,7 +542,7 @@ impl Data {
     fn id(&self, row: &Row, which: usize) -> &str {
         let (from, len) = row.ids[which];
         let at = row.start + from as usize;
-        std::str::from_utf8(&self.bytes[at..at + len as usize]).unwrap_or_default()
+        self.bytes.str(at, at + len as usize).unwrap_or_default()
     }
 
     /// Checks every row on every core: a good row gets its date, a bad one its reason.
@@ -623,7 +669,7 @@ impl Data {
         let group = &self.order[self.bounds[g]..self.bounds[g + 1]];
         for &i in group {
             let row = &self.rows[i as usize];
-            cache::prefetch(&self.bytes[row.start..]);
+            cache::prefetch(&self.bytes.bytes()[row.start..]);
             cache::prefetch(&self.ends[row.first..]);
         }
         if self.indexed {
@@ -1341,6 +1387,29 @@ mod tests {
         let policy = Policy::default_policy();
         let out = evaluate(&policy, &d);
         assert_eq!(out[0].error.as_deref(), Some("column `note` is not valid UTF-8"));
+    }
+
+    #[test]
+    fn a_bad_byte_rejects_its_row_only() {
+        // Valid as a whole, the file's fields are sliced from it unchecked;
+        // with one bad byte, each row is checked on its own.
+        let good = "case_id,customer_id,kind,date,note\nK1,Cé,late_delivery,2026-01-01,naïve\nK2,C2,late_delivery,2026-01-02,x\n";
+        let mut bad = good.as_bytes().to_vec();
+        bad.extend_from_slice(b"K3,C3,late_delivery,2026-01-03,\xFF\n");
+        let policy = Policy::default_policy();
+        for (csv, rejected) in [(good.as_bytes(), 0), (bad.as_slice(), 1)] {
+            let d = Data::from_reader(csv, "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
+            assert!(matches!(d.bytes, Text::Utf8(_)) == (rejected == 0));
+            assert_eq!(d.rejected(), rejected);
+            let out = evaluate(&policy, &d);
+            assert_eq!(out[0].customer_id, "Cé");
+            assert_eq!(out[0].decision.as_str(), "gesture");
+            assert_eq!(out[1].case_id, "K2");
+            if rejected == 1 {
+                assert_eq!(out[2].error.as_deref(), Some("column `note` is not valid UTF-8"));
+                assert_eq!(out[2].case_id, "K3");
+            }
+        }
     }
 
     #[test]
