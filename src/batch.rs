@@ -193,7 +193,7 @@ impl Text {
     fn str(&self, from: usize, to: usize) -> Option<&str> {
         match self {
             Text::Utf8(text) => text.get(from..to),
-            Text::Bytes(bytes) => std::str::from_utf8(&bytes[from..to]).ok(),
+            Text::Bytes(bytes) => bytes.get(from..to).and_then(|b| std::str::from_utf8(b).ok()),
         }
     }
 }
@@ -1399,7 +1399,7 @@ mod tests {
         let policy = Policy::default_policy();
         for (csv, rejected) in [(good.as_bytes(), 0), (bad.as_slice(), 1)] {
             let d = Data::from_reader(csv, "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
-            assert!(matches!(d.bytes, Text::Utf8(_)) == (rejected == 0));
+            assert_eq!(matches!(d.bytes, Text::Utf8(_)), rejected == 0);
             assert_eq!(d.rejected(), rejected);
             let out = evaluate(&policy, &d);
             assert_eq!(out[0].customer_id, "Cé");
