@@ -912,16 +912,8 @@ pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Outcomes<'a> {
 /// just answered (from any thread).
 pub fn evaluate_with_progress<'a>(policy: &'a Policy, data: &'a Data, progress: &(dyn Fn(u64) + Sync)) -> Outcomes<'a> {
     let timer = Timer::start();
-    let cuts = runs(data);
     // Each run's outcomes go in one vector of the run's size: no growing copies.
-    let mut runs = evaluate_runs(policy, data, progress, &cuts, Vec::with_capacity, Vec::push);
-    let mut places = places(data, &cuts);
-    let mut rejected = Vec::with_capacity(data.rejected.len());
-    for (i, outcome) in rejected_when_read(data) {
-        places[i] = (runs.len() as u32, rejected.len() as u32);
-        rejected.push(outcome);
-    }
-    runs.push(rejected);
+    let (runs, places) = evaluate_runs(policy, data, progress, Vec::with_capacity, Vec::push);
     timer.phase("evaluate");
     Outcomes { runs, places }
 }
@@ -1005,17 +997,9 @@ pub fn evaluate_rendered<'a>(
     summarize: bool,
 ) -> Rendered {
     let timer = Timer::start();
-    let cuts = runs(data);
-    let mut runs = evaluate_runs(policy, data, progress, &cuts, RenderedRun::with_rows, |run, o| {
+    let (mut runs, places) = evaluate_runs(policy, data, progress, RenderedRun::with_rows, |run, o| {
         run.push(&o, render, summarize)
     });
-    let mut places = places(data, &cuts);
-    let mut last = RenderedRun::with_rows(data.rejected.len());
-    for (i, outcome) in rejected_when_read(data) {
-        places[i] = (runs.len() as u32, last.ends.len() as u32);
-        last.push(&outcome, render, summarize);
-    }
-    runs.push(last);
     let mut summary = Summary::default();
     let mut rejected = Vec::new();
     for run in &mut runs {
@@ -1049,18 +1033,22 @@ fn runs(data: &Data) -> Vec<usize> {
     cuts
 }
 
-/// Evaluates the runs on every core: `start(rows)` makes a run's store,
-/// `push` gives it each of the run's outcomes, in `Data::order`.
+/// Evaluates every row: the [`runs`] on every core, then the rows rejected
+/// when read as one last run. `start(rows)` makes a run's store, `push`
+/// gives it each of the run's outcomes (in `Data::order`, then in input
+/// order for the last run). Returns the stores and, per row, its place: its
+/// run and its index in the run.
 fn evaluate_runs<'a, T: Send>(
     policy: &'a Policy,
     data: &'a Data,
     progress: &(dyn Fn(u64) + Sync),
-    cuts: &[usize],
     start: impl Fn(usize) -> T + Sync,
     push: impl Fn(&mut T, Outcome<'a>) + Sync,
-) -> Vec<T> {
+) -> (Vec<T>, Vec<(u32, u32)>) {
     let engine = Engine::new(policy, data.customers.as_ref());
-    cuts.par_windows(2)
+    let cuts = runs(data);
+    let mut stores: Vec<T> = cuts
+        .par_windows(2)
         .map_init(
             || (engine.values(), blank()),
             |(values, incident), w| {
@@ -1081,7 +1069,15 @@ fn evaluate_runs<'a, T: Send>(
                 store
             },
         )
-        .collect()
+        .collect();
+    let mut places = places(data, &cuts);
+    let mut last = start(data.rejected.len());
+    for (at, (i, outcome)) in rejected_when_read(data).enumerate() {
+        places[i] = (stores.len() as u32, at as u32);
+        push(&mut last, outcome);
+    }
+    stores.push(last);
+    (stores, places)
 }
 
 /// Per row: its run and its index in the run (rows rejected when read: left at (0, 0)).
