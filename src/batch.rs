@@ -1134,12 +1134,8 @@ fn customer_cases<'a>(
             out(Outcome::rejected(row.line, ids, None, reason));
             continue;
         }
-        let usage = ledger::usage_in(ledger, incident.date);
-        let earlier = ledger::usage_in(&granted, incident.date);
-        let usage = Usage {
-            gestures: usage.gestures + earlier.gestures,
-            cents: usage.cents + earlier.cents,
-        };
+        // The ledger's gestures, then those recommended earlier in the batch.
+        let usage = ledger::usage_in(ledger.iter().chain(&granted), incident.date);
         let customer = Customer {
             transactions,
             record,

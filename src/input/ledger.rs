@@ -102,9 +102,9 @@ impl Ledger {
 }
 
 /// The gestures among `grants` in the window (as_of - 365 days, as_of].
-pub fn usage_in(grants: &[Grant], as_of: Day) -> Usage {
+pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day) -> Usage {
     grants
-        .iter()
+        .into_iter()
         .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
         .fold(Usage::default(), |u, g| Usage {
             gestures: u.gestures + 1,
