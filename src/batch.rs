@@ -1205,10 +1205,7 @@ impl Totals {
         self.cases += 1;
         match o.decision {
             Decision::Gesture => {
-                match self.gestures.iter_mut().find(|(g, _)| g == o.gesture) {
-                    Some((_, n)) => *n += 1,
-                    None => self.gestures.push((o.gesture.to_string(), 1)),
-                }
+                self.count(o.gesture, 1);
                 self.cost_cents += money::cents(o.cost);
                 self.impact_cents += money::cents(o.impact);
             }
@@ -1220,15 +1217,20 @@ impl Totals {
     fn merge(&mut self, other: &Totals) {
         self.cases += other.cases;
         for (gesture, n) in &other.gestures {
-            match self.gestures.iter_mut().find(|(g, _)| g == gesture) {
-                Some((_, m)) => *m += n,
-                None => self.gestures.push((gesture.clone(), *n)),
-            }
+            self.count(gesture, *n);
         }
         self.escalations += other.escalations;
         self.rejected += other.rejected;
         self.cost_cents += other.cost_cents;
         self.impact_cents += other.impact_cents;
+    }
+
+    /// Counts `n` more rows answered with `gesture`.
+    fn count(&mut self, gesture: &str, n: u64) {
+        match self.gestures.iter_mut().find(|(g, _)| g == gesture) {
+            Some((_, m)) => *m += n,
+            None => self.gestures.push((gesture.to_string(), n)),
+        }
     }
 
     /// Total LTV impact per unit of cost; `None` when nothing was spent.
