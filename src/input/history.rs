@@ -55,23 +55,24 @@ struct Kept {
 
 impl Kept {
     fn push(&mut self, customer: u32, tx: Transaction) {
-        match self.runs.last_mut() {
-            Some((c, n)) if *c == customer => *n += 1,
-            _ => self.runs.push((customer, 1)),
-        }
+        self.extend_run(customer, 1);
         self.transactions.push(tx);
     }
 
     /// Appends another's rows, its customers renumbered by `number`.
     fn append(&mut self, other: Kept, number: impl Fn(u32) -> u32) {
         for (c, n) in other.runs {
-            let c = number(c);
-            match self.runs.last_mut() {
-                Some(last) if last.0 == c => last.1 += n,
-                _ => self.runs.push((c, n)),
-            }
+            self.extend_run(number(c), n);
         }
         self.transactions.extend(other.transactions);
+    }
+
+    /// Counts `n` more rows of `customer`: the last run's, if it is theirs.
+    fn extend_run(&mut self, customer: u32, n: u32) {
+        match self.runs.last_mut() {
+            Some((c, rows)) if *c == customer => *rows += n,
+            _ => self.runs.push((customer, n)),
+        }
     }
 }
 
@@ -272,9 +273,10 @@ impl History {
     /// [`History::assemble`] for `n` customers, without the index by id.
     fn lay_out(n: usize, kept: Kept, rows: u64) -> History {
         let Kept { mut transactions, runs } = kept;
-        // Where each customer's rows are, if each has one run: then they stay where they are.
+        // Where each customer's rows are, if each has one run: then they stay
+        // where they are. `bounds`: where the runs begin and end, in file order.
         let mut spans = vec![(0usize, 0usize); n];
-        let mut at = 0;
+        let mut bounds = vec![0];
         let mut one_run_each = true;
         for &(c, len) in &runs {
             let span = &mut spans[c as usize];
@@ -282,12 +284,13 @@ impl History {
                 one_run_each = false;
                 break;
             }
+            let at = bounds[bounds.len() - 1];
             *span = (at, at + len as usize);
-            at += len as usize;
+            bounds.push(at + len as usize);
         }
-        // The lengths of the customers' rows in the order they lie.
-        let lengths: Vec<usize> = if one_run_each {
-            runs.iter().map(|&(_, len)| len as usize).collect()
+        // Where each customer's rows begin and end, in the order they lie.
+        let bounds: Vec<usize> = if one_run_each {
+            bounds
         } else {
             // Gathered customer by customer, each customer's runs in file order.
             let mut starts = vec![0usize; n + 1];
@@ -308,16 +311,10 @@ impl History {
             }
             transactions = gathered;
             spans = starts.windows(2).map(|w| (w[0], w[1])).collect();
-            starts.windows(2).map(|w| w[1] - w[0]).collect()
+            starts
         };
         drop(runs);
-        let mut slices = Vec::with_capacity(lengths.len());
-        let mut rest = transactions.as_mut_slice();
-        for len in lengths {
-            let (slice, tail) = rest.split_at_mut(len);
-            slices.push(slice);
-            rest = tail;
-        }
+        let mut slices = super::groups_mut(&mut transactions, &bounds);
         // Stable, so same-day rows keep file order: results never depend on it,
         // but reproducibility is cheap.
         slices.par_iter_mut().for_each(|s| {
