@@ -533,9 +533,8 @@ impl Data {
             .bytes
             .str(row.start + from, row.start + self.ends[row.first + column] as usize)
             .unwrap_or_default();
-        let trimmed = text.trim_start();
-        let skip = text.len() - trimmed.len();
-        ((from + skip) as u32, trimmed.trim_end().len() as u32)
+        let (skip, len) = input::trimmed_at(text);
+        ((from + skip) as u32, len as u32)
     }
 
     /// The `case_id` (0), `customer_id` (1) or `kind` (2) of a good row.

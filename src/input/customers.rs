@@ -428,10 +428,9 @@ impl<'t> Piece<'t> {
 
 /// The span of `text[from..to]` trimmed, as `str::trim` trims.
 fn trimmed(text: &str, from: usize, to: usize) -> Span {
-    let field = &text[from..to];
-    let inner = super::trim(field);
-    let start = from + (inner.as_ptr() as usize - field.as_ptr() as usize);
-    (start as u32, (start + inner.len()) as u32)
+    let (skip, len) = super::trimmed_at(&text[from..to]);
+    let start = from + skip;
+    (start as u32, (start + len) as u32)
 }
 
 /// Whether a customer id appears twice in the pieces; checked on every core, one share of the ids each.

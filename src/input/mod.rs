@@ -278,6 +278,12 @@ pub(crate) fn trim(s: &str) -> &str {
     }
 }
 
+/// Where `field` is once trimmed as [`trim`] trims: its offset in `field` and its length.
+pub(crate) fn trimmed_at(field: &str) -> (usize, usize) {
+    let inner = trim(field);
+    (inner.as_ptr() as usize - field.as_ptr() as usize, inner.len())
+}
+
 /// The `customer_id` field of a row, which must not be empty.
 pub fn customer_id(record: &csv::ByteRecord, index: usize) -> Result<&str, String> {
     match field(record, index, "customer_id")? {
@@ -489,6 +495,11 @@ mod tests {
             "a b",
         ] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
+            let (skip, len) = trimmed_at(text);
+            assert_eq!(&text[skip..skip + len], text.trim(), "{text:?}");
+            if !text.trim().is_empty() {
+                assert_eq!(skip, text.len() - text.trim_start().len(), "{text:?}");
+            }
         }
     }
 
