@@ -50,10 +50,7 @@ impl IdIndex {
         for id in ids {
             let number = match key(id) {
                 Some(k) => *short.entry(k).or_insert(len),
-                None => match long.get(id) {
-                    Some(&n) => n,
-                    None => *long.entry(Box::from(id)).or_insert(len),
-                },
+                None => number_long(&mut long, id, len),
             };
             if number == len {
                 len += 1;
@@ -102,10 +99,7 @@ impl IdIndex {
         for i in long_rows {
             if let Some(id) = id_of(i) {
                 let next = (sorted.len() + long.len()) as u32;
-                rows[i] = match long.get(id) {
-                    Some(&number) => number,
-                    None => *long.entry(Box::from(id)).or_insert(next),
-                };
+                rows[i] = number_long(&mut long, id, next);
             }
         }
         let len = sorted.len() + long.len();
@@ -156,6 +150,15 @@ impl IdIndex {
         let short = self.sorted.iter().map(|&(k, n)| (Cow::Owned(unpack(ordered(k))), n));
         let long = self.long.iter().map(|(id, &n)| (Cow::Borrowed(&**id), n));
         short.chain(long)
+    }
+}
+
+/// The number of a long id, `next` if it is new (looked up first, so that
+/// an id already numbered is not copied into a key).
+fn number_long(long: &mut FxHashMap<Box<str>, u32>, id: &str, next: u32) -> u32 {
+    match long.get(id) {
+        Some(&number) => number,
+        None => *long.entry(Box::from(id)).or_insert(next),
     }
 }
 
