@@ -414,7 +414,7 @@ mod tests {
                 if rec.len() != 2 {
                     return Err("fields".into());
                 }
-                parse_number(field(rec, 1, "n")?.trim(), "n").map(|_| ())
+                parse_number(field(rec, 1, "n")?, "n").map(|_| ())
             })
             .unwrap_err();
             let last = data.trim_end().lines().last().unwrap();
@@ -427,27 +427,8 @@ mod tests {
     }
 
     #[test]
-    fn fast_parsers_agree_with_the_general_ones() {
-        let mut day = crate::date::parse("1899-12-25").unwrap();
-        while day < crate::date::parse("2101-01-10").unwrap() {
-            let text = crate::date::format(day);
-            assert_eq!(crate::date::ymd(text.as_bytes()), Some(day), "{text}");
-            day += 1;
-        }
-        for bad in [
-            "2025-02-29",
-            "2024-02-30",
-            "2025-13-01",
-            "2025-00-10",
-            "2025-04-31",
-            "2025-1-01",
-            "x025-01-01",
-        ] {
-            assert_eq!(crate::date::ymd(bad.as_bytes()), None, "{bad}");
-            assert_eq!(crate::date::parse(bad), None, "{bad}");
-        }
-        assert_eq!(crate::date::ymd(b"2024-02-29"), crate::date::parse("2024-02-29"));
-        assert_eq!(crate::date::ymd(b"0000-03-01"), crate::date::parse("0000-03-01"));
+    fn fast_number_agrees_with_str_parse() {
+        // The fast date path is checked against chrono in `date`'s tests.
         for text in [
             "0",
             "12",
