@@ -340,22 +340,19 @@ impl Data {
                 (newlines as u64, rows, memchr::memchr_iter(b',', piece).count() + rows)
             })
             .collect();
+        // Where each piece's rows and field ends go, and the line before its first.
         let mut row_bounds = vec![0];
         let mut end_bounds = vec![0];
-        for &(_, rows, fields) in &counts {
+        let mut firsts = Vec::with_capacity(counts.len());
+        let mut line = lines_before;
+        for &(newlines, rows, fields) in &counts {
             row_bounds.push(row_bounds[row_bounds.len() - 1] + rows);
             end_bounds.push(end_bounds[end_bounds.len() - 1] + fields);
+            firsts.push(line);
+            line += newlines;
         }
         let mut rows = vec![Row::UNREAD; row_bounds[pieces.len()]];
         let mut ends = vec![0u32; end_bounds[pieces.len()]];
-        let mut line = lines_before;
-        let firsts: Vec<u64> = counts
-            .iter()
-            .map(|&(newlines, _, _)| {
-                line += newlines;
-                line - newlines
-            })
-            .collect();
         // Per piece: the rows and field ends it wrote (fewer than room for when it has blank lines).
         let written: Vec<(usize, usize)> = input::groups_mut(&mut rows, &row_bounds)
             .into_par_iter()
