@@ -53,7 +53,7 @@ use crate::engine::{self, Customer, Engine};
 use crate::expr::Values;
 use crate::input::customers::Customers;
 use crate::input::history::History;
-use crate::input::ids::{IdIndex, NONE};
+use crate::input::ids::{Groups, IdIndex, NONE};
 use crate::input::incidents::Incident;
 use crate::input::ledger::{self, Grant, Ledger, Usage};
 use crate::input::{self, Header, InputError};
@@ -587,33 +587,16 @@ impl Data {
     fn group(&mut self) {
         // Customers are numbered in id order (long ids last), the order in
         // which a file sorted by customer lists them.
-        let (index, customer) = IdIndex::number(self.rows.len(), |i| {
+        // Ranked by date, so each group is in (date, line) order.
+        let (index, Groups { order, bounds }) = IdIndex::number(self.rows.len(), |i| {
             let row = &self.rows[i];
-            (row.rejected == NONE).then(|| self.id(row, 1))
+            (row.rejected == NONE).then(|| (self.id(row, 1), row.date))
         });
-        let groups = index.len();
-        let mut bounds = vec![0usize; groups + 1];
-        for &c in customer.iter().filter(|&&c| c != NONE) {
-            bounds[c as usize + 1] += 1;
-        }
-        for g in 0..groups {
-            bounds[g + 1] += bounds[g];
-        }
-        let mut next = bounds.clone();
-        let mut order = vec![0u32; bounds[groups]];
-        for (i, (&c, row)) in customer.iter().zip(self.rows.iter_mut()).enumerate() {
-            row.customer = c;
-            if c != NONE {
-                order[next[c as usize]] = i as u32;
-                next[c as usize] += 1;
+        for (g, w) in bounds.windows(2).enumerate() {
+            for &i in &order[w[0]..w[1]] {
+                self.rows[i as usize].customer = g as u32;
             }
         }
-        // Rows went in in line order; a stable sort by date gives (date, line).
-        let rows = &self.rows;
-        input::groups_mut(&mut order, &bounds)
-            .par_iter_mut()
-            .filter(|s| s.len() > 1)
-            .for_each(|s| s.sort_by_key(|&i| rows[i as usize].date));
         self.order = order;
         self.bounds = bounds;
         self.customer_index = index;

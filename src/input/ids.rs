@@ -66,41 +66,72 @@ impl IdIndex {
         }
     }
 
-    /// Numbers the ids of `n` rows (`id_of(i)`, `None` for a row without
-    /// one): per row, its id's number or [`NONE`], and the index of the
-    /// numbers. The ids of up to 15 bytes are numbered in byte order (a
-    /// sort of the rows by id, on every core), the longer ones after them in
-    /// the order they first appear. So a batch visits its customers in id
-    /// order: the order in which a history or customers file sorted by
-    /// customer holds them.
-    pub(crate) fn number<'a, F>(n: usize, id_of: F) -> (IdIndex, Vec<u32>)
+    /// Numbers the ids of `n` rows and groups the rows by number: `row(i)`
+    /// is row `i`'s id and rank, `None` for a row without an id, and each
+    /// group lists its rows by rank, then in row order. The ids of up to 15
+    /// bytes are numbered in byte order (a sort of the rows by id, on every
+    /// core), the longer ones after them in the order they first appear. So
+    /// a batch visits its customers in id order: the order in which a
+    /// history or customers file sorted by customer holds them.
+    pub(crate) fn number<'a, F>(n: usize, row: F) -> (IdIndex, Groups)
     where
-        F: Fn(usize) -> Option<&'a str> + Sync,
+        F: Fn(usize) -> Option<(&'a str, i32)> + Sync,
     {
-        let mut keyed: Vec<((u64, u64), u32)> = (0..n)
+        // The rank fills the padding after the key: 24 bytes a row either way.
+        // A row without a short id gets a key no id has (a key's last byte is
+        // its id's length, at most 15), sorted last and then cut off: the rows
+        // are collected in place, which a filter cannot do.
+        const NO_KEY: (u64, u64) = (u64::MAX, u64::MAX);
+        let mut keyed: Vec<((u64, u64), i32, u32)> = Vec::with_capacity(n);
+        (0..n)
             .into_par_iter()
-            .filter_map(|i| id_of(i).and_then(key).map(|k| (ordered(k), i as u32)))
-            .collect();
+            .map(|i| match row(i).and_then(|(id, rank)| Some((key(id)?, rank))) {
+                Some((k, rank)) => (ordered(k), rank, i as u32),
+                None => (NO_KEY, 0, i as u32),
+            })
+            .collect_into_vec(&mut keyed);
         keyed.par_sort_unstable();
-        let mut rows = vec![NONE; n];
+        keyed.truncate(keyed.partition_point(|e| e.0 != NO_KEY));
+        // Sorted by (id, rank, row), the rows are grouped: a group ends where the id changes.
         let mut sorted: Vec<((u64, u64), u32)> = Vec::new();
-        for &(k, i) in &keyed {
+        let mut bounds = vec![0];
+        for (at, &(k, _, _)) in keyed.iter().enumerate() {
             if sorted.last().is_none_or(|&(last, _)| last != k) {
+                if at > 0 {
+                    bounds.push(at);
+                }
                 sorted.push((k, sorted.len() as u32));
             }
-            rows[i as usize] = sorted.len() as u32 - 1;
+        }
+        let mut order: Vec<u32> = keyed.par_iter().map(|&(_, _, i)| i).collect();
+        if !order.is_empty() {
+            bounds.push(order.len());
         }
         drop(keyed);
+        // The long ids, numbered by first row, then their rows sorted the same way.
         let mut long: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        let long_rows: Vec<usize> = (0..n)
+        let long_rows: Vec<u32> = (0..n)
             .into_par_iter()
-            .filter(|&i| id_of(i).is_some_and(|id| key(id).is_none()))
+            .filter(|&i| row(i).is_some_and(|(id, _)| key(id).is_none()))
+            .map(|i| i as u32)
             .collect();
-        for i in long_rows {
-            if let Some(id) = id_of(i) {
+        let mut long_rows: Vec<(u32, i32, u32)> = long_rows
+            .into_iter()
+            .filter_map(|i| {
+                let (id, rank) = row(i as usize)?;
                 let next = (sorted.len() + long.len()) as u32;
-                rows[i] = number_long(&mut long, id, next);
+                Some((number_long(&mut long, id, next), rank, i))
+            })
+            .collect();
+        long_rows.sort_unstable();
+        for (at, &(g, _, i)) in long_rows.iter().enumerate() {
+            if at > 0 && long_rows[at - 1].0 != g {
+                bounds.push(order.len());
             }
+            order.push(i);
+        }
+        if !long_rows.is_empty() {
+            bounds.push(order.len());
         }
         let len = sorted.len() + long.len();
         let index = IdIndex {
@@ -109,7 +140,7 @@ impl IdIndex {
             long,
             len,
         };
-        (index, rows)
+        (index, Groups { order, bounds })
     }
 
     /// The number of an id.
@@ -160,6 +191,17 @@ fn number_long(long: &mut FxHashMap<Box<str>, u32>, id: &str, next: u32) -> u32 
         Some(&number) => number,
         None => *long.entry(Box::from(id)).or_insert(next),
     }
+}
+
+/// Rows grouped by their id's number: group `g` is
+/// `order[bounds[g]..bounds[g + 1]]`, its rows' indexes by rank, then in
+/// row order.
+#[derive(Debug, Default)]
+pub(crate) struct Groups {
+    /// Indexes of the rows with an id, group after group.
+    pub(crate) order: Vec<u32>,
+    /// Where each group starts in `order`; one more entry than there are groups.
+    pub(crate) bounds: Vec<usize>,
 }
 
 /// [`IdIndex::get`] for ids that mostly come in order, as a history or
@@ -339,12 +381,27 @@ mod tests {
                 _ => Some(format!("C{}", (i * 17) % 997)),
             })
             .collect();
-        let id_of = |i: usize| ids[i].as_deref();
+        // Ranks that disagree with row order, as dates out of line order do.
+        let rank = |i: usize| ((i * 7919) % 13) as i32 - 6;
+        let id_of = |i: usize| ids[i].as_deref().map(|id| (id, rank(i)));
         let numbered = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| IdIndex::number(ids.len(), id_of))
         };
-        let (index, rows) = numbered(3);
+        let (index, groups) = numbered(3);
+        // Each group is its number's rows by rank, then in row order.
+        assert_eq!(groups.bounds.len(), index.len() + 1);
+        for w in groups.bounds.windows(2) {
+            assert!(w[0] < w[1], "no empty group");
+            let ranked = groups.order[w[0]..w[1]].iter().map(|&i| (rank(i as usize), i));
+            assert!(ranked.is_sorted_by(|a, b| a < b), "rows by rank, then row");
+        }
+        let mut rows = vec![NONE; ids.len()];
+        for (g, w) in groups.bounds.windows(2).enumerate() {
+            for &i in &groups.order[w[0]..w[1]] {
+                rows[i as usize] = g as u32;
+            }
+        }
         // The expected numbers: short ids sorted as text, long ones after by first row.
         let mut short: Vec<&str> = ids
             .iter()
@@ -373,7 +430,8 @@ mod tests {
         }
         assert_eq!(index.get("C998"), None);
         let (_, one_thread) = numbered(1);
-        assert_eq!(rows, one_thread, "the same numbers on any number of cores");
+        assert_eq!(groups.order, one_thread.order, "the same groups on any number of cores");
+        assert_eq!(groups.bounds, one_thread.bounds);
         let mut back: Vec<(String, u32)> = index.iter().map(|(id, n)| (id.into_owned(), n)).collect();
         back.sort_by_key(|&(_, n)| n);
         assert_eq!(back.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), expected);
