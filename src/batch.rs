@@ -305,11 +305,7 @@ impl Data {
             bounds: vec![0],
             customer_index: IdIndex::new([]),
         };
-        let plain = memchr::memchr(b'"', &text[header_end..]).is_none()
-            && memchr::memchr_iter(b'\r', &text).all(|at| text.get(at + 1) == Some(&b'\n'));
-        if plain {
-            data.split_plain(text, header_end);
-        } else {
+        if let Err(text) = data.split_plain(text, header_end) {
             data.split_csv(&text)?;
         }
         let timer = Timer::start();
@@ -323,23 +319,39 @@ impl Data {
     /// Splits a file without quotes on every core: each line is a row, each
     /// comma ends a field. The pieces' lines and commas are counted first, so
     /// that each core writes its rows and field ends straight into their
-    /// place in the file's vectors.
-    fn split_plain(&mut self, text: Vec<u8>, header_end: usize) {
+    /// place in the file's vectors. A file with quotes or a lone carriage
+    /// return (a line end to the csv crate) is given back, for
+    /// [`Data::split_csv`].
+    fn split_plain(&mut self, text: Vec<u8>, header_end: usize) -> Result<(), Vec<u8>> {
+        // The header may end between its carriage return and line feed.
+        let lone_cr = |from: usize, to: usize| {
+            memchr::memchr_iter(b'\r', &text[from..to]).any(|at| text.get(from + at + 1) != Some(&b'\n'))
+        };
+        if lone_cr(0, header_end) {
+            return Err(text);
+        }
         // Rows count their lines from the end of the header.
         let lines_before = memchr::memchr_iter(b'\n', &text[..header_end]).count() as u64;
         let pieces = input::pieces(&text, header_end, 1 << 20);
         // Per piece: its line ends, and room for its rows (a last line
         // without a line end is one more) and their fields (one more than
-        // its commas per row).
-        let counts: Vec<(u64, usize, usize)> = pieces
+        // its commas per row); `None` if it is not plain (a piece ends with
+        // its line end, so a carriage return's line feed is in the piece).
+        let counts: Option<Vec<(u64, usize, usize)>> = pieces
             .par_iter()
             .map(|&(from, to)| {
                 let piece = &text[from..to];
+                if memchr::memchr(b'"', piece).is_some() || lone_cr(from, to) {
+                    return None;
+                }
                 let newlines = memchr::memchr_iter(b'\n', piece).count();
                 let rows = newlines + usize::from(!piece.ends_with(b"\n"));
-                (newlines as u64, rows, memchr::memchr_iter(b',', piece).count() + rows)
+                Some((newlines as u64, rows, memchr::memchr_iter(b',', piece).count() + rows))
             })
             .collect();
+        let Some(counts) = counts else {
+            return Err(text);
+        };
         // Where each piece's rows and field ends go, and the line before its first.
         let mut row_bounds = vec![0];
         let mut end_bounds = vec![0];
@@ -408,6 +420,7 @@ impl Data {
         self.ends = ends;
         self.bytes = Text::new(text);
         self.sep = 1;
+        Ok(())
     }
 
     /// Splits a file with quoted fields (or lone carriage returns) row by row with the csv crate.
@@ -1470,6 +1483,11 @@ mod tests {
             data(&quoted, History::default(), Ledger::default()),
         );
         assert!(input::pieces(plain.as_bytes(), 0, 1 << 20).len() > 1);
+        // The plain file (its header ending with CRLF too) is split on every
+        // core; a quote, or a lone carriage return in a later piece, is not.
+        assert_eq!((a.sep, b.sep), (1, 0), "which splitter read each file");
+        let lone_cr = plain.replacen("K39999,", "K39999\r,", 1);
+        assert_eq!(data(&lone_cr, History::default(), Ledger::default()).sep, 0);
         assert_eq!(a.len(), 40_001);
         assert_eq!(a.len(), b.len());
         // The lines are the file's own, blank lines counted.
