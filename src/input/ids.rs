@@ -196,7 +196,7 @@ fn number_long(long: &mut FxHashMap<Box<str>, u32>, id: &str, next: u32) -> u32 
 /// Rows grouped by their id's number: group `g` is
 /// `order[bounds[g]..bounds[g + 1]]`, its rows' indexes by rank, then in
 /// row order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Groups {
     /// Indexes of the rows with an id, group after group.
     pub(crate) order: Vec<u32>,
