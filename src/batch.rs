@@ -214,7 +214,7 @@ impl Data {
                 .map_err(|e| InputError::file(&file, format!("read error: {e}")))?;
             text
         } else {
-            std::fs::read(incidents).map_err(|e| InputError::file(&file, format!("cannot open: {e}")))?
+            input::read_whole(incidents).map_err(|e| InputError::file(&file, format!("cannot open: {e}")))?
         };
         let mut data = Data::parse(text, file, today)?;
         timer.phase("read incidents");

@@ -68,6 +68,45 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
         .map_err(|e| InputError::file(&path.display().to_string(), format!("cannot open: {e}")))
 }
 
+/// Reads a whole file, in as many parts at once as there are cores: the
+/// copies out of the page cache (and the page faults of a fresh buffer) are
+/// shared out instead of made on one core. A file that shrinks meanwhile is
+/// read again from the start; one that grows has the rest read after.
+#[cfg(unix)]
+pub fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
+    use rayon::prelude::*;
+    use std::io::{Seek, SeekFrom};
+    use std::os::unix::fs::FileExt;
+    let mut file = File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(io::Error::other)?;
+    let part = len.div_ceil(rayon::current_num_threads()).max(PART_MIN);
+    // Zeroed memory from the allocator is fresh pages, not a pass of zeroes.
+    let mut text = vec![0u8; len];
+    let read = text
+        .par_chunks_mut(part)
+        .enumerate()
+        .try_for_each(|(k, chunk)| file.read_exact_at(chunk, (k * part) as u64));
+    match read {
+        Ok(()) => {
+            file.seek(SeekFrom::Start(len as u64))?;
+            file.read_to_end(&mut text)?;
+            Ok(text)
+        }
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => std::fs::read(path),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a whole file.
+#[cfg(not(unix))]
+pub fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
+    std::fs::read(path)
+}
+
+/// The least a core reads of a file in [`read_whole`].
+#[cfg(unix)]
+const PART_MIN: usize = 1 << 20;
+
 /// A CSV reader configured as goodwill reads every input: headers, any
 /// number of fields per row (checked by the caller), UTF-8 BOM tolerated.
 pub fn csv_reader<R: Read>(input: R) -> csv::Reader<Lines<R>> {
@@ -366,6 +405,25 @@ mod tests {
             err.to_string(),
             "`h.csv`: missing column `dates` (did you mean `date`?)"
         );
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_file_read_in_parts_is_the_file() {
+        // Sizes around the parts' edges: empty, one byte, a part, a part and
+        // some, several parts on 1 and 3 cores.
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 1, PART_MIN - 1, PART_MIN, PART_MIN + 1, 3 * PART_MIN + 17] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 131 % 251) as u8).collect();
+            let path = dir.path().join(format!("f{len}"));
+            std::fs::write(&path, &bytes).unwrap();
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let read = pool.install(|| read_whole(&path)).unwrap();
+                assert!(read == bytes, "{len} bytes on {threads} threads");
+            }
+        }
+        assert!(read_whole(&dir.path().join("missing")).is_err());
     }
 
     #[test]
