@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The batch benchmark: generate a data set, read it once with the csv crate
 # (the baseline), then time `goodwill batch` over it, both under
-# `/usr/bin/time -v` (wall time and peak memory). BENCHMARKS.md holds the
-# figures and how to read them.
+# `/usr/bin/time -v` (wall time and peak memory), and last the batch's wall
+# time in reads of each kind (the goal: within 2 reads). BENCHMARKS.md holds
+# the figures and how to read them.
 #
 #   benches/batch.sh [DIR] [N]
 #
@@ -24,14 +25,21 @@ ls -l "$dir"
 summary() { grep -E "Elapsed|Maximum resident|User time|System time|Percent of CPU"; }
 # Warm the page cache so both runs read from memory.
 cat "$dir"/*.csv > /dev/null
+# The seconds a read_csv run reports ("... in 0.570 s").
+seconds() { sed -n 's/.* in \([0-9.]*\) s$/\1/p'; }
+declare -A took
 echo "== baseline: every file read once with the csv crate, one core"
-/usr/bin/time -v "$target/release/examples/read_csv" "$dir" 2> "$dir/read_csv.time"
+out=$(/usr/bin/time -v "$target/release/examples/read_csv" "$dir" 2> "$dir/read_csv.time")
+echo "$out"
+took[bytes]=$(seconds <<< "$out")
 summary < "$dir/read_csv.time"
 # For context: the same read as StringRecords, as the csv crate's tutorial
 # loop (a new record per row), and deserialized with serde.
 for mode in --strings --records --typed; do
     echo "== the same read, $mode"
-    "$target/release/examples/read_csv" "$dir" "$mode"
+    out=$("$target/release/examples/read_csv" "$dir" "$mode")
+    echo "$out"
+    took[$mode]=$(seconds <<< "$out")
 done
 echo "== goodwill batch, default policy"
 status=0
@@ -46,3 +54,10 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then
     cat "$dir/batch.time"
     exit "$status"
 fi
+# The batch's wall time in reads of each kind (the goal: within 2 reads).
+wall=$(awk -F': ' '/Elapsed/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' \
+    "$dir/batch.time")
+echo "== the batch ($wall s) in reads of the same files"
+for mode in bytes --strings --records --typed; do
+    awk -v w="$wall" -v r="${took[$mode]}" -v m="$mode" 'BEGIN { printf "%-10s %.2f s: %.2f reads\n", m, r, w / r }'
+done
