@@ -243,6 +243,35 @@ fn stdin_and_stdout_with_a_dash_and_jsonl() {
     assert!(String::from_utf8_lossy(&jsonl.stdout).contains(r#""cost":10.00,"value":10.00,"future_value":240.00"#));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_reads_like_the_file() {
+    // As `goodwill batch <(zcat incidents.csv.gz)` gives it: no length, no seeking.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("incidents.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, input))
+    };
+    let piped = batch(fifo.to_str().unwrap(), &[]);
+    writer.join().unwrap().unwrap();
+    assert_eq!(
+        piped.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert_eq!(piped.stdout, batch("tests/data/batch/incidents.csv", &[]).stdout);
+}
+
 #[test]
 fn a_quoted_file_reads_like_a_plain_one() {
     // Quotes send the file down the csv crate's path instead of the parallel splitter.

@@ -71,14 +71,21 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
 /// Reads a whole file, in as many parts at once as there are cores: the
 /// copies out of the page cache (and the page faults of a fresh buffer) are
 /// shared out instead of made on one core. A file that shrinks meanwhile is
-/// read again from the start; one that grows has the rest read after.
+/// read again from the start; one that grows has the rest read after. A
+/// pipe or a device (`<(zcat ...)`, `/dev/stdin`) is read from start to end.
 #[cfg(unix)]
 pub fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
     use rayon::prelude::*;
     use std::io::{Seek, SeekFrom};
     use std::os::unix::fs::FileExt;
     let mut file = File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len()).map_err(io::Error::other)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let mut text = Vec::new();
+        file.read_to_end(&mut text)?;
+        return Ok(text);
+    }
+    let len = usize::try_from(meta.len()).map_err(io::Error::other)?;
     let part = len.div_ceil(rayon::current_num_threads()).max(PART_MIN);
     // Zeroed memory from the allocator is fresh pages, not a pass of zeroes.
     let mut text = vec![0u8; len];
@@ -424,6 +431,18 @@ mod tests {
             }
         }
         assert!(read_whole(&dir.path().join("missing")).is_err());
+        // A pipe has no length to share out, and cannot seek: it is read through.
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let bytes: Vec<u8> = (0..3 * PART_MIN + 17).map(|i| (i * 131 % 251) as u8).collect();
+        let writer = {
+            let (fifo, bytes) = (fifo.clone(), bytes.clone());
+            std::thread::spawn(move || std::fs::write(fifo, bytes))
+        };
+        let read = read_whole(&fifo);
+        writer.join().unwrap().unwrap();
+        assert!(read.unwrap() == bytes, "the pipe's bytes");
     }
 
     #[test]
