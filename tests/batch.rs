@@ -249,18 +249,11 @@ fn a_named_pipe_reads_like_the_file() {
     // As `goodwill batch <(zcat incidents.csv.gz)` gives it: no length, no seeking.
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("incidents.csv");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
     let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::write(fifo, input))
-    };
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(path, input));
     let piped = batch(fifo.to_str().unwrap(), &[]);
     writer.join().unwrap().unwrap();
     assert_eq!(
