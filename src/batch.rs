@@ -324,10 +324,7 @@ impl Data {
     /// [`Data::split_csv`].
     fn split_plain(&mut self, text: Vec<u8>, header_end: usize) -> Result<(), Vec<u8>> {
         // The header may end between its carriage return and line feed.
-        let lone_cr = |from: usize, to: usize| {
-            memchr::memchr_iter(b'\r', &text[from..to]).any(|at| text.get(from + at + 1) != Some(&b'\n'))
-        };
-        if lone_cr(0, header_end) {
+        if input::lone_cr(&text, 0, header_end) {
             return Err(text);
         }
         // Rows count their lines from the end of the header.
@@ -341,7 +338,7 @@ impl Data {
             .par_iter()
             .map(|&(from, to)| {
                 let piece = &text[from..to];
-                if memchr::memchr(b'"', piece).is_some() || lone_cr(from, to) {
+                if !input::plain(&text, from, to) {
                     return None;
                 }
                 let newlines = memchr::memchr_iter(b'\n', piece).count();

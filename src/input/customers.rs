@@ -221,8 +221,8 @@ impl Customers {
         let id_col = header.require(&["customer_id"], file)?;
         let header_end = (reader.position().byte() as usize).min(text.len());
         drop(reader);
-        let lone_cr = memchr::memchr_iter(b'\r', &text).any(|at| text.get(at + 1) != Some(&b'\n'));
-        if lone_cr || memchr::memchr(b'"', &text[header_end..]).is_some() {
+        // The header may end between its carriage return and line feed.
+        if super::lone_cr(&text, 0, header_end) {
             return Ok(Err(text));
         }
         let text = match String::from_utf8(text) {
@@ -235,9 +235,16 @@ impl Customers {
         let header_lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..header_end]).count() as u64;
         let fields = header.names().len();
         let body = &text[header_end..];
+        // A piece with a quote or a lone carriage return sends the file to the
+        // csv reader (a piece ends with its line end, so a carriage return's
+        // line feed is in the piece).
         let parts: Vec<Option<Piece>> = super::pieces(body.as_bytes(), 0, 1 << 19)
             .into_par_iter()
-            .map(|(from, to)| Piece::read(&body[from..to], header_end + from, fields, id_col, only))
+            .map(|(from, to)| {
+                super::plain(body.as_bytes(), from, to)
+                    .then(|| Piece::read(&body[from..to], header_end + from, fields, id_col, only))
+                    .flatten()
+            })
             .collect();
         let Some(parts) = parts.into_iter().collect::<Option<Vec<_>>>() else {
             return Ok(Err(text.into_bytes()));

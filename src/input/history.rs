@@ -438,14 +438,8 @@ fn by_id(ids: &IdIndex) -> FxHashMap<Box<str>, u32> {
 /// unread, and kept rows carry the customer's index from the map; without,
 /// every row is kept, keyed by an index into the piece's own `ids`.
 fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -> Result<Piece<'a>, Failure> {
-    if memchr::memchr(b'"', piece).is_some() {
+    if !super::plain(piece, 0, piece.len()) {
         return Err(Failure::NeedsCsv);
-    }
-    // A carriage return is fine before a line feed; alone, it ends a line for csv.
-    for at in memchr::memchr_iter(b'\r', piece) {
-        if piece.get(at + 1) != Some(&b'\n') {
-            return Err(Failure::NeedsCsv);
-        }
     }
     let mut local: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut out = Piece {

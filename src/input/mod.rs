@@ -276,6 +276,19 @@ pub(crate) fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         })
 }
 
+/// Whether `text[from..to]` holds a carriage return not followed by a line
+/// feed, which the csv crate takes for a line end where a line split at
+/// `\n` would not; the line feed may lie past `to`.
+pub(crate) fn lone_cr(text: &[u8], from: usize, to: usize) -> bool {
+    memchr::memchr_iter(b'\r', &text[from..to]).any(|at| text.get(from + at + 1) != Some(&b'\n'))
+}
+
+/// Whether `text[from..to]` can be split at its commas and line feeds as the
+/// csv crate would split it: no quote, no lone carriage return.
+pub(crate) fn plain(text: &[u8], from: usize, to: usize) -> bool {
+    memchr::memchr(b'"', &text[from..to]).is_none() && !lone_cr(text, from, to)
+}
+
 /// Cuts `text[from..]` into pieces of about `size` bytes, each ending just after a `\n`
 /// (the last at the end of the text): whole lines for one core each.
 pub(crate) fn pieces(text: &[u8], from: usize, size: usize) -> Vec<(usize, usize)> {
@@ -443,6 +456,20 @@ mod tests {
         let read = read_whole(&fifo);
         writer.join().unwrap().unwrap();
         assert!(read.unwrap() == bytes, "the pipe's bytes");
+    }
+
+    #[test]
+    fn plain_text_has_no_quote_and_no_lone_carriage_return() {
+        let text = b"id,n\r\nC1,2\r\nC2,3\n";
+        assert!(plain(text, 0, text.len()));
+        // A span may end between a carriage return and its line feed.
+        assert!(!lone_cr(text, 0, 5));
+        assert!(plain(text, 6, 12));
+        for bad in [&b"id,n\rC1,2\n"[..], b"id,n\nC1,2\r", b"id,n\nC1,\"2\"\n"] {
+            assert!(!plain(bad, 0, bad.len()), "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert!(lone_cr(b"a\rb", 0, 3));
+        assert!(!lone_cr(b"a\rb", 2, 3), "only the span is looked at");
     }
 
     #[test]
