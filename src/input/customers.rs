@@ -386,8 +386,9 @@ impl<'t> Piece<'t> {
         };
         let mut row: Vec<Span> = Vec::with_capacity(fields);
         let mut cursor = only.map(IdIndex::cursor);
-        piece.newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
         for (n, (line_start, line)) in super::lines(text.as_bytes()).enumerate() {
+            // Every line after the first follows a `\n`.
+            piece.newlines = n as u64;
             if line.is_empty() {
                 continue;
             }

@@ -221,13 +221,15 @@ impl History {
             let parsed: Vec<Result<Piece<'_>, Failure>> =
                 pieces.par_iter().map(|p| parse_piece(p, &cols, indexed)).collect();
             let mut at_line = lines_before;
-            for (piece, result) in pieces.iter().zip(parsed) {
+            for result in parsed {
                 match result {
                     Ok(p) if indexed.is_some() => {
+                        at_line += p.newlines;
                         rows += p.rows;
                         kept.append(p.kept, |i| i);
                     }
                     Ok(p) => {
+                        at_line += p.newlines;
                         rows += p.rows;
                         let local: Vec<u32> = p.ids.iter().map(|id| ids.get(id)).collect();
                         kept.append(p.kept, |i| local[i as usize]);
@@ -237,7 +239,6 @@ impl History {
                         return Err(InputError::row(name, at_line + line + 1, message));
                     }
                 }
-                at_line += memchr::memchr_iter(b'\n', piece).count() as u64;
             }
             lines_before = at_line;
             let tx = &mut kept.transactions;
@@ -411,6 +412,8 @@ struct Piece<'a> {
     ids: Vec<&'a str>,
     kept: Kept,
     rows: u64,
+    /// The `\n`s in the piece.
+    newlines: u64,
 }
 
 /// Why a piece could not be parsed.
@@ -449,6 +452,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             runs: Vec::new(),
         },
         rows: 0,
+        newlines: 0,
     };
     let last = cols.id.max(cols.date).max(cols.amount);
     // Checked once for the whole piece, the fields need no check of their own;
@@ -457,6 +461,8 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
     let mut previous: (&str, Option<u32>) = ("", None);
     let mut cursor = indexed.map(IdIndex::cursor);
     for (n, (offset, line)) in super::lines(piece).enumerate() {
+        // Every line after the first follows a `\n`.
+        out.newlines = n as u64;
         if line.is_empty() {
             continue;
         }
