@@ -329,3 +329,90 @@ fn an_unreadable_policy_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read policy `no-such-policy.toml`"));
 }
+
+/// The `Why` line of a one-screen answer.
+fn why(args: &[&str]) -> String {
+    let out = goodwill().arg("recommend").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .find(|l| l.starts_with("Why"))
+        .unwrap_or_else(|| panic!("no Why line in\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn when_the_apology_wins_the_why_line_says_how() {
+    // A rule offered two gestures and both cost more than they save.
+    let beaten = why(&[
+        "--history",
+        "examples/history.csv",
+        "--customer",
+        "C0001234",
+        "--kind",
+        "defective_item",
+        "--loss",
+        "30",
+        "--order-value",
+        "42",
+        "--date",
+        "2026-11-20",
+    ]);
+    assert_eq!(
+        beaten,
+        "Why        the apology alone has a higher LTV impact than what rule `defective` offered"
+    );
+    // The ledger puts both offers over the 12-month limits.
+    let capped = why(&[
+        "--case",
+        "examples/coupon.toml",
+        "--ledger",
+        "tests/data/why/ledger.csv",
+    ]);
+    assert_eq!(
+        capped,
+        "Why        rule `coupon-repeat-buyer` offered honor_coupon, discount_10, but none is eligible \
+         (see Options): the apology is the built-in remedy"
+    );
+    // No rule matched at all.
+    let none = why(&[
+        "--policy",
+        "tests/data/why/unmatched.toml",
+        "--customer",
+        "C1",
+        "--kind",
+        "late_delivery",
+        "--loss",
+        "150",
+        "--date",
+        "2026-11-20",
+    ]);
+    assert_eq!(
+        none,
+        "Why        no rule offered a gesture: the apology is the built-in remedy"
+    );
+}
+
+#[test]
+fn an_invalid_gesture_shows_why_in_the_options() {
+    let out = goodwill()
+        .args(["recommend", "--policy", "tests/data/why/invalid.toml"])
+        .args([
+            "--customer",
+            "C1",
+            "--kind",
+            "late_delivery",
+            "--loss",
+            "15",
+            "--date",
+            "2026-11-20",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("invalid: cost evaluated to -85"), "{text}");
+    assert!(
+        text.contains("Why        rule `late` offered credit_5, but it is not eligible (see Options)"),
+        "{text}"
+    );
+}

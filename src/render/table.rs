@@ -126,11 +126,7 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
                 push(&mut text, "", r);
             }
         }
-        None => push(
-            &mut text,
-            "Why",
-            "no rule offered a gesture: the apology is the built-in remedy",
-        ),
+        None => push(&mut text, "Why", &apology_why(rec)),
     }
     let follow = date::format(rec.follow_up_by);
     let next = match rec.decision {
@@ -145,6 +141,49 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
         text.push_str(&trace(policy, rec));
     }
     text
+}
+
+/// Why the apology alone was recommended: no rule offered a gesture, none
+/// of the offered ones is eligible, or it beat them (or tied, and costs less).
+fn apology_why(rec: &Recommendation<'_>) -> String {
+    let mut rules: Vec<&str> = Vec::new();
+    for c in &rec.candidates {
+        for r in &c.offered_by {
+            if !rules.contains(r) {
+                rules.push(r);
+            }
+        }
+    }
+    if rules.is_empty() {
+        return "no rule offered a gesture: the apology is the built-in remedy".into();
+    }
+    let by = rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
+    let by = format!("rule{} {by}", if rules.len() == 1 { "" } else { "s" });
+    let best = rec
+        .candidates
+        .iter()
+        .filter(|c| !c.offered_by.is_empty() && c.status.is_eligible())
+        .map(|c| c.impact)
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    match (best, rec.chosen()) {
+        (None, _) => {
+            let offered: Vec<&str> = rec
+                .candidates
+                .iter()
+                .filter(|c| !c.offered_by.is_empty())
+                .map(|c| c.gesture)
+                .collect();
+            let none = if offered.len() == 1 { "it is not" } else { "none is" };
+            format!(
+                "{by} offered {}, but {none} eligible (see Options): the apology is the built-in remedy",
+                offered.join(", ")
+            )
+        }
+        (Some(best), Some(apology)) if apology.impact >= best => {
+            format!("the apology alone has a higher LTV impact than what {by} offered")
+        }
+        _ => format!("the apology's LTV impact is within the tie tolerance of what {by} offered, and it costs less"),
+    }
 }
 
 fn push(text: &mut String, label: &str, body: &str) {
@@ -181,7 +220,11 @@ pub fn options(policy: &Policy, rec: &Recommendation<'_>) -> String {
             num(percent(c.recovery)),
             num(percent(c.churn_after)),
             num(money::format_signed(c.impact, cur)),
-            Cell::new(c.status.describe()),
+            Cell::new(match (c.status, &c.reason) {
+                // The other statuses say enough; why a figure is unusable does not fit a word.
+                (Status::Invalid, Some(reason)) => format!("invalid: {reason}"),
+                (status, _) => status.describe().to_string(),
+            }),
         ]);
     }
     table.to_string()
