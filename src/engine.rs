@@ -323,7 +323,9 @@ impl<'p> Engine<'p> {
         self.decide(incident, features, given.usage, future_value, p_alive, values)
     }
 
-    fn check_kind(&self, incident: &Incident) -> Result<(), String> {
+    /// Whether the policy answers this kind of incident: an `Err` says which
+    /// kinds it lists, with the nearest.
+    pub fn check_kind(&self, incident: &Incident) -> Result<(), String> {
         if let Some(kinds) = &self.policy.kinds
             && !kinds.contains(&incident.kind)
         {

@@ -416,3 +416,110 @@ fn an_invalid_gesture_shows_why_in_the_options() {
         "{text}"
     );
 }
+
+#[test]
+fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
+    for (args, message) in [
+        (
+            vec!["--loss", "abc"],
+            "error: invalid incident: `--loss`: `abc` is not a number\n",
+        ),
+        (
+            vec!["--severity", "9"],
+            "error: invalid incident: `--severity`: `9` is not a whole number from 1 to 5\n",
+        ),
+        (
+            vec!["--set", "incident.loss=-3"],
+            "error: invalid incident: `--set incident.loss`: `-3` is negative\n",
+        ),
+        (
+            vec!["--set", "coupon_pct=20"],
+            "error: `--set coupon_pct=20`: only `incident.` fields can be set\n",
+        ),
+    ] {
+        let out = goodwill()
+            .args([
+                "recommend",
+                "--customer",
+                "C1",
+                "--kind",
+                "late_delivery",
+                "--date",
+                "2026-11-20",
+            ])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+        assert!(out.stdout.is_empty());
+    }
+    // A field of a case file is named with the file.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    std::fs::write(
+        &case,
+        "[incident]\ncustomer_id = \"C1\"\nkind = \"late_delivery\"\nloss = \"abc\"\n",
+    )
+    .unwrap();
+    let out = goodwill().args(["recommend", "--case"]).arg(&case).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("case.toml`: field `loss`: `abc` is not a number"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_kind_the_policy_does_not_list_is_bad_usage() {
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--customer",
+            "C1",
+            "--kind",
+            "late_delivry",
+            "--date",
+            "2026-11-20",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: case `case`: kind `late_delivry` is not one of the policy's kinds (did you mean `late_delivery`?)\n"
+    );
+}
+
+#[test]
+fn an_incident_field_the_policy_does_not_read_is_warned_about() {
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--set",
+            "incident.coupn_pct=20",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: incident field `coupn_pct` is not one the policy reads, so it is ignored \
+         (did you mean `coupon_pct`?)\n"
+    );
+    // The shipped examples use only the fields the default policy reads.
+    for case in ["coupon", "subscription", "late-delivery", "missing-feature"] {
+        let out = goodwill()
+            .args(["recommend", "--case", &format!("examples/{case}.toml")])
+            .output()
+            .unwrap();
+        assert!(
+            out.stderr.is_empty(),
+            "{case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -3,14 +3,17 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
+use super::UsageError;
 use super::inputs::{Files, Inputs};
 use crate::date::Day;
 use crate::engine::{Customer, Engine};
 use crate::exit::Exit;
 use crate::input::case_file::CaseFile;
 use crate::input::incidents::Incident;
+use crate::policy::Policy;
+use crate::policy::fields::Scope;
 use crate::render;
 
 /// How to print the answer.
@@ -83,6 +86,9 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     });
     let incident = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
+    for warning in unread_fields(&policy, &incident) {
+        eprintln!("warning: {warning}");
+    }
     let only: HashSet<String> = [incident.customer_id.clone()].into();
     let history = inputs.files.load_history(Some(&only))?;
     let customers = inputs.files.load_customers()?;
@@ -94,6 +100,10 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
         usage: ledger.usage(&incident.customer_id, incident.date),
     };
+    // A kind the policy does not list is a mistake in the call, not in the data.
+    engine
+        .check_kind(&incident)
+        .map_err(|e| UsageError(format!("case `{}`: {e}", incident.case_id)))?;
     let mut values = engine.values();
     let rec = engine
         .recommend(&incident, &customer, &mut values)
@@ -111,42 +121,90 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// The incident: the case file's fields, overridden by flags.
+/// A warning for each extra incident field the policy does not declare: a
+/// rep's typo (`coupn_pct`) would otherwise change the answer silently.
+fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
+    let declared: Vec<&str> = policy
+        .attributes
+        .iter()
+        .filter(|a| a.scope == Scope::Incident)
+        .map(|a| a.column.as_str())
+        .collect();
+    incident
+        .extra
+        .iter()
+        .filter(|(name, _)| !declared.contains(&name.as_str()))
+        .map(|(name, _)| {
+            let hint = crate::suggest::did_you_mean(name, declared.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            format!("incident field `{name}` is not one the policy reads, so it is ignored{hint}")
+        })
+        .collect()
+}
+
+/// The incident: the case file's fields, overridden by flags. A field that
+/// does not parse is bad usage, named by where it came from: its flag, its
+/// `--set`, or the case file.
 fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<Incident> {
-    let mut fields: Vec<(String, String)> = case.incident.clone();
-    let mut put = |name: &str, value: &Option<String>| {
+    let case_file = args.case.as_ref().map(|p| p.display().to_string());
+    // Each field with where it came from.
+    let mut fields: Vec<(String, String, String)> = case
+        .incident
+        .iter()
+        .map(|(n, v)| {
+            let source = match &case_file {
+                Some(file) => format!("`{file}`: field `{n}`"),
+                None => format!("field `{n}`"),
+            };
+            (n.clone(), v.clone(), source)
+        })
+        .collect();
+    let mut put = |name: &str, value: &Option<String>, source: String| {
         if let Some(v) = value {
-            fields.retain(|(n, _)| n != name);
-            fields.push((name.to_string(), v.clone()));
+            fields.retain(|(n, _, _)| n != name);
+            fields.push((name.to_string(), v.clone(), source));
         }
     };
-    put("case_id", &args.case_id);
-    put("customer_id", &args.customer);
-    put("kind", &args.kind);
-    put("loss", &args.loss);
-    put("order_value", &args.order_value);
-    put("date", &args.date);
-    put("severity", &args.severity);
-    put("channel", &args.channel);
+    for (name, flag, value) in [
+        ("case_id", "--case-id", &args.case_id),
+        ("customer_id", "--customer", &args.customer),
+        ("kind", "--kind", &args.kind),
+        ("loss", "--loss", &args.loss),
+        ("order_value", "--order-value", &args.order_value),
+        ("date", "--date", &args.date),
+        ("severity", "--severity", &args.severity),
+        ("channel", "--channel", &args.channel),
+    ] {
+        put(name, value, format!("`{flag}`"));
+    }
     for set in &args.set {
         let Some((name, value)) = set.split_once('=') else {
-            bail!("`--set {set}`: expected incident.FIELD=VALUE");
+            return Err(UsageError(format!("`--set {set}`: expected incident.FIELD=VALUE")).into());
         };
         let Some(field) = name.trim().strip_prefix("incident.") else {
-            bail!("`--set {set}`: only `incident.` fields can be set");
+            return Err(UsageError(format!("`--set {set}`: only `incident.` fields can be set")).into());
         };
-        put(field, &Some(value.to_string()));
+        put(field, &Some(value.to_string()), format!("`--set {}`", name.trim()));
     }
-    if !fields.iter().any(|(n, _)| n == "case_id") {
-        fields.push(("case_id".into(), "case".into()));
+    if !fields.iter().any(|(n, _, _)| n == "case_id") {
+        fields.push(("case_id".into(), "case".into(), "`--case-id`".into()));
     }
     for (flag, name) in [("--customer", "customer_id"), ("--kind", "kind")] {
-        if !fields.iter().any(|(n, v)| n == name && !v.trim().is_empty()) {
-            return Err(
-                crate::cli::UsageError(format!("`{flag}` is required (or a `--case` file naming `{name}`)")).into(),
-            );
+        if !fields.iter().any(|(n, v, _)| n == name && !v.trim().is_empty()) {
+            return Err(UsageError(format!("`{flag}` is required (or a `--case` file naming `{name}`)")).into());
         }
     }
-    Incident::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), today)
-        .map_err(|e| anyhow::anyhow!("invalid incident: {e}"))
+    Incident::from_fields(fields.iter().map(|(k, v, _)| (k.as_str(), v.as_str())), today).map_err(|e| {
+        // The incident reader names a CSV column; here the field came from a flag or the case file.
+        let named = fields
+            .iter()
+            .find_map(|(n, _, source)| {
+                let column = format!("column `{n}`");
+                e.starts_with(&column)
+                    .then(|| format!("{source}{}", &e[column.len()..]))
+            })
+            .unwrap_or(e);
+        UsageError(format!("invalid incident: {named}")).into()
+    })
 }
