@@ -243,6 +243,22 @@ fn stdin_and_stdout_with_a_dash_and_jsonl() {
     assert!(String::from_utf8_lossy(&jsonl.stdout).contains(r#""cost":10.00,"value":10.00,"future_value":240.00"#));
 }
 
+#[test]
+fn standard_input_feeds_one_input_only() {
+    let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
+    let out = goodwill()
+        .args(["batch", "-", "--policy", POLICY, "--history", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `INCIDENTS` and `--history` both read standard input (`-`): it can feed only one of them\n"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_reads_like_the_file() {

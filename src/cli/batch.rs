@@ -75,6 +75,7 @@ pub struct Args {
 /// Runs `goodwill batch`.
 pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
+    args.inputs.check_stdin(Some(&args.incidents))?;
     let policy = args.inputs.load_policy()?;
     let progress = Progress::new(args.quiet);
     progress.phase("reading inputs");

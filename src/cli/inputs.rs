@@ -1,10 +1,11 @@
 //! The input files every command shares: policy, history, customers, ledger.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use super::UsageError;
 use crate::batch::Sources;
 use crate::input::customers::Customers;
 use crate::input::history::History;
@@ -87,6 +88,30 @@ impl Inputs {
             policy: self.policy.or(other.policy),
             files: self.files.or(other.files),
         }
+    }
+
+    /// Standard input (`-`) can be read once: an error naming the options
+    /// that both ask for it. `incidents` is the batch's incidents file.
+    pub fn check_stdin(&self, incidents: Option<&Path>) -> Result<()> {
+        let named = [
+            ("INCIDENTS", incidents),
+            ("--policy", self.policy.as_deref()),
+            ("--history", self.files.history.as_deref()),
+            ("--customers", self.files.customers.as_deref()),
+            ("--ledger", self.files.ledger.as_deref()),
+        ];
+        let stdin: Vec<&str> = named
+            .iter()
+            .filter(|(_, p)| p.is_some_and(|p| p.as_os_str() == "-"))
+            .map(|(name, _)| *name)
+            .collect();
+        if let [first, second, ..] = stdin[..] {
+            return Err(UsageError(format!(
+                "`{first}` and `{second}` both read standard input (`-`): it can feed only one of them"
+            ))
+            .into());
+        }
+        Ok(())
     }
 
     /// The policy: the named file, or the shipped default.

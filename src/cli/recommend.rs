@@ -84,6 +84,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
             ledger: case.ledger.clone(),
         },
     });
+    inputs.check_stdin(None)?;
     let incident = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
     for warning in unread_fields(&policy, &incident) {
