@@ -482,7 +482,20 @@ impl Data {
     /// Rebuilds the incident of a row into `incident`, as the incidents reader would.
     fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
         if row.fields as usize != self.columns.len() {
-            return Err(format!("expected {} fields, found {}", self.columns.len(), row.fields));
+            let mut reason = format!("expected {} fields, found {}", self.columns.len(), row.fields);
+            // A quote left open takes the lines after it into one field, up to the next quote.
+            // (An open quote at the last row also takes the file's last line end.)
+            let breaks = self
+                .fields(row)
+                .map(|f| memchr::memchr_iter(b'\n', f.trim_ascii_end()).count())
+                .sum::<usize>();
+            if breaks > 0 {
+                reason.push_str(&format!(
+                    " in a row that runs over {} lines: is a quote left open?",
+                    breaks + 1
+                ));
+            }
+            return Err(reason);
         }
         // The row's fields are contiguous in `bytes`: their text at once (checked
         // here unless the whole file was), and a check that no field ends inside

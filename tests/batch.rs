@@ -244,6 +244,27 @@ fn stdin_and_stdout_with_a_dash_and_jsonl() {
 }
 
 #[test]
+fn a_quote_left_open_is_named_as_the_likely_cause() {
+    // The quote before `late_delivery` is never closed: the rest of the file is one field.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("open-quote.csv");
+    std::fs::write(
+        &file,
+        "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-11-20,20\nK2,C1,\"late,2026-11-20,20\n\
+         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,20\n",
+    )
+    .unwrap();
+    let out = batch(file.to_str().unwrap(), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let rows = rows(&out.stdout);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[1]["error"],
+        "line 3: expected 5 fields, found 3 in a row that runs over 3 lines: is a quote left open?"
+    );
+}
+
+#[test]
 fn standard_input_feeds_one_input_only() {
     let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
     let out = goodwill()
