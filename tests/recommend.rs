@@ -391,6 +391,26 @@ fn when_the_apology_wins_the_why_line_says_how() {
         none,
         "Why        no rule offered a gesture: the apology is the built-in remedy"
     );
+    // Within the tie tolerance of the best offer, the cheaper apology wins.
+    let tie = why(&[
+        "--policy",
+        "tests/data/why/tie.toml",
+        "--history",
+        "tests/data/hand/history.csv",
+        "--customer",
+        "C1",
+        "--kind",
+        "lin",
+        "--loss",
+        "50",
+        "--date",
+        "2026-11-20",
+    ]);
+    assert_eq!(
+        tie,
+        "Why        the apology's LTV impact is within the tie tolerance of what rule `all` offered, \
+         and it costs less"
+    );
 }
 
 #[test]
