@@ -9,7 +9,7 @@ pub enum Exit {
     Failure = 1,
     /// Bad usage or an invalid policy.
     Usage = 2,
-    /// A batch or test run finished but rejected rows or failed tests.
+    /// A run finished, its output written, but it rejected rows or a test failed.
     Rejected = 3,
 }
 

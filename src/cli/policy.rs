@@ -92,8 +92,14 @@ pub struct TestArgs {
 
 /// Backtest a policy change over incidents.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "A case changed when its decision or its gesture differs.\n\n\
-    Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv")]
+#[command(
+    after_help = "A case changed when its decision or its gesture differs. Rejected rows \
+    (a bad date or number, a kind a policy does not list) are counted in the report and echoed on \
+    standard error with their line and reason.\n\n\
+    Exit status: 0 done, 1 an input could not be read (nothing written), 2 bad usage or an invalid \
+    policy, 3 the report was written but rows were rejected.\n\n\
+    Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv"
+)]
 pub struct DiffArgs {
     /// The policy as it is
     #[arg(value_name = "OLD")]
@@ -333,7 +339,15 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         Format::Json => json_line(&serde_json::to_value(&report)?)?,
     };
     print(&text)?;
-    Ok(if args.exit_code && report.any_change() {
+    super::batch::report_rejected(
+        &data.file,
+        &report.rejections,
+        data.len(),
+        "`goodwill batch` with each policy lists every one in its `error` column",
+    );
+    Ok(if report.rejected.rows > 0 {
+        Exit::Rejected
+    } else if args.exit_code && report.any_change() {
         Exit::Failure
     } else {
         Exit::Success
