@@ -182,7 +182,24 @@ fn text_shows_transitions_totals_and_policy_changes() {
 #[test]
 fn exit_code_says_whether_anything_changed() {
     goodwill().args(CLEAN).assert().code(0);
-    goodwill().args(CLEAN).arg("--exit-code").assert().code(1);
+    // 3, "finished, read the report", not 1, which is a fatal error that writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("changed.csv");
+    let out = goodwill()
+        .args(CLEAN)
+        .arg("--exit-code")
+        .arg("-o")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains(": 2 changed (40.00%)\n")
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 3);
     let same = [
         "policy",
         "diff",

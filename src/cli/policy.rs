@@ -97,7 +97,7 @@ pub struct TestArgs {
     (a bad date or number, a kind a policy does not list) are counted in the report and echoed on \
     standard error with their line and reason.\n\n\
     Exit status: 0 done, 1 an input could not be read (nothing written), 2 bad usage or an invalid \
-    policy, 3 the report was written but rows were rejected.\n\n\
+    policy, 3 the report was written but rows were rejected or, with --exit-code, anything changed.\n\n\
     Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv"
 )]
 pub struct DiffArgs {
@@ -115,7 +115,7 @@ pub struct DiffArgs {
     /// Write every changed case with both answers to this CSV file
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit with status 1 when anything changed (cases or policy content)
+    /// Exit with status 3 when anything changed (cases or policy content)
     #[arg(long)]
     pub exit_code: bool,
     /// Output format
@@ -345,10 +345,9 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         data.len(),
         "`goodwill batch` with each policy lists every one in its `error` column",
     );
-    Ok(if report.rejected.rows > 0 {
+    // 3, not 1: the run finished and its report is written; 1 is a fatal error.
+    Ok(if report.rejected.rows > 0 || (args.exit_code && report.any_change()) {
         Exit::Rejected
-    } else if args.exit_code && report.any_change() {
-        Exit::Failure
     } else {
         Exit::Success
     })
