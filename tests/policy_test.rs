@@ -181,6 +181,20 @@ fn ids_and_attributes_are_checked_against_the_policy() {
 }
 
 #[test]
+fn a_test_file_that_cannot_be_read_is_a_usage_error() {
+    // Exit 2, as for a policy that cannot be read: 1 is for a fatal error in the data.
+    let (code, stdout, stderr) = run(&["policies/default.toml", "tests/data/cases/missing.tests.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: cannot read test file `tests/data/cases/missing.tests.toml`: "),
+        "{stderr}"
+    );
+    let (code, _, _) = run(&["tests/data/cases/missing.toml", "policies/default.tests.toml"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
 fn min_coverage_is_a_percentage() {
     let (code, _, stderr) = run(&[
         "policies/default.toml",

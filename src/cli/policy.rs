@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 
 use super::UsageError;
@@ -132,8 +132,11 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     }
 }
 
+/// Reads a file named on the command line. One that cannot be read is as
+/// unusable as an invalid one: a usage error (exit 2), as for the policy.
 fn read(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} `{}`", path.display()))
+    std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read {what} `{}`: {e}", path.display())).into())
 }
 
 fn print(text: &str) -> Result<()> {
