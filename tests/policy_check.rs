@@ -77,6 +77,26 @@ fn the_shipped_policy_is_clean() {
 }
 
 #[test]
+fn the_gestures_offered_instead_of_an_unknown_one_are_listed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dup.toml");
+    std::fs::write(
+        &path,
+        "[[gesture]]\nid = \"honor_coupon\"\nlabel = \"a\"\ncost = 1\n\
+         [[gesture]]\nid = \"honor_coupon\"\nlabel = \"b\"\ncost = 2\n\
+         [[rule]]\nid = \"r\"\noffer = [\"voucher\"]\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(&[path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("error[duplicate-id]"), "{stdout}");
+    assert!(
+        stdout.contains("= help: gestures are: honor_coupon, apology\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_missing_file_is_an_error() {
     let (code, stdout, stderr) = check(&["tests/data/check/no-such.toml"]);
     // Exit 2, as for `--policy` in every other command.

@@ -958,12 +958,18 @@ impl<'a> Resolver<'a> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         // Every id written in the file: a gesture with its own error is not
-        // also an unknown one in each rule that offers it.
-        let ids: Vec<&str> = raw_gestures
+        // also an unknown one in each rule that offers it. Each once, for the
+        // list in the help: a duplicate id has its own error.
+        let mut ids: Vec<&str> = Vec::new();
+        for id in raw_gestures
             .iter()
             .filter_map(|g| g.id.as_ref().map(|i| i.value.as_str()))
             .chain([APOLOGY])
-            .collect();
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         for r in raw {
             let Some(id) = &r.id else {
                 self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");

@@ -101,6 +101,18 @@ fn offer_of_unknown_gesture() {
 }
 
 #[test]
+fn the_gestures_listed_for_an_unknown_one_name_each_once() {
+    let src = with(
+        "[[gesture]]\nid = \"honor_coupon\"\nlabel = \"again\"\ncost = 1\n\
+         [[rule]]\nid = \"r\"\noffer = [\"voucher\"]\n",
+    );
+    let e = errors(&src);
+    let codes: Vec<&str> = e.iter().map(|e| e.1).collect();
+    assert_eq!(codes, ["duplicate-id", "unknown-gesture"], "{e:?}");
+    assert_eq!(e[1].3.as_deref(), Some("gestures are: honor_coupon, apology"));
+}
+
+#[test]
 fn unknown_field_in_an_expression_points_inside_it() {
     let src = MINIMAL.replace(
         "incident.kind == \"expired_coupon\"",
