@@ -713,15 +713,21 @@ impl<'a> Resolver<'a> {
                 let p = positive(self, param(g, "p"), "gamma_gamma", "p");
                 let q = positive(self, param(g, "q"), "gamma_gamma", "q");
                 let v = positive(self, param(g, "v"), "gamma_gamma", "v");
+                // A parameter given but out of range has its own error: only
+                // one left out is a missing parameter.
+                let all_given =
+                    |list: &[(Sp<String>, Sp<f64>)], names: &[&str]| names.iter().all(|n| param(list, n).is_some());
                 match (r, alpha, a, bb) {
                     (Some(r), Some(alpha), Some(a), Some(b)) => LtvModel {
                         time_unit: unit,
                         bgnbd: BgNbd { r, alpha, a, b },
                         gamma_gamma: match (p, q, v) {
                             (Some(p), Some(q), Some(v)) => Some(GammaGamma { p, q, v }),
+                            _ if all_given(g, &["p", "q", "v"]) => return None,
                             _ => None,
                         },
                     },
+                    _ if all_given(b, &["r", "alpha", "a", "b"]) => return None,
                     _ => {
                         self.diags.push(
                             Diagnostic::error("missing-key", span, "`ltv = \"bgnbd\"` needs its parameters")

@@ -226,6 +226,38 @@ fn a_broken_gesture_is_not_also_unknown_where_offered() {
 }
 
 #[test]
+fn a_bgnbd_parameter_out_of_range_is_not_also_a_missing_one() {
+    let full = "[model]\nltv = \"bgnbd\"\n[model.bgnbd]\nr = 0.243\nalpha = 4.414\na = 0.793\nb = 2.426\n\
+                [model.gamma_gamma]\np = 6.25\nq = 3.74\nv = 15.44\n";
+    assert!(load_str(full, "p.toml", None).is_ok());
+    let only = |e: Vec<(String, &'static str, String, Option<String>)>| {
+        e.into_iter().map(|e| (e.0, e.1, e.2)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        only(errors(&full.replace("r = 0.243", "r = -0.243"))),
+        [(
+            "4:5".to_string(),
+            "out-of-range",
+            "`r` in `[model.bgnbd]` must be more than zero".to_string()
+        )]
+    );
+    assert_eq!(
+        only(errors(&full.replace("p = 6.25", "p = -6.25"))),
+        [(
+            "9:5".to_string(),
+            "out-of-range",
+            "`p` in `[model.gamma_gamma]` must be more than zero".to_string()
+        )]
+    );
+    // One left out is still missing, beside another out of range.
+    let codes: Vec<&str> = errors(&full.replace("r = 0.243", "r = -0.243").replace("alpha = 4.414\n", ""))
+        .iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(codes, ["missing-key", "out-of-range"]);
+}
+
+#[test]
 fn a_model_file_is_checked_like_inline_parameters() {
     let dir = tempfile::tempdir().unwrap();
     let write = |text: &str| std::fs::write(dir.path().join("m.toml"), text).unwrap();
