@@ -27,8 +27,9 @@
 //! ```
 //!
 //! Unknown keys are errors with their line and column, reported as
-//! [`Diagnostic`]s like a policy's. Customer keys that are not features are
-//! attributes, checked against the policy's declarations by [`validate`].
+//! [`Diagnostic`]s like a policy's. Incident keys that are not standard
+//! fields, and customer keys that are not features, are attributes, checked
+//! against the policy's declarations by [`validate`] at the key's position.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -41,6 +42,7 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::engine::{Decision, Recommendation};
 use crate::input::case_file::Scalar;
 use crate::input::history::Features;
+use crate::input::incidents::STANDARD;
 use crate::input::ledger::Usage;
 use crate::policy::fields::Scope;
 use crate::policy::{APOLOGY, Policy};
@@ -83,6 +85,8 @@ pub struct TestCase {
     pub span: Range<usize>,
     /// The incident's fields as text (case_id, customer_id and date filled in).
     pub incident: Vec<(String, String)>,
+    /// The keys written in `[test.incident]`, where they stand, for [`validate`].
+    pub incident_keys: Vec<Spanned<String>>,
     /// The customer.
     pub customer: TestCustomer,
     /// What the answer must be.
@@ -109,7 +113,7 @@ pub struct GivenSpec {
     pub p_alive: Option<f64>,
     /// Attributes by column name, as text.
     pub attributes: Vec<(String, String)>,
-    /// Where each attribute's value stands, for [`validate`].
+    /// Where each attribute's key stands, for [`validate`].
     pub attribute_spans: Vec<Range<usize>>,
     /// Goodwill already granted in the 12 months.
     pub usage: Usage,
@@ -159,8 +163,8 @@ struct RawFile {
 struct RawTest {
     name: Spanned<String>,
     customer_id: Option<Spanned<String>>,
-    incident: Spanned<BTreeMap<String, Spanned<Scalar>>>,
-    customer: Option<Spanned<BTreeMap<String, Spanned<Scalar>>>>,
+    incident: Spanned<Table>,
+    customer: Option<Spanned<Table>>,
     #[serde(default)]
     expect: RawExpect,
 }
@@ -182,6 +186,10 @@ struct RawExpect {
     escalation: Option<String>,
     error: Option<String>,
 }
+
+/// A table of fields; keys keep their spans, so that a misspelt one is
+/// pointed at rather than its value.
+type Table = BTreeMap<Spanned<String>, Spanned<Scalar>>;
 
 /// One id or a list of ids; each keeps the span of the whole value.
 type OneOrMany = Spanned<Ids>;
@@ -304,8 +312,9 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         .incident
         .get_ref()
         .iter()
-        .map(|(k, v)| (k.clone(), v.get_ref().text()))
+        .map(|(k, v)| (k.get_ref().clone(), v.get_ref().text()))
         .collect();
+    let incident_keys: Vec<Spanned<String>> = t.incident.get_ref().keys().cloned().collect();
     if !incident.iter().any(|(k, _)| k == "case_id") {
         incident.push(("case_id".into(), name.clone()));
     }
@@ -402,16 +411,13 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         name,
         span,
         incident,
+        incident_keys,
         customer: customer?,
         expect,
     })
 }
 
-fn given_customer(
-    table: &BTreeMap<String, Spanned<Scalar>>,
-    as_of: Option<Day>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<GivenSpec> {
+fn given_customer(table: &Table, as_of: Option<Day>, diags: &mut Vec<Diagnostic>) -> Option<GivenSpec> {
     let before = diags.len();
     let mut g = GivenSpec::default();
     let f = &mut g.features;
@@ -421,7 +427,7 @@ fn given_customer(
     let mut avg = None;
     let mut spend = None;
     for (key, value) in table {
-        let k = key.as_str();
+        let k = key.get_ref().as_str();
         match k {
             "orders" => f.orders = count(value, k, diags).unwrap_or(0),
             "refunds" => f.refunds = count(value, k, diags).unwrap_or(0),
@@ -453,7 +459,7 @@ fn given_customer(
             ),
             _ => {
                 g.attributes.push((k.to_string(), value.get_ref().text()));
-                g.attribute_spans.push(value.span());
+                g.attribute_spans.push(key.span());
             }
         }
     }
@@ -474,7 +480,7 @@ fn given_customer(
 }
 
 /// Checks a test file against the policy it runs on: gesture and rule ids
-/// in expectations exist, customer attributes are declared.
+/// in expectations exist, incident and customer attributes are declared.
 pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
     let mut diags = Vec::new();
     let gestures: Vec<&str> = policy.gestures.iter().map(|g| g.id.as_str()).chain([APOLOGY]).collect();
@@ -494,13 +500,41 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
         )
         .with_help(help)
     };
-    let declared: Vec<&str> = policy
-        .attributes
-        .iter()
-        .filter(|a| a.scope == Scope::Customer)
-        .map(|a| a.column.as_str())
-        .collect();
+    let declared = |scope: Scope| -> Vec<&str> {
+        policy
+            .attributes
+            .iter()
+            .filter(|a| a.scope == scope)
+            .map(|a| a.column.as_str())
+            .collect()
+    };
+    let (declared, incident_declared) = (declared(Scope::Customer), declared(Scope::Incident));
+    // `customer_id` has its own error in `[test.incident]`: never suggested there.
+    let incident_fields = || {
+        STANDARD
+            .iter()
+            .copied()
+            .filter(|f| *f != "customer_id")
+            .chain(incident_declared.iter().copied())
+    };
     for t in &tests.tests {
+        for key in &t.incident_keys {
+            let name = key.get_ref().as_str();
+            if STANDARD.contains(&name) || incident_declared.contains(&name) {
+                continue;
+            }
+            let help = crate::suggest::did_you_mean(name, incident_fields())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("declare `\"incident.{name}\"` in the policy's `[attributes]`"));
+            diags.push(
+                Diagnostic::error(
+                    "unknown-field",
+                    key.span(),
+                    format!("`{name}` is neither an incident field nor an attribute the policy declares"),
+                )
+                .with_help(help),
+            );
+        }
         let e = &t.expect;
         for id in e.gesture.iter().chain(&e.not_gesture) {
             if !gestures.contains(&id.get_ref().as_str()) {
@@ -825,6 +859,43 @@ mod tests {
         let d = &report.diagnostics[0];
         assert!(d.message.contains("unknown field `cost_maximum`"), "{}", d.message);
         assert_eq!(report.line_col(d.span.start).0, 14);
+    }
+
+    #[test]
+    fn undeclared_incident_and_customer_keys_are_errors_at_the_key() {
+        let src = ONE
+            .replace(
+                "loss = 8\n",
+                "loss = 8\ncoupn_pct = 20\nweather = \"rain\"\ncoupon_pct = 5\nseverity = 2\n",
+            )
+            .replace("tier = \"gold\"", "tenure_dayz = 2089");
+        let file = parse(&src, "t.toml").unwrap();
+        let report = validate(&file, &Policy::default_policy());
+        let found: Vec<((usize, usize), &str, Option<&str>)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (report.line_col(d.span.start), d.message.as_str(), d.help.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    (7, 1),
+                    "`coupn_pct` is neither an incident field nor an attribute the policy declares",
+                    Some("did you mean `coupon_pct`?")
+                ),
+                (
+                    (8, 1),
+                    "`weather` is neither an incident field nor an attribute the policy declares",
+                    Some("declare `\"incident.weather\"` in the policy's `[attributes]`")
+                ),
+                (
+                    (15, 1),
+                    "`tenure_dayz` is neither a customer feature nor an attribute the policy declares",
+                    Some("did you mean `tenure_days`?")
+                ),
+            ]
+        );
     }
 
     #[test]

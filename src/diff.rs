@@ -12,6 +12,10 @@
 //!   each new one (the answer is the gesture id, `escalate` or `error`);
 //! - cost and impact totals, old and new, in cents (each case's figure rounded
 //!   to cents first, as `batch --summary` does), overall and per incident kind;
+//! - rejected rows: those rejected when read (a bad date, a bad number: the
+//!   same under both policies), and those a policy rejected (a kind only one
+//!   policy lists), by both policies or by one only; a row rejected by one
+//!   policy only is also a changed case, a transition to or from `error`;
 //! - the policy text: rules and gestures added, removed or edited, and every
 //!   parameter of `[policy]`, `[model]`, `[recovery]`, `[recovery.kinds.*]`
 //!   and `[limits]` whose value changed.
@@ -99,11 +103,32 @@ pub struct Change {
     pub new: Option<String>,
 }
 
+/// How many rows were rejected, and where: each row is counted once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RejectedRows {
+    /// Rows rejected under either policy: the sum of the four below.
+    pub rows: u64,
+    /// Rows rejected when read (a bad date, a bad number): under both policies, for the same reason.
+    pub when_read: u64,
+    /// Rows read, then rejected by both policies (a kind neither lists).
+    pub by_both: u64,
+    /// Rows the old policy rejected and the new one answered.
+    pub by_old_only: u64,
+    /// Rows the new policy rejected and the old one answered.
+    pub by_new_only: u64,
+}
+
 /// Everything `policy diff` reports.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DiffReport {
     /// All cases.
     pub all: Slice,
+    /// The rows rejected under either policy.
+    pub rejected: RejectedRows,
+    /// Each rejected row's line and reason, in input order, saying which
+    /// policy rejected it when only one did or when their reasons differ.
+    #[serde(skip)]
+    pub rejections: Vec<(u64, String)>,
     /// Per incident kind, sorted by kind.
     pub kinds: Vec<(String, Slice)>,
     /// Changed cases by (old answer, new answer), most frequent first.
@@ -119,6 +144,38 @@ impl DiffReport {
     /// Whether anything changed: a case's answer or the policy's content.
     pub fn any_change(&self) -> bool {
         self.all.changed > 0 || !self.policy.is_empty()
+    }
+}
+
+impl RejectedRows {
+    /// Counts one row by its two outcomes; the reason to report when it was rejected.
+    fn add(&mut self, old: &Outcome<'_>, new: &Outcome<'_>) -> Option<String> {
+        let reason = match (&old.error, &new.error) {
+            (None, None) => return None,
+            // `date` is `None` only for a row that could not be read.
+            (Some(o), Some(_)) if old.date.is_none() && new.date.is_none() => {
+                self.when_read += 1;
+                o.clone()
+            }
+            (Some(o), Some(n)) => {
+                self.by_both += 1;
+                if o == n {
+                    o.clone()
+                } else {
+                    format!("old policy: {o}; new policy: {n}")
+                }
+            }
+            (Some(o), None) => {
+                self.by_old_only += 1;
+                format!("rejected by the old policy only: {o}")
+            }
+            (None, Some(n)) => {
+                self.by_new_only += 1;
+                format!("rejected by the new policy only: {n}")
+            }
+        };
+        self.rows += 1;
+        Some(reason)
     }
 }
 
@@ -148,6 +205,9 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
         if changed {
             report.changed.push(i);
             *transitions.entry((answer(o), answer(n))).or_default() += 1;
+        }
+        if let Some(reason) = report.rejected.add(o, n) {
+            report.rejections.push((o.line, reason));
         }
     }
     report.kinds = kinds.into_iter().map(|(k, s)| (k.to_string(), s)).collect();
@@ -455,6 +515,48 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn rejected_rows_are_counted_once_by_where_they_were_rejected() {
+        use crate::batch::{Data, evaluate};
+        use crate::input::history::History;
+        use crate::input::ledger::Ledger;
+        let old = policy(DEFAULT_SOURCE);
+        // The new policy no longer lists billing errors.
+        let new = policy(&DEFAULT_SOURCE.replace("  \"billing_error\",", ""));
+        let csv = "case_id,customer_id,kind,date,loss\n\
+                   K1,C1,expired_coupon,2026-11-20,12\n\
+                   K2,C1,expired_coupon,2026-13-01,12\n\
+                   K3,C1,billing_error,2026-11-20,abc\n\
+                   K4,C2,billing_error,2026-11-20,5\n\
+                   K5,C2,teleport_failed,2026-11-20,5\n";
+        let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
+        let (o, n) = (evaluate(&old, &data), evaluate(&new, &data));
+        let report = diff(&old, &new, &o, &n);
+        assert_eq!(
+            report.rejected,
+            RejectedRows {
+                rows: 4,
+                when_read: 2,
+                by_both: 1,
+                by_old_only: 0,
+                by_new_only: 1,
+            }
+        );
+        let lines: Vec<u64> = report.rejections.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [3, 4, 5, 6]);
+        assert!(
+            report.rejections[2]
+                .1
+                .starts_with("rejected by the new policy only: kind `billing_error`")
+        );
+        // K4 is also a change: `apology` (or a gesture) -> `error`.
+        assert_eq!(report.all.changed, 1);
+        assert_eq!(report.transitions[0].to, "error");
+        // Reversed, the same row is the old policy's alone.
+        let back = diff(&new, &old, &n, &o);
+        assert_eq!((back.rejected.by_old_only, back.rejected.by_new_only), (1, 0));
     }
 
     #[test]

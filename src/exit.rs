@@ -9,7 +9,8 @@ pub enum Exit {
     Failure = 1,
     /// Bad usage or an invalid policy.
     Usage = 2,
-    /// A batch or test run finished but rejected rows or failed tests.
+    /// A run finished, its output written, but it rejected rows, a test
+    /// failed, or (`policy diff --exit-code`) something changed.
     Rejected = 3,
 }
 

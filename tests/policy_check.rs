@@ -77,6 +77,46 @@ fn the_shipped_policy_is_clean() {
 }
 
 #[test]
+fn one_bad_bgnbd_parameter_is_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bg.toml");
+    std::fs::write(
+        &path,
+        "[model]\nltv=\"bgnbd\"\n[model.bgnbd]\nr=-0.243\nalpha=4.414\na=0.793\nb=2.426\n\
+         [model.gamma_gamma]\np=6.25\nq=3.74\nv=15.44\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(&[path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains("error[out-of-range]: `r` in `[model.bgnbd]` must be more than zero"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("needs its parameters"), "{stdout}");
+    assert!(stdout.ends_with("1 error, 0 warnings\n"), "{stdout}");
+}
+
+#[test]
+fn the_gestures_offered_instead_of_an_unknown_one_are_listed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dup.toml");
+    std::fs::write(
+        &path,
+        "[[gesture]]\nid = \"honor_coupon\"\nlabel = \"a\"\ncost = 1\n\
+         [[gesture]]\nid = \"honor_coupon\"\nlabel = \"b\"\ncost = 2\n\
+         [[rule]]\nid = \"r\"\noffer = [\"voucher\"]\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check(&[path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("error[duplicate-id]"), "{stdout}");
+    assert!(
+        stdout.contains("= help: gestures are: honor_coupon, apology\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_missing_file_is_an_error() {
     let (code, stdout, stderr) = check(&["tests/data/check/no-such.toml"]);
     // Exit 2, as for `--policy` in every other command.

@@ -2,16 +2,18 @@
 //! changes are known by hand.
 //!
 //! tests/data/diff/old.toml escalates losses above 100; new.toml above 50,
-//! nothing else differs. Of the seven incidents:
+//! nothing else differs. Of the seven incidents of bad-rows.csv:
 //! - K1 (late, loss 20) and K4 (billing, loss 30) stay below both thresholds:
 //!   `credit_10` ($10) and `refund` ($30) under both;
 //! - K2 (late, loss 80) goes from `credit_10` ($10) to escalate;
 //! - K3 (billing, loss 60) goes from `refund` ($60) to escalate;
 //! - K5 (loss 150) is escalated by both;
-//! - K6 (a bad date) and K7 (a kind the policies do not accept) are errors in both.
+//! - K6 (line 7, a bad date) is rejected when read, K7 (line 8, a kind the
+//!   policies do not accept) by both policies.
 //!
-//! So 2 of 7 changed, cost $110 -> $40 (-$70); per kind, late_delivery
-//! $20 -> $10 and billing_error $90 -> $30.
+//! So 2 of 7 changed and 2 rejected, cost $110 -> $40 (-$70); per kind,
+//! late_delivery $20 -> $10 and billing_error $90 -> $30. incidents.csv is
+//! K1-K5 alone: the same changes and no rejected row.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -28,13 +30,25 @@ const ARGS: [&str; 7] = [
     "tests/data/diff/old.toml",
     "tests/data/diff/new.toml",
     "--incidents",
+    "tests/data/diff/bad-rows.csv",
+    "--history=tests/data/diff/history.csv",
+];
+
+/// The same change over the five good rows alone.
+const CLEAN: [&str; 7] = [
+    "policy",
+    "diff",
+    "tests/data/diff/old.toml",
+    "tests/data/diff/new.toml",
+    "--incidents",
     "tests/data/diff/incidents.csv",
     "--history=tests/data/diff/history.csv",
 ];
 
 fn json() -> Value {
     let out = goodwill().args(ARGS).args(["--format", "json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // K6 and K7 were rejected: the report is out, and the status says to read it.
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -43,6 +57,10 @@ fn counts_transitions_and_cost_match_the_hand_count() {
     let j = json();
     let all = &j["all"];
     assert_eq!((all["cases"].as_u64(), all["changed"].as_u64()), (Some(7), Some(2)));
+    assert_eq!(
+        j["rejected"],
+        serde_json::json!({"rows": 2, "when_read": 1, "by_both": 1, "by_old_only": 0, "by_new_only": 0})
+    );
     assert_eq!(all["old"]["cost_cents"], 11000);
     assert_eq!(all["new"]["cost_cents"], 4000);
     let t: Vec<(String, String, u64)> = j["transitions"]
@@ -105,7 +123,8 @@ fn the_impact_lost_is_the_old_impact_of_the_changed_cases() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    // Rejected rows exit 3, after the file of changed cases is written.
+    assert_eq!(out.status.code(), Some(3));
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
@@ -142,10 +161,13 @@ fn the_impact_lost_is_the_old_impact_of_the_changed_cases() {
 #[test]
 fn text_shows_transitions_totals_and_policy_changes() {
     let out = goodwill().args(ARGS).output().unwrap();
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("Backtest over 7 incidents of `tests/data/diff/incidents.csv`: 2 changed (28.57%)\n"),
+        text.starts_with(
+            "Backtest over 7 incidents of `tests/data/diff/bad-rows.csv`: 2 changed (28.57%)\n\
+             Rejected 2 of 7 rows: 1 when read, 1 by both policies\n"
+        ),
         "{text}"
     );
     assert!(text.contains("  credit_10 -> escalate          1\n"), "{text}");
@@ -159,7 +181,25 @@ fn text_shows_transitions_totals_and_policy_changes() {
 
 #[test]
 fn exit_code_says_whether_anything_changed() {
-    goodwill().args(ARGS).arg("--exit-code").assert().code(1);
+    goodwill().args(CLEAN).assert().code(0);
+    // 3, "finished, read the report", not 1, which is a fatal error that writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("changed.csv");
+    let out = goodwill()
+        .args(CLEAN)
+        .arg("--exit-code")
+        .arg("-o")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains(": 2 changed (40.00%)\n")
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 3);
     let same = [
         "policy",
         "diff",
@@ -174,6 +214,7 @@ fn exit_code_says_whether_anything_changed() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("0 changed (0.00%)"), "{text}");
+    assert!(!text.contains("Rejected"), "{text}");
     assert!(text.contains("(no case changed)"), "{text}");
     assert!(text.contains("Policy changes\n  (none)\n"), "{text}");
 }
@@ -195,5 +236,141 @@ fn an_invalid_new_policy_stops_before_reading_anything() {
     assert!(
         stderr.contains("invalid policy `tests/data/check/five-errors.toml`: 5 errors"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn rows_rejected_when_read_are_reported_as_batch_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("inc.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss\nK1,C1,late_delivery,2026-11-20,10\n\
+         K2,C1,late_delivery,2026-13-01,10\nK3,C2,late_delivery,2026-11-20,abc\n",
+    )
+    .unwrap();
+    let p = "policies/default.toml";
+    let out = goodwill()
+        .args(["policy", "diff", p, p, "--incidents"])
+        .arg(&incidents)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(": 0 changed (0.00%)\nRejected 2 of 3 rows: 2 when read\n"),
+        "{text}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("line 3: column `date`: `2026-13-01` is not a date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 4: column `loss`: `abc` is not a number"),
+        "{stderr}"
+    );
+    // The same lines, word for word, as `goodwill batch` over the same file.
+    let batch = goodwill()
+        .args(["batch", "--policy", p])
+        .arg(&incidents)
+        .output()
+        .unwrap();
+    assert_eq!(batch.status.code(), Some(3));
+    assert_eq!(stderr, String::from_utf8(batch.stderr).unwrap());
+
+    let out = goodwill()
+        .args(["policy", "diff", p, p, "--format", "json", "--incidents"])
+        .arg(&incidents)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["rejected"]["rows"], 2);
+    assert_eq!(j["rejected"]["when_read"], 2);
+}
+
+#[test]
+fn a_row_one_policy_rejects_says_which() {
+    // The new policy no longer lists billing_error: K3 and K4 go from
+    // `refund` to an error under it alone.
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("late-only.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/diff/new.toml")).unwrap();
+    std::fs::write(
+        &new,
+        text.replace(
+            "kinds = [\"late_delivery\", \"billing_error\"]",
+            "kinds = [\"late_delivery\"]",
+        ),
+    )
+    .unwrap();
+    let out = goodwill()
+        .args(["policy", "diff", "tests/data/diff/old.toml"])
+        .arg(&new)
+        .args(["--incidents", "tests/data/diff/bad-rows.csv"])
+        .args(["--history", "tests/data/diff/history.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            ": 3 changed (42.86%)\nRejected 4 of 7 rows: 1 when read, 1 by both policies, 2 by the new policy only\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  refund    -> error             2\n"), "{text}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "line 4: rejected by the new policy only: kind `billing_error` is not one of the policy's kinds\n"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 8: kind `teleport_failed`"), "{stderr}");
+    assert!(
+        stderr.ends_with("error: `tests/data/diff/bad-rows.csv`: 4 of 7 rows rejected\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn many_rejected_rows_are_counted_after_the_first_twenty() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("inc.csv");
+    let mut csv = String::from("case_id,customer_id,kind,date\n");
+    for i in 0..25 {
+        csv.push_str(&format!("K{i},C1,late_delivery,not-a-date\n"));
+    }
+    std::fs::write(&incidents, csv).unwrap();
+    let p = "policies/default.toml";
+    let out = goodwill()
+        .args(["policy", "diff", p, p, "--incidents"])
+        .arg(&incidents)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 21, "{stderr}");
+    assert!(
+        stderr.ends_with(
+            ": 25 of 25 rows rejected (the first 20 shown above; `goodwill batch` with each policy lists every one in its `error` column)\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn standard_input_feeds_one_input_only() {
+    let out = goodwill()
+        .args(["policy", "diff", "tests/data/diff/old.toml", "-", "--incidents", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `NEW` and `--incidents` both read standard input (`-`): it can feed only one of them\n"
     );
 }

@@ -160,12 +160,38 @@ fn ids_and_attributes_are_checked_against_the_policy() {
     );
     assert!(stderr.contains("did you mean `credit_5`?"), "{stderr}");
     assert!(stderr.contains("`latte` is not a rule"), "{stderr}");
+    // Each misspelt key is pointed at, not its value.
     assert!(
-        stderr.contains("`tenure_dayz` is neither a customer feature nor an attribute"),
+        stderr.contains(
+            "`coupn_pct` is neither an incident field nor an attribute the policy declares\n  \
+             ┌─ tests/data/cases/unknown-ids.tests.toml:8:1\n"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `coupon_pct`?"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "`tenure_dayz` is neither a customer feature nor an attribute the policy declares\n   \
+             ┌─ tests/data/cases/unknown-ids.tests.toml:11:1\n"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("did you mean `tenure_days`?"), "{stderr}");
-    assert!(stderr.contains("3 errors"), "{stderr}");
+    assert!(stderr.contains("4 errors"), "{stderr}");
+}
+
+#[test]
+fn a_test_file_that_cannot_be_read_is_a_usage_error() {
+    // Exit 2, as for a policy that cannot be read: 1 is for a fatal error in the data.
+    let (code, stdout, stderr) = run(&["policies/default.toml", "tests/data/cases/missing.tests.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: cannot read test file `tests/data/cases/missing.tests.toml`: "),
+        "{stderr}"
+    );
+    let (code, _, _) = run(&["tests/data/cases/missing.toml", "policies/default.tests.toml"]);
+    assert_eq!(code, 2);
 }
 
 #[test]

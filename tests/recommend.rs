@@ -543,3 +543,28 @@ fn an_incident_field_the_policy_does_not_read_is_warned_about() {
         );
     }
 }
+
+#[test]
+fn a_table_in_a_case_file_is_named_as_such_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    std::fs::write(
+        &case,
+        "[incident]\ncustomer_id=\"C1\"\nkind=\"late_delivery\"\n[incident.detail]\nnote=\"x\"\n",
+    )
+    .unwrap();
+    let out = goodwill().arg("recommend").arg("--case").arg(&case).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad case file is bad usage, as a bad flag is"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("line 4, column 1"), "{stderr}");
+    assert!(stderr.contains("4 | [incident.detail]"), "{stderr}");
+    assert!(
+        stderr.contains("a field must be a string, a number, a boolean or a date, not a table"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("untagged enum"), "{stderr}");
+}

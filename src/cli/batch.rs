@@ -103,7 +103,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     progress.bar.finish_and_clear();
 
     let rejected = &rendered.rejected;
-    report_rejected(&data.file, rejected, rendered.len());
+    report_rejected(&data.file, rejected, rendered.len(), ALL_IN_OUTPUT);
     if args.format != Format::Table
         && let Some(text) = &table
     {
@@ -161,14 +161,19 @@ fn write_rows(w: &mut dyn Write, rendered: &Rendered, format: Format) -> Result<
     Ok(())
 }
 
-/// Echoes the first rejected rows on standard error, then how many there were.
-fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize) {
+/// Where a batch's rejected rows beyond the first [`ECHOED`] are.
+const ALL_IN_OUTPUT: &str = "every one is in the output's `error` column";
+
+/// Echoes the first rejected rows (line, reason) of `total` on standard
+/// error, then how many there were; past [`ECHOED`], `all_in` says where
+/// the user finds every one.
+pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize, all_in: &str) {
     for (line, reason) in rejected.iter().take(ECHOED) {
         eprintln!("error: `{file}`: line {line}: {reason}");
     }
     if !rejected.is_empty() {
         let shown = if rejected.len() > ECHOED {
-            format!(" (the first {ECHOED} shown above; every one is in the output's `error` column)")
+            format!(" (the first {ECHOED} shown above; {all_in})")
         } else {
             String::new()
         };

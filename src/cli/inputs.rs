@@ -46,6 +46,15 @@ impl Files {
         }
     }
 
+    /// Each file with the option that names it.
+    pub fn named(&self) -> [(&'static str, Option<&Path>); 3] {
+        [
+            ("--history", self.history.as_deref()),
+            ("--customers", self.customers.as_deref()),
+            ("--ledger", self.ledger.as_deref()),
+        ]
+    }
+
     /// The files as the batch core takes them.
     pub fn sources(&self) -> Sources {
         Sources {
@@ -93,25 +102,9 @@ impl Inputs {
     /// Standard input (`-`) can be read once: an error naming the options
     /// that both ask for it. `incidents` is the batch's incidents file.
     pub fn check_stdin(&self, incidents: Option<&Path>) -> Result<()> {
-        let named = [
-            ("INCIDENTS", incidents),
-            ("--policy", self.policy.as_deref()),
-            ("--history", self.files.history.as_deref()),
-            ("--customers", self.files.customers.as_deref()),
-            ("--ledger", self.files.ledger.as_deref()),
-        ];
-        let stdin: Vec<&str> = named
-            .iter()
-            .filter(|(_, p)| p.is_some_and(|p| p.as_os_str() == "-"))
-            .map(|(name, _)| *name)
-            .collect();
-        if let [first, second, ..] = stdin[..] {
-            return Err(UsageError(format!(
-                "`{first}` and `{second}` both read standard input (`-`): it can feed only one of them"
-            ))
-            .into());
-        }
-        Ok(())
+        let mut named = vec![("INCIDENTS", incidents), ("--policy", self.policy.as_deref())];
+        named.extend(self.files.named());
+        one_stdin(&named)
     }
 
     /// The policy: the named file, or the shipped default.
@@ -121,4 +114,21 @@ impl Inputs {
             None => Ok(Policy::default_policy()),
         }
     }
+}
+
+/// An error naming the first two of `inputs` that are `-`: standard input
+/// can feed only one.
+pub fn one_stdin(inputs: &[(&str, Option<&Path>)]) -> Result<()> {
+    let stdin: Vec<&str> = inputs
+        .iter()
+        .filter(|(_, p)| p.is_some_and(|p| p.as_os_str() == "-"))
+        .map(|(name, _)| *name)
+        .collect();
+    if let [first, second, ..] = stdin[..] {
+        return Err(UsageError(format!(
+            "`{first}` and `{second}` both read standard input (`-`): it can feed only one of them"
+        ))
+        .into());
+    }
+    Ok(())
 }

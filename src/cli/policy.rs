@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 
 use super::UsageError;
@@ -92,8 +92,14 @@ pub struct TestArgs {
 
 /// Backtest a policy change over incidents.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "A case changed when its decision or its gesture differs.\n\n\
-    Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv")]
+#[command(
+    after_help = "A case changed when its decision or its gesture differs. Rejected rows \
+    (a bad date or number, a kind a policy does not list) are counted in the report and echoed on \
+    standard error with their line and reason.\n\n\
+    Exit status: 0 done, 1 an input could not be read (nothing written), 2 bad usage or an invalid \
+    policy, 3 the report was written but rows were rejected or, with --exit-code, anything changed.\n\n\
+    Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv"
+)]
 pub struct DiffArgs {
     /// The policy as it is
     #[arg(value_name = "OLD")]
@@ -109,7 +115,7 @@ pub struct DiffArgs {
     /// Write every changed case with both answers to this CSV file
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit with status 1 when anything changed (cases or policy content)
+    /// Exit with status 3 when anything changed (cases or policy content)
     #[arg(long)]
     pub exit_code: bool,
     /// Output format
@@ -126,8 +132,11 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     }
 }
 
+/// Reads a file named on the command line. One that cannot be read is as
+/// unusable as an invalid one: a usage error (exit 2), as for the policy.
 fn read(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} `{}`", path.display()))
+    std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read {what} `{}`: {e}", path.display())).into())
 }
 
 fn print(text: &str) -> Result<()> {
@@ -317,6 +326,13 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
 }
 
 fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
+    let mut named = vec![
+        ("OLD", Some(args.old.as_path())),
+        ("NEW", Some(args.new.as_path())),
+        ("--incidents", Some(args.incidents.as_path())),
+    ];
+    named.extend(args.files.named());
+    super::inputs::one_stdin(&named)?;
     let old = load_policy(&args.old)?;
     let new = load_policy(&args.new)?;
     let data = Data::load(&args.incidents, &args.files.sources(), today)?;
@@ -333,8 +349,15 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         Format::Json => json_line(&serde_json::to_value(&report)?)?,
     };
     print(&text)?;
-    Ok(if args.exit_code && report.any_change() {
-        Exit::Failure
+    super::batch::report_rejected(
+        &data.file,
+        &report.rejections,
+        data.len(),
+        "`goodwill batch` with each policy lists every one in its `error` column",
+    );
+    // 3, not 1: the run finished and its report is written; 1 is a fatal error.
+    Ok(if report.rejected.rows > 0 || (args.exit_code && report.any_change()) {
+        Exit::Rejected
     } else {
         Exit::Success
     })

@@ -73,7 +73,8 @@ pub struct Args {
 /// Runs `recommend`.
 pub fn run(args: Args, today: Day) -> Result<Exit> {
     let case = match &args.case {
-        Some(path) => CaseFile::load(path).map_err(anyhow::Error::msg)?,
+        // A case file stands for flags: one that cannot be read is bad usage.
+        Some(path) => CaseFile::load(path).map_err(UsageError)?,
         None => CaseFile::default(),
     };
     let inputs = args.inputs.clone().or(Inputs {

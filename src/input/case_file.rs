@@ -48,8 +48,7 @@ struct Raw {
 
 /// A field's value in a TOML or JSON case: whatever its type, the engine
 /// reads it as text, typed by the policy's declaration.
-#[derive(Deserialize, Clone, Debug)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum Scalar {
     /// `true` or `false`.
     Bool(bool),
@@ -61,6 +60,30 @@ pub enum Scalar {
     Text(String),
     /// A TOML date (`2026-11-20`, unquoted).
     Date(toml::value::Datetime),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    /// Read through a TOML value (which knows TOML dates) so that anything
+    /// else, a nested table or a list, is named in the user's terms; the
+    /// TOML or JSON reader adds where it stands.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use toml::Value;
+        let not = |what: &str| {
+            serde::de::Error::custom(format!(
+                "a field must be a string, a number, a boolean or a date, not {what}"
+            ))
+        };
+        match Option::<Value>::deserialize(deserializer)? {
+            Some(Value::Boolean(b)) => Ok(Scalar::Bool(b)),
+            Some(Value::Integer(i)) => Ok(Scalar::Int(i)),
+            Some(Value::Float(f)) => Ok(Scalar::Float(f)),
+            Some(Value::String(s)) => Ok(Scalar::Text(s)),
+            Some(Value::Datetime(d)) => Ok(Scalar::Date(d)),
+            Some(Value::Table(_)) => Err(not("a table")),
+            Some(Value::Array(_)) => Err(not("a list")),
+            None => Err(not("null")),
+        }
+    }
 }
 
 impl Scalar {
@@ -118,6 +141,36 @@ mod tests {
         assert_eq!(a.history, Some(PathBuf::from("cases/h.csv")));
         assert!(a.incident.contains(&("loss".into(), "12.5".into())));
         assert!(a.incident.contains(&("date".into(), "2026-11-20".into())));
+    }
+
+    #[test]
+    fn a_field_that_is_not_a_scalar_says_so_where_it_stands() {
+        let err = CaseFile::parse(
+            "[incident]\nkind = \"late\"\n[incident.detail]\nnote = \"x\"\n",
+            false,
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("TOML parse error at line 3, column 1"), "{err}");
+        assert!(
+            err.ends_with("a field must be a string, a number, a boolean or a date, not a table"),
+            "{err}"
+        );
+        let err = CaseFile::parse("[incident]\ntags = [\"a\"]\n", false, Path::new("")).unwrap_err();
+        assert!(err.starts_with("TOML parse error at line 2, column 8"), "{err}");
+        assert!(err.ends_with("not a list"), "{err}");
+        let err = CaseFile::parse(
+            r#"{"incident": {"kind": "late", "detail": {"note": "x"}}}"#,
+            true,
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("a field must be a string, a number, a boolean or a date, not a table at line 1"),
+            "{err}"
+        );
+        let err = CaseFile::parse(r#"{"incident": {"kind": null}}"#, true, Path::new("")).unwrap_err();
+        assert!(err.contains("not null"), "{err}");
     }
 
     #[test]

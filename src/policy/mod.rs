@@ -713,15 +713,21 @@ impl<'a> Resolver<'a> {
                 let p = positive(self, param(g, "p"), "gamma_gamma", "p");
                 let q = positive(self, param(g, "q"), "gamma_gamma", "q");
                 let v = positive(self, param(g, "v"), "gamma_gamma", "v");
+                // A parameter given but out of range has its own error: only
+                // one left out is a missing parameter.
+                let all_given =
+                    |list: &[(Sp<String>, Sp<f64>)], names: &[&str]| names.iter().all(|n| param(list, n).is_some());
                 match (r, alpha, a, bb) {
                     (Some(r), Some(alpha), Some(a), Some(b)) => LtvModel {
                         time_unit: unit,
                         bgnbd: BgNbd { r, alpha, a, b },
                         gamma_gamma: match (p, q, v) {
                             (Some(p), Some(q), Some(v)) => Some(GammaGamma { p, q, v }),
+                            _ if all_given(g, &["p", "q", "v"]) => return None,
                             _ => None,
                         },
                     },
+                    _ if all_given(b, &["r", "alpha", "a", "b"]) => return None,
                     _ => {
                         self.diags.push(
                             Diagnostic::error("missing-key", span, "`ltv = \"bgnbd\"` needs its parameters")
@@ -958,12 +964,18 @@ impl<'a> Resolver<'a> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         // Every id written in the file: a gesture with its own error is not
-        // also an unknown one in each rule that offers it.
-        let ids: Vec<&str> = raw_gestures
+        // also an unknown one in each rule that offers it. Each once, for the
+        // list in the help: a duplicate id has its own error.
+        let mut ids: Vec<&str> = Vec::new();
+        for id in raw_gestures
             .iter()
             .filter_map(|g| g.id.as_ref().map(|i| i.value.as_str()))
             .chain([APOLOGY])
-            .collect();
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         for r in raw {
             let Some(id) = &r.id else {
                 self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");

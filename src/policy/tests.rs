@@ -101,6 +101,18 @@ fn offer_of_unknown_gesture() {
 }
 
 #[test]
+fn the_gestures_listed_for_an_unknown_one_name_each_once() {
+    let src = with(
+        "[[gesture]]\nid = \"honor_coupon\"\nlabel = \"again\"\ncost = 1\n\
+         [[rule]]\nid = \"r\"\noffer = [\"voucher\"]\n",
+    );
+    let e = errors(&src);
+    let codes: Vec<&str> = e.iter().map(|e| e.1).collect();
+    assert_eq!(codes, ["duplicate-id", "unknown-gesture"], "{e:?}");
+    assert_eq!(e[1].3.as_deref(), Some("gestures are: honor_coupon, apology"));
+}
+
+#[test]
 fn unknown_field_in_an_expression_points_inside_it() {
     let src = MINIMAL.replace(
         "incident.kind == \"expired_coupon\"",
@@ -211,6 +223,38 @@ fn a_broken_gesture_is_not_also_unknown_where_offered() {
     assert_eq!(e[0].1, "expression");
     let typo = MINIMAL.replace("offer = [\"honor_coupon\", \"apology\"]", "offer = [\"honor_cupon\"]");
     assert_eq!(errors(&typo)[0].3.as_deref(), Some("did you mean `honor_coupon`?"));
+}
+
+#[test]
+fn a_bgnbd_parameter_out_of_range_is_not_also_a_missing_one() {
+    let full = "[model]\nltv = \"bgnbd\"\n[model.bgnbd]\nr = 0.243\nalpha = 4.414\na = 0.793\nb = 2.426\n\
+                [model.gamma_gamma]\np = 6.25\nq = 3.74\nv = 15.44\n";
+    assert!(load_str(full, "p.toml", None).is_ok());
+    let only = |e: Vec<(String, &'static str, String, Option<String>)>| {
+        e.into_iter().map(|e| (e.0, e.1, e.2)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        only(errors(&full.replace("r = 0.243", "r = -0.243"))),
+        [(
+            "4:5".to_string(),
+            "out-of-range",
+            "`r` in `[model.bgnbd]` must be more than zero".to_string()
+        )]
+    );
+    assert_eq!(
+        only(errors(&full.replace("p = 6.25", "p = -6.25"))),
+        [(
+            "9:5".to_string(),
+            "out-of-range",
+            "`p` in `[model.gamma_gamma]` must be more than zero".to_string()
+        )]
+    );
+    // One left out is still missing, beside another out of range.
+    let codes: Vec<&str> = errors(&full.replace("r = 0.243", "r = -0.243").replace("alpha = 4.414\n", ""))
+        .iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(codes, ["missing-key", "out-of-range"]);
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! What `goodwill policy diff` prints: the changed cases, the transition
-//! table, cost and impact old/new/delta overall and per kind, and what
+//! What `goodwill policy diff` prints: the changed cases, the rejected
+//! rows, the transition table, cost and impact old/new/delta overall and per kind, and what
 //! changed in the policy text; and the CSV of changed cases.
 
 use std::io::Write;
@@ -17,6 +17,26 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
         all.changed,
         share(all.changed, all.cases)
     );
+    let r = &report.rejected;
+    if r.rows > 0 {
+        let parts: Vec<String> = [
+            (r.when_read, "when read"),
+            (r.by_both, "by both policies"),
+            (r.by_old_only, "by the old policy only"),
+            (r.by_new_only, "by the new policy only"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, how)| format!("{n} {how}"))
+        .collect();
+        out.push_str(&format!(
+            "Rejected {} of {} row{}: {}\n",
+            r.rows,
+            all.cases,
+            if all.cases == 1 { "" } else { "s" },
+            parts.join(", ")
+        ));
+    }
 
     out.push_str("\nTransitions (old -> new)\n");
     if report.transitions.is_empty() {
