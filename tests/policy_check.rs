@@ -127,3 +127,15 @@ fn a_missing_file_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_mistake_after_escaped_quotes_is_pointed_at_exactly() {
+    let (code, stdout, _) = check(&["tests/data/check/escaped.toml"]);
+    assert_eq!(code, 2);
+    // Line 10 is `when = "incident.kind == \"late_delivery\" && customer.ordrs > 2"`.
+    assert!(stdout.contains("escaped.toml:10:47"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("│ {}{}\n", " ".repeat(46), "^".repeat(14))),
+        "{stdout}"
+    );
+}

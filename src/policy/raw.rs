@@ -30,19 +30,70 @@ pub struct RawExpr {
     pub text: String,
     /// The whole string token, quotes included.
     pub span: Range<usize>,
-    /// Where the text starts in the file, when it stands there verbatim (no
-    /// escapes), so that positions inside it map to the file exactly.
-    pub offset: Option<usize>,
+    /// Where each byte of the text, and its end, stands in the file (an
+    /// escape's bytes all at its backslash), so that positions inside the
+    /// expression map to the file exactly; `None` when that is not known.
+    pub offsets: Option<Vec<usize>>,
 }
 
 impl RawExpr {
     /// The file span of a byte range inside the expression.
     pub fn file_span(&self, inner: &Range<usize>) -> Range<usize> {
-        match self.offset {
-            Some(o) => o + inner.start..o + inner.end.max(inner.start),
-            None => self.span.clone(),
+        match &self.offsets {
+            Some(at) if inner.start < at.len() => {
+                let end = at[inner.end.min(at.len() - 1).max(inner.start)];
+                at[inner.start]..end
+            }
+            _ => self.span.clone(),
         }
     }
+}
+
+/// Where each byte of `text`, the value of a TOML string whose contents
+/// start at `start` in `source`, stands in the file, plus its end: the
+/// contents read verbatim, or through the escapes of a basic string (`\"`,
+/// `\\`, `\n`, `\uXXXX`, a line-ending backslash, ...). `None` when the
+/// contents do not decode to `text`.
+fn text_offsets(source: &str, start: usize, text: &str, basic: bool) -> Option<Vec<usize>> {
+    let raw = source.get(start..)?;
+    let mut at = Vec::with_capacity(text.len() + 1);
+    let mut decoded = String::with_capacity(text.len());
+    let mut chars = raw.char_indices().peekable();
+    while decoded.len() < text.len() {
+        let (i, c) = chars.next()?;
+        let before = decoded.len();
+        if basic && c == '\\' {
+            let (_, e) = chars.next()?;
+            match e {
+                'b' => decoded.push('\u{8}'),
+                't' => decoded.push('\t'),
+                'n' => decoded.push('\n'),
+                'f' => decoded.push('\u{c}'),
+                'r' => decoded.push('\r'),
+                'e' => decoded.push('\u{1b}'),
+                '"' => decoded.push('"'),
+                '\\' => decoded.push('\\'),
+                'u' | 'U' | 'x' => {
+                    let n = match e {
+                        'u' => 4,
+                        'U' => 8,
+                        _ => 2,
+                    };
+                    let hex: String = (0..n).map(|_| chars.next().map(|(_, h)| h)).collect::<Option<_>>()?;
+                    decoded.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                // A line-ending backslash: the line end and the whitespace after it vanish.
+                w if w.is_whitespace() => while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {},
+                _ => return None,
+            }
+        } else {
+            decoded.push(c);
+        }
+        at.extend(std::iter::repeat_n(start + i, decoded.len() - before));
+    }
+    let end = chars.peek().map_or(source.len(), |&(i, _)| start + i);
+    at.push(end);
+    (decoded == text).then_some(at)
 }
 
 /// A number, or an expression that computes one.
@@ -528,11 +579,11 @@ impl Walk<'_, '_> {
                 start += 1;
             }
         }
-        let verbatim = self.source.get(start..start + text.len()) == Some(text);
+        let basic = token.starts_with('"');
         RawExpr {
             text: text.to_string(),
+            offsets: text_offsets(self.source, start, text, basic),
             span,
-            offset: verbatim.then_some(start),
         }
     }
 
@@ -543,7 +594,7 @@ impl Walk<'_, '_> {
             DeValue::Boolean(b) => Some(RawExpr {
                 text: b.to_string(),
                 span: v.span(),
-                offset: None,
+                offsets: None,
             }),
             other => {
                 self.wrong_type(
@@ -668,7 +719,7 @@ stop = true
         let RawNum::Expr(e) = &raw.recovery.params[0].1 else {
             panic!("expected an expression")
         };
-        assert_eq!(&src[e.offset.unwrap()..e.offset.unwrap() + e.text.len()], e.text);
+        assert_eq!(&src[e.file_span(&(0..e.text.len()))], e.text);
         assert_eq!(raw.recovery_kinds[0].0.value, "a");
         assert_eq!(raw.limits.max_cost_per_case.unwrap().value, 150.0);
         assert_eq!(raw.attributes[0].0.value, "customer.tier");
@@ -677,7 +728,7 @@ stop = true
         assert_eq!(rule.offer[0].value, "g");
         assert!(rule.stop.as_ref().unwrap().value);
         let w = rule.when.as_ref().unwrap();
-        assert_eq!(&src[w.offset.unwrap()..][..w.text.len()], "incident.kind == \"a\"");
+        assert_eq!(&src[w.file_span(&(0..w.text.len()))], "incident.kind == \"a\"");
     }
 
     #[test]
@@ -700,11 +751,31 @@ stop = true
     }
 
     #[test]
-    fn escaped_strings_map_to_the_whole_token() {
-        let src = "[[rule]]\nid = \"r\"\nwhen = \"incident.kind == \\\"a\\\"\"\n";
+    fn escaped_strings_map_each_byte_to_the_file() {
+        let src = "[[rule]]\nid = \"r\"\nwhen = \"incident.kind == \\\"a\\\" && x > 2\"\n";
         let (raw, _) = parse_ok(src);
         let w = raw.rules[0].when.as_ref().unwrap();
-        assert_eq!(w.offset, None);
-        assert_eq!(w.file_span(&(0..3)), w.span);
+        assert_eq!(w.text, "incident.kind == \"a\" && x > 2");
+        // `"a"` (its quotes escaped in the file) and `x`, after the escapes.
+        let quoted = src.find("\\\"a").unwrap();
+        assert_eq!(w.file_span(&(17..20)), quoted..quoted + 5);
+        let x = src.find("x >").unwrap();
+        assert_eq!(w.file_span(&(24..25)), x..x + 1);
+    }
+
+    #[test]
+    fn text_offsets_follow_every_kind_of_escape() {
+        // Contents start at 1, after the opening quote.
+        let at = |source: &str, text: &str| text_offsets(source, 1, text, true);
+        assert_eq!(at("\"ab\"", "ab"), Some(vec![1, 2, 3]));
+        assert_eq!(at("\"a\\nb\"", "a\nb"), Some(vec![1, 2, 4, 5]));
+        // `é` is two bytes, both at its escape.
+        assert_eq!(at("\"\\u00e9x\"", "éx"), Some(vec![1, 1, 7, 8]));
+        // A line-ending backslash takes the line end and the indent with it.
+        assert_eq!(at("\"a\\\n   b\"", "ab"), Some(vec![1, 7, 8]));
+        // Contents that do not decode to the text give no map.
+        assert_eq!(at("\"ab\"", "ax"), None);
+        // A literal string has no escapes.
+        assert_eq!(text_offsets("'a\\n'", 1, "a\\n", false), Some(vec![1, 2, 3, 4]));
     }
 }
