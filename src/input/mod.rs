@@ -127,7 +127,8 @@ pub fn csv_reader<R: Read>(input: R) -> csv::Reader<Lines<R>> {
 /// A reader that notes where the line ends it passes on are, so that a
 /// record's line in the file can be told from where the csv reader says it
 /// is: the csv crate's own line numbers leave out blank lines, and the line
-/// ends of CRLF files until the next record.
+/// ends of CRLF files until the next record. A line ends as the csv crate
+/// ends it: at `\n`, `\r\n` or a lone `\r`.
 #[derive(Debug)]
 pub struct Lines<R> {
     inner: R,
@@ -135,8 +136,10 @@ pub struct Lines<R> {
     passed: u64,
     /// Where the `\r` and `\n` bytes not yet looked past are, and which.
     ends: std::collections::VecDeque<(u64, u8)>,
-    /// The `\n`s looked past.
+    /// The line ends looked past.
     lines: u64,
+    /// Where the last `\r` looked past is: a `\n` just after it ends the same line.
+    last_cr: Option<u64>,
 }
 
 impl<R> Lines<R> {
@@ -146,6 +149,7 @@ impl<R> Lines<R> {
             passed: 0,
             ends: std::collections::VecDeque::new(),
             lines: 0,
+            last_cr: None,
         }
     }
 
@@ -162,7 +166,12 @@ impl<R> Lines<R> {
             if offset == next {
                 next += 1;
             }
-            self.lines += u64::from(byte == b'\n');
+            if byte == b'\r' {
+                self.lines += 1;
+                self.last_cr = Some(offset);
+            } else if self.last_cr.map(|cr| cr + 1) != Some(offset) {
+                self.lines += 1;
+            }
             self.ends.pop_front();
         }
         self.lines + 1
@@ -485,8 +494,8 @@ mod tests {
     }
 
     #[test]
-    fn crlf_files_report_the_same_lines_as_lf_files() {
-        for data in ["id,n\nA,1\nB,x\n", "id,n\r\nA,1\r\nB,x\r\n"] {
+    fn crlf_and_cr_files_report_the_same_lines_as_lf_files() {
+        for data in ["id,n\nA,1\nB,x\n", "id,n\r\nA,1\r\nB,x\r\n", "id,n\rA,1\rB,x\r"] {
             let mut r = csv_reader(data.as_bytes());
             Header::read(&mut r, "f.csv").unwrap();
             let err = for_each_row(&mut r, "f.csv", |rec, _| {
@@ -508,6 +517,9 @@ mod tests {
             "\n\nid,n\n4,1\n\n6,x\n",
             "id,n\n\"2\",\"1\n\"\n4,1\n\n\n7,x",
             "id,n\n2,1\n\n4,1,extra,fields\n",
+            // A lone carriage return ends a line, as it ends a record.
+            "id,n\r2,1\r\r\r5,1\r6,x\r",
+            "id,n\r\n2,1\r\r\n4,1\n5,x\r",
         ];
         for data in cases {
             let mut r = csv_reader(data.as_bytes());
@@ -521,7 +533,7 @@ mod tests {
                 parse_number(field(rec, 1, "n")?, "n").map(|_| ())
             })
             .unwrap_err();
-            let last = data.trim_end().lines().last().unwrap();
+            let last = data.trim_end().split(['\n', '\r']).next_back().unwrap();
             assert_eq!(
                 err.line.map(|l| l.to_string()),
                 last.split(',').next().map(String::from),
