@@ -182,9 +182,13 @@ impl History {
         let mut eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
         let header_end = match memchr::memchr(b'\n', &buf) {
             Some(i) => i + 1,
-            None => buf.len(),
+            None if eof => buf.len(),
+            // A block without a line feed: lone carriage returns, or one huge line.
+            None => return Ok(None),
         };
-        if memchr::memchr(b'"', &buf[..header_end]).is_some() {
+        // A lone carriage return ends the header (and maybe rows after it) to
+        // the csv crate, where this reader would take it all for the header.
+        if !super::plain(&buf, 0, header_end) {
             return Ok(None);
         }
         let mut reader = csv_reader(&buf[..header_end]);
@@ -688,6 +692,30 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_file_with_lone_carriage_returns_reads_as_the_csv_crate_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        let expected = History::from_reader(SAMPLE.as_bytes(), "h.csv", None).unwrap();
+        // Every line end a lone CR; only the header's; only the rows'.
+        let cr = SAMPLE.replace('\n', "\r");
+        let header_cr = SAMPLE.replacen('\n', "\r", 1);
+        let rows_cr = SAMPLE.replace('\n', "\r").replacen('\r', "\n", 1);
+        for text in [&cr, &header_cr, &rows_cr] {
+            assert!(parallel(text, None).unwrap().is_none(), "{text:?}");
+            std::fs::write(&path, text).unwrap();
+            same(&History::load(&path, None).unwrap(), &expected);
+            let only: HashSet<String> = ["C1".to_string()].into();
+            let loaded = History::load(&path, Some(&only)).unwrap();
+            assert_eq!(loaded.transactions("C1"), expected.transactions("C1"), "{text:?}");
+        }
+        // A bad row in such a file is reported, at its line.
+        std::fs::write(&path, cr.replace("70.00", "seventy")).unwrap();
+        let err = History::load(&path, None).unwrap_err();
+        assert_eq!(err.line, Some(5));
+        assert_eq!(err.message, "column `amount`: `seventy` is not a number");
     }
 
     #[test]
