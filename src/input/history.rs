@@ -144,17 +144,23 @@ impl History {
         let id_col = header.require(&["customer_id"], file)?;
         let date_col = header.require(&["date"], file)?;
         let amount_col = header.require(&["amount"], file)?;
+        let fields = header.names().len();
         let mut ids = Interner::default();
         let mut kept = Kept::default();
         let mut rows = 0;
         super::for_each_row(&mut reader, file, |record, _| {
             rows += 1;
             // With `only`, the other customers' rows are not read (as the parallel reader).
-            let customer = match only {
+            let named = match only {
                 Some(map) => match field(record, id_col, "customer_id").ok().and_then(|id| map.get(id)) {
-                    Some(i) => i,
+                    Some(i) => Some(i),
                     None => return Ok(()),
                 },
+                None => None,
+            };
+            super::field_count(fields, record.len())?;
+            let customer = match named {
+                Some(i) => i,
                 None => ids.get(customer_id(record, id_col)?),
             };
             let day = parse_date(field(record, date_col, "date")?, "date")?;
@@ -197,6 +203,7 @@ impl History {
             id: header.require(&["customer_id"], name)?,
             date: header.require(&["date"], name)?,
             amount: header.require(&["amount"], name)?,
+            fields: header.names().len(),
         };
         buf.drain(..header_end);
         // Lines before the current block, for error messages: the header's one.
@@ -403,11 +410,12 @@ impl Interner {
     }
 }
 
-/// Where the required columns are.
+/// Where the required columns are, and how many columns there are.
 struct Columns {
     id: usize,
     date: usize,
     amount: usize,
+    fields: usize,
 }
 
 /// What one piece of a block holds: its customers in first-seen order, and
@@ -473,6 +481,9 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         // Fields are a few bytes long: a plain scan beats starting memchr per field.
         let mut fields: [(usize, usize); 3] = [(0, 0); 3];
         let mut start = 0;
+        // The fields up to the last one read, and where the line goes on past it, if it does.
+        let mut found = 0;
+        let mut rest = None;
         for i in 0..=last {
             let end = line[start..]
                 .iter()
@@ -485,10 +496,14 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             } else if i == cols.amount {
                 fields[2] = (start, end);
             }
+            found = i + 1;
             if end == line.len() {
                 break;
             }
             start = end + 1;
+            if i == last {
+                rest = Some(start);
+            }
         }
         let text = |(from, to): (usize, usize), column: &str| match whole {
             Some(all) => Ok(super::trim(&all[offset + from..offset + to])),
@@ -502,7 +517,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         };
         out.rows += 1;
         let id = text(fields[0], "customer_id");
-        let customer = match &mut cursor {
+        let named = match &mut cursor {
             // Only the named customers' rows are read: a customer's rows
             // usually come together, so each run is looked up once. An id
             // that is empty or not text names nobody.
@@ -512,10 +527,19 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                     previous = (id, cursor.get(id));
                 }
                 match previous.1 {
-                    Some(i) => i,
+                    Some(i) => Some(i),
                     None => continue,
                 }
             }
+            None => None,
+        };
+        // The fields past the last one read are counted only in a row that is kept.
+        if let Some(from) = rest {
+            found += 1 + line[from..].iter().filter(|&&c| c == b',').count();
+        }
+        super::field_count(cols.fields, found).map_err(bad)?;
+        let customer = match named {
+            Some(i) => i,
             None => {
                 let id = match id.map_err(bad)? {
                     "" => return Err(bad("column `customer_id` is empty".into())),
@@ -775,11 +799,59 @@ mod tests {
         );
         let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap_err();
         assert_eq!(err.to_string(), slow.to_string());
-        let short = parallel("customer_id,date,amount\nC1,2025-01-01\n", None).unwrap_err();
+        let empty = parallel("customer_id,date,amount\nC1,2025-01-01,\n", None).unwrap_err();
         assert_eq!(
-            short.to_string(),
+            empty.to_string(),
             "`h.csv`: line 2: column `amount` is empty: a number is required"
         );
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_number_of_fields_is_an_error_on_both_paths() {
+        // An unquoted thousands separator would read the amount as 1; a missing
+        // field would shift nothing but still says what is wrong.
+        let head = "customer_id,date,amount,order_id\nC1,2025-01-01,5,O1\n";
+        let only: HashSet<String> = ["C1".to_string()].into();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        for (row, found) in [
+            ("C1,2025-01-02,1,234.50,O2", 5),
+            ("C1,2025-01-02,5,O2,,", 6),
+            ("C1,2025-01-02,5", 3),
+            ("C1,2025-01-02", 2),
+            ("C1", 1),
+            ("C1,2025-01-02,5,O2\nC9", 1),
+        ] {
+            let expected = format!("expected 4 fields, found {found}");
+            let line = if row.ends_with("C9") { 4 } else { 3 };
+            let text = format!("{head}{row}\n");
+            let quoted = format!("{text}C1,\"2025-01-03\",5,O3\n");
+            for (text, via) in [(&text, "parallel"), (&quoted, "csv")] {
+                let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap_err();
+                assert_eq!(
+                    (slow.line, slow.message.as_str()),
+                    (Some(line), expected.as_str()),
+                    "{via} {row}"
+                );
+                std::fs::write(&path, text).unwrap();
+                let err = History::load(&path, None).unwrap_err();
+                assert_eq!(
+                    (err.line, err.message.as_str()),
+                    (Some(line), expected.as_str()),
+                    "{via} {row}"
+                );
+                // A named customer's row is checked; C9's, read for nobody, is not.
+                let named = History::load(&path, Some(&only));
+                match named {
+                    Err(err) => assert_eq!((err.line, err.message), (Some(line), expected.clone()), "{via} {row}"),
+                    Ok(h) => assert!(row.ends_with("C9") && h.transactions("C1").len() >= 2, "{via} {row}"),
+                }
+            }
+        }
+        // Tiny blocks and pieces, the bad row past the first.
+        let text = format!("{head}C1,2025-01-02,5,O2\nC1,2025-01-03,1,234.50,O3\n");
+        let err = parallel(&text, None).unwrap_err();
+        assert_eq!(err.to_string(), "`h.csv`: line 4: expected 4 fields, found 5");
     }
 
     #[test]

@@ -259,6 +259,16 @@ pub fn for_each_row<R: Read>(
     }
 }
 
+/// Checks that a row has as many fields as the header: a row with one too
+/// many (an unquoted `1,234.50`) or too few would shift the columns after it.
+pub(crate) fn field_count(expected: usize, found: usize) -> Result<(), String> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(format!("expected {expected} fields, found {found}"))
+    }
+}
+
 /// A csv crate error in the user's words.
 pub fn csv_reason(err: &csv::Error) -> String {
     match err.kind() {
