@@ -481,7 +481,9 @@ impl Data {
 
     /// Rebuilds the incident of a row into `incident`, as the incidents reader would.
     fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
-        input::field_count(self.columns.len(), row.fields as usize)?;
+        if row.fields as usize != self.columns.len() {
+            return Err(format!("expected {} fields, found {}", self.columns.len(), row.fields));
+        }
         // The row's fields are contiguous in `bytes`: their text at once (checked
         // here unless the whole file was), and a check that no field ends inside
         // a character (fields of a quoted row are stored without the bytes

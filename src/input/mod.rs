@@ -265,8 +265,14 @@ pub(crate) fn field_count(expected: usize, found: usize) -> Result<(), String> {
     if found == expected {
         Ok(())
     } else {
-        Err(format!("expected {expected} fields, found {found}"))
+        Err(wrong_field_count(expected, found))
     }
+}
+
+/// What [`field_count`] says of a row with `found` fields where the header has `expected`.
+#[cold]
+pub(crate) fn wrong_field_count(expected: usize, found: usize) -> String {
+    format!("expected {expected} fields, found {found}")
 }
 
 /// A csv crate error in the user's words.
