@@ -114,7 +114,10 @@ fn cr_files_report_their_own_lines() {
     let dir = files(&[
         ("inc.csv", INCIDENTS.as_bytes()),
         ("c.csv", b"customer_id,tier\rC1,gold\rC1,silver\r"),
-        ("l.csv", b"customer_id,date,gesture,cost\rC1,2026-11-01,credit,5\rC1,2026-11-02,credit,x\r"),
+        (
+            "l.csv",
+            b"customer_id,date,gesture,cost\rC1,2026-11-01,credit,5\rC1,2026-11-02,credit,x\r",
+        ),
         (
             "cr.csv",
             b"case_id,customer_id,kind,date,loss\rK1,C1,late,2026-11-20,20\rK2,C1,nope,2026-11-20,20\r",
@@ -173,4 +176,41 @@ fn a_ledger_row_with_the_wrong_number_of_fields_is_fatal() {
         let out = batch(dir.path(), &["--ledger", "l.csv"]);
         fatal(&out, &format!("`l.csv`: line 3: expected 4 fields, found {found}"));
     }
+}
+
+#[test]
+fn a_column_named_twice_is_fatal_in_every_input() {
+    let incidents = "case_id,customer_id,kind,date, kind\nK1,C1,late,2026-11-20,nope\n";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("twice.csv", incidents.as_bytes()),
+        ("h.csv", b"customer_id,date,amount,amount\nC1,2026-01-01,100,5\n"),
+        ("hq.csv", b"customer_id,date,\"amount\",amount\nC1,2026-01-01,100,5\n"),
+        ("c.csv", b"customer_id,tier,plan,tier\nC1,gold,none,silver\n"),
+        (
+            "l.csv",
+            b"\xef\xbb\xbfcost,customer_id,date,gesture,cost\nC1,2026-11-01,credit,5,5\n",
+        ),
+    ]);
+    let out = goodwill(dir.path())
+        .args(["batch", "twice.csv", "--policy", POLICY])
+        .output()
+        .unwrap();
+    fatal(&out, "`twice.csv`: line 1: column `kind` appears twice");
+    for (flag, file, column) in [
+        ("--history", "h.csv", "amount"),
+        ("--history", "hq.csv", "amount"),
+        ("--customers", "c.csv", "tier"),
+        ("--ledger", "l.csv", "cost"),
+    ] {
+        let out = batch(dir.path(), &[flag, file]);
+        fatal(&out, &format!("`{file}`: line 1: column `{column}` appears twice"));
+    }
+    // `recommend` reads the same files the same way.
+    let out = goodwill(dir.path())
+        .args(["recommend", "--policy", POLICY, "--customers", "c.csv"])
+        .args(["--customer", "C1", "--kind", "late", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    fatal(&out, "`c.csv`: line 1: column `tier` appears twice");
 }

@@ -200,17 +200,26 @@ pub struct Header {
 }
 
 impl Header {
-    /// Reads the header row.
-    pub fn read<R: Read>(reader: &mut csv::Reader<R>, file: &str) -> Result<Header, InputError> {
+    /// Reads the header row. A column named twice is an error: each reader
+    /// would take one of the two copies, not always the same one.
+    pub fn read<R: Read>(reader: &mut csv::Reader<Lines<R>>, file: &str) -> Result<Header, InputError> {
         let record = reader
             .byte_headers()
             .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
+        let position = record.position().cloned();
         let names = record
             .iter()
             .map(|n| String::from_utf8_lossy(n).trim().to_string())
             .collect::<Vec<_>>();
         if names.iter().all(String::is_empty) {
             return Err(InputError::file(file, "the file is empty: a header row is required"));
+        }
+        // Names as they are compared (BOM dropped, trimmed). An empty name,
+        // as trailing commas give, is no column a reader or a policy can name.
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
+        if let Some(twice) = names.iter().find(|n| !n.is_empty() && !seen.insert(n.as_str())) {
+            let line = position.map_or(1, |p| reader.get_mut().line_at(p.byte()));
+            return Err(InputError::row(file, line, format!("column `{twice}` appears twice")));
         }
         Ok(Header { names })
     }
@@ -450,6 +459,28 @@ mod tests {
             err.to_string(),
             "`h.csv`: missing column `dates` (did you mean `date`?)"
         );
+    }
+
+    #[test]
+    fn a_column_named_twice_is_an_error_at_the_headers_line() {
+        for (data, line) in [
+            ("case_id,kind,customer_id,kind\nK1,late,C1,coupon\n", 1),
+            ("\u{feff}kind,case_id, kind \n", 1),
+            ("kind,kind\r\n", 1),
+            ("\n\r\nkind,id,kind\n", 3),
+            ("\r\rkind,id,kind\r", 3),
+        ] {
+            let mut r = csv_reader(data.as_bytes());
+            let err = Header::read(&mut r, "f.csv").err().unwrap();
+            assert_eq!(
+                err.to_string(),
+                format!("`f.csv`: line {line}: column `kind` appears twice"),
+                "{data:?}"
+            );
+        }
+        // Empty names, as trailing commas give, name no column.
+        let mut r = csv_reader("id,n,,\n".as_bytes());
+        assert_eq!(Header::read(&mut r, "f.csv").unwrap().names(), ["id", "n", "", ""]);
     }
 
     #[test]
