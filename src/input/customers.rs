@@ -149,13 +149,7 @@ impl Customers {
                 },
                 None => None,
             };
-            if record.len() != header.names().len() {
-                return Err(format!(
-                    "expected {} fields, found {}",
-                    header.names().len(),
-                    record.len()
-                ));
-            }
+            super::field_count(header.names().len(), record.len())?;
             let id = customer_id(record, id_col)?;
             let values = keep
                 .iter()

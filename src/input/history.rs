@@ -144,6 +144,7 @@ impl History {
         let id_col = header.require(&["customer_id"], file)?;
         let date_col = header.require(&["date"], file)?;
         let amount_col = header.require(&["amount"], file)?;
+        let fields = header.names().len();
         let mut ids = Interner::default();
         let mut kept = Kept::default();
         let mut rows = 0;
@@ -157,6 +158,7 @@ impl History {
                 },
                 None => ids.get(customer_id(record, id_col)?),
             };
+            super::field_count(fields, record.len())?;
             let day = parse_date(field(record, date_col, "date")?, "date")?;
             let amount = parse_number(field(record, amount_col, "amount")?, "amount")?;
             kept.push(customer, (day, amount));
@@ -182,9 +184,13 @@ impl History {
         let mut eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
         let header_end = match memchr::memchr(b'\n', &buf) {
             Some(i) => i + 1,
-            None => buf.len(),
+            None if eof => buf.len(),
+            // A block without a line feed: lone carriage returns, or one huge line.
+            None => return Ok(None),
         };
-        if memchr::memchr(b'"', &buf[..header_end]).is_some() {
+        // A lone carriage return ends the header (and maybe rows after it) to
+        // the csv crate, where this reader would take it all for the header.
+        if !super::plain(&buf, 0, header_end) {
             return Ok(None);
         }
         let mut reader = csv_reader(&buf[..header_end]);
@@ -193,6 +199,7 @@ impl History {
             id: header.require(&["customer_id"], name)?,
             date: header.require(&["date"], name)?,
             amount: header.require(&["amount"], name)?,
+            fields: header.names().len(),
         };
         buf.drain(..header_end);
         // Lines before the current block, for error messages: the header's one.
@@ -399,11 +406,12 @@ impl Interner {
     }
 }
 
-/// Where the required columns are.
+/// Where the required columns are, and how many columns there are.
 struct Columns {
     id: usize,
     date: usize,
     amount: usize,
+    fields: usize,
 }
 
 /// What one piece of a block holds: its customers in first-seen order, and
@@ -469,6 +477,9 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         // Fields are a few bytes long: a plain scan beats starting memchr per field.
         let mut fields: [(usize, usize); 3] = [(0, 0); 3];
         let mut start = 0;
+        // The number of fields, if the line ends by the last one read; 0 if it
+        // goes on past it, from `start`.
+        let mut found = 0;
         for i in 0..=last {
             let end = line[start..]
                 .iter()
@@ -482,6 +493,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                 fields[2] = (start, end);
             }
             if end == line.len() {
+                found = i + 1;
                 break;
             }
             start = end + 1;
@@ -524,6 +536,13 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                 })
             }
         };
+        // The fields past the last one read are counted only in a row that is kept.
+        if found == 0 {
+            found = last + 2 + commas(piece, offset + start, offset + line.len());
+        }
+        if found != cols.fields {
+            return Err(bad(super::wrong_field_count(cols.fields, found)));
+        }
         let transaction = || -> Result<Transaction, String> {
             let day = parse_date(text(fields[1], "date")?, "date")?;
             let amount = parse_number(text(fields[2], "amount")?, "amount")?;
@@ -532,6 +551,26 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         out.kept.push(customer, transaction().map_err(bad)?);
     }
     Ok(out)
+}
+
+/// The commas in `bytes[from..to]`. What is left of a line after the
+/// fields read is short (an order id): when it fits in eight bytes and
+/// `bytes` goes on that far, the eight bytes are looked at at once, those
+/// past `to` masked off.
+fn commas(bytes: &[u8], from: usize, to: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    match bytes.get(from..).and_then(<[u8]>::first_chunk::<8>) {
+        Some(word) if to - from <= 8 => {
+            // A comma is a zero byte of `x`; each zero byte gets its high bit
+            // set in `hits` (exactly: no addition carries into the next byte).
+            let x = u64::from_le_bytes(*word) ^ (ONES * u64::from(b','));
+            let hits = !(((x & (ONES * 0x7f)) + ONES * 0x7f) | x) & (ONES * 0x80);
+            let kept = u64::MAX.checked_shr(64 - 8 * (to - from) as u32).unwrap_or(0);
+            // The high bits, one per byte, summed into the top byte.
+            (((hits & kept) >> 7).wrapping_mul(ONES) >> 56) as usize
+        }
+        _ => bytes[from..to].iter().filter(|&&c| c == b',').count(),
+    }
 }
 
 /// A customer's history summarised as of a date (SPEC §2).
@@ -691,6 +730,30 @@ mod tests {
     }
 
     #[test]
+    fn a_file_with_lone_carriage_returns_reads_as_the_csv_crate_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        let expected = History::from_reader(SAMPLE.as_bytes(), "h.csv", None).unwrap();
+        // Every line end a lone CR; only the header's; only the rows'.
+        let cr = SAMPLE.replace('\n', "\r");
+        let header_cr = SAMPLE.replacen('\n', "\r", 1);
+        let rows_cr = SAMPLE.replace('\n', "\r").replacen('\r', "\n", 1);
+        for text in [&cr, &header_cr, &rows_cr] {
+            assert!(parallel(text, None).unwrap().is_none(), "{text:?}");
+            std::fs::write(&path, text).unwrap();
+            same(&History::load(&path, None).unwrap(), &expected);
+            let only: HashSet<String> = ["C1".to_string()].into();
+            let loaded = History::load(&path, Some(&only)).unwrap();
+            assert_eq!(loaded.transactions("C1"), expected.transactions("C1"), "{text:?}");
+        }
+        // A bad row in such a file is reported, at its line.
+        std::fs::write(&path, cr.replace("70.00", "seventy")).unwrap();
+        let err = History::load(&path, None).unwrap_err();
+        assert_eq!(err.line, Some(5));
+        assert_eq!(err.message, "column `amount`: `seventy` is not a number");
+    }
+
+    #[test]
     fn a_customer_split_over_the_file_is_gathered_in_day_then_file_order() {
         // C1 in three runs, C2 in two; days out of order; same-day rows tell file order apart.
         let rows = [
@@ -747,11 +810,71 @@ mod tests {
         );
         let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap_err();
         assert_eq!(err.to_string(), slow.to_string());
-        let short = parallel("customer_id,date,amount\nC1,2025-01-01\n", None).unwrap_err();
+        let empty = parallel("customer_id,date,amount\nC1,2025-01-01,\n", None).unwrap_err();
         assert_eq!(
-            short.to_string(),
+            empty.to_string(),
             "`h.csv`: line 2: column `amount` is empty: a number is required"
         );
+    }
+
+    #[test]
+    fn commas_are_counted_as_a_byte_loop_counts_them() {
+        let text = b"O1,,x,\xff\x2c\xac,,,,,,,,,,,,,,,,a,b,c,d,e,f,g,h\n\r\x00-,";
+        for from in 0..text.len() {
+            for to in from..=text.len() {
+                let slow = text[from..to].iter().filter(|&&c| c == b',').count();
+                assert_eq!(commas(text, from, to), slow, "{from}..{to}");
+                assert_eq!(commas(&text[..to], from, to), slow, "{from}..{to}, nothing past");
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_number_of_fields_is_an_error_on_both_paths() {
+        // An unquoted thousands separator would read the amount as 1; a missing
+        // field would shift nothing but still says what is wrong.
+        let head = "customer_id,date,amount,order_id\nC1,2025-01-01,5,O1\n";
+        let only: HashSet<String> = ["C1".to_string()].into();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        for (row, found) in [
+            ("C1,2025-01-02,1,234.50,O2", 5),
+            ("C1,2025-01-02,5,O2,,", 6),
+            ("C1,2025-01-02,5", 3),
+            ("C1,2025-01-02", 2),
+            ("C1", 1),
+            ("C1,2025-01-02,5,O2\nC9", 1),
+        ] {
+            let expected = format!("expected 4 fields, found {found}");
+            let line = if row.ends_with("C9") { 4 } else { 3 };
+            let text = format!("{head}{row}\n");
+            let quoted = format!("{text}C1,\"2025-01-03\",5,O3\n");
+            for (text, via) in [(&text, "parallel"), (&quoted, "csv")] {
+                let slow = History::from_reader(text.as_bytes(), "h.csv", None).unwrap_err();
+                assert_eq!(
+                    (slow.line, slow.message.as_str()),
+                    (Some(line), expected.as_str()),
+                    "{via} {row}"
+                );
+                std::fs::write(&path, text).unwrap();
+                let err = History::load(&path, None).unwrap_err();
+                assert_eq!(
+                    (err.line, err.message.as_str()),
+                    (Some(line), expected.as_str()),
+                    "{via} {row}"
+                );
+                // A named customer's row is checked; C9's, read for nobody, is not.
+                let named = History::load(&path, Some(&only));
+                match named {
+                    Err(err) => assert_eq!((err.line, err.message), (Some(line), expected.clone()), "{via} {row}"),
+                    Ok(h) => assert!(row.ends_with("C9") && h.transactions("C1").len() >= 2, "{via} {row}"),
+                }
+            }
+        }
+        // Tiny blocks and pieces, the bad row past the first.
+        let text = format!("{head}C1,2025-01-02,5,O2\nC1,2025-01-03,1,234.50,O3\n");
+        let err = parallel(&text, None).unwrap_err();
+        assert_eq!(err.to_string(), "`h.csv`: line 4: expected 4 fields, found 5");
     }
 
     #[test]

@@ -54,8 +54,10 @@ impl Ledger {
         let date_col = header.require(&["date"], file)?;
         let gesture_col = header.require(&["gesture"], file)?;
         let cost_col = header.require(&["cost"], file)?;
+        let fields = header.names().len();
         let mut ledger = Ledger::default();
         super::for_each_row(&mut reader, file, |record, _| {
+            super::field_count(fields, record.len())?;
             let id = customer_id(record, id_col)?;
             let day = parse_date(field(record, date_col, "date")?, "date")?;
             let gesture = field(record, gesture_col, "gesture")?;
@@ -137,6 +139,17 @@ mod tests {
             }
         );
         assert_eq!(l.usage("C2", 0), Usage::default());
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_number_of_fields_names_the_line() {
+        // An unquoted thousands separator would read the cost as 1.
+        let data = "customer_id,date,gesture,cost\nC1,2026-11-01,credit,5\nC1,2026-11-01,credit,1,000.00\n";
+        let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+        assert_eq!(err.to_string(), "`l.csv`: line 3: expected 4 fields, found 5");
+        let short = "customer_id,date,gesture,cost\nC1,2026-11-01,credit\n";
+        let err = Ledger::from_reader(short.as_bytes(), "l.csv").unwrap_err();
+        assert_eq!(err.to_string(), "`l.csv`: line 2: expected 4 fields, found 3");
     }
 
     #[test]

@@ -127,7 +127,8 @@ pub fn csv_reader<R: Read>(input: R) -> csv::Reader<Lines<R>> {
 /// A reader that notes where the line ends it passes on are, so that a
 /// record's line in the file can be told from where the csv reader says it
 /// is: the csv crate's own line numbers leave out blank lines, and the line
-/// ends of CRLF files until the next record.
+/// ends of CRLF files until the next record. A line ends as the csv crate
+/// ends it: at `\n`, `\r\n` or a lone `\r`.
 #[derive(Debug)]
 pub struct Lines<R> {
     inner: R,
@@ -135,8 +136,10 @@ pub struct Lines<R> {
     passed: u64,
     /// Where the `\r` and `\n` bytes not yet looked past are, and which.
     ends: std::collections::VecDeque<(u64, u8)>,
-    /// The `\n`s looked past.
+    /// The line ends looked past.
     lines: u64,
+    /// Where the last `\r` looked past is: a `\n` just after it ends the same line.
+    last_cr: Option<u64>,
 }
 
 impl<R> Lines<R> {
@@ -146,6 +149,7 @@ impl<R> Lines<R> {
             passed: 0,
             ends: std::collections::VecDeque::new(),
             lines: 0,
+            last_cr: None,
         }
     }
 
@@ -162,7 +166,12 @@ impl<R> Lines<R> {
             if offset == next {
                 next += 1;
             }
-            self.lines += u64::from(byte == b'\n');
+            if byte == b'\r' {
+                self.lines += 1;
+                self.last_cr = Some(offset);
+            } else if self.last_cr.map(|cr| cr + 1) != Some(offset) {
+                self.lines += 1;
+            }
             self.ends.pop_front();
         }
         self.lines + 1
@@ -191,17 +200,26 @@ pub struct Header {
 }
 
 impl Header {
-    /// Reads the header row.
-    pub fn read<R: Read>(reader: &mut csv::Reader<R>, file: &str) -> Result<Header, InputError> {
+    /// Reads the header row. A column named twice is an error: each reader
+    /// would take one of the two copies, not always the same one.
+    pub fn read<R: Read>(reader: &mut csv::Reader<Lines<R>>, file: &str) -> Result<Header, InputError> {
         let record = reader
             .byte_headers()
             .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
+        let position = record.position().cloned();
         let names = record
             .iter()
             .map(|n| String::from_utf8_lossy(n).trim().to_string())
             .collect::<Vec<_>>();
         if names.iter().all(String::is_empty) {
             return Err(InputError::file(file, "the file is empty: a header row is required"));
+        }
+        // Names as they are compared (BOM dropped, trimmed). An empty name,
+        // as trailing commas give, is no column a reader or a policy can name.
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
+        if let Some(twice) = names.iter().find(|n| !n.is_empty() && !seen.insert(n.as_str())) {
+            let line = position.map_or(1, |p| reader.get_mut().line_at(p.byte()));
+            return Err(InputError::row(file, line, format!("column `{twice}` appears twice")));
         }
         Ok(Header { names })
     }
@@ -248,6 +266,22 @@ pub fn for_each_row<R: Read>(
         let line = line_of(reader, record.position());
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
+}
+
+/// Checks that a row has as many fields as the header: a row with one too
+/// many (an unquoted `1,234.50`) or too few would shift the columns after it.
+pub(crate) fn field_count(expected: usize, found: usize) -> Result<(), String> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(wrong_field_count(expected, found))
+    }
+}
+
+/// What [`field_count`] says of a row with `found` fields where the header has `expected`.
+#[cold]
+pub(crate) fn wrong_field_count(expected: usize, found: usize) -> String {
+    format!("expected {expected} fields, found {found}")
 }
 
 /// A csv crate error in the user's words.
@@ -428,6 +462,28 @@ mod tests {
     }
 
     #[test]
+    fn a_column_named_twice_is_an_error_at_the_headers_line() {
+        for (data, line) in [
+            ("case_id,kind,customer_id,kind\nK1,late,C1,coupon\n", 1),
+            ("\u{feff}kind,case_id, kind \n", 1),
+            ("kind,kind\r\n", 1),
+            ("\n\r\nkind,id,kind\n", 3),
+            ("\r\rkind,id,kind\r", 3),
+        ] {
+            let mut r = csv_reader(data.as_bytes());
+            let err = Header::read(&mut r, "f.csv").err().unwrap();
+            assert_eq!(
+                err.to_string(),
+                format!("`f.csv`: line {line}: column `kind` appears twice"),
+                "{data:?}"
+            );
+        }
+        // Empty names, as trailing commas give, name no column.
+        let mut r = csv_reader("id,n,,\n".as_bytes());
+        assert_eq!(Header::read(&mut r, "f.csv").unwrap().names(), ["id", "n", "", ""]);
+    }
+
+    #[test]
     #[cfg(unix)]
     fn a_file_read_in_parts_is_the_file() {
         // Sizes around the parts' edges: empty, one byte, a part, a part and
@@ -485,8 +541,8 @@ mod tests {
     }
 
     #[test]
-    fn crlf_files_report_the_same_lines_as_lf_files() {
-        for data in ["id,n\nA,1\nB,x\n", "id,n\r\nA,1\r\nB,x\r\n"] {
+    fn crlf_and_cr_files_report_the_same_lines_as_lf_files() {
+        for data in ["id,n\nA,1\nB,x\n", "id,n\r\nA,1\r\nB,x\r\n", "id,n\rA,1\rB,x\r"] {
             let mut r = csv_reader(data.as_bytes());
             Header::read(&mut r, "f.csv").unwrap();
             let err = for_each_row(&mut r, "f.csv", |rec, _| {
@@ -508,6 +564,9 @@ mod tests {
             "\n\nid,n\n4,1\n\n6,x\n",
             "id,n\n\"2\",\"1\n\"\n4,1\n\n\n7,x",
             "id,n\n2,1\n\n4,1,extra,fields\n",
+            // A lone carriage return ends a line, as it ends a record.
+            "id,n\r2,1\r\r\r5,1\r6,x\r",
+            "id,n\r\n2,1\r\r\n4,1\n5,x\r",
         ];
         for data in cases {
             let mut r = csv_reader(data.as_bytes());
@@ -521,7 +580,7 @@ mod tests {
                 parse_number(field(rec, 1, "n")?, "n").map(|_| ())
             })
             .unwrap_err();
-            let last = data.trim_end().lines().last().unwrap();
+            let last = data.trim_end().split(['\n', '\r']).next_back().unwrap();
             assert_eq!(
                 err.line.map(|l| l.to_string()),
                 last.split(',').next().map(String::from),

@@ -1,0 +1,216 @@
+//! Input files read strictly, through the real binary: files whose lines end
+//! with a lone carriage return, rows with the wrong number of fields, and
+//! headers that name a column twice.
+//!
+//! Each test writes its small files to a temporary directory and runs there,
+//! so that messages name the files as the command line gives them. The
+//! policy is tests/data/batch/policy.toml (margin 0.30 over 24 undiscounted
+//! months, so A = 2 years).
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/batch/policy.toml");
+
+/// One incident of C1's on 2026-11-20.
+const INCIDENTS: &str = "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-11-20,20\n";
+
+/// Three $100 orders, the first 323 days before 2026-11-20: the tenure counts
+/// as a year at least, so rate = 3 a year and FV = 0.30 * 100 * 3 * 2 = 180.
+/// With no history FV would be 0.30 * 0 * 1 * 2 = 0 (no order value).
+const HISTORY: &str = "customer_id,date,amount\nC1,2026-01-01,100\nC1,2026-03-01,100\nC1,2026-05-01,100\n";
+
+fn goodwill(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+/// Writes `files` (name, text) into a new temporary directory.
+fn files(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// `goodwill batch inc.csv --policy POLICY` and `extra`, in `dir`.
+fn batch(dir: &Path, extra: &[&str]) -> Output {
+    goodwill(dir)
+        .args(["batch", "inc.csv", "--policy", POLICY])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The values of one column of a CSV output, row by row.
+fn column(out: &Output, name: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let at = r.headers().unwrap().iter().position(|h| h == name).unwrap();
+    r.records().map(|rec| rec.unwrap()[at].to_string()).collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a fatal error: exit 1, nothing on standard output, and exactly `message` on standard error.
+fn fatal(out: &Output, message: &str) {
+    assert_eq!(
+        (out.status.code(), stderr(out).as_str()),
+        (Some(1), format!("error: {message}\n").as_str())
+    );
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_history_with_lone_carriage_returns_reads_as_with_line_feeds() {
+    let lf = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", HISTORY.as_bytes())]);
+    let expected = batch(lf.path(), &["--history", "h.csv"]);
+    assert_eq!(expected.status.code(), Some(0), "{}", stderr(&expected));
+    assert_eq!(column(&expected, "future_value"), ["180.00"]);
+    let cr = HISTORY.replace('\n', "\r");
+    let quoted = cr.replacen("C1,2026-03-01", "\"C1\",2026-03-01", 1);
+    let header_only_cr = HISTORY.replacen('\n', "\r", 1);
+    for text in [&cr, &quoted, &header_only_cr] {
+        let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", text.as_bytes())]);
+        let out = batch(dir.path(), &["--history", "h.csv"]);
+        assert_eq!(out.status.code(), Some(0), "{text:?}: {}", stderr(&out));
+        assert_eq!(out.stdout, expected.stdout, "{text:?}");
+    }
+}
+
+#[test]
+fn a_bad_row_in_a_cr_history_is_fatal_at_its_line() {
+    let cr = HISTORY.replace('\n', "\r").replace("03-01,100", "03-01,x");
+    let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", cr.as_bytes())]);
+    let out = batch(dir.path(), &["--history", "h.csv"]);
+    fatal(&out, "`h.csv`: line 3: column `amount`: `x` is not a number");
+}
+
+#[test]
+fn recommend_reads_a_cr_history() {
+    let cr = HISTORY.replace('\n', "\r");
+    let dir = files(&[("h.csv", cr.as_bytes())]);
+    let out = goodwill(dir.path())
+        .args(["recommend", "--policy", POLICY, "--history", "h.csv"])
+        .args(["--customer", "C1", "--kind", "late", "--loss", "20"])
+        .args(["--date", "2026-11-20", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(goodwill::money::cents(json["future_value"].as_f64().unwrap()), 18000);
+    assert_eq!(json["customer"]["orders"].as_u64(), Some(3));
+}
+
+#[test]
+fn cr_files_report_their_own_lines() {
+    // Customers: the second C1 is on line 3, not line 1.
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("c.csv", b"customer_id,tier\rC1,gold\rC1,silver\r"),
+        (
+            "l.csv",
+            b"customer_id,date,gesture,cost\rC1,2026-11-01,credit,5\rC1,2026-11-02,credit,x\r",
+        ),
+        (
+            "cr.csv",
+            b"case_id,customer_id,kind,date,loss\rK1,C1,late,2026-11-20,20\rK2,C1,nope,2026-11-20,20\r",
+        ),
+    ]);
+    let out = batch(dir.path(), &["--customers", "c.csv"]);
+    fatal(&out, "`c.csv`: line 3: customer `C1` appears twice (first on line 2)");
+    let out = batch(dir.path(), &["--ledger", "l.csv"]);
+    fatal(&out, "`l.csv`: line 3: column `cost`: `x` is not a number");
+    // Incidents: each output row has its line, and a rejected row says it.
+    let out = goodwill(dir.path())
+        .args(["batch", "cr.csv", "--policy", POLICY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(column(&out, "line"), ["2", "3"]);
+    assert_eq!(
+        column(&out, "error"),
+        ["", "line 3: kind `nope` is not one of the policy's kinds"]
+    );
+}
+
+#[test]
+fn a_history_row_with_the_wrong_number_of_fields_is_fatal() {
+    let head = "customer_id,date,amount\nC1,2026-01-01,100\n";
+    for (row, found) in [("C1,2026-03-01,1,234.50", 4), ("C1,2026-03-01", 2)] {
+        let plain = format!("{head}{row}\n");
+        // A quoted field sends the file to the csv crate's reader: the same error.
+        let quoted = format!("{plain}\"C1\",2026-05-01,100\n");
+        for text in [&plain, &quoted] {
+            let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", text.as_bytes())]);
+            let out = batch(dir.path(), &["--history", "h.csv"]);
+            fatal(&out, &format!("`h.csv`: line 3: expected 3 fields, found {found}"));
+        }
+    }
+}
+
+#[test]
+fn a_fatal_error_leaves_an_existing_output_byte_for_byte() {
+    let old = b"case_id,decision\r\nK0,gesture\r\n\xff no trailing line end";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("h.csv", b"customer_id,date,amount\nC1,2026-01-01,1,234.50\n"),
+        ("out.csv", old),
+    ]);
+    let out = batch(dir.path(), &["--history", "h.csv", "-o", "out.csv"]);
+    fatal(&out, "`h.csv`: line 2: expected 3 fields, found 4");
+    assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), old);
+}
+
+#[test]
+fn a_ledger_row_with_the_wrong_number_of_fields_is_fatal() {
+    for (row, found) in [("C1,2026-11-01,credit,1,000.00", 5), ("C1,2026-11-01,credit", 3)] {
+        let ledger = format!("customer_id,date,gesture,cost\nC1,2026-10-01,credit,5\n{row}\n");
+        let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("l.csv", ledger.as_bytes())]);
+        let out = batch(dir.path(), &["--ledger", "l.csv"]);
+        fatal(&out, &format!("`l.csv`: line 3: expected 4 fields, found {found}"));
+    }
+}
+
+#[test]
+fn a_column_named_twice_is_fatal_in_every_input() {
+    let incidents = "case_id,customer_id,kind,date, kind\nK1,C1,late,2026-11-20,nope\n";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("twice.csv", incidents.as_bytes()),
+        ("h.csv", b"customer_id,date,amount,amount\nC1,2026-01-01,100,5\n"),
+        ("hq.csv", b"customer_id,date,\"amount\",amount\nC1,2026-01-01,100,5\n"),
+        ("c.csv", b"customer_id,tier,plan,tier\nC1,gold,none,silver\n"),
+        (
+            "l.csv",
+            b"\xef\xbb\xbfcost,customer_id,date,gesture,cost\nC1,2026-11-01,credit,5,5\n",
+        ),
+    ]);
+    let out = goodwill(dir.path())
+        .args(["batch", "twice.csv", "--policy", POLICY])
+        .output()
+        .unwrap();
+    fatal(&out, "`twice.csv`: line 1: column `kind` appears twice");
+    for (flag, file, column) in [
+        ("--history", "h.csv", "amount"),
+        ("--history", "hq.csv", "amount"),
+        ("--customers", "c.csv", "tier"),
+        ("--ledger", "l.csv", "cost"),
+    ] {
+        let out = batch(dir.path(), &[flag, file]);
+        fatal(&out, &format!("`{file}`: line 1: column `{column}` appears twice"));
+    }
+    // `recommend` reads the same files the same way.
+    let out = goodwill(dir.path())
+        .args(["recommend", "--policy", POLICY, "--customers", "c.csv"])
+        .args(["--customer", "C1", "--kind", "late", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    fatal(&out, "`c.csv`: line 1: column `tier` appears twice");
+}
