@@ -599,3 +599,33 @@ fn the_score_table_names_the_model_and_the_settings() {
     ]);
     insta::assert_snapshot!("score_table", text);
 }
+
+#[test]
+fn a_gamma_gamma_fit_that_cannot_settle_ends_with_an_error() {
+    // The CDNOW summary with every repeat spend but customer 1's set to zero:
+    // argmin's line search used to ask about one point forever.
+    let text = std::fs::read_to_string(SUMMARY_TX).unwrap();
+    let mut lines = text.lines();
+    let mut csv = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let mut f: Vec<&str> = line.split(',').collect();
+        if f[0] != "1" && f[1] != "0" {
+            f[4] = "0.00";
+        }
+        csv.push_str(&f.join(","));
+        csv.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one-buyer.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = goodwill()
+        .args(["ltv", "fit", "--summary"])
+        .arg(&file)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot fit Gamma-Gamma"), "{stderr}");
+    assert!(stderr.contains("did not converge"), "{stderr}");
+}

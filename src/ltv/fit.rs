@@ -90,8 +90,9 @@ pub enum FitError {
     /// The optimiser did not get near a maximum, typically because the data
     /// cannot pin the parameters down (for example, nobody ever bought twice)
     #[error(
-        "the fit did not converge after {iterations} iterations: the customers may be \
-         too few or too alike to pin the parameters down"
+        "the fit did not converge after {iterations} iteration{}: the customers may be \
+         too few or too alike to pin the parameters down",
+        if *iterations == 1 { "" } else { "s" }
     )]
     NoConvergence {
         /// Optimiser iterations spent
@@ -572,5 +573,27 @@ mod tests {
         no_convergence(fit_bgnbd(&clones));
         let err = fit_gamma_gamma(&clones).expect_err("no spread in spend");
         assert!(err.to_string().starts_with("the fit did not converge after"), "{err}");
+    }
+
+    #[test]
+    fn a_line_search_that_never_ends_is_cut_short() {
+        // Five customers on which argmin's Moré-Thuente line search asked
+        // about one point forever: the fit must end, here as not converged.
+        let rows = [(2.0, 30.43), (1.0, 1.71), (0.0, 0.0), (3.0, 20.0), (1.0, 35.0)];
+        let data: Vec<Rfm> = rows
+            .iter()
+            .map(|&(frequency, recency)| Rfm {
+                frequency,
+                recency,
+                t: 38.86,
+                monetary_value: 0.0,
+            })
+            .collect();
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(fit_bgnbd(&data)));
+        let fit = receive
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the fit ends");
+        assert!(matches!(fit, Err(FitError::NoConvergence { .. })), "{fit:?}");
     }
 }

@@ -43,6 +43,12 @@ pub(crate) struct Optimum {
 /// the fit is done
 const STEP_DONE: f64 = 1e-10;
 const MAX_BFGS_ITERATIONS: u64 = 500;
+/// Values and gradients BFGS may ask for, line searches included: the
+/// CDNOW fits ask 55-74. argmin's Moré-Thuente line search has no limit of its
+/// own, and on some near-degenerate data it asks about the same point
+/// forever; past this budget BFGS is given up, and the Newton phase goes on
+/// from the best point seen.
+const MAX_BFGS_EVALUATIONS: u64 = 20_000;
 const MAX_NEWTON_ITERATIONS: u64 = 100;
 /// Central-difference step for the Hessian, in log-parameters: balances the
 /// truncation error (h^2) against rounding in the gradient (eps / h)
@@ -244,6 +250,8 @@ struct Tracked<'a, O> {
 struct Memory {
     last: Option<Point>,
     best: Option<Point>,
+    /// The values and gradients asked for so far.
+    evaluations: u64,
 }
 
 #[derive(Clone)]
@@ -255,11 +263,18 @@ struct Point {
 
 impl<O: Objective> Tracked<'_, O> {
     /// argmin asks for the cost and the gradient at the same point in
-    /// separate calls; one evaluation answers both.
-    fn evaluate(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+    /// separate calls; one evaluation answers both. An error once the
+    /// budget of [`MAX_BFGS_EVALUATIONS`] is spent, which stops BFGS.
+    fn evaluate(&self, theta: &[f64]) -> Result<(f64, Vec<f64>), argmin::core::Error> {
         let mut memory = lock(&self.memory);
+        // Counted even when answered from memory: a stuck line search asks
+        // about the same point again and again.
+        if memory.evaluations >= MAX_BFGS_EVALUATIONS {
+            return Err(argmin::core::Error::msg("the evaluation budget is spent"));
+        }
+        memory.evaluations += 1;
         if let Some(p) = memory.last.as_ref().filter(|p| p.theta == theta) {
-            return (p.value, p.gradient.clone());
+            return Ok((p.value, p.gradient.clone()));
         }
         let (value, gradient) = self.objective.value_gradient(theta);
         let point = Point {
@@ -271,7 +286,7 @@ impl<O: Objective> Tracked<'_, O> {
             memory.best = Some(point.clone());
         }
         memory.last = Some(point);
-        (value, gradient)
+        Ok((value, gradient))
     }
 }
 
@@ -280,7 +295,7 @@ impl<O: Objective> CostFunction for &Tracked<'_, O> {
     type Output = f64;
 
     fn cost(&self, theta: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(theta).0)
+        Ok(self.evaluate(theta)?.0)
     }
 }
 
@@ -289,7 +304,7 @@ impl<O: Objective> Gradient for &Tracked<'_, O> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, theta: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.evaluate(theta).1)
+        Ok(self.evaluate(theta)?.1)
     }
 }
 
