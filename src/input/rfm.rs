@@ -70,6 +70,7 @@ pub fn summary_from_reader<R: Read>(input: R, file: &str) -> Result<Summary, Inp
     };
     let mut seen: HashMap<String, u64> = HashMap::new();
     super::for_each_row(&mut reader, file, |record, line| {
+        super::field_count(names.len(), record.len())?;
         let id = customer_id(record, id_col)?;
         let number = |col: usize| parse_number(field(record, col, &names[col])?, &names[col]);
         let rfm = Rfm {
@@ -282,6 +283,15 @@ mod tests {
         assert_eq!(
             err("ID,x,t_x,T\n"),
             "`s.csv`: no customers: the file has a header but no rows"
+        );
+        // An unquoted `1,234.50` would shift the columns after it.
+        assert_eq!(
+            err("ID,x,t_x,T\n1,2,3,10,99\n"),
+            "`s.csv`: line 2: expected 4 fields, found 5"
+        );
+        assert_eq!(
+            err("ID,x,t_x,T\n1,2,3\n"),
+            "`s.csv`: line 2: expected 4 fields, found 3"
         );
     }
 
