@@ -1,6 +1,7 @@
 //! What `goodwill policy diff` prints: the changed cases, the rejected
-//! rows, the transition table, cost and impact old/new/delta overall and per kind, and what
-//! changed in the policy text; and the CSV of changed cases.
+//! rows, the transition table, cost and impact old/new/delta overall and
+//! per kind, and what changed in the policy text; and the CSV of changed
+//! cases.
 
 use std::io::Write;
 
