@@ -234,9 +234,23 @@ impl Header {
         names.iter().find_map(|n| self.names.iter().position(|h| h == n))
     }
 
+    /// The index of the column with one of these names (one thing under
+    /// several names), if any; an error if two of the names are there, as
+    /// either could be meant.
+    pub fn one_of(&self, names: &[&str], file: &str) -> Result<Option<usize>, InputError> {
+        let mut present = names.iter().filter(|n| self.names.iter().any(|h| h == *n));
+        match (present.next(), present.next()) {
+            (Some(a), Some(b)) => Err(InputError::file(
+                file,
+                format!("columns `{a}` and `{b}` are two names for one thing: keep one"),
+            )),
+            _ => Ok(self.find(names)),
+        }
+    }
+
     /// The index of a required column, or an error naming what is missing.
     pub fn require(&self, names: &[&str], file: &str) -> Result<usize, InputError> {
-        self.find(names).ok_or_else(|| {
+        self.one_of(names, file)?.ok_or_else(|| {
             let hint = crate::suggest::did_you_mean(names[0], self.names.iter().map(String::as_str))
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();

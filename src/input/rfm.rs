@@ -62,7 +62,7 @@ pub fn summary_from_reader<R: Read>(input: R, file: &str) -> Result<Summary, Inp
     let x_col = header.require(&["frequency", "x"], file)?;
     let t_x_col = header.require(&["recency", "t_x"], file)?;
     let t_col = header.require(&["T"], file)?;
-    let m_col = header.find(&["monetary_value", "zbar"]);
+    let m_col = header.one_of(&["monetary_value", "zbar"], file)?;
     let names = header.names().to_vec();
     let mut summary = Summary {
         has_monetary: m_col.is_some(),
@@ -292,6 +292,15 @@ mod tests {
         assert_eq!(
             err("ID,x,t_x,T\n1,2,3\n"),
             "`s.csv`: line 2: expected 4 fields, found 3"
+        );
+        // Two names for one column: either could be meant.
+        assert_eq!(
+            err("ID,frequency,x,t_x,T\n1,2,2,3,4\n"),
+            "`s.csv`: columns `frequency` and `x` are two names for one thing: keep one"
+        );
+        assert_eq!(
+            err("ID,x,t_x,T,zbar,monetary_value\n1,2,3,4,5,5\n"),
+            "`s.csv`: columns `monetary_value` and `zbar` are two names for one thing: keep one"
         );
     }
 
