@@ -500,15 +500,8 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
         )
         .with_help(help)
     };
-    let declared = |scope: Scope| -> Vec<&str> {
-        policy
-            .attributes
-            .iter()
-            .filter(|a| a.scope == scope)
-            .map(|a| a.column.as_str())
-            .collect()
-    };
-    let (declared, incident_declared) = (declared(Scope::Customer), declared(Scope::Incident));
+    let declared = policy.attribute_columns(Scope::Customer);
+    let incident_declared = policy.attribute_columns(Scope::Incident);
     // `customer_id` has its own error in `[test.incident]`: never suggested there.
     let incident_fields = || {
         STANDARD

@@ -323,21 +323,8 @@ impl<'p> Engine<'p> {
         self.decide(incident, features, given.usage, future_value, p_alive, values)
     }
 
-    /// Whether the policy answers this kind of incident: an `Err` says which
-    /// kinds it lists, with the nearest.
-    pub fn check_kind(&self, incident: &Incident) -> Result<(), String> {
-        if let Some(kinds) = &self.policy.kinds
-            && !kinds.contains(&incident.kind)
-        {
-            let hint = crate::suggest::did_you_mean(&incident.kind, kinds.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            return Err(format!(
-                "kind `{}` is not one of the policy's kinds{hint}",
-                incident.kind
-            ));
-        }
-        Ok(())
+    fn check_kind(&self, incident: &Incident) -> Result<(), String> {
+        self.policy.check_kind(&incident.kind)
     }
 
     /// Rules, candidates and the choice, once the case is bound.

@@ -88,6 +88,10 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     inputs.check_stdin(None)?;
     let incident = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
+    // A kind the policy does not list is a mistake in the call: said before any file is read.
+    policy
+        .check_kind(&incident.kind)
+        .map_err(|e| UsageError(format!("case `{}`: {e}", incident.case_id)))?;
     for warning in unread_fields(&policy, &incident) {
         eprintln!("warning: {warning}");
     }
@@ -102,10 +106,6 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
         usage: ledger.usage(&incident.customer_id, incident.date),
     };
-    // A kind the policy does not list is a mistake in the call, not in the data.
-    engine
-        .check_kind(&incident)
-        .map_err(|e| UsageError(format!("case `{}`: {e}", incident.case_id)))?;
     let mut values = engine.values();
     let rec = engine
         .recommend(&incident, &customer, &mut values)
@@ -126,20 +126,13 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
 /// A warning for each extra incident field the policy does not declare: a
 /// rep's typo (`coupn_pct`) would otherwise change the answer silently.
 fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
-    let declared: Vec<&str> = policy
-        .attributes
-        .iter()
-        .filter(|a| a.scope == Scope::Incident)
-        .map(|a| a.column.as_str())
-        .collect();
+    let declared = policy.attribute_columns(Scope::Incident);
     incident
         .extra
         .iter()
         .filter(|(name, _)| !declared.contains(&name.as_str()))
         .map(|(name, _)| {
-            let hint = crate::suggest::did_you_mean(name, declared.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(name, declared.iter().copied());
             format!("incident field `{name}` is not one the policy reads, so it is ignored{hint}")
         })
         .collect()

@@ -251,9 +251,7 @@ impl Header {
     /// The index of a required column, or an error naming what is missing.
     pub fn require(&self, names: &[&str], file: &str) -> Result<usize, InputError> {
         self.one_of(names, file)?.ok_or_else(|| {
-            let hint = crate::suggest::did_you_mean(names[0], self.names.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+            let hint = crate::suggest::hint(names[0], self.names.iter().map(String::as_str));
             InputError::file(file, format!("missing column `{}`{hint}", names[0]))
         })
     }

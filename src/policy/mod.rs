@@ -315,6 +315,27 @@ pub enum PolicyError {
 }
 
 impl Policy {
+    /// Whether the policy answers this kind of incident: an `Err` says which
+    /// kinds it lists, with the nearest.
+    pub fn check_kind(&self, kind: &str) -> Result<(), String> {
+        match &self.kinds {
+            Some(kinds) if !kinds.iter().any(|k| k == kind) => {
+                let hint = crate::suggest::hint(kind, kinds.iter().map(String::as_str));
+                Err(format!("kind `{kind}` is not one of the policy's kinds{hint}"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The columns of the attributes declared for customers, or for incidents.
+    pub fn attribute_columns(&self, scope: Scope) -> Vec<&str> {
+        self.attributes
+            .iter()
+            .filter(|a| a.scope == scope)
+            .map(|a| a.column.as_str())
+            .collect()
+    }
+
     /// The recovery parameters for an incident kind.
     pub fn recovery_for(&self, kind: &str) -> &RecoverySpec {
         self.recovery_kinds.get(kind).unwrap_or(&self.recovery)
