@@ -482,7 +482,7 @@ impl Data {
     /// Rebuilds the incident of a row into `incident`, as the incidents reader would.
     fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
         if row.fields as usize != self.columns.len() {
-            let mut reason = format!("expected {} fields, found {}", self.columns.len(), row.fields);
+            let mut reason = input::wrong_field_count(self.columns.len(), row.fields as usize);
             // A quote left open takes the lines after it into one field, up to the next quote.
             // (An open quote at the last row also takes the file's last line end.)
             let breaks = self
