@@ -3,14 +3,35 @@
 //! SPEC §5 rounds a gesture's cost to cents, half away from zero, before any
 //! limit or impact uses it, and compares caps exactly to the cent. Amounts are
 //! computed in `f64`, so a value meant as `12.345` arrives as
-//! `12.344999...`; rounding first to a millionth of a cent recovers the
-//! decimal the author wrote before the half-away-from-zero step.
+//! `12.344999...`: [`round_half_away`] takes a figure within float noise of a
+//! half as the half the author wrote, and rounds anything else as it is.
 
 /// Whole cents of an amount, rounded half away from zero.
 pub fn cents(amount: f64) -> i64 {
-    let hundredths = amount * 100.0;
-    let cleaned = (hundredths * 1e6).round() / 1e6;
-    cleaned.round() as i64
+    round_half_away(amount, 100.0)
+}
+
+/// How far from a half a scaled figure may be and still count as that half:
+/// a billionth of a unit, or a trillionth of the figure when that is more.
+/// Float noise on the few operations behind a cost or a share is below a
+/// thousandth of either; a computed figure such as a future value is rarely
+/// that close to a half without being on it.
+const HALF_NOISE_UNITS: f64 = 1e-9;
+const HALF_NOISE_RELATIVE: f64 = 1e-12;
+
+/// `x` in whole units of `1 / scale`, rounded half away from zero on the
+/// decimal it stands for: `3.3949999999999996` (4.85 * 0.70) is taken as the
+/// `3.395` it means and gives 340 cents, but a future value of
+/// `148.77499999860414`, truly below the half, gives 14877.
+pub fn round_half_away(x: f64, scale: f64) -> i64 {
+    let scaled = x * scale;
+    let half = scaled.trunc() + 0.5_f64.copysign(scaled);
+    let noise = HALF_NOISE_UNITS.max(scaled.abs() * HALF_NOISE_RELATIVE);
+    if (scaled - half).abs() <= noise {
+        half.round() as i64
+    } else {
+        scaled.round() as i64
+    }
 }
 
 /// An amount rounded to cents.
@@ -70,6 +91,19 @@ mod tests {
         assert_eq!(cents(12.344), 1234);
         assert_eq!(cents(0.0), 0);
         assert_eq!(round_cents(60.0 * 20.0 / 100.0), 12.0);
+        assert_eq!(cents(4.85 * 0.70), 340);
+        assert_eq!(cents(-(4.85 * 0.70)), -340);
+    }
+
+    #[test]
+    fn a_computed_figure_near_a_half_rounds_as_it_is() {
+        // FV = 0.30 * 190.82 * 2.598871536851555386... = 148.774999998604139...
+        assert_eq!(cents(148.774_999_998_604_14), 14877);
+        assert_eq!(cents(-148.774_999_998_604_14), -14877);
+        assert_eq!(cents(148.775_000_001_395_86), 14878);
+        // Shares to 6 decimals: 0.372 - 0.202 * 0.33725 is 0.3038755 exactly.
+        assert_eq!(round_half_away(0.372 - 0.202 * (0.372 - 0.03475), 1e6), 303_876);
+        assert_eq!(round_half_away(0.303_875_4, 1e6), 303_875);
     }
 
     #[test]
