@@ -49,3 +49,15 @@ fn a_future_value_just_below_half_a_cent_rounds_down() {
     assert_eq!(rows[0]["gesture"], "credit_loss");
     assert_eq!(rows[0]["cost"], "41.29");
 }
+
+#[test]
+fn a_share_on_an_exact_half_rounds_away_from_zero() {
+    // The apology alone: q = 0.202; churn after = 0.372 - 0.202 * (0.372 -
+    // 0.03475) = 0.3038755 exactly, so 0.303876 (half away from zero).
+    // FV = 0.5 * 100 * 1 * 1 = 50; impact = 0.0681245 * 50 = 3.406225 -> 3.41.
+    let rows = batch("share-half.csv", &["--policy", "tests/data/figures/share-half.toml"]);
+    assert_eq!(rows[0]["gesture"], "apology");
+    assert_eq!(rows[0]["churn_before"], "0.372000");
+    assert_eq!(rows[0]["churn_after"], "0.303876");
+    assert_eq!(rows[0]["impact"], "3.41");
+}

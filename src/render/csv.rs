@@ -440,10 +440,12 @@ fn write_money(out: &mut Vec<u8>, amount: f64) {
     write_fixed::<2>(out, money::cents(amount));
 }
 
-/// Writes a share to 6 decimals, half away from zero.
+/// Writes a share to 6 decimals, half away from zero on the decimal it stands
+/// for (see [`money::round_half_away`]): `0.3038755` is `0.303876` even when it
+/// arrives as `0.30387549999999997`.
 #[inline]
 fn write_share(out: &mut Vec<u8>, share: f64) {
-    write_fixed::<6>(out, (share * 1e6).round() as i64);
+    write_fixed::<6>(out, money::round_half_away(share, 1e6));
 }
 
 /// Money to cents, half away from zero: `12.30`, `-3.50`, `0.00`.
@@ -481,6 +483,7 @@ mod tests {
         assert_eq!(share_text(0.2705), "0.270500");
         assert_eq!(share_text(-1e-9), "0.000000");
         assert_eq!(share_text(1.0), "1.000000");
+        assert_eq!(share_text(0.372 - 0.202 * (0.372 - 0.03475)), "0.303876");
         let mut out = Vec::new();
         write_day(&mut out, crate::date::parse("2026-03-07").unwrap());
         write_int(&mut out, 0);
@@ -633,9 +636,9 @@ mod tests {
             write_fixed(out, money::cents(amount), 100, 2);
         }
 
-        /// Writes a share to 6 decimals.
+        /// Writes a share to 6 decimals (the rounding is shared with the new code, as for money).
         pub fn write_share(out: &mut Vec<u8>, share: f64) {
-            write_fixed(out, (share * 1e6).round() as i64, 1_000_000, 6);
+            write_fixed(out, money::round_half_away(share, 1e6), 1_000_000, 6);
         }
     }
 
