@@ -227,3 +227,59 @@ fn within_the_tie_tolerance_the_cheapest_then_the_first_offered_wins() {
         ]
     );
 }
+
+#[test]
+fn limits_are_exact_to_the_cent_and_the_day_across_a_batch() {
+    // tests/data/figures/limits.toml: case cap 10.00, 12-month budget 10.30,
+    // 3 gestures; the credit costs half the order value, impact 25 - C.
+    let rows = batch(
+        "limits-incidents.csv",
+        &[
+            "--policy",
+            "tests/data/figures/limits.toml",
+            "--history",
+            "tests/data/figures/limits-history.csv",
+            "--ledger",
+            "tests/data/figures/limits-ledger.csv",
+        ],
+    );
+    let got: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["case_id"].as_str(),
+                r["gesture"].as_str(),
+                r["cost"].as_str(),
+                r["impact"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // C1: 0.10 (364 days back) + 0.20 + 10.00 = 10.30, exactly the
+            // budget (in floats 0.1 + 0.2 is 0.30000000000000004); the 0.31 of
+            // the next day is not yet in the window.
+            ("K1", "credit", "10.00", "15.00"),
+            // C4: 0.31 granted on the incident's own day counts: 10.31 > 10.30.
+            ("K4", "apology", "0.00", "0.00"),
+            // 20.01 * 0.5 = 10.005, rounded half away from zero to 10.01:
+            // over the case cap. 19.99 * 0.5 = 9.995 -> 10.00: at the cap.
+            ("K5", "apology", "0.00", "0.00"),
+            ("K6", "credit", "10.00", "15.00"),
+            // C7 has 2 gestures in the ledger; of its incidents, the two of
+            // 06-05 come first (K7c on the earlier line), so K7c is the third
+            // gesture and K7b and K7a (06-10) would be a fourth.
+            ("K7a", "apology", "0.00", "0.00"),
+            ("K7c", "credit", "1.00", "24.00"),
+            ("K7b", "apology", "0.00", "0.00"),
+            // C8: the credit of 2026-03-01 leaves the window exactly 365 days
+            // later: on 2027-02-28 it still counts (20.00 > 10.30), on
+            // 2027-03-01 it no longer does. FV there = 0.5 * 100 * 365 / 424
+            // = 43.04; impact = 0.5 * 43.0425 - 10 = 11.52.
+            ("K8a", "credit", "10.00", "15.00"),
+            ("K8b", "credit", "10.00", "11.52"),
+            ("K8c", "apology", "0.00", "0.00"),
+        ]
+    );
+}
