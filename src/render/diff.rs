@@ -39,6 +39,22 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
         ));
     }
 
+    let u = &report.unlisted_kinds;
+    if u.by_new + u.by_old > 0 {
+        let rows = |n: u64| format!("{n} row{}", if n == 1 { "" } else { "s" });
+        let parts: Vec<String> = [(u.by_new, "old"), (u.by_old, "new")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, which)| format!("{} answered by the {which} policy only", rows(*n)))
+            .collect();
+        out.push_str(&format!(
+            "Kind{} listed by one policy only: {} ({})\n",
+            if u.kinds.len() == 1 { "" } else { "s" },
+            u.kinds.join(", "),
+            parts.join(", ")
+        ));
+    }
+
     out.push_str("\nTransitions (old -> new)\n");
     if report.transitions.is_empty() {
         out.push_str("  (no case changed)\n");
