@@ -319,6 +319,29 @@ fn constants_are_folded() {
 }
 
 #[test]
+fn constant_branches_are_listed_with_their_spans() {
+    let branches = |src: &str| -> Vec<(f64, String)> {
+        compiled(src, Type::Number)
+            .constant_branches()
+            .iter()
+            .map(|(v, span)| (*v, src[span.clone()].to_string()))
+            .collect()
+    };
+    assert_eq!(
+        branches("incident.loss > 10 ? (customer.orders > 1 ? -(2) : 1.5 * 2) : incident.loss"),
+        [(-2.0, "-(2)".to_string()), (3.0, "1.5 * 2".to_string())]
+    );
+    // Only the branch a constant condition takes.
+    assert_eq!(
+        branches("incident.loss > 1 ? (1 > 2 ? 7 : 8) : 9"),
+        [(8.0, "8".into()), (9.0, "9".into())]
+    );
+    // Constant as a whole, or no constant branch: nothing.
+    assert!(branches("true ? 1 : 2").is_empty());
+    assert!(branches("incident.loss * 2").is_empty());
+}
+
+#[test]
 fn logic_folds_around_a_constant_side() {
     let c = |src: &str| compiled(src, Type::Bool).constant_bool();
     assert_eq!(c("false && customer.orders > 2"), Some(false));

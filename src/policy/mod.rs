@@ -823,24 +823,48 @@ impl<'a> Resolver<'a> {
             RawNum::Number(n) => Param::Const(n.value),
             RawNum::Expr(e) => Param::Expr(self.compile(e, Type::Number)?),
         };
-        if let Some(v) = param.constant()
-            && !range.allows(v)
-        {
-            let money = matches!(name, "cost" | "value" | "referral_value");
-            let code = if money && v < 0.0 {
+        let money = matches!(name, "cost" | "value" | "referral_value");
+        let code = |v: f64| {
+            if money && v < 0.0 {
                 "negative-money"
             } else {
                 "out-of-range"
-            };
+            }
+        };
+        if let Some(v) = param.constant()
+            && !range.allows(v)
+        {
             self.diags.push(
                 Diagnostic::error(
-                    code,
+                    code(v),
                     value.span(),
                     format!("`{name}` must be {}, found {v}", range.describe()),
                 )
                 .with_help(range.help()),
             );
             return None;
+        }
+        // A constant branch of `? :` out of range is as wrong as a constant,
+        // only for some cases: say so now rather than on the case.
+        if let (Param::Expr(compiled), RawNum::Expr(raw)) = (&param, value) {
+            let bad: Vec<_> = compiled
+                .constant_branches()
+                .iter()
+                .filter(|(v, _)| !range.allows(*v))
+                .collect();
+            for (v, span) in &bad {
+                self.diags.push(
+                    Diagnostic::error(
+                        code(*v),
+                        raw.file_span(span),
+                        format!("`{name}` must be {}, but this branch gives {v}", range.describe()),
+                    )
+                    .with_help(range.help()),
+                );
+            }
+            if !bad.is_empty() {
+                return None;
+            }
         }
         Some(param)
     }

@@ -146,6 +146,42 @@ fn probability_out_of_range() {
 }
 
 #[test]
+fn a_constant_branch_out_of_range_is_an_error_at_the_branch() {
+    let src = with(
+        "[recovery]\nchurn_resolved = \"incident.loss > 10 ? 1.2 : 0.05\"\n\
+         [[gesture]]\nid = \"g\"\nlabel = \"G\"\n\
+         cost = \"incident.loss > 0 ? incident.loss : -5\"\n\
+         effectiveness = '''\n  customer.orders > 2\n    ? (incident.loss > 5 ? 0.5 : 1.5)\n    : 0.25'''\n",
+    );
+    let e = errors(&src);
+    let got: Vec<(&str, &str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1, e.2.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "20:40",
+                "out-of-range",
+                "`churn_resolved` must be between 0 and 1, but this branch gives 1.2"
+            ),
+            (
+                "24:45",
+                "negative-money",
+                "`cost` must be zero or more, but this branch gives -5"
+            ),
+            (
+                "27:34",
+                "out-of-range",
+                "`effectiveness` must be between 0 and 1, but this branch gives 1.5"
+            ),
+        ],
+        "{e:?}"
+    );
+    // A branch a constant condition rules out is never taken: no error.
+    let fine = with("[recovery]\nchurn_resolved = \"incident.loss > 10 ? (1 > 2 ? 1.5 : 0.2) : 0.05\"\n");
+    assert!(load_str(&fine, "p.toml", None).is_ok());
+}
+
+#[test]
 fn negative_money_and_duplicate_ids() {
     let src = with(
         "[limits]\nmax_cost_per_case = -5\n[[gesture]]\nid = \"honor_coupon\"\nlabel = \"x\"\ncost = 1\n[[gesture]]\nid = \"c\"\nlabel = \"c\"\ncost = -2\n",
