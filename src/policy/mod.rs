@@ -49,6 +49,20 @@ impl Param {
         }
     }
 
+    /// Says that `name` evaluated to `v`, naming the expression it came
+    /// from, and, for an infinite or undefined number, its likely cause
+    /// after `then` (what else is wrong with it): ``cost `incident.order_value
+    /// / incident.loss` evaluated to inf (a division by zero?)``.
+    pub fn evaluated(&self, name: &str, v: f64, then: &str) -> String {
+        let hint = if v.is_finite() { "" } else { " (a division by zero?)" };
+        match self {
+            Param::Expr(e) if e.constant_number().is_none() => {
+                format!("{name} `{}` evaluated to {v}{then}{hint}", e.source())
+            }
+            _ => format!("{name} evaluated to {v}{then}{hint}"),
+        }
+    }
+
     /// The value, when it does not depend on the case.
     pub fn constant(&self) -> Option<f64> {
         match self {
@@ -145,10 +159,8 @@ impl RecoverySpec {
         for (i, (param, (name, _, range))) in self.params.iter().zip(RECOVERY_DEFAULTS).enumerate() {
             let x = param.eval(values);
             if !range.allows(x) {
-                return Err(format!(
-                    "recovery `{name}` evaluated to {x}, which is not {}",
-                    range.describe()
-                ));
+                let then = format!(", which is not {}", range.describe());
+                return Err(param.evaluated(&format!("recovery `{name}`"), x, &then));
             }
             v[i] = x;
         }

@@ -244,7 +244,17 @@ fn expression_parameters_are_range_checked_per_case() {
     v.set_number(p.fields.incident[5], 15.0);
     assert_eq!(
         p.recovery.eval(&v).unwrap_err(),
-        "recovery `churn_unresolved` evaluated to 1.5, which is not between 0 and 1"
+        "recovery `churn_unresolved` `incident.order_value / 10` evaluated to 1.5, which is not between 0 and 1"
+    );
+    // An infinite or undefined number says where it most likely comes from.
+    let src = with("[recovery]\nchurn_resolved = \"0.05 + incident.order_value / incident.loss\"\n");
+    let (p, _) = load_str(&src, "p.toml", None).unwrap();
+    let mut v = Values::new(&p.schema);
+    v.set_number(p.fields.incident[5], 15.0);
+    assert_eq!(
+        p.recovery.eval(&v).unwrap_err(),
+        "recovery `churn_resolved` `0.05 + incident.order_value / incident.loss` evaluated to inf, \
+         which is not between 0 and 1 (a division by zero?)"
     );
 }
 
