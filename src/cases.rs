@@ -651,10 +651,19 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
     if let Some(r) = &expect.rule
         && !rec.rules.contains(&r.get_ref().as_str())
     {
+        // The rules behind the answer, and which answer, so that a rule that
+        // matched but offered another gesture is told apart from one that
+        // did not match (`matched` says that).
         let actual = if rec.rules.is_empty() {
-            "no rule".to_string()
+            format!("no rule (the answer {} is built in)", shown(rec.gesture()))
         } else {
-            rec.rules.join(", ")
+            let rules: Vec<String> = rec.rules.iter().map(|r| format!("`{r}`")).collect();
+            let behind = if rec.gesture().is_empty() {
+                "escalated".to_string()
+            } else {
+                format!("offered {}", shown(rec.gesture()))
+            };
+            format!("{} ({behind})", rules.join(", "))
         };
         out.push(Failure::new("rule", format!("`{}`", r.get_ref()), actual));
     }
