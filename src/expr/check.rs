@@ -168,7 +168,11 @@ impl<'p, 's> Checker<'p, 's> {
         } else {
             format!("unknown name `{name}`: fields start with `customer.` or `incident.`")
         };
-        let help = self.suggest_field(&name);
+        let help = self.suggest_field(&name).or_else(|| {
+            // `customer.tier == gold`: a bare word is most often text without its quotes.
+            (segments.len() == 1 && !ROOTS.contains(&segments[0]))
+                .then(|| format!("if it is text, quote it: `\"{name}\"`"))
+        });
         self.fail(e, message, help)
     }
 

@@ -438,12 +438,16 @@ fn names_outside_the_two_roots_are_refused() {
         "unknown name `foo.bar`: fields start with `customer.` or `incident.`"
     );
     assert_eq!(hint, None);
-    let (text, message, _) = error("x", Type::Bool);
+    let (text, message, hint) = error("x", Type::Bool);
     assert_eq!(text, "x");
     assert_eq!(
         message,
         "unknown name `x`: fields start with `customer.` or `incident.`"
     );
+    assert_eq!(hint, help("if it is text, quote it: `\"x\"`"));
+    let (text, _, hint) = error("customer.tier == gold", Type::Bool);
+    assert_eq!(text, "gold");
+    assert_eq!(hint, help("if it is text, quote it: `\"gold\"`"));
     let (_, _, hint) = error("orders > 2", Type::Bool);
     assert_eq!(hint, help("did you mean `customer.orders`?"));
     let (text, message, _) = error("customer == 1", Type::Bool);
