@@ -276,13 +276,28 @@ pub const RULE_KEYS: [&str; 5] = ["id", "when", "offer", "escalate", "stop"];
 pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
     let (doc, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
+        let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
+        let mut last_line = None;
         for e in errors {
             let span = e.span().unwrap_or(0..0);
-            diags.push(Diagnostic::error(
-                "syntax",
-                span,
-                format!("invalid TOML: {}", first_line(e.message())),
-            ));
+            // The parser resumes after an error and often trips again on the
+            // same line (an unclosed `[` gives five): the first one says it.
+            let line = line_of(span.start);
+            if last_line == Some(line) {
+                continue;
+            }
+            last_line = Some(line);
+            let message = first_line(e.message());
+            let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+            let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
+            let d = Diagnostic::error("syntax", span, format!("invalid TOML: {message}"));
+            diags.push(
+                if message.starts_with("missing comma between array elements") && first_on_line {
+                    d.with_help("an array on a line above is not closed: is its `]` missing?")
+                } else {
+                    d
+                },
+            );
         }
         return None;
     }
@@ -748,6 +763,19 @@ stop = true
         assert!(parse("[policy\nname = 1", &mut d).is_none());
         assert_eq!(d[0].code, "syntax");
         assert!(d[0].message.starts_with("invalid TOML"));
+    }
+
+    #[test]
+    fn an_unclosed_array_is_one_error_that_says_so() {
+        let mut d = Vec::new();
+        let src = "[[rule]]\nid = \"r\"\noffer = [\"g\"\nwhen = \"true\"\n";
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(src[..d[0].span.start].matches('\n').count() + 1, 4);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("an array on a line above is not closed: is its `]` missing?")
+        );
     }
 
     #[test]
