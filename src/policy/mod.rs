@@ -1042,7 +1042,19 @@ impl<'a> Resolver<'a> {
             let when = r.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
             let when_failed = r.when.is_some() && when.is_none();
             let mut offer = Vec::new();
-            for g in &r.offer {
+            for (n, g) in r.offer.iter().enumerate() {
+                if r.offer[..n].iter().any(|earlier| earlier.value == g.value) {
+                    // Offered twice, it would be shown, and traced to the rule, twice.
+                    self.diags.push(
+                        Diagnostic::error(
+                            "duplicate-id",
+                            g.span.clone(),
+                            format!("rule `{}` offers `{}` twice", id.value, g.value),
+                        )
+                        .with_help("remove one of them"),
+                    );
+                    continue;
+                }
                 if g.value == APOLOGY {
                     offer.push(None);
                 } else if let Some(i) = gestures.iter().position(|x| x.id == g.value) {

@@ -182,6 +182,20 @@ fn a_constant_branch_out_of_range_is_an_error_at_the_branch() {
 }
 
 #[test]
+fn a_gesture_offered_twice_by_one_rule_is_an_error_at_the_second() {
+    let src = MINIMAL.replace(
+        "offer = [\"honor_coupon\", \"apology\"]",
+        "offer = [\"honor_coupon\", \"apology\", \"honor_coupon\"]",
+    );
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        ("18:37", "duplicate-id", "rule `coupon` offers `honor_coupon` twice")
+    );
+}
+
+#[test]
 fn negative_money_and_duplicate_ids() {
     let src = with(
         "[limits]\nmax_cost_per_case = -5\n[[gesture]]\nid = \"honor_coupon\"\nlabel = \"x\"\ncost = 1\n[[gesture]]\nid = \"c\"\nlabel = \"c\"\ncost = -2\n",
