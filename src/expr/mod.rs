@@ -154,6 +154,7 @@ pub fn compile(source: &str, schema: &Schema, expected: Type) -> Result<Expr, Ve
 fn compile_here(source: &str, schema: &Schema, expected: Type) -> Result<Expr, Vec<CompileError>> {
     let parsed = parse::parse(source)?;
     let mut checker = Checker::new(&parsed, schema);
+    checker.wants_text = matches!(expected, Type::Bool | Type::String);
     let typed = checker.check(&parsed.root);
     let mut errors = checker.errors;
     if let Some(found) = typed.as_ref().map(Typed::ty).filter(|&ty| ty != expected) {

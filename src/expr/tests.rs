@@ -448,6 +448,9 @@ fn names_outside_the_two_roots_are_refused() {
     let (text, _, hint) = error("customer.tier == gold", Type::Bool);
     assert_eq!(text, "gold");
     assert_eq!(hint, help("if it is text, quote it: `\"gold\"`"));
+    // Where a number is wanted, quotes would not help.
+    let (_, _, hint) = error("high", Type::Number);
+    assert_eq!(hint, None);
     let (_, _, hint) = error("orders > 2", Type::Bool);
     assert_eq!(hint, help("did you mean `customer.orders`?"));
     let (text, message, _) = error("customer == 1", Type::Bool);

@@ -442,11 +442,22 @@ impl Walk<'_, '_> {
     }
 
     fn wrong_type(&mut self, span: Range<usize>, at: &str, expected: &str, found: &DeValue<'_>) {
-        self.diags.push(Diagnostic::error(
+        let d = Diagnostic::error(
             "wrong-type",
             span,
             format!("{at} must be {expected}, found {}", type_name(found)),
-        ));
+        );
+        // `margin = "0.3"`: the quotes are the whole mistake.
+        let quoted_number = match found {
+            DeValue::String(text) if expected == "a number" => {
+                Some(text.trim()).filter(|t| t.parse::<f64>().is_ok_and(f64::is_finite))
+            }
+            _ => None,
+        };
+        self.diags.push(match quoted_number {
+            Some(t) => d.with_help(format!("write the number without quotes: `{t}`")),
+            None => d,
+        });
     }
 
     fn get<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
@@ -755,6 +766,9 @@ stop = true
         assert_eq!(d[0].help.as_deref(), Some("did you mean `name`?"));
         assert_eq!(&src[d[0].span.clone()], "nmae");
         assert_eq!(d[1].message, "`margin` in `[model]` must be a number, found a string");
+        assert_eq!(d[1].help, None);
+        let (_, d) = parse_ok("[limits]\nmax_cost_per_case = \"150\"\n");
+        assert_eq!(d[0].help.as_deref(), Some("write the number without quotes: `150`"));
     }
 
     #[test]
