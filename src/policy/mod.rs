@@ -950,6 +950,14 @@ impl<'a> Resolver<'a> {
                 );
             }
             let label = match &g.label {
+                // The rep reads it as the recommendation: blank, the answer is blank.
+                Some(l) if l.value.trim().is_empty() => {
+                    self.diags.push(
+                        Diagnostic::error("missing-key", l.span.clone(), "a gesture's `label` cannot be empty")
+                            .with_help("write what the rep reads, such as \"A $5 credit toward the next order\""),
+                    );
+                    id.value.clone()
+                }
                 Some(l) => l.value.clone(),
                 None => {
                     self.error(

@@ -196,6 +196,16 @@ fn a_gesture_offered_twice_by_one_rule_is_an_error_at_the_second() {
 }
 
 #[test]
+fn a_blank_label_is_an_error() {
+    let e = errors(&with("[[gesture]]\nid = \"g\"\nlabel = \"  \"\ncost = 1\n"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        ("21:9", "missing-key", "a gesture's `label` cannot be empty")
+    );
+}
+
+#[test]
 fn negative_money_and_duplicate_ids() {
     let src = with(
         "[limits]\nmax_cost_per_case = -5\n[[gesture]]\nid = \"honor_coupon\"\nlabel = \"x\"\ncost = 1\n[[gesture]]\nid = \"c\"\nlabel = \"c\"\ncost = -2\n",
