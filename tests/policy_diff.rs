@@ -337,6 +337,25 @@ fn a_kind_the_new_policy_drops_is_a_change_not_a_rejection() {
     );
 
     // Over the good rows alone nothing is rejected: exit 0, nothing on standard error.
+    let csv = dir.path().join("changed.csv");
+    let out = goodwill()
+        .args(["policy", "diff", "tests/data/diff/old.toml"])
+        .arg(&new)
+        .args(["--incidents", "tests/data/diff/incidents.csv"])
+        .args(["--history", "tests/data/diff/history.csv", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The rows the new policy does not take: its figures empty, its reason given.
+    let changed = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        changed.contains(
+            "\n4,K3,C2,billing_error,gesture,refund,60.00,95.15,billing,,error,,,,,\
+             kind `billing_error` is not one of the policy's kinds\n"
+        ),
+        "{changed}"
+    );
     let out = run("tests/data/diff/incidents.csv");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "");

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::batch::Outcomes;
+use crate::batch::{Decision, Outcomes};
 use crate::diff::{DiffReport, Slice, answer};
 use crate::money;
 
@@ -230,11 +230,19 @@ pub fn changed_csv(
             o.kind.to_string(),
         ];
         for x in [o, n] {
+            // A rejected row has no figures: empty, as `batch` leaves them, not 0.00.
+            let figure = |v: f64| {
+                if x.decision == Decision::Error {
+                    String::new()
+                } else {
+                    money(v)
+                }
+            };
             record.extend([
                 x.decision.as_str().to_string(),
                 answer(x).to_string(),
-                money(x.cost),
-                money(x.impact),
+                figure(x.cost),
+                figure(x.impact),
                 x.rules.join(";"),
                 x.error.clone().unwrap_or_default(),
             ]);
