@@ -739,6 +739,19 @@ fn function_errors() {
 }
 
 #[test]
+fn a_date_compared_with_a_number_suggests_counting_days() {
+    let (_, message, hint) = error("customer.first_order > 30", Type::Bool);
+    assert_eq!(
+        message,
+        "cannot compare date with number: `customer.first_order` is a date, `30` is a number"
+    );
+    assert_eq!(
+        hint,
+        help("for the days since it, subtract it from a date: `incident.date - customer.first_order`")
+    );
+}
+
+#[test]
 fn date_literal_errors_point_at_the_literal() {
     let src = r#"incident.date > date("2026-02-30")"#;
     let (text, message, hint) = error(src, Type::Bool);
