@@ -503,6 +503,17 @@ impl<'a> Resolver<'a> {
     }
 
     fn kinds(&mut self, kinds: &Sp<Vec<Sp<String>>>) -> Vec<String> {
+        if kinds.value.is_empty() {
+            // A policy that lists no kind rejects every incident.
+            self.diags.push(
+                Diagnostic::error(
+                    "out-of-range",
+                    kinds.span.clone(),
+                    "`kinds` lists no kind: every incident would be rejected",
+                )
+                .with_help("list the kinds the policy answers, or leave `kinds` out to answer any kind"),
+            );
+        }
         let mut out: Vec<String> = Vec::new();
         for k in &kinds.value {
             if k.value.is_empty() {

@@ -196,6 +196,21 @@ fn a_gesture_offered_twice_by_one_rule_is_an_error_at_the_second() {
 }
 
 #[test]
+fn an_empty_kinds_list_is_an_error() {
+    let src = MINIMAL.replace("kinds = [\"expired_coupon\", \"late_delivery\"]", "kinds = []");
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        (
+            "4:9",
+            "out-of-range",
+            "`kinds` lists no kind: every incident would be rejected"
+        )
+    );
+}
+
+#[test]
 fn a_blank_label_is_an_error() {
     let e = errors(&with("[[gesture]]\nid = \"g\"\nlabel = \"  \"\ncost = 1\n"));
     assert_eq!(e.len(), 1, "{e:?}");
