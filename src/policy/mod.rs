@@ -406,6 +406,9 @@ struct Resolver<'a> {
     diags: &'a mut Vec<Diagnostic>,
     schema: Schema,
     fields: Fields,
+    /// Attributes declared with a type that is not one: already reported,
+    /// so a condition naming one is not reported again as an unknown field.
+    untyped: Vec<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -417,6 +420,7 @@ impl<'a> Resolver<'a> {
             source,
             base,
             diags,
+            untyped: Vec::new(),
             schema,
             fields,
         }
@@ -546,6 +550,7 @@ impl<'a> Resolver<'a> {
                     )
                     .with_help(help),
                 );
+                self.untyped.push(format!("unknown field `{}`", name.value));
                 continue;
             };
             let (scope, column) = match name.value.split_once('.') {
@@ -897,6 +902,9 @@ impl<'a> Resolver<'a> {
             Ok(compiled) => Some(compiled),
             Err(errors) => {
                 for err in errors {
+                    if self.untyped.contains(&err.message) {
+                        continue;
+                    }
                     let code = if err.message.starts_with("unknown field") {
                         "unknown-field"
                     } else {

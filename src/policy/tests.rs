@@ -196,6 +196,18 @@ fn a_gesture_offered_twice_by_one_rule_is_an_error_at_the_second() {
 }
 
 #[test]
+fn an_attribute_of_unknown_type_is_one_error_not_one_per_use() {
+    let src = MINIMAL.replace(
+        "\"incident.coupon_pct\" = \"number\"",
+        "\"incident.coupon_pct\" = \"numbr\"",
+    );
+    let e = errors(&src);
+    let got: Vec<(&str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(got, [("7:25", "unknown-type")], "{e:?}");
+    assert_eq!(e[0].3.as_deref(), Some("did you mean `number`?"));
+}
+
+#[test]
 fn an_empty_kinds_list_is_an_error() {
     let src = MINIMAL.replace("kinds = [\"expired_coupon\", \"late_delivery\"]", "kinds = []");
     let e = errors(&src);
