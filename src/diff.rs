@@ -219,6 +219,8 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
     let mut kinds: BTreeMap<&str, Slice> = BTreeMap::new();
     let mut transitions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
     let mut unlisted_kinds: BTreeSet<&str> = BTreeSet::new();
+    // Read (a row that could not be read has no date), then refused for its kind.
+    let unlisted = |p: &Policy, out: &Outcome<'_>| out.date.is_some() && p.check_kind(out.kind).is_err();
     for (i, (o, n)) in old.iter().zip(new).enumerate() {
         let changed = o.decision != n.decision || o.gesture != n.gesture;
         report.all.add(o, n, changed);
@@ -227,7 +229,6 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
             report.changed.push(i);
             *transitions.entry((answer(o), answer(n))).or_default() += 1;
         }
-        let unlisted = |p: &Policy, out: &Outcome<'_>| out.date.is_some() && p.check_kind(out.kind).is_err();
         match (&o.error, &n.error) {
             (None, Some(_)) if unlisted(new_policy, n) => {
                 report.unlisted_kinds.by_new += 1;
