@@ -979,22 +979,26 @@ impl<'a> Resolver<'a> {
                 }
                 Some(l) => l.value.clone(),
                 None => {
-                    self.error(
-                        "missing-key",
-                        id.span.clone(),
-                        format!("gesture `{}` needs a `label`", id.value),
-                    );
+                    if !g.written.iter().any(|k| k == "label") {
+                        self.error(
+                            "missing-key",
+                            id.span.clone(),
+                            format!("gesture `{}` needs a `label`", id.value),
+                        );
+                    }
                     id.value.clone()
                 }
             };
             let cost = match &g.cost {
                 Some(c) => self.param(c, "cost", Range01::NonNegative),
                 None => {
-                    self.error(
-                        "missing-key",
-                        id.span.clone(),
-                        format!("gesture `{}` needs a `cost`", id.value),
-                    );
+                    if !g.written.iter().any(|k| k == "cost") {
+                        self.error(
+                            "missing-key",
+                            id.span.clone(),
+                            format!("gesture `{}` needs a `cost`", id.value),
+                        );
+                    }
                     None
                 }
             };

@@ -177,6 +177,9 @@ pub struct RawGesture {
     pub effectiveness: Option<RawNum>,
     /// A line the rep can read out.
     pub script: Option<Sp<String>>,
+    /// The keys written in the table, read or not: one written but refused
+    /// (a wrong type) has its error already and is not also missing.
+    pub written: Vec<String>,
 }
 
 /// One `[[rule]]`.
@@ -380,6 +383,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
             when: w.expr(t, "when", &at),
             effectiveness: w.num_or_expr(t, "effectiveness", &at),
             script: w.string(t, "script", &at),
+            written: t.keys().map(|k| k.get_ref().to_string()).collect(),
         });
     }
     for (i, (t, span)) in w.tables(top, "rule").into_iter().enumerate() {
