@@ -958,7 +958,9 @@ impl<'a> Resolver<'a> {
         let mut seen = HashSet::new();
         for g in raw {
             let Some(id) = &g.id else {
-                self.error("missing-key", g.span.clone(), "a `[[gesture]]` needs an `id`");
+                if !g.written.iter().any(|k| k == "id") {
+                    self.error("missing-key", g.span.clone(), "a `[[gesture]]` needs an `id`");
+                }
                 continue;
             };
             let ok_id = self.check_id(id, "gesture", &mut seen);
@@ -1066,7 +1068,9 @@ impl<'a> Resolver<'a> {
         }
         for r in raw {
             let Some(id) = &r.id else {
-                self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");
+                if !r.written.iter().any(|k| k == "id") {
+                    self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");
+                }
                 continue;
             };
             let ok_id = self.check_id(id, "rule", &mut seen);

@@ -197,6 +197,8 @@ pub struct RawRule {
     pub escalate: Option<Sp<String>>,
     /// Whether a match ends evaluation.
     pub stop: Option<Sp<bool>>,
+    /// The keys written in the table, as for [`RawGesture::written`].
+    pub written: Vec<String>,
 }
 
 /// The whole policy file as written.
@@ -396,6 +398,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
             offer: w.strings(t, "offer", &at).map(|s| s.value).unwrap_or_default(),
             escalate: w.string(t, "escalate", &at),
             stop: w.boolean(t, "stop", &at),
+            written: t.keys().map(|k| k.get_ref().to_string()).collect(),
         });
     }
     Some(raw)

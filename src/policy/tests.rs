@@ -208,10 +208,15 @@ fn an_attribute_of_unknown_type_is_one_error_not_one_per_use() {
 }
 
 #[test]
-fn a_cost_or_label_of_the_wrong_kind_is_not_also_missing() {
+fn a_key_of_the_wrong_type_is_not_also_missing() {
     let e = errors(&with("[[gesture]]\nid = \"g\"\nlabel = 5\ncost = 1e400\n"));
     let got: Vec<(&str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1)).collect();
     assert_eq!(got, [("21:9", "wrong-type"), ("22:8", "out-of-range")], "{e:?}");
+    let e = errors(&with(
+        "[[gesture]]\nid = 5\nlabel = \"G\"\ncost = 1\n[[rule]]\nid = 7\n",
+    ));
+    let got: Vec<(&str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(got, [("20:6", "wrong-type"), ("24:6", "wrong-type")], "{e:?}");
     // Really missing, it says so.
     let e = errors(&with("[[gesture]]\nid = \"g\"\n"));
     let got: Vec<&str> = e.iter().map(|e| e.2.as_str()).collect();
