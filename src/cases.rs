@@ -39,7 +39,8 @@ use toml::Spanned;
 
 use crate::date::{self, Day};
 use crate::diagnostic::{Diagnostic, Report};
-use crate::engine::{Decision, Recommendation};
+use crate::engine::{Decision, Recommendation, set_text};
+use crate::expr::{Type, Values};
 use crate::input::case_file::Scalar;
 use crate::input::history::Features;
 use crate::input::incidents::STANDARD;
@@ -87,6 +88,8 @@ pub struct TestCase {
     pub incident: Vec<(String, String)>,
     /// The keys written in `[test.incident]`, where they stand, for [`validate`].
     pub incident_keys: Vec<Spanned<String>>,
+    /// Where the value of each of those keys stands, in the same order.
+    pub incident_value_spans: Vec<Range<usize>>,
     /// The customer.
     pub customer: TestCustomer,
     /// What the answer must be.
@@ -178,11 +181,13 @@ struct RawExpect {
     rule: Option<Spanned<String>>,
     matched: Option<OneOrMany>,
     not_matched: Option<OneOrMany>,
-    cost: Option<f64>,
-    cost_min: Option<f64>,
-    cost_max: Option<f64>,
-    impact_min: Option<f64>,
-    impact_max: Option<f64>,
+    // Numbers are read as any scalar, so that `cost = "3.50"` is named
+    // in the user's terms, and with the other mistakes of the file.
+    cost: Option<Spanned<Scalar>>,
+    cost_min: Option<Spanned<Scalar>>,
+    cost_max: Option<Spanned<Scalar>>,
+    impact_min: Option<Spanned<Scalar>>,
+    impact_max: Option<Spanned<Scalar>>,
     escalation: Option<String>,
     error: Option<String>,
 }
@@ -276,6 +281,20 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
     match value.get_ref() {
         Scalar::Int(i) => Some(*i as f64),
         Scalar::Float(f) if f.is_finite() => Some(*f),
+        Scalar::Text(t) => {
+            let d = Diagnostic::error(
+                "wrong-type",
+                value.span(),
+                format!("`{what}` must be a number, found the text `\"{t}\"`"),
+            );
+            let unquoted = t.trim().parse::<f64>().is_ok_and(f64::is_finite);
+            diags.push(if unquoted {
+                d.with_help(format!("write the number without quotes: `{}`", t.trim()))
+            } else {
+                d
+            });
+            None
+        }
         _ => {
             diags.push(Diagnostic::error(
                 "wrong-type",
@@ -315,6 +334,7 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         .map(|(k, v)| (k.get_ref().clone(), v.get_ref().text()))
         .collect();
     let incident_keys: Vec<Spanned<String>> = t.incident.get_ref().keys().cloned().collect();
+    let incident_value_spans: Vec<Range<usize>> = t.incident.get_ref().values().map(Spanned::span).collect();
     if !incident.iter().any(|(k, _)| k == "case_id") {
         incident.push(("case_id".into(), name.clone()));
     }
@@ -396,11 +416,11 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         rule: e.rule,
         matched: list(e.matched),
         not_matched: list(e.not_matched),
-        cost: e.cost,
-        cost_min: e.cost_min,
-        cost_max: e.cost_max,
-        impact_min: e.impact_min,
-        impact_max: e.impact_max,
+        cost: e.cost.and_then(|v| number(&v, "cost", diags)),
+        cost_min: e.cost_min.and_then(|v| number(&v, "cost_min", diags)),
+        cost_max: e.cost_max.and_then(|v| number(&v, "cost_max", diags)),
+        impact_min: e.impact_min.and_then(|v| number(&v, "impact_min", diags)),
+        impact_max: e.impact_max.and_then(|v| number(&v, "impact_max", diags)),
         escalation: e.escalation,
         error: e.error,
     };
@@ -412,6 +432,7 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         span,
         incident,
         incident_keys,
+        incident_value_spans,
         customer: customer?,
         expect,
     })
@@ -510,7 +531,45 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             .filter(|f| *f != "customer_id")
             .chain(incident_declared.iter().copied())
     };
+    let mut scratch = Values::new(&policy.schema);
     for t in &tests.tests {
+        // A test of how a bad incident is refused says so; any other test
+        // means its incident to be answered, so a value the policy cannot
+        // take is a mistake in the test, found before anything runs.
+        let expects_error = t.expect.decision.as_deref() == Some("error") || t.expect.error.is_some();
+        for (key, span) in t.incident_keys.iter().zip(&t.incident_value_spans) {
+            let name = key.get_ref().as_str();
+            let Some((_, text)) = t.incident.iter().find(|(k, _)| k == name).filter(|_| !expects_error) else {
+                continue;
+            };
+            if name == "kind"
+                && let Err(why) = policy.check_kind(text)
+            {
+                diags.push(
+                    Diagnostic::error("unknown-kind", span.clone(), why)
+                        .with_help("to test that the policy refuses it, expect `decision = \"error\"`"),
+                );
+            }
+            let typed = match name {
+                "loss" => Some((Type::Number, policy.fields.incident[4])),
+                "order_value" => Some((Type::Number, policy.fields.incident[5])),
+                "severity" => Some((Type::Number, policy.fields.incident[6])),
+                _ => policy
+                    .attributes
+                    .iter()
+                    .find(|a| a.scope == Scope::Incident && a.column == name)
+                    .map(|a| (a.ty, a.slot)),
+            };
+            if let Some((ty, slot)) = typed
+                && let Err(why) = set_text(&mut scratch, ty, slot, text)
+            {
+                diags.push(Diagnostic::error(
+                    "wrong-type",
+                    span.clone(),
+                    format!("`{name}` in `[test.incident]`: {why}"),
+                ));
+            }
+        }
         for key in &t.incident_keys {
             let name = key.get_ref().as_str();
             if STANDARD.contains(&name) || incident_declared.contains(&name) {
@@ -651,10 +710,19 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
     if let Some(r) = &expect.rule
         && !rec.rules.contains(&r.get_ref().as_str())
     {
+        // The rules behind the answer, and which answer, so that a rule that
+        // matched but offered another gesture is told apart from one that
+        // did not match (`matched` says that).
         let actual = if rec.rules.is_empty() {
-            "no rule".to_string()
+            format!("no rule (the answer {} is built in)", shown(rec.gesture()))
         } else {
-            rec.rules.join(", ")
+            let rules: Vec<String> = rec.rules.iter().map(|r| format!("`{r}`")).collect();
+            let behind = if rec.gesture().is_empty() {
+                "escalated".to_string()
+            } else {
+                format!("offered {}", shown(rec.gesture()))
+            };
+            format!("{} ({behind})", rules.join(", "))
         };
         out.push(Failure::new("rule", format!("`{}`", r.get_ref()), actual));
     }
@@ -845,6 +913,32 @@ mod tests {
     }
 
     #[test]
+    fn an_expected_number_written_as_text_is_named_at_its_place() {
+        let src = ONE.replace("cost_max = 5", "cost_max = \"5\"\nimpact_min = \"a lot\"");
+        let report = parse(&src, "t.toml").unwrap_err();
+        let found: Vec<((usize, usize), &str, Option<&str>)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (report.line_col(d.span.start), d.message.as_str(), d.help.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    (14, 12),
+                    "`cost_max` must be a number, found the text `\"5\"`",
+                    Some("write the number without quotes: `5`")
+                ),
+                (
+                    (15, 14),
+                    "`impact_min` must be a number, found the text `\"a lot\"`",
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_errors_with_their_line() {
         let src = ONE.replace("cost_max", "cost_maximum");
         let report = parse(&src, "t.toml").unwrap_err();
@@ -889,6 +983,44 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn an_incident_the_policy_cannot_take_is_an_error_at_its_value() {
+        let src = ONE
+            .replace("kind = \"late_delivery\"", "kind = \"late_delivry\"")
+            .replace("loss = 8\n", "loss = \"eight\"\ncoupon_pct = \"x\"\nseverity = 2\n");
+        let file = parse(&src, "t.toml").unwrap();
+        let report = validate(&file, &Policy::default_policy());
+        let found: Vec<((usize, usize), &str, &str)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (report.line_col(d.span.start), d.code, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    (5, 8),
+                    "unknown-kind",
+                    "kind `late_delivry` is not one of the policy's kinds (did you mean `late_delivery`?)"
+                ),
+                (
+                    (6, 8),
+                    "wrong-type",
+                    "`loss` in `[test.incident]`: `eight` is not a number"
+                ),
+                (
+                    (7, 14),
+                    "wrong-type",
+                    "`coupon_pct` in `[test.incident]`: `x` is not a number"
+                ),
+            ]
+        );
+        // A test that expects the error may use such an incident.
+        let src = src.replace("gesture = \"credit_5\"\ncost_max = 5", "decision = \"error\"");
+        let file = parse(&src, "t.toml").unwrap();
+        assert!(validate(&file, &Policy::default_policy()).diagnostics.is_empty());
     }
 
     #[test]

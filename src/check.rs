@@ -261,6 +261,7 @@ fn key_span(rec: &RawRecovery, key: &str) -> Option<Range<usize>> {
 
 fn unknown_kinds_in_conditions(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
     let Some(kinds) = &policy.kinds else {
+        misspelt_kind_overrides(raw, out);
         return;
     };
     let conditions = raw
@@ -291,6 +292,40 @@ fn unknown_kinds_in_conditions(policy: &Policy, raw: &RawPolicy, out: &mut Vec<D
                     format!("condition compares `incident.kind` with `{kind}`, which is not in `[policy] kinds`"),
                 )
                 .with_help(help),
+            );
+        }
+    }
+}
+
+/// Without `[policy] kinds` to check them against, a `[recovery.kinds.X]`
+/// that no condition names but that is close to a kind one does is most
+/// likely a misspelling: its overrides would silently never apply.
+fn misspelt_kind_overrides(raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
+    let named: Vec<String> = raw
+        .rules
+        .iter()
+        .filter_map(|r| r.when.as_ref())
+        .chain(raw.gestures.iter().filter_map(|g| g.when.as_ref()))
+        .flat_map(|e| kind_literals(&e.text))
+        .map(|(kind, _)| kind)
+        .collect();
+    for (kind, _) in &raw.recovery_kinds {
+        if named.contains(&kind.value) {
+            continue;
+        }
+        if let Some(near) = crate::suggest::did_you_mean(&kind.value, named.iter().map(String::as_str)) {
+            out.push(
+                Diagnostic::warning(
+                    "unknown-kind",
+                    kind.span.clone(),
+                    format!(
+                        "`[recovery.kinds.{}]` names a kind no condition compares `incident.kind` with",
+                        kind.value
+                    ),
+                )
+                .with_help(format!(
+                    "did you mean `{near}`? list the kinds in `[policy] kinds` to have them checked"
+                )),
             );
         }
     }
@@ -461,6 +496,22 @@ mod tests {
         let d = &report.diagnostics[0];
         assert_eq!((d.code, &src[d.span.clone()]), ("unknown-kind", "late_delivry"));
         assert_eq!(d.help.as_deref(), Some("did you mean `late_delivery`?"));
+    }
+
+    #[test]
+    fn a_kind_override_close_to_a_kind_in_a_condition_is_a_likely_typo() {
+        let src = "[recovery.kinds.late_delivry]\ncurve = \"concave\"\n\
+                   [recovery.kinds.billing_error]\ncurve = \"concave\"\n\
+                   [[gesture]]\nid = \"g\"\nlabel = \"G\"\ncost = 1.0\n\
+                   [[rule]]\nid = \"r\"\nwhen = 'incident.kind == \"late_delivery\"'\noffer = [\"g\"]\n";
+        let report = check_str(src, "p.toml", None);
+        assert_eq!(report.diagnostics.len(), 1, "{report}");
+        let d = &report.diagnostics[0];
+        assert_eq!((d.code, &src[d.span.clone()]), ("unknown-kind", "late_delivry"));
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean `late_delivery`? list the kinds in `[policy] kinds` to have them checked")
+        );
     }
 
     #[test]

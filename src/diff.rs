@@ -13,14 +13,19 @@
 //! - cost and impact totals, old and new, in cents (each case's figure rounded
 //!   to cents first, as `batch --summary` does), overall and per incident kind;
 //! - rejected rows: those rejected when read (a bad date, a bad number: the
-//!   same under both policies), and those a policy rejected (a kind only one
-//!   policy lists), by both policies or by one only; a row rejected by one
-//!   policy only is also a changed case, a transition to or from `error`;
+//!   same under both policies), and those a policy rejected (a kind neither
+//!   lists, a figure that does not evaluate), by both policies or by one
+//!   only; a row rejected by one policy only is also a changed case, a
+//!   transition to or from `error`;
+//! - rows of a kind one policy lists in `[policy] kinds` and the other does
+//!   not: changed cases too, but not rejected rows, since dropping or adding
+//!   a kind is a change the author made on purpose (and the policy text
+//!   shows), not something wrong with the incidents or a policy;
 //! - the policy text: rules and gestures added, removed or edited, and every
 //!   parameter of `[policy]`, `[model]`, `[recovery]`, `[recovery.kinds.*]`
 //!   and `[limits]` whose value changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -118,6 +123,19 @@ pub struct RejectedRows {
     pub by_new_only: u64,
 }
 
+/// Rows of a kind that one policy lists in `[policy] kinds` and the other
+/// does not, so that only one of them answers: the effect of adding or
+/// dropping a kind. Each row is counted here or in [`RejectedRows`], never both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UnlistedKinds {
+    /// Rows the old policy answered and the new one does not list the kind of.
+    pub by_new: u64,
+    /// Rows the new policy answers and the old one did not list the kind of.
+    pub by_old: u64,
+    /// The kinds of those rows, sorted.
+    pub kinds: Vec<String>,
+}
+
 /// Everything `policy diff` reports.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DiffReport {
@@ -125,6 +143,8 @@ pub struct DiffReport {
     pub all: Slice,
     /// The rows rejected under either policy.
     pub rejected: RejectedRows,
+    /// The rows only one policy answers because the other does not list their kind.
+    pub unlisted_kinds: UnlistedKinds,
     /// Each rejected row's line and reason, in input order, saying which
     /// policy rejected it when only one did or when their reasons differ.
     #[serde(skip)]
@@ -198,6 +218,9 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
     let mut report = DiffReport::default();
     let mut kinds: BTreeMap<&str, Slice> = BTreeMap::new();
     let mut transitions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    let mut unlisted_kinds: BTreeSet<&str> = BTreeSet::new();
+    // Read (a row that could not be read has no date), then refused for its kind.
+    let unlisted = |p: &Policy, out: &Outcome<'_>| out.date.is_some() && p.check_kind(out.kind).is_err();
     for (i, (o, n)) in old.iter().zip(new).enumerate() {
         let changed = o.decision != n.decision || o.gesture != n.gesture;
         report.all.add(o, n, changed);
@@ -206,10 +229,23 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
             report.changed.push(i);
             *transitions.entry((answer(o), answer(n))).or_default() += 1;
         }
-        if let Some(reason) = report.rejected.add(o, n) {
-            report.rejections.push((o.line, reason));
+        match (&o.error, &n.error) {
+            (None, Some(_)) if unlisted(new_policy, n) => {
+                report.unlisted_kinds.by_new += 1;
+                unlisted_kinds.insert(n.kind);
+            }
+            (Some(_), None) if unlisted(old_policy, o) => {
+                report.unlisted_kinds.by_old += 1;
+                unlisted_kinds.insert(o.kind);
+            }
+            _ => {
+                if let Some(reason) = report.rejected.add(o, n) {
+                    report.rejections.push((o.line, reason));
+                }
+            }
         }
     }
+    report.unlisted_kinds.kinds = unlisted_kinds.into_iter().map(str::to_string).collect();
     report.kinds = kinds.into_iter().map(|(k, s)| (k.to_string(), s)).collect();
     report.transitions = transitions
         .into_iter()
@@ -523,13 +559,16 @@ mod tests {
         use crate::input::history::History;
         use crate::input::ledger::Ledger;
         let old = policy(DEFAULT_SOURCE);
-        // The new policy no longer lists billing errors.
-        let new = policy(&DEFAULT_SOURCE.replace("  \"billing_error\",", ""));
+        // The new policy cannot take a loss of 0: its churn is 0 / 0 there.
+        let new = policy(&DEFAULT_SOURCE.replace(
+            "churn_resolved = \"0.05 + ",
+            "churn_resolved = \"incident.loss / incident.loss * 0.05 + ",
+        ));
         let csv = "case_id,customer_id,kind,date,loss\n\
                    K1,C1,expired_coupon,2026-11-20,12\n\
                    K2,C1,expired_coupon,2026-13-01,12\n\
                    K3,C1,billing_error,2026-11-20,abc\n\
-                   K4,C2,billing_error,2026-11-20,5\n\
+                   K4,C2,billing_error,2026-11-20,0\n\
                    K5,C2,teleport_failed,2026-11-20,5\n";
         let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
         let (o, n) = (evaluate(&old, &data), evaluate(&new, &data));
@@ -544,12 +583,15 @@ mod tests {
                 by_new_only: 1,
             }
         );
+        assert_eq!(report.unlisted_kinds, UnlistedKinds::default());
         let lines: Vec<u64> = report.rejections.iter().map(|r| r.0).collect();
         assert_eq!(lines, [3, 4, 5, 6]);
         assert!(
             report.rejections[2]
                 .1
-                .starts_with("rejected by the new policy only: kind `billing_error`")
+                .starts_with("rejected by the new policy only: recovery `churn_resolved`"),
+            "{}",
+            report.rejections[2].1
         );
         // K4 is also a change: `apology` (or a gesture) -> `error`.
         assert_eq!(report.all.changed, 1);
@@ -557,6 +599,52 @@ mod tests {
         // Reversed, the same row is the old policy's alone.
         let back = diff(&new, &old, &n, &o);
         assert_eq!((back.rejected.by_old_only, back.rejected.by_new_only), (1, 0));
+    }
+
+    #[test]
+    fn a_kind_one_policy_does_not_list_is_a_change_not_a_rejection() {
+        use crate::batch::{Data, evaluate};
+        use crate::input::history::History;
+        use crate::input::ledger::Ledger;
+        let old = policy(DEFAULT_SOURCE);
+        // The new policy no longer lists billing errors.
+        let new = policy(&DEFAULT_SOURCE.replace("  \"billing_error\",", ""));
+        let csv = "case_id,customer_id,kind,date,loss\n\
+                   K1,C1,expired_coupon,2026-11-20,12\n\
+                   K2,C1,billing_error,2026-13-01,12\n\
+                   K3,C2,billing_error,2026-11-20,5\n\
+                   K4,C3,billing_error,2026-11-20,7\n\
+                   K5,C2,teleport_failed,2026-11-20,5\n";
+        let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
+        let (o, n) = (evaluate(&old, &data), evaluate(&new, &data));
+        let report = diff(&old, &new, &o, &n);
+        // K2 (a bad date) and K5 (a kind neither lists) are still rejected.
+        assert_eq!(
+            report.rejected,
+            RejectedRows {
+                rows: 2,
+                when_read: 1,
+                by_both: 1,
+                by_old_only: 0,
+                by_new_only: 0,
+            }
+        );
+        let lines: Vec<u64> = report.rejections.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [3, 6]);
+        // K3 and K4 are answered by the old policy only: changed, not rejected.
+        assert_eq!(
+            report.unlisted_kinds,
+            UnlistedKinds {
+                by_new: 2,
+                by_old: 0,
+                kinds: vec!["billing_error".into()],
+            }
+        );
+        assert_eq!(report.all.changed, 2);
+        assert_eq!(report.transitions[0].to, "error");
+        let back = diff(&new, &old, &n, &o);
+        assert_eq!((back.unlisted_kinds.by_new, back.unlisted_kinds.by_old), (0, 2));
+        assert_eq!(back.rejected.rows, 2);
     }
 
     #[test]

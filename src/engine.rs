@@ -578,13 +578,12 @@ impl<'p> Engine<'p> {
         let raw_cost = g.cost.eval(values);
         let raw_value = g.value.as_ref().map(|v| v.eval(values));
         let effectiveness = g.effectiveness.eval(values);
-        let invalid = |what: &str, v: f64| format!("{what} evaluated to {v}");
         let problem = if !raw_cost.is_finite() || raw_cost < 0.0 {
-            Some(invalid("cost", raw_cost))
-        } else if let Some(v) = raw_value.filter(|v| !v.is_finite() || *v < 0.0) {
-            Some(invalid("value", v))
+            Some(g.cost.evaluated("cost", raw_cost, ""))
+        } else if let (Some(v), Some(param)) = (raw_value.filter(|v| !v.is_finite() || *v < 0.0), &g.value) {
+            Some(param.evaluated("value", v, ""))
         } else if !(0.0..=1.0).contains(&effectiveness) {
-            Some(invalid("effectiveness", effectiveness))
+            Some(g.effectiveness.evaluated("effectiveness", effectiveness, ""))
         } else {
             None
         };

@@ -19,7 +19,10 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         } else {
             strsim::damerau_levenshtein(word, candidate)
         };
-        if distance <= limit && best.is_none_or(|(_, d)| distance < d) {
+        // Replacing the whole of a one-letter word (`c` for `r`) is no typo.
+        let shortest = word.chars().count().min(candidate.chars().count());
+        let plausible = distance == 0 || distance < shortest;
+        if plausible && distance <= limit && best.is_none_or(|(_, d)| distance < d) {
             best = Some((candidate, distance));
         }
     }
@@ -45,6 +48,13 @@ mod tests {
         "customer.orders",
         "customer.recency_days",
     ];
+
+    #[test]
+    fn a_one_letter_name_is_not_any_other_one_letter_name() {
+        assert_eq!(did_you_mean("c", ["r", "alpha", "a", "b"]), None);
+        assert_eq!(did_you_mean("R", ["r", "alpha"]), Some("r"));
+        assert_eq!(did_you_mean("alpa", ["r", "alpha"]), Some("alpha"));
+    }
 
     #[test]
     fn a_transposition_is_one_edit() {

@@ -291,9 +291,12 @@ fn rows_rejected_when_read_are_reported_as_batch_reports_them() {
 }
 
 #[test]
-fn a_row_one_policy_rejects_says_which() {
+fn a_kind_the_new_policy_drops_is_a_change_not_a_rejection() {
     // The new policy no longer lists billing_error: K3 and K4 go from
-    // `refund` to an error under it alone.
+    // `refund` to an error under it alone. The author dropped the kind on
+    // purpose, so the rows are changes, not rejected rows: no echo on
+    // standard error, and exit 3 only for K6 and K7, which both policies
+    // reject.
     let dir = tempfile::tempdir().unwrap();
     let new = dir.path().join("late-only.toml");
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/diff/new.toml")).unwrap();
@@ -305,33 +308,61 @@ fn a_row_one_policy_rejects_says_which() {
         ),
     )
     .unwrap();
-    let out = goodwill()
-        .args(["policy", "diff", "tests/data/diff/old.toml"])
-        .arg(&new)
-        .args(["--incidents", "tests/data/diff/bad-rows.csv"])
-        .args(["--history", "tests/data/diff/history.csv"])
-        .output()
-        .unwrap();
+    let run = |incidents: &str| {
+        goodwill()
+            .args(["policy", "diff", "tests/data/diff/old.toml"])
+            .arg(&new)
+            .args(["--incidents", incidents])
+            .args(["--history", "tests/data/diff/history.csv"])
+            .output()
+            .unwrap()
+    };
+    let out = run("tests/data/diff/bad-rows.csv");
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
-            ": 3 changed (42.86%)\nRejected 4 of 7 rows: 1 when read, 1 by both policies, 2 by the new policy only\n"
+            ": 3 changed (42.86%)\nRejected 2 of 7 rows: 1 when read, 1 by both policies\n\
+             Kind listed by one policy only: billing_error (2 rows answered by the old policy only)\n"
         ),
         "{text}"
     );
     assert!(text.contains("  refund    -> error             2\n"), "{text}");
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains(
-            "line 4: rejected by the new policy only: kind `billing_error` is not one of the policy's kinds\n"
-        ),
-        "{stderr}"
-    );
+    assert!(!stderr.contains("line 4:"), "{stderr}");
     assert!(stderr.contains("line 8: kind `teleport_failed`"), "{stderr}");
     assert!(
-        stderr.ends_with("error: `tests/data/diff/bad-rows.csv`: 4 of 7 rows rejected\n"),
+        stderr.ends_with("error: `tests/data/diff/bad-rows.csv`: 2 of 7 rows rejected\n"),
         "{stderr}"
+    );
+
+    // Over the good rows alone nothing is rejected: exit 0, nothing on standard error.
+    let csv = dir.path().join("changed.csv");
+    let out = goodwill()
+        .args(["policy", "diff", "tests/data/diff/old.toml"])
+        .arg(&new)
+        .args(["--incidents", "tests/data/diff/incidents.csv"])
+        .args(["--history", "tests/data/diff/history.csv", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The rows the new policy does not take: its figures empty, its reason given.
+    let changed = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        changed.contains(
+            "\n4,K3,C2,billing_error,gesture,refund,60.00,95.15,billing,,error,,,,,\
+             kind `billing_error` is not one of the policy's kinds\n"
+        ),
+        "{changed}"
+    );
+    let out = run("tests/data/diff/incidents.csv");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  [policy] kinds: late_delivery, billing_error -> late_delivery\n"),
+        "{text}"
     );
 }
 

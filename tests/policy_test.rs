@@ -208,3 +208,23 @@ fn min_coverage_is_a_percentage() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_rule_expectation_says_which_rules_gave_which_answer() {
+    // A late delivery: `late` offers the chosen credit_5, `defective` does not match.
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("rule.tests.toml");
+    std::fs::write(
+        &tests,
+        "date = 2026-11-20\n[[test]]\nname = \"late\"\n[test.incident]\nkind = \"late_delivery\"\nloss = 5\n\
+         order_value = 40\n[test.customer]\norders = 5\navg_order_value = 40\ntenure_days = 400\n\
+         [test.expect]\nrule = \"defective\"\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run(&["policies/default.toml", tests.to_str().unwrap()]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(
+        stdout.contains("  rule: expected `defective`, got `late` (offered `credit_5`)\n"),
+        "{stdout}"
+    );
+}

@@ -430,7 +430,10 @@ fn an_invalid_gesture_shows_why_in_the_options() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("invalid: cost evaluated to -85"), "{text}");
+    assert!(
+        text.contains("invalid: cost `incident.loss - 100` evaluated to -85"),
+        "{text}"
+    );
     assert!(
         text.contains("Why        rule `late` offered credit_5, but it is not eligible (see Options)"),
         "{text}"

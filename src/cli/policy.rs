@@ -94,8 +94,9 @@ pub struct TestArgs {
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "A case changed when its decision or its gesture differs. Rejected rows \
-    (a bad date or number, a kind a policy does not list) are counted in the report and echoed on \
-    standard error with their line and reason.\n\n\
+    (a bad date or number, a kind neither policy lists, a figure a policy cannot compute) are \
+    counted in the report and echoed on standard error with their line and reason. A row of a kind \
+    only one policy lists is a changed case (to or from `error`), not a rejected row.\n\n\
     Exit status: 0 done, 1 an input could not be read (nothing written), 2 bad usage or an invalid \
     policy, 3 the report was written but rows were rejected or, with --exit-code, anything changed.\n\n\
     Example:\n  goodwill policy diff policies/default.toml new.toml --incidents incidents.csv --history history.csv"

@@ -179,7 +179,11 @@ fn every_candidate_is_shown_with_its_fate() {
             ("apology", Status::Eligible),
         ]
     );
-    assert_eq!(rec.candidates[3].reason.as_deref(), Some("cost evaluated to -50"));
+    // The reason names the expression, so that the author sees what to fix.
+    assert_eq!(
+        rec.candidates[3].reason.as_deref(),
+        Some("cost `incident.loss - 100` evaluated to -50")
+    );
     // The apology: q = 0.1, churn = 0.491, E = 0.509 * 240 = 122.16, impact 11.76.
     close(rec.candidates[4].impact, 11.76);
     assert_eq!(rec.rules, ["all"]);

@@ -46,6 +46,10 @@ pub(crate) struct Checker<'p, 's> {
     pub(crate) errors: Vec<CompileError>,
     /// Every field the source names, for [`Expr::fields`](super::Expr::fields).
     pub(crate) fields: BTreeSet<String>,
+    /// Whether the expression yields a condition or text, where a bare word
+    /// is most often text that lost its quotes (`customer.tier == gold`);
+    /// where a number is wanted (`effectiveness = "high"`) it is not.
+    pub(crate) wants_text: bool,
 }
 
 impl<'p, 's> Checker<'p, 's> {
@@ -55,6 +59,7 @@ impl<'p, 's> Checker<'p, 's> {
             schema,
             errors: Vec::new(),
             fields: BTreeSet::new(),
+            wants_text: true,
         }
     }
 
@@ -168,7 +173,11 @@ impl<'p, 's> Checker<'p, 's> {
         } else {
             format!("unknown name `{name}`: fields start with `customer.` or `incident.`")
         };
-        let help = self.suggest_field(&name);
+        let help = self.suggest_field(&name).or_else(|| {
+            // `customer.tier == gold`: a bare word is most often text without its quotes.
+            (self.wants_text && segments.len() == 1 && !ROOTS.contains(&segments[0]))
+                .then(|| format!("if it is text, quote it: `\"{name}\"`"))
+        });
         self.fail(e, message, help)
     }
 

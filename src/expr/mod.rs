@@ -96,6 +96,7 @@ mod values;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 
@@ -105,6 +106,7 @@ pub use schema::{Schema, SchemaError};
 pub use types::{Slot, Type};
 pub use values::Values;
 
+use cel::common::ast::{Expr as CelExpr, IdedExpr, operators::CONDITIONAL};
 use check::{Checker, Typed};
 use tree::{Bool, Num, Str};
 
@@ -152,6 +154,7 @@ pub fn compile(source: &str, schema: &Schema, expected: Type) -> Result<Expr, Ve
 fn compile_here(source: &str, schema: &Schema, expected: Type) -> Result<Expr, Vec<CompileError>> {
     let parsed = parse::parse(source)?;
     let mut checker = Checker::new(&parsed, schema);
+    checker.wants_text = matches!(expected, Type::Bool | Type::String);
     let typed = checker.check(&parsed.root);
     let mut errors = checker.errors;
     if let Some(found) = typed.as_ref().map(Typed::ty).filter(|&ty| ty != expected) {
@@ -175,12 +178,48 @@ fn compile_here(source: &str, schema: &Schema, expected: Type) -> Result<Expr, V
         Typed::Bool(b) => Root::Bool(b),
         Typed::Str(s) => Root::Str(s),
     };
+    let branches = match &root {
+        Root::Num(n) if n.as_const().is_none() => {
+            let mut found = Vec::new();
+            constant_branches(&parsed, schema, &parsed.root, &mut found);
+            found.into_boxed_slice()
+        }
+        _ => Box::default(),
+    };
     Ok(Expr {
         source: source.into(),
         ty: expected,
         root,
         fields: checker.fields.into_iter().collect(),
+        branches,
     })
+}
+
+/// Collects the values of the `? :` branches under `e` that name no field,
+/// with their spans, following only the branch a constant condition takes.
+/// `e` has been checked without error.
+fn constant_branches(parsed: &parse::Parsed<'_>, schema: &Schema, e: &IdedExpr, found: &mut Vec<(f64, Range<usize>)>) {
+    let check = |e: &IdedExpr| Checker::new(parsed, schema).check(e);
+    if let CelExpr::Call(call) = &e.expr
+        && call.target.is_none()
+        && call.func_name == CONDITIONAL
+        && let [c, a, b] = call.args.as_slice()
+    {
+        match check(c) {
+            Some(Typed::Bool(c)) if c.as_const() == Some(true) => constant_branches(parsed, schema, a, found),
+            Some(Typed::Bool(c)) if c.as_const() == Some(false) => constant_branches(parsed, schema, b, found),
+            _ => {
+                constant_branches(parsed, schema, a, found);
+                constant_branches(parsed, schema, b, found);
+            }
+        }
+        return;
+    }
+    if let Some(Typed::Num(n)) = check(e)
+        && let Some(v) = n.as_const()
+    {
+        found.push((v, parsed.span(e)));
+    }
 }
 
 fn describe(ty: Type) -> &'static str {
@@ -208,6 +247,8 @@ pub struct Expr {
     ty: Type,
     root: Root,
     fields: Box<[String]>,
+    /// See [`Expr::constant_branches`].
+    branches: Box<[(f64, Range<usize>)]>,
 }
 
 #[derive(Clone, Debug)]
@@ -294,6 +335,17 @@ impl Expr {
             Root::Str(s) => s.as_const(),
             _ => None,
         }
+    }
+
+    /// The constant values a number expression can take in some case, each
+    /// with its span in the source: the `? :` branches that name no field, as
+    /// `1.5` and `0.5` in `customer.orders > 2 ? 1.5 : 0.5`, so that a value
+    /// out of range is found when the policy loads rather than on the case
+    /// that takes that branch. Empty for an expression that is constant as a
+    /// whole ([`Expr::constant_number`] has its value) and for one without a
+    /// constant branch.
+    pub fn constant_branches(&self) -> &[(f64, Range<usize>)] {
+        &self.branches
     }
 
     /// The fields the source names, sorted and deduplicated; a field in a

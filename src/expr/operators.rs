@@ -163,8 +163,9 @@ impl Checker<'_, '_> {
             tr.name(),
             self.operands(a, tl, b, tr)
         );
-        let help =
-            literal_help(a, self.parsed.text(a), tl, tr).or_else(|| literal_help(b, self.parsed.text(b), tr, tl));
+        let help = literal_help(a, self.parsed.text(a), tl, tr)
+            .or_else(|| literal_help(b, self.parsed.text(b), tr, tl))
+            .or_else(|| days_help(self.parsed.text(a), tl, self.parsed.text(b), tr));
         self.fail(e, message, help)
     }
 
@@ -274,6 +275,21 @@ fn membership(x: Typed, items: Vec<Typed>) -> Bool {
 
 /// Help for comparing a literal with a value of another type, when the
 /// literal is probably meant as that type.
+/// `customer.first_order > 30`: a date against a number is most often
+/// meant as the number of days since that date.
+fn days_help(a: &str, ta: Type, b: &str, tb: Type) -> Option<String> {
+    let date = match (ta, tb) {
+        (Type::Date, Type::Number) => a,
+        (Type::Number, Type::Date) => b,
+        _ => return None,
+    };
+    Some(if date == "incident.date" {
+        "subtract two dates to get the number of days between them".to_string()
+    } else {
+        format!("for the days since it, subtract it from a date: `incident.date - {date}`")
+    })
+}
+
 fn literal_help(literal: &IdedExpr, text: &str, lt: Type, ot: Type) -> Option<String> {
     let Expr::Literal(value) = &literal.expr else {
         return None;

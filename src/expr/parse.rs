@@ -163,7 +163,31 @@ fn convert_error(src: &str, error: &ParseError) -> (Kind, CompileError) {
     } else {
         CompileError::new(lexeme_at(src, start), tidy(detail))
     };
-    (Kind::Syntax, error)
+    (Kind::Syntax, other_habit(src, error))
+}
+
+/// A syntax error made of a habit from another language (SQL, Python,
+/// spreadsheets) gets the CEL way to write it as its help.
+fn other_habit(src: &str, error: CompileError) -> CompileError {
+    let at = &src[error.span.clone()];
+    let before = src[..error.span.start].trim_end();
+    let help = if at == "and" {
+        "write `&&` for \"and\""
+    } else if at == "or" {
+        "write `||` for \"or\""
+    } else if before
+        .strip_suffix("not")
+        .is_some_and(|b| !b.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.'))
+    {
+        "write `!` for \"not\""
+    } else if at.starts_with('>') && before.ends_with('<') {
+        "write `!=` for \"not equal\""
+    } else if before.contains(" in (") || before.contains(" in(") {
+        "a list is written in brackets: `x in [\"a\", \"b\"]`"
+    } else {
+        return error;
+    };
+    error.with_help(help)
 }
 
 /// `mismatched input 'T' expecting S` and `extraneous input 'T' expecting S`.
@@ -209,6 +233,8 @@ fn unknown_token(src: &str, start: usize, text: &str) -> CompileError {
     let span = span.start..span.start + src[span.start..].chars().next().map_or(0, char::len_utf8);
     let c = &src[span.clone()];
     let help = match c {
+        "=" if src[span.end..].starts_with('>') => Some("write `>=` for \"at least\""),
+        "=" if src[span.end..].starts_with('<') => Some("write `<=` for \"at most\""),
         "=" => Some("compare with `==`"),
         "&" => Some("write `&&` for \"and\""),
         "|" => Some("write `||` for \"or\""),
@@ -327,6 +353,31 @@ mod tests {
         assert_eq!(help.as_deref(), Some("compare with `==`"));
         let (_, _, help) = one_error("a & b");
         assert_eq!(help.as_deref(), Some("write `&&` for \"and\""));
+    }
+
+    #[test]
+    fn habits_from_other_languages_get_the_cel_spelling() {
+        let help = |src: &str| one_error(src).2;
+        let cases = [
+            ("a == 1 and b == 2", "write `&&` for \"and\""),
+            ("a == 1 or b == 2", "write `||` for \"or\""),
+            ("not customer.known", "write `!` for \"not\""),
+            ("a <> 2", "write `!=` for \"not equal\""),
+            (
+                "a in (\"x\", \"y\")",
+                "a list is written in brackets: `x in [\"a\", \"b\"]`",
+            ),
+            ("a => 2", "write `>=` for \"at least\""),
+            ("a =< 2", "write `<=` for \"at most\""),
+        ];
+        for (src, want) in cases {
+            assert_eq!(help(src).as_deref(), Some(want), "{src}");
+        }
+        // A name that merely ends in `not` is not the keyword.
+        assert_eq!(
+            help("cannot x").as_deref(),
+            Some("expected an operator or the end of the expression")
+        );
     }
 
     #[test]

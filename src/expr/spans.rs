@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use cel::common::ast::{Expr, IdedExpr};
+use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 
 use super::parse::Parsed;
 
@@ -16,6 +16,9 @@ impl Parsed<'_> {
         let bytes = self.src.as_bytes();
         let token = self.token(e.id);
         let raw = match &e.expr {
+            // The parser reads `-5` as one literal whose token is the `5`.
+            Expr::Literal(LiteralValue::Int(n)) if **n < 0 => sign_before(bytes, token),
+            Expr::Literal(LiteralValue::Double(d)) if d.is_sign_negative() => sign_before(bytes, token),
             Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => token,
             Expr::Select(select) if select.test => self.call_like(token),
             Expr::Select(select) => {
@@ -122,6 +125,19 @@ fn skip_space(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// `token` widened to the `-` before it (spaces aside), when there is one.
+fn sign_before(bytes: &[u8], token: Range<usize>) -> Range<usize> {
+    let mut start = token.start;
+    while start > 0 && bytes[start - 1].is_ascii_whitespace() {
+        start -= 1;
+    }
+    if start > 0 && bytes[start - 1] == b'-' {
+        start - 1..token.end
+    } else {
+        token
+    }
 }
 
 /// The start of the identifier ending (spaces aside) right before `pos`, or
@@ -313,6 +329,7 @@ mod tests {
         assert_eq!(spans("customer . orders"), ["customer . orders", "customer"]);
         assert_eq!(spans("size( s )"), ["size( s )", "s"]);
         assert_eq!(spans("a ? -b : !c"), ["a ? -b : !c", "a", "-b", "b", "!c", "c"]);
+        assert_eq!(spans("a ? -5 : - 2.5"), ["a ? -5 : - 2.5", "a", "-5", "- 2.5"]);
     }
 
     #[test]

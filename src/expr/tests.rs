@@ -319,6 +319,29 @@ fn constants_are_folded() {
 }
 
 #[test]
+fn constant_branches_are_listed_with_their_spans() {
+    let branches = |src: &str| -> Vec<(f64, String)> {
+        compiled(src, Type::Number)
+            .constant_branches()
+            .iter()
+            .map(|(v, span)| (*v, src[span.clone()].to_string()))
+            .collect()
+    };
+    assert_eq!(
+        branches("incident.loss > 10 ? (customer.orders > 1 ? -(2) : 1.5 * 2) : incident.loss"),
+        [(-2.0, "-(2)".to_string()), (3.0, "1.5 * 2".to_string())]
+    );
+    // Only the branch a constant condition takes.
+    assert_eq!(
+        branches("incident.loss > 1 ? (1 > 2 ? 7 : 8) : 9"),
+        [(8.0, "8".into()), (9.0, "9".into())]
+    );
+    // Constant as a whole, or no constant branch: nothing.
+    assert!(branches("true ? 1 : 2").is_empty());
+    assert!(branches("incident.loss * 2").is_empty());
+}
+
+#[test]
 fn logic_folds_around_a_constant_side() {
     let c = |src: &str| compiled(src, Type::Bool).constant_bool();
     assert_eq!(c("false && customer.orders > 2"), Some(false));
@@ -415,12 +438,19 @@ fn names_outside_the_two_roots_are_refused() {
         "unknown name `foo.bar`: fields start with `customer.` or `incident.`"
     );
     assert_eq!(hint, None);
-    let (text, message, _) = error("x", Type::Bool);
+    let (text, message, hint) = error("x", Type::Bool);
     assert_eq!(text, "x");
     assert_eq!(
         message,
         "unknown name `x`: fields start with `customer.` or `incident.`"
     );
+    assert_eq!(hint, help("if it is text, quote it: `\"x\"`"));
+    let (text, _, hint) = error("customer.tier == gold", Type::Bool);
+    assert_eq!(text, "gold");
+    assert_eq!(hint, help("if it is text, quote it: `\"gold\"`"));
+    // Where a number is wanted, quotes would not help.
+    let (_, _, hint) = error("high", Type::Number);
+    assert_eq!(hint, None);
     let (_, _, hint) = error("orders > 2", Type::Bool);
     assert_eq!(hint, help("did you mean `customer.orders`?"));
     let (text, message, _) = error("customer == 1", Type::Bool);
@@ -706,6 +736,19 @@ fn function_errors() {
     let (_, message, hint) = error("floor(incident.date)", Type::Number);
     assert_eq!(message, "`floor` takes a number: `incident.date` is a date");
     assert_eq!(hint, help("subtract two dates to get a number of days"));
+}
+
+#[test]
+fn a_date_compared_with_a_number_suggests_counting_days() {
+    let (_, message, hint) = error("customer.first_order > 30", Type::Bool);
+    assert_eq!(
+        message,
+        "cannot compare date with number: `customer.first_order` is a date, `30` is a number"
+    );
+    assert_eq!(
+        hint,
+        help("for the days since it, subtract it from a date: `incident.date - customer.first_order`")
+    );
 }
 
 #[test]

@@ -49,6 +49,20 @@ impl Param {
         }
     }
 
+    /// Says that `name` evaluated to `v`, naming the expression it came
+    /// from, and, for an infinite or undefined number, its likely cause
+    /// after `then` (what else is wrong with it): ``cost `incident.order_value
+    /// / incident.loss` evaluated to inf (a division by zero?)``.
+    pub fn evaluated(&self, name: &str, v: f64, then: &str) -> String {
+        let hint = if v.is_finite() { "" } else { " (a division by zero?)" };
+        match self {
+            Param::Expr(e) if e.constant_number().is_none() => {
+                format!("{name} `{}` evaluated to {v}{then}{hint}", e.source())
+            }
+            _ => format!("{name} evaluated to {v}{then}{hint}"),
+        }
+    }
+
     /// The value, when it does not depend on the case.
     pub fn constant(&self) -> Option<f64> {
         match self {
@@ -145,10 +159,8 @@ impl RecoverySpec {
         for (i, (param, (name, _, range))) in self.params.iter().zip(RECOVERY_DEFAULTS).enumerate() {
             let x = param.eval(values);
             if !range.allows(x) {
-                return Err(format!(
-                    "recovery `{name}` evaluated to {x}, which is not {}",
-                    range.describe()
-                ));
+                let then = format!(", which is not {}", range.describe());
+                return Err(param.evaluated(&format!("recovery `{name}`"), x, &then));
             }
             v[i] = x;
         }
@@ -394,6 +406,9 @@ struct Resolver<'a> {
     diags: &'a mut Vec<Diagnostic>,
     schema: Schema,
     fields: Fields,
+    /// Attributes declared with a type that is not one: already reported,
+    /// so a condition naming one is not reported again as an unknown field.
+    untyped: Vec<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -405,6 +420,7 @@ impl<'a> Resolver<'a> {
             source,
             base,
             diags,
+            untyped: Vec::new(),
             schema,
             fields,
         }
@@ -491,6 +507,17 @@ impl<'a> Resolver<'a> {
     }
 
     fn kinds(&mut self, kinds: &Sp<Vec<Sp<String>>>) -> Vec<String> {
+        if kinds.value.is_empty() {
+            // A policy that lists no kind rejects every incident.
+            self.diags.push(
+                Diagnostic::error(
+                    "out-of-range",
+                    kinds.span.clone(),
+                    "`kinds` lists no kind: every incident would be rejected",
+                )
+                .with_help("list the kinds the policy answers, or leave `kinds` out to answer any kind"),
+            );
+        }
         let mut out: Vec<String> = Vec::new();
         for k in &kinds.value {
             if k.value.is_empty() {
@@ -523,6 +550,7 @@ impl<'a> Resolver<'a> {
                     )
                     .with_help(help),
                 );
+                self.untyped.push(format!("unknown field `{}`", name.value));
                 continue;
             };
             let (scope, column) = match name.value.split_once('.') {
@@ -823,24 +851,48 @@ impl<'a> Resolver<'a> {
             RawNum::Number(n) => Param::Const(n.value),
             RawNum::Expr(e) => Param::Expr(self.compile(e, Type::Number)?),
         };
-        if let Some(v) = param.constant()
-            && !range.allows(v)
-        {
-            let money = matches!(name, "cost" | "value" | "referral_value");
-            let code = if money && v < 0.0 {
+        let money = matches!(name, "cost" | "value" | "referral_value");
+        let code = |v: f64| {
+            if money && v < 0.0 {
                 "negative-money"
             } else {
                 "out-of-range"
-            };
+            }
+        };
+        if let Some(v) = param.constant()
+            && !range.allows(v)
+        {
             self.diags.push(
                 Diagnostic::error(
-                    code,
+                    code(v),
                     value.span(),
                     format!("`{name}` must be {}, found {v}", range.describe()),
                 )
                 .with_help(range.help()),
             );
             return None;
+        }
+        // A constant branch of `? :` out of range is as wrong as a constant,
+        // only for some cases: say so now rather than on the case.
+        if let (Param::Expr(compiled), RawNum::Expr(raw)) = (&param, value) {
+            let bad: Vec<_> = compiled
+                .constant_branches()
+                .iter()
+                .filter(|(v, _)| !range.allows(*v))
+                .collect();
+            for (v, span) in &bad {
+                self.diags.push(
+                    Diagnostic::error(
+                        code(*v),
+                        raw.file_span(span),
+                        format!("`{name}` must be {}, but this branch gives {v}", range.describe()),
+                    )
+                    .with_help(range.help()),
+                );
+            }
+            if !bad.is_empty() {
+                return None;
+            }
         }
         Some(param)
     }
@@ -850,6 +902,9 @@ impl<'a> Resolver<'a> {
             Ok(compiled) => Some(compiled),
             Err(errors) => {
                 for err in errors {
+                    if self.untyped.contains(&err.message) {
+                        continue;
+                    }
                     let code = if err.message.starts_with("unknown field") {
                         "unknown-field"
                     } else {
@@ -903,7 +958,9 @@ impl<'a> Resolver<'a> {
         let mut seen = HashSet::new();
         for g in raw {
             let Some(id) = &g.id else {
-                self.error("missing-key", g.span.clone(), "a `[[gesture]]` needs an `id`");
+                if !g.written.iter().any(|k| k == "id") {
+                    self.error("missing-key", g.span.clone(), "a `[[gesture]]` needs an `id`");
+                }
                 continue;
             };
             let ok_id = self.check_id(id, "gesture", &mut seen);
@@ -914,24 +971,36 @@ impl<'a> Resolver<'a> {
                 );
             }
             let label = match &g.label {
+                // The rep reads it as the recommendation: blank, the answer is blank.
+                Some(l) if l.value.trim().is_empty() => {
+                    self.diags.push(
+                        Diagnostic::error("missing-key", l.span.clone(), "a gesture's `label` cannot be empty")
+                            .with_help("write what the rep reads, such as \"A $5 credit toward the next order\""),
+                    );
+                    id.value.clone()
+                }
                 Some(l) => l.value.clone(),
                 None => {
-                    self.error(
-                        "missing-key",
-                        id.span.clone(),
-                        format!("gesture `{}` needs a `label`", id.value),
-                    );
+                    if !g.written.iter().any(|k| k == "label") {
+                        self.error(
+                            "missing-key",
+                            id.span.clone(),
+                            format!("gesture `{}` needs a `label`", id.value),
+                        );
+                    }
                     id.value.clone()
                 }
             };
             let cost = match &g.cost {
                 Some(c) => self.param(c, "cost", Range01::NonNegative),
                 None => {
-                    self.error(
-                        "missing-key",
-                        id.span.clone(),
-                        format!("gesture `{}` needs a `cost`", id.value),
-                    );
+                    if !g.written.iter().any(|k| k == "cost") {
+                        self.error(
+                            "missing-key",
+                            id.span.clone(),
+                            format!("gesture `{}` needs a `cost`", id.value),
+                        );
+                    }
                     None
                 }
             };
@@ -999,14 +1068,28 @@ impl<'a> Resolver<'a> {
         }
         for r in raw {
             let Some(id) = &r.id else {
-                self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");
+                if !r.written.iter().any(|k| k == "id") {
+                    self.error("missing-key", r.span.clone(), "a `[[rule]]` needs an `id`");
+                }
                 continue;
             };
             let ok_id = self.check_id(id, "rule", &mut seen);
             let when = r.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
             let when_failed = r.when.is_some() && when.is_none();
             let mut offer = Vec::new();
-            for g in &r.offer {
+            for (n, g) in r.offer.iter().enumerate() {
+                if r.offer[..n].iter().any(|earlier| earlier.value == g.value) {
+                    // Offered twice, it would be shown, and traced to the rule, twice.
+                    self.diags.push(
+                        Diagnostic::error(
+                            "duplicate-id",
+                            g.span.clone(),
+                            format!("rule `{}` offers `{}` twice", id.value, g.value),
+                        )
+                        .with_help("remove one of them"),
+                    );
+                    continue;
+                }
                 if g.value == APOLOGY {
                     offer.push(None);
                 } else if let Some(i) = gestures.iter().position(|x| x.id == g.value) {

@@ -177,6 +177,9 @@ pub struct RawGesture {
     pub effectiveness: Option<RawNum>,
     /// A line the rep can read out.
     pub script: Option<Sp<String>>,
+    /// The keys written in the table, read or not: one written but refused
+    /// (a wrong type) has its error already and is not also missing.
+    pub written: Vec<String>,
 }
 
 /// One `[[rule]]`.
@@ -194,6 +197,8 @@ pub struct RawRule {
     pub escalate: Option<Sp<String>>,
     /// Whether a match ends evaluation.
     pub stop: Option<Sp<bool>>,
+    /// The keys written in the table, as for [`RawGesture::written`].
+    pub written: Vec<String>,
 }
 
 /// The whole policy file as written.
@@ -276,13 +281,28 @@ pub const RULE_KEYS: [&str; 5] = ["id", "when", "offer", "escalate", "stop"];
 pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
     let (doc, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
+        let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
+        let mut last_line = None;
         for e in errors {
             let span = e.span().unwrap_or(0..0);
-            diags.push(Diagnostic::error(
-                "syntax",
-                span,
-                format!("invalid TOML: {}", first_line(e.message())),
-            ));
+            // The parser resumes after an error and often trips again on the
+            // same line (an unclosed `[` gives five): the first one says it.
+            let line = line_of(span.start);
+            if last_line == Some(line) {
+                continue;
+            }
+            last_line = Some(line);
+            let message = first_line(e.message());
+            let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+            let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
+            let d = Diagnostic::error("syntax", span, format!("invalid TOML: {message}"));
+            diags.push(
+                if message.starts_with("missing comma between array elements") && first_on_line {
+                    d.with_help("an array on a line above is not closed: is its `]` missing?")
+                } else {
+                    d
+                },
+            );
         }
         return None;
     }
@@ -365,6 +385,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
             when: w.expr(t, "when", &at),
             effectiveness: w.num_or_expr(t, "effectiveness", &at),
             script: w.string(t, "script", &at),
+            written: t.keys().map(|k| k.get_ref().to_string()).collect(),
         });
     }
     for (i, (t, span)) in w.tables(top, "rule").into_iter().enumerate() {
@@ -377,6 +398,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
             offer: w.strings(t, "offer", &at).map(|s| s.value).unwrap_or_default(),
             escalate: w.string(t, "escalate", &at),
             stop: w.boolean(t, "stop", &at),
+            written: t.keys().map(|k| k.get_ref().to_string()).collect(),
         });
     }
     Some(raw)
@@ -427,11 +449,22 @@ impl Walk<'_, '_> {
     }
 
     fn wrong_type(&mut self, span: Range<usize>, at: &str, expected: &str, found: &DeValue<'_>) {
-        self.diags.push(Diagnostic::error(
+        let d = Diagnostic::error(
             "wrong-type",
             span,
             format!("{at} must be {expected}, found {}", type_name(found)),
-        ));
+        );
+        // `margin = "0.3"`: the quotes are the whole mistake.
+        let quoted_number = match found {
+            DeValue::String(text) if expected == "a number" => {
+                Some(text.trim()).filter(|t| t.parse::<f64>().is_ok_and(f64::is_finite))
+            }
+            _ => None,
+        };
+        self.diags.push(match quoted_number {
+            Some(t) => d.with_help(format!("write the number without quotes: `{t}`")),
+            None => d,
+        });
     }
 
     fn get<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
@@ -740,6 +773,9 @@ stop = true
         assert_eq!(d[0].help.as_deref(), Some("did you mean `name`?"));
         assert_eq!(&src[d[0].span.clone()], "nmae");
         assert_eq!(d[1].message, "`margin` in `[model]` must be a number, found a string");
+        assert_eq!(d[1].help, None);
+        let (_, d) = parse_ok("[limits]\nmax_cost_per_case = \"150\"\n");
+        assert_eq!(d[0].help.as_deref(), Some("write the number without quotes: `150`"));
     }
 
     #[test]
@@ -748,6 +784,19 @@ stop = true
         assert!(parse("[policy\nname = 1", &mut d).is_none());
         assert_eq!(d[0].code, "syntax");
         assert!(d[0].message.starts_with("invalid TOML"));
+    }
+
+    #[test]
+    fn an_unclosed_array_is_one_error_that_says_so() {
+        let mut d = Vec::new();
+        let src = "[[rule]]\nid = \"r\"\noffer = [\"g\"\nwhen = \"true\"\n";
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(src[..d[0].span.start].matches('\n').count() + 1, 4);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("an array on a line above is not closed: is its `]` missing?")
+        );
     }
 
     #[test]

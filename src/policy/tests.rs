@@ -146,6 +146,109 @@ fn probability_out_of_range() {
 }
 
 #[test]
+fn a_constant_branch_out_of_range_is_an_error_at_the_branch() {
+    let src = with(
+        "[recovery]\nchurn_resolved = \"incident.loss > 10 ? 1.2 : 0.05\"\n\
+         [[gesture]]\nid = \"g\"\nlabel = \"G\"\n\
+         cost = \"incident.loss > 0 ? incident.loss : -5\"\n\
+         effectiveness = '''\n  customer.orders > 2\n    ? (incident.loss > 5 ? 0.5 : 1.5)\n    : 0.25'''\n",
+    );
+    let e = errors(&src);
+    let got: Vec<(&str, &str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1, e.2.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "20:40",
+                "out-of-range",
+                "`churn_resolved` must be between 0 and 1, but this branch gives 1.2"
+            ),
+            (
+                "24:45",
+                "negative-money",
+                "`cost` must be zero or more, but this branch gives -5"
+            ),
+            (
+                "27:34",
+                "out-of-range",
+                "`effectiveness` must be between 0 and 1, but this branch gives 1.5"
+            ),
+        ],
+        "{e:?}"
+    );
+    // A branch a constant condition rules out is never taken: no error.
+    let fine = with("[recovery]\nchurn_resolved = \"incident.loss > 10 ? (1 > 2 ? 1.5 : 0.2) : 0.05\"\n");
+    assert!(load_str(&fine, "p.toml", None).is_ok());
+}
+
+#[test]
+fn a_gesture_offered_twice_by_one_rule_is_an_error_at_the_second() {
+    let src = MINIMAL.replace(
+        "offer = [\"honor_coupon\", \"apology\"]",
+        "offer = [\"honor_coupon\", \"apology\", \"honor_coupon\"]",
+    );
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        ("18:37", "duplicate-id", "rule `coupon` offers `honor_coupon` twice")
+    );
+}
+
+#[test]
+fn an_attribute_of_unknown_type_is_one_error_not_one_per_use() {
+    let src = MINIMAL.replace(
+        "\"incident.coupon_pct\" = \"number\"",
+        "\"incident.coupon_pct\" = \"numbr\"",
+    );
+    let e = errors(&src);
+    let got: Vec<(&str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(got, [("7:25", "unknown-type")], "{e:?}");
+    assert_eq!(e[0].3.as_deref(), Some("did you mean `number`?"));
+}
+
+#[test]
+fn a_key_of_the_wrong_type_is_not_also_missing() {
+    let e = errors(&with("[[gesture]]\nid = \"g\"\nlabel = 5\ncost = 1e400\n"));
+    let got: Vec<(&str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(got, [("21:9", "wrong-type"), ("22:8", "out-of-range")], "{e:?}");
+    let e = errors(&with(
+        "[[gesture]]\nid = 5\nlabel = \"G\"\ncost = 1\n[[rule]]\nid = 7\n",
+    ));
+    let got: Vec<(&str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1)).collect();
+    assert_eq!(got, [("20:6", "wrong-type"), ("24:6", "wrong-type")], "{e:?}");
+    // Really missing, it says so.
+    let e = errors(&with("[[gesture]]\nid = \"g\"\n"));
+    let got: Vec<&str> = e.iter().map(|e| e.2.as_str()).collect();
+    assert_eq!(got, ["gesture `g` needs a `label`", "gesture `g` needs a `cost`"]);
+}
+
+#[test]
+fn an_empty_kinds_list_is_an_error() {
+    let src = MINIMAL.replace("kinds = [\"expired_coupon\", \"late_delivery\"]", "kinds = []");
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        (
+            "4:9",
+            "out-of-range",
+            "`kinds` lists no kind: every incident would be rejected"
+        )
+    );
+}
+
+#[test]
+fn a_blank_label_is_an_error() {
+    let e = errors(&with("[[gesture]]\nid = \"g\"\nlabel = \"  \"\ncost = 1\n"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        ("21:9", "missing-key", "a gesture's `label` cannot be empty")
+    );
+}
+
+#[test]
 fn negative_money_and_duplicate_ids() {
     let src = with(
         "[limits]\nmax_cost_per_case = -5\n[[gesture]]\nid = \"honor_coupon\"\nlabel = \"x\"\ncost = 1\n[[gesture]]\nid = \"c\"\nlabel = \"c\"\ncost = -2\n",
@@ -208,7 +311,17 @@ fn expression_parameters_are_range_checked_per_case() {
     v.set_number(p.fields.incident[5], 15.0);
     assert_eq!(
         p.recovery.eval(&v).unwrap_err(),
-        "recovery `churn_unresolved` evaluated to 1.5, which is not between 0 and 1"
+        "recovery `churn_unresolved` `incident.order_value / 10` evaluated to 1.5, which is not between 0 and 1"
+    );
+    // An infinite or undefined number says where it most likely comes from.
+    let src = with("[recovery]\nchurn_resolved = \"0.05 + incident.order_value / incident.loss\"\n");
+    let (p, _) = load_str(&src, "p.toml", None).unwrap();
+    let mut v = Values::new(&p.schema);
+    v.set_number(p.fields.incident[5], 15.0);
+    assert_eq!(
+        p.recovery.eval(&v).unwrap_err(),
+        "recovery `churn_resolved` `0.05 + incident.order_value / incident.loss` evaluated to inf, \
+         which is not between 0 and 1 (a division by zero?)"
     );
 }
 

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::batch::Outcomes;
+use crate::batch::{Decision, Outcomes};
 use crate::diff::{DiffReport, Slice, answer};
 use crate::money;
 
@@ -35,6 +35,22 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
             r.rows,
             all.cases,
             if all.cases == 1 { "" } else { "s" },
+            parts.join(", ")
+        ));
+    }
+
+    let u = &report.unlisted_kinds;
+    if u.by_new + u.by_old > 0 {
+        let rows = |n: u64| format!("{n} row{}", if n == 1 { "" } else { "s" });
+        let parts: Vec<String> = [(u.by_new, "old"), (u.by_old, "new")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, which)| format!("{} answered by the {which} policy only", rows(*n)))
+            .collect();
+        out.push_str(&format!(
+            "Kind{} listed by one policy only: {} ({})\n",
+            if u.kinds.len() == 1 { "" } else { "s" },
+            u.kinds.join(", "),
             parts.join(", ")
         ));
     }
@@ -214,11 +230,19 @@ pub fn changed_csv(
             o.kind.to_string(),
         ];
         for x in [o, n] {
+            // A rejected row has no figures: empty, as `batch` leaves them, not 0.00.
+            let figure = |v: f64| {
+                if x.decision == Decision::Error {
+                    String::new()
+                } else {
+                    money(v)
+                }
+            };
             record.extend([
                 x.decision.as_str().to_string(),
                 answer(x).to_string(),
-                money(x.cost),
-                money(x.impact),
+                figure(x.cost),
+                figure(x.impact),
                 x.rules.join(";"),
                 x.error.clone().unwrap_or_default(),
             ]);
