@@ -45,7 +45,7 @@ use crate::input::case_file::Scalar;
 use crate::input::history::Features;
 use crate::input::incidents::STANDARD;
 use crate::input::ledger::Usage;
-use crate::policy::fields::Scope;
+use crate::policy::fields::{INCIDENT, Scope};
 use crate::policy::{APOLOGY, Policy};
 
 /// The customer features a test can give; every other `[test.customer]` key
@@ -550,16 +550,19 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
                         .with_help("to test that the policy refuses it, expect `decision = \"error\"`"),
                 );
             }
-            let typed = match name {
-                "loss" => Some((Type::Number, policy.fields.incident[4])),
-                "order_value" => Some((Type::Number, policy.fields.incident[5])),
-                "severity" => Some((Type::Number, policy.fields.incident[6])),
-                _ => policy
-                    .attributes
-                    .iter()
-                    .find(|a| a.scope == Scope::Incident && a.column == name)
-                    .map(|a| (a.ty, a.slot)),
-            };
+            // The built-in numbers (`loss`, `order_value`, `severity`), then the declared fields.
+            let typed = INCIDENT
+                .iter()
+                .zip(policy.fields.incident)
+                .find(|((field, ty), _)| *ty == Type::Number && field.strip_prefix("incident.") == Some(name))
+                .map(|((_, ty), slot)| (*ty, slot))
+                .or_else(|| {
+                    policy
+                        .attributes
+                        .iter()
+                        .find(|a| a.scope == Scope::Incident && a.column == name)
+                        .map(|a| (a.ty, a.slot))
+                });
             if let Some((ty, slot)) = typed
                 && let Err(why) = set_text(&mut scratch, ty, slot, text)
             {
