@@ -436,11 +436,29 @@ impl Data {
                         bytes.extend_from_slice(field);
                         self.ends.push((bytes.len() - start) as u32);
                     }
+                    let line = input::line_of(&mut reader, record.position());
+                    let mut rejected = NONE;
+                    if input::unclosed_quote(&mut reader).is_some() {
+                        // The rows after it are in its last field: refused, not answered.
+                        rejected = self.rejected.len() as u32;
+                        let [case_id, customer_id, kind] = self.id_columns.map(|i| {
+                            String::from_utf8_lossy(record.get(i).unwrap_or_default())
+                                .trim()
+                                .to_string()
+                        });
+                        self.rejected.push(Rejected {
+                            case_id,
+                            customer_id,
+                            kind,
+                            reason: input::UNCLOSED_QUOTE.to_string(),
+                        });
+                    }
                     self.rows.push(Row {
-                        line: input::line_of(&mut reader, record.position()),
+                        line,
                         start,
                         first,
                         fields: record.len() as u32,
+                        rejected,
                         ..Row::UNREAD
                     });
                 }

@@ -214,3 +214,40 @@ fn a_column_named_twice_is_fatal_in_every_input() {
         .unwrap();
     fatal(&out, "`c.csv`: line 1: column `tier` appears twice");
 }
+
+#[test]
+fn a_quote_never_closed_is_fatal_in_every_input() {
+    // In the last column a row whose quote is never closed has the right
+    // number of fields: without the check, the rows after it would be lost
+    // into it, and the run would go on without them.
+    let old = b"case_id,decision\nK0,gesture\n";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("h.csv", b"customer_id,date,amount,order_id\nC1,2026-01-01,100,\"O1\nC1,2026-03-01,100,O2\n"),
+        ("c.csv", b"customer_id,tier\r\nC9,silver\r\nC1,\"gold\r\nC2,silver\r\n"),
+        ("l.csv", b"customer_id,date,cost,gesture\nC1,2026-10-01,5,credit\nC1,2026-11-01,5,\"credit\nC1,2026-11-02,5,credit\n"),
+        ("s.csv", b"customer_id,frequency,recency,T,note\nA,1,2,3,x\nB,0,0,5,\"y\nC,1,1,5,z\n"),
+        ("out.csv", old),
+    ]);
+    let message = "a quote opened on this line is never closed: the rest of the file would be one field";
+    for (flag, file, line) in [
+        ("--history", "h.csv", 2),
+        ("--customers", "c.csv", 3),
+        ("--ledger", "l.csv", 3),
+    ] {
+        let out = batch(dir.path(), &[flag, file, "-o", "out.csv"]);
+        fatal(&out, &format!("`{file}`: line {line}: {message}"));
+        assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), old, "{file}");
+    }
+    let out = goodwill(dir.path())
+        .args(["recommend", "--policy", POLICY, "--history", "h.csv"])
+        .args(["--customer", "C1", "--kind", "late", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    fatal(&out, &format!("`h.csv`: line 2: {message}"));
+    let out = goodwill(dir.path())
+        .args(["ltv", "--summary", "s.csv", "--time-unit", "weeks"])
+        .output()
+        .unwrap();
+    fatal(&out, &format!("`s.csv`: line 3: {message}"));
+}

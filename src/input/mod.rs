@@ -140,6 +140,26 @@ pub struct Lines<R> {
     lines: u64,
     /// Where the last `\r` looked past is: a `\n` just after it ends the same line.
     last_cr: Option<u64>,
+    /// Where the text passed on is with respect to quotes, as the csv crate reads it.
+    quote: Quote,
+    /// The last byte passed on (a line feed before the first).
+    last: u8,
+    /// Whether the input has given its last byte.
+    done: bool,
+}
+
+/// Where a text is with respect to quotes, as the csv crate reads it: a
+/// quote at the start of a field opens a quoted field, which only a quote
+/// not doubled closes; any other quote is a plain character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// Outside a quoted field.
+    Out,
+    /// Inside a quoted field opened at this byte.
+    In(u64),
+    /// Just past a quote inside a quoted field opened at this byte: the
+    /// field closed, unless the next byte is a quote too.
+    Closing(u64),
 }
 
 impl<R> Lines<R> {
@@ -150,6 +170,64 @@ impl<R> Lines<R> {
             ends: std::collections::VecDeque::new(),
             lines: 0,
             last_cr: None,
+            quote: Quote::Out,
+            last: b'\n',
+            done: false,
+        }
+    }
+
+    /// Where the quote that the text passed on so far leaves open was
+    /// opened, if one is open: at the end of the input, a quote never
+    /// closed, which the csv crate takes as running to the end, the rest of
+    /// the file in one field.
+    pub fn open_quote(&self) -> Option<u64> {
+        match self.quote {
+            Quote::In(at) => Some(at),
+            Quote::Out | Quote::Closing(_) => None,
+        }
+    }
+
+    /// Whether the whole input has been passed on.
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Follows the quotes of the next `buf`, which starts at byte `at` of the
+    /// text: a jump from quote to quote (memchr), so that a file without
+    /// quotes costs one scan for them.
+    fn follow_quotes(&mut self, buf: &[u8], at: u64) {
+        let mut i = 0;
+        while i < buf.len() {
+            match self.quote {
+                Quote::Closing(open) => {
+                    // A doubled quote is a quote in the field; anything else closes it.
+                    self.quote = if buf[i] == b'"' { Quote::In(open) } else { Quote::Out };
+                    i += usize::from(buf[i] == b'"');
+                }
+                Quote::In(open) => match memchr::memchr(b'"', &buf[i..]) {
+                    Some(k) => {
+                        self.quote = Quote::Closing(open);
+                        i += k + 1;
+                    }
+                    None => break,
+                },
+                Quote::Out => match memchr::memchr(b'"', &buf[i..]) {
+                    Some(k) => {
+                        let q = i + k;
+                        let before = if q == 0 { self.last } else { buf[q - 1] };
+                        // The first field starts after a BOM, which the csv crate skips.
+                        let bom = at + q as u64 == 3 && before == 0xBF;
+                        if matches!(before, b',' | b'\n' | b'\r') || bom {
+                            self.quote = Quote::In(at + q as u64);
+                        }
+                        i = q + 1;
+                    }
+                    None => break,
+                },
+            }
+        }
+        if let Some(&b) = buf.last() {
+            self.last = b;
         }
     }
 
@@ -181,9 +259,11 @@ impl<R> Lines<R> {
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.done |= n == 0 && !buf.is_empty();
         for at in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
             self.ends.push_back((self.passed + at as u64, buf[at]));
         }
+        self.follow_quotes(&buf[..n], self.passed);
         self.passed += n as u64;
         Ok(n)
     }
@@ -276,8 +356,25 @@ pub fn for_each_row<R: Read>(
             }
         }
         let line = line_of(reader, record.position());
+        if let Some(quote) = unclosed_quote(reader) {
+            return Err(InputError::row(file, quote, UNCLOSED_QUOTE));
+        }
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
+}
+
+/// Why a row whose quote is never closed is refused: the csv crate reads
+/// the rest of the file into its field, rows and all.
+pub const UNCLOSED_QUOTE: &str = "a quote opened on this line is never closed: the rest of the file would be one field";
+
+/// The line of a quote never closed, when the record just read ran into
+/// the end of the file through it. Call after each record, once its line is
+/// known. (The csv crate reads on past a record only to finish one: a
+/// quote still open once the input is done is in the last record.)
+pub fn unclosed_quote<R: Read>(reader: &mut csv::Reader<Lines<R>>) -> Option<u64> {
+    let lines = reader.get_mut();
+    let at = lines.open_quote().filter(|_| lines.done())?;
+    Some(lines.line_at(at))
 }
 
 /// Checks that a row has as many fields as the header: a row with one too
@@ -524,6 +621,116 @@ mod tests {
         let read = read_whole(&fifo);
         writer.join().unwrap().unwrap();
         assert!(read.unwrap() == bytes, "the pipe's bytes");
+    }
+
+    /// A reader that gives at most `max` bytes a call, so that quotes and
+    /// what comes before them fall on either side of a read.
+    struct Trickle<'a> {
+        text: &'a [u8],
+        max: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.max.min(buf.len()).min(self.text.len());
+            buf[..n].copy_from_slice(&self.text[..n]);
+            self.text = &self.text[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_is_found_as_the_csv_crate_reads_it() {
+        // Random texts of the bytes that matter to quoting. Whether the csv
+        // crate ends inside a quoted field: then a record `Z,Z` added at the
+        // end is taken into that field, and is not read as a record.
+        let alphabet = [b'"', b'"', b',', b'\n', b'\r', b'a', b' '];
+        let mut seed = 11u64;
+        let mut open = 0;
+        for case in 0..5_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = (seed >> 33) as usize % 14;
+            let mut text: Vec<u8> = if case % 5 == 0 {
+                b"\xEF\xBB\xBF".to_vec()
+            } else {
+                Vec::new()
+            };
+            for k in 0..len {
+                text.push(alphabet[(seed >> (3 * k % 30)) as usize % alphabet.len()]);
+            }
+            let marked = [text.as_slice(), b"\nZ,Z\n"].concat();
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(marked.as_slice());
+            let last = r.byte_records().map(Result::unwrap).last();
+            let expected = last.is_none_or(|rec| rec.iter().collect::<Vec<_>>() != [b"Z", b"Z"]);
+            for max in [1, 2, 3, 64] {
+                if case % 5 == 0 && max < 4 {
+                    // The csv crate does not skip a BOM split over reads.
+                    continue;
+                }
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(Lines::new(Trickle { text: &text, max }));
+                for rec in r.byte_records() {
+                    rec.unwrap();
+                }
+                let found = r.get_ref().open_quote();
+                assert_eq!(
+                    found.is_some(),
+                    expected,
+                    "{:?}, {max} bytes a read",
+                    String::from_utf8_lossy(&text)
+                );
+                if let Some(at) = found {
+                    assert_eq!(text[at as usize], b'"');
+                }
+            }
+            open += usize::from(expected);
+        }
+        assert!(open > 500, "both outcomes are tried: {open} open");
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_at_its_line() {
+        // In the last column the row has the right number of fields: the rows
+        // after it would vanish into it.
+        for (data, line) in [
+            ("id,n\nA,1\nB,\"2\nC,3\nD,4\n", 3),
+            ("id,n\r\nA,1\r\n\r\nB,\"2\r\nC,3\r\n", 4),
+            ("id,n\nA,\"1\nx\"\nB,\"2", 4),
+            ("id,n\rA,1\rB,\"", 3),
+        ] {
+            let mut r = csv_reader(data.as_bytes());
+            Header::read(&mut r, "f.csv").unwrap();
+            let mut seen = Vec::new();
+            let err = for_each_row(&mut r, "f.csv", |rec, line| {
+                seen.push((String::from_utf8_lossy(&rec[0]).into_owned(), line));
+                Ok(())
+            })
+            .expect_err(data);
+            assert_eq!(
+                err.to_string(),
+                format!("`f.csv`: line {line}: {UNCLOSED_QUOTE}"),
+                "{data:?}"
+            );
+            assert_eq!(seen[0].0, "A", "{data:?}");
+            assert!(seen.iter().all(|(id, _)| id != "B"), "the row is refused: {data:?}");
+        }
+        // Quotes closed, doubled, or inside a field are no open quote.
+        for data in [
+            "id,n\nA,\"1\"\n",
+            "id,n\nA,\"1\"\"\"",
+            "id,n\nA,1\"\n",
+            "id,n\nA,\"\"",
+            "id,n\nA, \"1",
+        ] {
+            let mut r = csv_reader(data.as_bytes());
+            Header::read(&mut r, "f.csv").unwrap();
+            assert!(for_each_row(&mut r, "f.csv", |_, _| Ok(())).is_ok(), "{data:?}");
+        }
     }
 
     #[test]
