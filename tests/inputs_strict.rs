@@ -251,3 +251,38 @@ fn a_quote_never_closed_is_fatal_in_every_input() {
         .unwrap();
     fatal(&out, &format!("`s.csv`: line 3: {message}"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_bom_in_a_write_of_its_own_is_skipped_on_standard_input() {
+    // A pipe gives what was written so far: the BOM may come in a read of
+    // its own, which the csv crate took for the end of the file.
+    use std::io::Write;
+    use std::process::{Command as Std, Stdio};
+    let dir = files(&[("inc.csv", INCIDENTS.as_bytes())]);
+    let expected = {
+        let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", HISTORY.as_bytes())]);
+        batch(dir.path(), &["--history", "h.csv"])
+    };
+    assert_eq!(column(&expected, "future_value"), ["180.00"]);
+    for split in [1, 3] {
+        let mut child = Std::new(env!("CARGO_BIN_EXE_goodwill"))
+            .current_dir(dir.path())
+            .args(["batch", "inc.csv", "--policy", POLICY, "--history", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bom_and_history = [b"\xEF\xBB\xBF".as_slice(), HISTORY.as_bytes()].concat();
+        stdin.write_all(&bom_and_history[..split]).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stdin.write_all(&bom_and_history[split..]).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{split}: {}", stderr(&out));
+        assert_eq!(out.stdout, expected.stdout, "{split}");
+    }
+}
