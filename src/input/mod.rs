@@ -509,30 +509,50 @@ pub fn customer_id(record: &csv::ByteRecord, index: usize) -> Result<&str, Strin
     }
 }
 
+/// The bound every number read from a file must stay under, in absolute
+/// value: 10 000 000 000 000 (`1e13`). An amount up to it, to the cent, has
+/// at most 15 significant digits, which an `f64` holds exactly to the cent;
+/// past it cents are lost, and then the money type's `i64` cents and the
+/// batch's totals overflow. The same bound for every column and every file.
+pub const MAX_NUMBER: f64 = 1e13;
+
 /// Parses a money or count field: a decimal number such as `12`, `12.5`,
-/// `-3.99`. Plain decimals take a fast path that gives the same `f64`.
+/// `-3.99`, under [`MAX_NUMBER`] in absolute value. Plain decimals take a
+/// fast path that gives the same `f64`.
 pub fn parse_number(text: &str, column: &str) -> Result<f64, String> {
+    number(text).map_err(|why| match why {
+        "" => format!("column `{column}` is empty: a number is required"),
+        why => format!("column `{column}`: `{text}` {why}"),
+    })
+}
+
+/// A number field's value, or why it is not one: empty for an empty field,
+/// else what to say after the field's text (`is not a number`).
+pub fn number(text: &str) -> Result<f64, &'static str> {
     if let Some(v) = fast_number(text) {
         return Ok(v);
     }
     match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ if text.is_empty() => Err(format!("column `{column}` is empty: a number is required")),
-        _ => Err(format!("column `{column}`: `{text}` is not a number")),
+        Ok(v) if v.abs() < MAX_NUMBER => Ok(v),
+        Ok(v) if v.is_finite() => {
+            Err("is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent")
+        }
+        _ if text.is_empty() => Err(""),
+        _ => Err("is not a number"),
     }
 }
 
-/// A plain decimal (`-12.34`, at most 15 digits) without the general float
-/// parser; `None` for anything else. The digits as an integer are exact, and
-/// one correctly rounded division by a power of ten gives the same `f64` as
-/// `str::parse`.
+/// A plain decimal (`-12.34`, at most 15 digits, at most 13 before the
+/// point: under [`MAX_NUMBER`]) without the general float parser; `None`
+/// for anything else. The digits as an integer are exact, and one correctly
+/// rounded division by a power of ten gives the same `f64` as `str::parse`.
 fn fast_number(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     let (neg, b) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
     };
-    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0, 0, false);
+    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0u32, 0u32, false);
     for &c in b {
         match c {
             b'0'..=b'9' => {
@@ -544,7 +564,7 @@ fn fast_number(text: &str) -> Option<f64> {
             _ => return None,
         }
     }
-    if digits == 0 || digits > 15 {
+    if digits == 0 || digits > 15 || digits - decimals > 13 {
         return None;
     }
     // Exact powers of ten (up to 1e15 < 2^53), so the division rounds once, as the general parser does.
@@ -864,7 +884,20 @@ mod tests {
         ] {
             assert_eq!(fast_number(text), text.parse::<f64>().ok(), "{text}");
         }
-        for other in ["", "-", ".", "1e5", "1.2.3", "+4", "1234567890123456", "inf", "1,5"] {
+        // Past 13 digits before the point the general parser decides (and refuses).
+        for other in [
+            "",
+            "-",
+            ".",
+            "1e5",
+            "1.2.3",
+            "+4",
+            "1234567890123456",
+            "inf",
+            "1,5",
+            "10000000000000",
+            "-12345678901234.5",
+        ] {
             assert_eq!(fast_number(other), None, "{other}");
         }
         let mut seed = 7u64;
@@ -919,6 +952,57 @@ mod tests {
         assert_eq!(
             parse_number("", "amount").unwrap_err(),
             "column `amount` is empty: a number is required"
+        );
+        for nan in ["NaN", "nan", "-inf", "infinity", "1e400"] {
+            assert_eq!(
+                parse_number(nan, "loss").unwrap_err(),
+                format!("column `loss`: `{nan}` is not a number"),
+                "{nan}"
+            );
+        }
+        // Anything the general parser reads, under 1e13 in absolute value.
+        for (text, value) in [
+            ("1e3", 1000.0),
+            ("-0", 0.0),
+            ("+5", 5.0),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("9999999999999.99", 9_999_999_999_999.99),
+            ("-9999999999999.99", -9_999_999_999_999.99),
+            ("00000000000000000001", 1.0),
+            ("1e-300", 1e-300),
+        ] {
+            assert_eq!(parse_number(text, "amount"), Ok(value), "{text}");
+        }
+        for big in [
+            "1e13",
+            "10000000000000",
+            "-10000000000000.00",
+            "1e18",
+            "99999999999999999",
+            "1e300",
+            "-1e300",
+        ] {
+            assert_eq!(
+                parse_number(big, "amount").unwrap_err(),
+                format!(
+                    "column `amount`: `{big}` is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent"
+                ),
+                "{big}"
+            );
+        }
+        // Every cent under the bound is exact: the largest amounts round to their own cents.
+        assert_eq!(
+            crate::money::cents(parse_number("9999999999999.99", "amount").unwrap()),
+            999_999_999_999_999
+        );
+        assert_eq!(
+            crate::money::cents(parse_number("-9999999999999.99", "amount").unwrap()),
+            -999_999_999_999_999
+        );
+        assert_eq!(
+            crate::money::cents(parse_number("1234567890123.45", "amount").unwrap()),
+            123_456_789_012_345
         );
         assert_eq!(
             parse_date("2026-13-01", "date").unwrap_err(),
