@@ -1226,8 +1226,10 @@ impl Totals {
         match o.decision {
             Decision::Gesture => {
                 self.count(o.gesture, 1);
-                self.cost_cents += money::cents(o.cost);
-                self.impact_cents += money::cents(o.impact);
+                // Saturating: a policy's costs are not bounded by the inputs',
+                // and a total that wrapped would turn negative.
+                self.cost_cents = self.cost_cents.saturating_add(money::cents(o.cost));
+                self.impact_cents = self.impact_cents.saturating_add(money::cents(o.impact));
             }
             Decision::Escalate => self.escalations += 1,
             Decision::Error => self.rejected += 1,
@@ -1241,8 +1243,8 @@ impl Totals {
         }
         self.escalations += other.escalations;
         self.rejected += other.rejected;
-        self.cost_cents += other.cost_cents;
-        self.impact_cents += other.impact_cents;
+        self.cost_cents = self.cost_cents.saturating_add(other.cost_cents);
+        self.impact_cents = self.impact_cents.saturating_add(other.impact_cents);
     }
 
     /// Counts `n` more rows answered with `gesture`.
@@ -1487,6 +1489,22 @@ mod tests {
             ["late_delivery", "nope"]
         );
         assert_eq!(s.all.cost_cents, money::cents(out[0].cost));
+    }
+
+    #[test]
+    fn totals_saturate_rather_than_wrap() {
+        // Inputs are under 1e13, but a policy's cost may multiply them.
+        let mut o = Outcome::example();
+        o.decision = Decision::Gesture;
+        o.cost = 5e16;
+        o.impact = -5e16;
+        let mut t = Totals::default();
+        t.add(&o);
+        t.add(&o);
+        assert_eq!((t.cost_cents, t.impact_cents), (i64::MAX, i64::MIN));
+        let mut u = t.clone();
+        u.merge(&t);
+        assert_eq!((u.cost_cents, u.impact_cents), (i64::MAX, i64::MIN));
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day) -> 
         .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
         .fold(Usage::default(), |u, g| Usage {
             gestures: u.gestures + 1,
-            cents: u.cents + g.cents,
+            cents: u.cents.saturating_add(g.cents),
         })
 }
 
