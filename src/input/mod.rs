@@ -306,6 +306,11 @@ impl Header {
             .iter()
             .map(|n| String::from_utf8_lossy(n).trim().to_string())
             .collect::<Vec<_>>();
+        let line = position.map_or(1, |p| reader.get_mut().line_at(p.byte()));
+        // Else the rows would be names, and a column reported missing.
+        if let Some(quote) = unclosed_quote(reader) {
+            return Err(InputError::row(file, quote, UNCLOSED_QUOTE));
+        }
         if names.iter().all(String::is_empty) {
             return Err(InputError::file(file, "the file is empty: a header row is required"));
         }
@@ -313,7 +318,6 @@ impl Header {
         // as trailing commas give, is no column a reader or a policy can name.
         let mut seen = std::collections::HashSet::with_capacity(names.len());
         if let Some(twice) = names.iter().find(|n| !n.is_empty() && !seen.insert(n.as_str())) {
-            let line = position.map_or(1, |p| reader.get_mut().line_at(p.byte()));
             return Err(InputError::row(file, line, format!("column `{twice}` appears twice")));
         }
         Ok(Header { names })
@@ -777,6 +781,17 @@ mod tests {
             );
             assert_eq!(seen[0].0, "A", "{data:?}");
             assert!(seen.iter().all(|(id, _)| id != "B"), "the row is refused: {data:?}");
+        }
+        // In the header, the rows would be read as column names.
+        for data in ["id,\"n\nA,1\n", "\n\nid,n,\"\"\"\nA,1"] {
+            let mut r = csv_reader(data.as_bytes());
+            let err = Header::read(&mut r, "f.csv").err().unwrap();
+            let line = if data.starts_with('\n') { 3 } else { 1 };
+            assert_eq!(
+                err.to_string(),
+                format!("`f.csv`: line {line}: {UNCLOSED_QUOTE}"),
+                "{data:?}"
+            );
         }
         // Quotes closed, doubled, or inside a field are no open quote.
         for data in [
