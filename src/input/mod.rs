@@ -157,9 +157,9 @@ enum Quote {
     Out,
     /// Inside a quoted field opened at this byte.
     In(u64),
-    /// Just past a quote inside a quoted field opened at this byte: the
-    /// field closed, unless the next byte is a quote too.
-    Closing(u64),
+    /// Just past a quote (at the second byte) inside a quoted field opened
+    /// at the first: the field closed, unless the next byte is a quote too.
+    Closing(u64, u64),
 }
 
 impl<R> Lines<R> {
@@ -183,7 +183,7 @@ impl<R> Lines<R> {
     pub fn open_quote(&self) -> Option<u64> {
         match self.quote {
             Quote::In(at) => Some(at),
-            Quote::Out | Quote::Closing(_) => None,
+            Quote::Out | Quote::Closing(..) => None,
         }
     }
 
@@ -193,38 +193,27 @@ impl<R> Lines<R> {
     }
 
     /// Follows the quotes of the next `buf`, which starts at byte `at` of the
-    /// text: a jump from quote to quote (memchr), so that a file without
-    /// quotes costs one scan for them.
+    /// text: only the quotes are looked at (found with memchr), so that a
+    /// file without quotes costs one scan for them.
     fn follow_quotes(&mut self, buf: &[u8], at: u64) {
-        let mut i = 0;
-        while i < buf.len() {
-            match self.quote {
-                Quote::Closing(open) => {
-                    // A doubled quote is a quote in the field; anything else closes it.
-                    self.quote = if buf[i] == b'"' { Quote::In(open) } else { Quote::Out };
-                    i += usize::from(buf[i] == b'"');
+        for q in memchr::memchr_iter(b'"', buf) {
+            let here = at + q as u64;
+            self.quote = match self.quote {
+                Quote::In(open) => Quote::Closing(open, here),
+                // A doubled quote is a quote in the field.
+                Quote::Closing(open, close) if here == close + 1 => Quote::In(open),
+                // Outside a quoted field (the last one closed), a quote opens
+                // one only at the start of a field; the first field starts
+                // after a BOM, which the csv crate skips.
+                Quote::Out | Quote::Closing(..) => {
+                    let before = if q == 0 { self.last } else { buf[q - 1] };
+                    if matches!(before, b',' | b'\n' | b'\r') || (here == 3 && before == 0xBF) {
+                        Quote::In(here)
+                    } else {
+                        Quote::Out
+                    }
                 }
-                Quote::In(open) => match memchr::memchr(b'"', &buf[i..]) {
-                    Some(k) => {
-                        self.quote = Quote::Closing(open);
-                        i += k + 1;
-                    }
-                    None => break,
-                },
-                Quote::Out => match memchr::memchr(b'"', &buf[i..]) {
-                    Some(k) => {
-                        let q = i + k;
-                        let before = if q == 0 { self.last } else { buf[q - 1] };
-                        // The first field starts after a BOM, which the csv crate skips.
-                        let bom = at + q as u64 == 3 && before == 0xBF;
-                        if matches!(before, b',' | b'\n' | b'\r') || bom {
-                            self.quote = Quote::In(at + q as u64);
-                        }
-                        i = q + 1;
-                    }
-                    None => break,
-                },
-            }
+            };
         }
         if let Some(&b) = buf.last() {
             self.last = b;
