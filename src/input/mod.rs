@@ -290,6 +290,16 @@ impl Header {
         let record = reader
             .byte_headers()
             .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
+        // Excel's "Unicode text" is UTF-16: its names would not be found.
+        if record
+            .get(0)
+            .is_some_and(|f| f.starts_with(b"\xFF\xFE") || f.starts_with(b"\xFE\xFF"))
+        {
+            return Err(InputError::file(
+                file,
+                "the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)",
+            ));
+        }
         let position = record.position().cloned();
         let names = record
             .iter()
@@ -596,6 +606,28 @@ mod tests {
             err.to_string(),
             "`h.csv`: missing column `dates` (did you mean `date`?)"
         );
+    }
+
+    #[test]
+    fn a_utf16_file_is_named_as_such() {
+        for bom in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+            let text: Vec<u8> = "customer_id,n\r\nC1,2\r\n"
+                .encode_utf16()
+                .flat_map(|u| {
+                    if bom[0] == 0xFF {
+                        u.to_le_bytes()
+                    } else {
+                        u.to_be_bytes()
+                    }
+                })
+                .collect();
+            let data = [bom.as_slice(), &text].concat();
+            let mut r = csv_reader(data.as_slice());
+            assert_eq!(
+                Header::read(&mut r, "f.csv").err().unwrap().to_string(),
+                "`f.csv`: the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)"
+            );
+        }
     }
 
     #[test]
