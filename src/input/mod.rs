@@ -513,10 +513,10 @@ pub fn customer_id(record: &csv::ByteRecord, index: usize) -> Result<&str, Strin
 }
 
 /// The bound every number read from a file must stay under, in absolute
-/// value: 10 000 000 000 000 (`1e13`). An amount up to it, to the cent, has
+/// value: 10 000 000 000 000 (`1e13`). An amount under it, to the cent, has
 /// at most 15 significant digits, which an `f64` holds exactly to the cent;
-/// past it cents are lost, and then the money type's `i64` cents and the
-/// batch's totals overflow. The same bound for every column and every file.
+/// past it cents start to be lost (and past 9.2e16 the money type's `i64`
+/// cents saturate). The same bound for every column and every file.
 pub const MAX_NUMBER: f64 = 1e13;
 
 /// Parses a money or count field: a decimal number such as `12`, `12.5`,
