@@ -436,11 +436,29 @@ impl Data {
                         bytes.extend_from_slice(field);
                         self.ends.push((bytes.len() - start) as u32);
                     }
+                    let line = input::line_of(&mut reader, record.position());
+                    let mut rejected = NONE;
+                    if input::unclosed_quote(&mut reader).is_some() {
+                        // The rows after it are in its last field: refused, not answered.
+                        rejected = self.rejected.len() as u32;
+                        let [case_id, customer_id, kind] = self.id_columns.map(|i| {
+                            String::from_utf8_lossy(record.get(i).unwrap_or_default())
+                                .trim()
+                                .to_string()
+                        });
+                        self.rejected.push(Rejected {
+                            case_id,
+                            customer_id,
+                            kind,
+                            reason: input::UNCLOSED_QUOTE.to_string(),
+                        });
+                    }
                     self.rows.push(Row {
-                        line: input::line_of(&mut reader, record.position()),
+                        line,
                         start,
                         first,
                         fields: record.len() as u32,
+                        rejected,
                         ..Row::UNREAD
                     });
                 }
@@ -1208,8 +1226,10 @@ impl Totals {
         match o.decision {
             Decision::Gesture => {
                 self.count(o.gesture, 1);
-                self.cost_cents += money::cents(o.cost);
-                self.impact_cents += money::cents(o.impact);
+                // Saturating: a policy's costs are not bounded by the inputs',
+                // and a total that wrapped would turn negative.
+                self.cost_cents = self.cost_cents.saturating_add(money::cents(o.cost));
+                self.impact_cents = self.impact_cents.saturating_add(money::cents(o.impact));
             }
             Decision::Escalate => self.escalations += 1,
             Decision::Error => self.rejected += 1,
@@ -1223,8 +1243,8 @@ impl Totals {
         }
         self.escalations += other.escalations;
         self.rejected += other.rejected;
-        self.cost_cents += other.cost_cents;
-        self.impact_cents += other.impact_cents;
+        self.cost_cents = self.cost_cents.saturating_add(other.cost_cents);
+        self.impact_cents = self.impact_cents.saturating_add(other.impact_cents);
     }
 
     /// Counts `n` more rows answered with `gesture`.
@@ -1349,6 +1369,7 @@ fn cpu_seconds() -> f64 {
 mod tests {
     use super::*;
     use crate::date::parse;
+    use proptest::prelude::*;
 
     fn data(csv: &str, history: History, ledger: Ledger) -> Data {
         Data::from_reader(csv.as_bytes(), "i.csv", 0, history, None, ledger).unwrap()
@@ -1471,6 +1492,22 @@ mod tests {
     }
 
     #[test]
+    fn totals_saturate_rather_than_wrap() {
+        // Inputs are under 1e13, but a policy's cost may multiply them.
+        let mut o = Outcome::example();
+        o.decision = Decision::Gesture;
+        o.cost = 5e16;
+        o.impact = -5e16;
+        let mut t = Totals::default();
+        t.add(&o);
+        t.add(&o);
+        assert_eq!((t.cost_cents, t.impact_cents), (i64::MAX, i64::MIN));
+        let mut u = t.clone();
+        u.merge(&t);
+        assert_eq!((u.cost_cents, u.impact_cents), (i64::MAX, i64::MIN));
+    }
+
+    #[test]
     fn blank_lines_across_pieces_split_as_the_csv_reader_does() {
         // Over 1 MB, so several pieces; blank lines (LF and CRLF) here and there, CRLF ends.
         let mut plain = String::from("case_id,customer_id,kind,date,loss,note\r\n");
@@ -1512,6 +1549,117 @@ mod tests {
             );
         }
         assert_eq!(a.line(40_000), 40_000 + 2 + 2 * 8);
+    }
+
+    /// One row of [`the_plain_splitter_reads_what_the_csv_crate_reads`]: its
+    /// fields, which of them to quote in the quoted copy, and its line end.
+    fn incident_row() -> impl Strategy<Value = (Vec<String>, Vec<bool>, &'static str)> {
+        let pick = |values: &'static [&'static str]| proptest::sample::select(values).prop_map(String::from);
+        let fields = (
+            pick(&["K1", "K2", "", " K3 ", "K\u{e9}"]),
+            pick(&["C1", "C2", "", " C1", "C\u{e9}", "C1 "]),
+            pick(&["late", "coupon", "", "nope", " late"]),
+            pick(&[
+                "2026-01-01",
+                "2024-02-29",
+                "2023-02-29",
+                " 2026-01-02",
+                "2026-1-1",
+                "",
+                "2026-01-01T10:00:00Z",
+                "0000-01-01",
+                "9999-12-31",
+                "2026-01-01x",
+            ]),
+            pick(&[
+                "5",
+                "12.5",
+                "-1",
+                "1e3",
+                ".5",
+                "5.",
+                "+5",
+                "NaN",
+                "inf",
+                "",
+                " 7 ",
+                "1e300",
+                "99999999999999999",
+                "x",
+                "-0",
+                "1e13",
+                "9999999999999.99",
+            ]),
+            pick(&["a", "", "\u{e9}", " ", "na\u{ef}ve", "\t"]),
+        );
+        // Most rows have the header's six fields; some one fewer or more.
+        let shape = prop_oneof![6 => Just(0), 1 => Just(-1), 1 => Just(1), 1 => Just(-6)];
+        (
+            fields,
+            shape,
+            proptest::collection::vec(any::<bool>(), 8),
+            prop_oneof![Just("\n"), Just("\r\n")],
+        )
+            .prop_map(|((a, b, c, d, e, f), shape, quote, end)| {
+                let mut fields = vec![a, b, c, d, e, f];
+                match shape {
+                    -1 => drop(fields.pop()),
+                    1 => fields.push("more".into()),
+                    -6 => fields.clear(),
+                    _ => {}
+                }
+                (fields, quote, end)
+            })
+    }
+
+    proptest::proptest! {
+        /// The same rows, plain (split on every core) and with some fields
+        /// quoted (read by the csv crate), with random line ends, blank lines
+        /// and wrong field counts, give the same incidents, the same
+        /// rejections and the same lines.
+        #[test]
+        fn the_plain_splitter_reads_what_the_csv_crate_reads(
+            rows in proptest::collection::vec(incident_row(), 0..12),
+            header_end in prop_oneof![Just("\n"), Just("\r\n")],
+            final_end in any::<bool>(),
+        ) {
+            let mut plain = format!("case_id,customer_id,kind,date,loss,note{header_end}");
+            let mut quoted = plain.clone();
+            for (k, (fields, quote, end)) in rows.iter().enumerate() {
+                let last = k + 1 == rows.len();
+                let end = if last && !final_end { "" } else { end };
+                plain.push_str(&fields.join(","));
+                plain.push_str(end);
+                // A row of no fields is a blank line in both copies.
+                let quoted_fields: Vec<String> =
+                    fields.iter().zip(quote).map(|(f, &q)| if q { format!("\"{f}\"") } else { f.clone() }).collect();
+                quoted.push_str(&quoted_fields.join(","));
+                // The csv crate's copy may end a line with a lone carriage
+                // return (not before a blank line: `\r\n` is one line end).
+                let lone_cr = quote[7] && rows.get(k + 1).is_some_and(|next| !next.0.is_empty());
+                quoted.push_str(if end == "\r\n" && lone_cr { "\r" } else { end });
+            }
+            // A quote anywhere sends the file to the csv crate.
+            quoted.push_str(if final_end || rows.is_empty() { "" } else { "\n" });
+            quoted.push_str("\"K-last\",C9,late,2026-01-01,1,z\n");
+            plain.push_str(if final_end || rows.is_empty() { "" } else { "\n" });
+            plain.push_str("K-last,C9,late,2026-01-01,1,z\n");
+            let a = data(&plain, History::default(), Ledger::default());
+            let b = data(&quoted, History::default(), Ledger::default());
+            prop_assert_eq!((a.sep, b.sep), (1, 0), "which splitter read each file");
+            prop_assert_eq!(a.len(), b.len());
+            prop_assert_eq!(a.rejected(), b.rejected());
+            for i in 0..a.len() {
+                prop_assert_eq!(a.line(i), b.line(i), "row {}", i);
+                prop_assert_eq!(a.incident(i), b.incident(i), "row {}", i);
+            }
+            let policy = Policy::default_policy();
+            let render = |d: &Data| {
+                let r = evaluate_rendered(&policy, d, &|_| {}, crate::render::csv::row, true);
+                ((0..r.len()).map(|i| r.row(i).to_vec()).collect::<Vec<_>>(), r.rejected, r.summary)
+            };
+            prop_assert_eq!(render(&a), render(&b));
+        }
     }
 
     #[test]

@@ -46,8 +46,9 @@ pub struct Money {
 impl Money {
     fn add(&mut self, o: &Outcome<'_>) {
         if o.decision == Decision::Gesture {
-            self.cost_cents += money::cents(o.cost);
-            self.impact_cents += money::cents(o.impact);
+            // Saturating, as the batch's totals: a wrapped total would turn negative.
+            self.cost_cents = self.cost_cents.saturating_add(money::cents(o.cost));
+            self.impact_cents = self.impact_cents.saturating_add(money::cents(o.impact));
         }
     }
 }
@@ -75,12 +76,12 @@ impl Slice {
 
     /// New minus old cost, in cents.
     pub fn cost_delta(&self) -> i64 {
-        self.new.cost_cents - self.old.cost_cents
+        self.new.cost_cents.saturating_sub(self.old.cost_cents)
     }
 
     /// New minus old impact, in cents.
     pub fn impact_delta(&self) -> i64 {
-        self.new.impact_cents - self.old.impact_cents
+        self.new.impact_cents.saturating_sub(self.old.impact_cents)
     }
 }
 

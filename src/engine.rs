@@ -656,7 +656,7 @@ pub fn set_text(values: &mut Values, ty: Type, slot: crate::expr::Slot, text: &s
             let v = if text.is_empty() {
                 0.0
             } else {
-                crate::input::parse_number(text, "").map_err(|_| format!("`{text}` is not a number"))?
+                crate::input::number(text).map_err(|why| format!("`{text}` {why}"))?
             };
             values.set_number(slot, v);
         }

@@ -245,13 +245,14 @@ fn stdin_and_stdout_with_a_dash_and_jsonl() {
 
 #[test]
 fn a_quote_left_open_is_named_as_the_likely_cause() {
-    // The quote before `late_delivery` is never closed: the rest of the file is one field.
+    // The quote before `late` is closed only by the one before K4's `20`:
+    // K2's row takes in K3's and most of K4's, and has too few fields.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("open-quote.csv");
     std::fs::write(
         &file,
         "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-11-20,20\nK2,C1,\"late,2026-11-20,20\n\
-         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,20\n",
+         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,\"20\"\n",
     )
     .unwrap();
     let out = batch(file.to_str().unwrap(), &[]);
@@ -262,6 +263,40 @@ fn a_quote_left_open_is_named_as_the_likely_cause() {
         rows[1]["error"],
         "line 3: expected 5 fields, found 3 in a row that runs over 3 lines: is a quote left open?"
     );
+}
+
+#[test]
+fn a_quote_never_closed_rejects_the_row_it_opens_in() {
+    // The csv crate reads a quote that is never closed as running to the end
+    // of the file: in the last column, the row would have the right number
+    // of fields and the rows after it would be lost without a word.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("open-quote.csv");
+    for (text, line) in [
+        (
+            "K1,C1,late,2026-11-20,20\nK2,C1,late,2026-11-20,\"20\nK3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,20\n",
+            3,
+        ),
+        (
+            "K1,C1,late,2026-11-20,20\r\nK2,C1,\"late,2026-11-20,20\r\nK3,C1,late,2026-11-20,20\r\n",
+            3,
+        ),
+        ("K1,C1,late,2026-11-20,20\n\nK2,C1,late,2026-11-20,\"", 4),
+    ] {
+        std::fs::write(&file, format!("case_id,customer_id,kind,date,loss\n{text}")).unwrap();
+        let out = batch(file.to_str().unwrap(), &[]);
+        assert_eq!(out.status.code(), Some(3), "{text:?}");
+        let rows = rows(&out.stdout);
+        assert_eq!(rows.len(), 2, "{text:?}");
+        assert_eq!(rows[1]["case_id"], "K2");
+        assert_eq!(
+            rows[1]["error"],
+            format!(
+                "line {line}: a quote opened on this line is never closed: the rest of the file would be one field"
+            ),
+            "{text:?}"
+        );
+    }
 }
 
 #[test]

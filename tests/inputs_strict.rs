@@ -214,3 +214,150 @@ fn a_column_named_twice_is_fatal_in_every_input() {
         .unwrap();
     fatal(&out, "`c.csv`: line 1: column `tier` appears twice");
 }
+
+#[test]
+fn a_quote_never_closed_is_fatal_in_every_input() {
+    // In the last column a row whose quote is never closed has the right
+    // number of fields: without the check, the rows after it would be lost
+    // into it, and the run would go on without them.
+    let old = b"case_id,decision\nK0,gesture\n";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("h.csv", b"customer_id,date,amount,order_id\nC1,2026-01-01,100,\"O1\nC1,2026-03-01,100,O2\n"),
+        ("c.csv", b"customer_id,tier\r\nC9,silver\r\nC1,\"gold\r\nC2,silver\r\n"),
+        ("l.csv", b"customer_id,date,cost,gesture\nC1,2026-10-01,5,credit\nC1,2026-11-01,5,\"credit\nC1,2026-11-02,5,credit\n"),
+        ("s.csv", b"customer_id,frequency,recency,T,note\nA,1,2,3,x\nB,0,0,5,\"y\nC,1,1,5,z\n"),
+        ("out.csv", old),
+    ]);
+    let message = "a quote opened on this line is never closed: the rest of the file would be one field";
+    for (flag, file, line) in [
+        ("--history", "h.csv", 2),
+        ("--customers", "c.csv", 3),
+        ("--ledger", "l.csv", 3),
+    ] {
+        let out = batch(dir.path(), &[flag, file, "-o", "out.csv"]);
+        fatal(&out, &format!("`{file}`: line {line}: {message}"));
+        assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), old, "{file}");
+    }
+    let out = goodwill(dir.path())
+        .args(["recommend", "--policy", POLICY, "--history", "h.csv"])
+        .args(["--customer", "C1", "--kind", "late", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    fatal(&out, &format!("`h.csv`: line 2: {message}"));
+    let out = goodwill(dir.path())
+        .args(["ltv", "--summary", "s.csv", "--time-unit", "weeks"])
+        .output()
+        .unwrap();
+    fatal(&out, &format!("`s.csv`: line 3: {message}"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_bom_in_a_write_of_its_own_is_skipped_on_standard_input() {
+    // A pipe gives what was written so far: the BOM may come in a read of
+    // its own, which the csv crate took for the end of the file.
+    use std::io::Write;
+    use std::process::{Command as Std, Stdio};
+    let dir = files(&[("inc.csv", INCIDENTS.as_bytes())]);
+    let expected = {
+        let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", HISTORY.as_bytes())]);
+        batch(dir.path(), &["--history", "h.csv"])
+    };
+    assert_eq!(column(&expected, "future_value"), ["180.00"]);
+    for split in [1, 3] {
+        let mut child = Std::new(env!("CARGO_BIN_EXE_goodwill"))
+            .current_dir(dir.path())
+            .args(["batch", "inc.csv", "--policy", POLICY, "--history", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bom_and_history = [b"\xEF\xBB\xBF".as_slice(), HISTORY.as_bytes()].concat();
+        stdin.write_all(&bom_and_history[..split]).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stdin.write_all(&bom_and_history[split..]).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{split}: {}", stderr(&out));
+        assert_eq!(out.stdout, expected.stdout, "{split}");
+    }
+}
+
+#[test]
+fn a_number_too_large_to_hold_to_the_cent_is_refused_in_every_input() {
+    // Past 1e13 an amount loses cents, and sums of such amounts overflow
+    // the cents the money type counts in: each reader refuses it, the same way.
+    let why = "is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        (
+            "h.csv",
+            b"customer_id,date,amount\nC1,2026-01-01,100\nC1,2026-03-01,1e18\n",
+        ),
+        (
+            "hq.csv",
+            b"customer_id,date,amount\n\"C1\",2026-01-01,100\nC1,2026-03-01,1e18\n",
+        ),
+        (
+            "l.csv",
+            b"customer_id,date,gesture,cost\nC1,2026-10-01,credit,10000000000000\n",
+        ),
+        (
+            "s.csv",
+            b"customer_id,frequency,recency,T,monetary_value\nA,1,2,3,1e300\n",
+        ),
+        (
+            "big.csv",
+            b"case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
+              K1,C1,late,2026-11-20,20,0,0\n\
+              K2,C1,late,2026-11-20,99999999999999999,0,0\n\
+              K3,C1,late,2026-11-20,20,1e13,0\n\
+              K4,C1,coupon,2026-11-20,20,5,-1e14\n\
+              K5,C1,late,2026-11-20,9999999999999.99,0,0\n",
+        ),
+    ]);
+    for (file, line, text) in [("h.csv", 3, "1e18"), ("hq.csv", 3, "1e18")] {
+        let out = batch(dir.path(), &["--history", file]);
+        fatal(&out, &format!("`{file}`: line {line}: column `amount`: `{text}` {why}"));
+    }
+    let out = batch(dir.path(), &["--ledger", "l.csv"]);
+    fatal(&out, &format!("`l.csv`: line 2: column `cost`: `10000000000000` {why}"));
+    let out = goodwill(dir.path())
+        .args(["ltv", "--summary", "s.csv", "--time-unit", "weeks"])
+        .output()
+        .unwrap();
+    fatal(
+        &out,
+        &format!("`s.csv`: line 2: column `monetary_value`: `1e300` {why}"),
+    );
+    // An incident row is rejected, and the batch goes on.
+    let out = goodwill(dir.path())
+        .args(["batch", "big.csv", "--policy", POLICY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        column(&out, "error"),
+        [
+            String::new(),
+            format!("line 3: column `loss`: `99999999999999999` {why}"),
+            format!("line 4: column `order_value`: `1e13` {why}"),
+            format!("line 5: column `coupon_pct`: `-1e14` {why}"),
+            String::new(),
+        ]
+    );
+    // `recommend` says the same of a flag (bad usage, 2).
+    let out = goodwill(dir.path())
+        .args(["recommend", "--policy", POLICY, "--customer", "C1", "--kind", "late"])
+        .args(["--date", "2026-11-20", "--loss", "1e16"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (Some(2), format!("error: invalid incident: `--loss`: `1e16` {why}\n"))
+    );
+}

@@ -459,6 +459,16 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
             vec!["--set", "coupon_pct=20"],
             "error: `--set coupon_pct=20`: only `incident.` fields can be set\n",
         ),
+        // A field the policy types: checked against its type before any file is read.
+        (
+            vec!["--set", "incident.coupon_pct=abc"],
+            "error: invalid incident: `--set incident.coupon_pct`: `abc` is not a number\n",
+        ),
+        (
+            vec!["--set", "incident.remaining_payments=1e14"],
+            "error: invalid incident: `--set incident.remaining_payments`: `1e14` is too large: \
+             numbers must be under 1e13 (10 trillion), to be exact to the cent\n",
+        ),
     ] {
         let out = goodwill()
             .args([
@@ -490,6 +500,18 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("case.toml`: field `loss`: `abc` is not a number"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &case,
+        "[incident]\ncustomer_id = \"C1\"\nkind = \"expired_coupon\"\ncoupon_pct = \"20%\"\n",
+    )
+    .unwrap();
+    let out = goodwill().args(["recommend", "--case"]).arg(&case).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("case.toml`: field `coupon_pct`: `20%` is not a number"),
         "{stderr}"
     );
 }

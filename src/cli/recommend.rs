@@ -86,12 +86,22 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         },
     });
     inputs.check_stdin(None)?;
-    let incident = incident(&args, &case, today)?;
+    let (incident, sources) = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
     // A kind the policy does not list is a mistake in the call: said before any file is read.
     policy
         .check_kind(&incident.kind)
         .map_err(|e| UsageError(format!("case `{}`: {e}", incident.case_id)))?;
+    // So is an incident field that does not fit the type the policy declares (`--set incident.coupon_pct=abc`).
+    let mut scratch = Engine::new(&policy, None).values();
+    for attr in policy.attributes.iter().filter(|a| a.scope == Scope::Incident) {
+        if let Some(text) = incident.extra(&attr.column) {
+            crate::engine::set_text(&mut scratch, attr.ty, attr.slot, text).map_err(|why| {
+                let source = sources.iter().find(|(n, _)| *n == attr.column).map(|(_, s)| s.as_str());
+                UsageError(format!("invalid incident: {}: {why}", source.unwrap_or("field")))
+            })?;
+        }
+    }
     for warning in unread_fields(&policy, &incident) {
         eprintln!("warning: {warning}");
     }
@@ -140,8 +150,8 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
 
 /// The incident: the case file's fields, overridden by flags. A field that
 /// does not parse is bad usage, named by where it came from: its flag, its
-/// `--set`, or the case file.
-fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<Incident> {
+/// `--set`, or the case file. Also each field's name and where it came from.
+fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(String, String)>)> {
     let case_file = args.case.as_ref().map(|p| p.display().to_string());
     // Each field with where it came from.
     let mut fields: Vec<(String, String, String)> = case
@@ -190,16 +200,18 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<Incident> {
             return Err(UsageError(format!("`{flag}` is required (or a `--case` file naming `{name}`)")).into());
         }
     }
-    Incident::from_fields(fields.iter().map(|(k, v, _)| (k.as_str(), v.as_str())), today).map_err(|e| {
-        // The incident reader names a CSV column; here the field came from a flag or the case file.
-        let named = fields
-            .iter()
-            .find_map(|(n, _, source)| {
-                let column = format!("column `{n}`");
-                e.starts_with(&column)
-                    .then(|| format!("{source}{}", &e[column.len()..]))
-            })
-            .unwrap_or(e);
-        UsageError(format!("invalid incident: {named}")).into()
-    })
+    let incident =
+        Incident::from_fields(fields.iter().map(|(k, v, _)| (k.as_str(), v.as_str())), today).map_err(|e| {
+            // The incident reader names a CSV column; here the field came from a flag or the case file.
+            let named = fields
+                .iter()
+                .find_map(|(n, _, source)| {
+                    let column = format!("column `{n}`");
+                    e.starts_with(&column)
+                        .then(|| format!("{source}{}", &e[column.len()..]))
+                })
+                .unwrap_or(e);
+            UsageError(format!("invalid incident: {named}"))
+        })?;
+    Ok((incident, fields.into_iter().map(|(n, _, source)| (n, source)).collect()))
 }

@@ -92,6 +92,9 @@ impl Scalar {
         match self {
             Scalar::Bool(b) => b.to_string(),
             Scalar::Int(i) => i.to_string(),
+            // Past 1e16 `Display` writes every digit (301 of them for `1e300`),
+            // in the message that refuses it as too large.
+            Scalar::Float(f) if f.abs() >= 1e16 => format!("{f:e}"),
             Scalar::Float(f) => f.to_string(),
             Scalar::Text(s) => s.clone(),
             Scalar::Date(d) => d.to_string(),
@@ -171,6 +174,24 @@ mod tests {
         );
         let err = CaseFile::parse(r#"{"incident": {"kind": null}}"#, true, Path::new("")).unwrap_err();
         assert!(err.contains("not null"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_number_reads_as_written() {
+        let toml = "[incident]\nloss = 1e300\norder_value = 2.5e16\nseverity = 3.0\nx = 1e-7\n";
+        let json = r#"{"incident": {"loss": 1e300, "order_value": 2.5e16, "severity": 3.0, "x": 1e-7}}"#;
+        for (text, json) in [(toml, false), (json, true)] {
+            let case = CaseFile::parse(text, json, Path::new("")).unwrap();
+            assert_eq!(
+                case.incident,
+                [
+                    ("loss".to_string(), "1e300".to_string()),
+                    ("order_value".into(), "2.5e16".into()),
+                    ("severity".into(), "3".into()),
+                    ("x".into(), "0.0000001".into()),
+                ]
+            );
+        }
     }
 
     #[test]

@@ -535,6 +535,73 @@ mod tests {
         }
     }
 
+    /// What a customers file reads as, per id, or its error's line and message.
+    #[allow(clippy::type_complexity)]
+    fn records(
+        read: Result<Customers, InputError>,
+        ids: &[&str],
+        named: bool,
+    ) -> Result<Vec<Option<(u64, String, Vec<String>)>>, (Option<u64>, String)> {
+        let own = |r: Record<'_>| (r.line, r.id().to_string(), r.values().map(String::from).collect());
+        read.map(|c| {
+            (0..ids.len())
+                .map(|i| if named { c.named(i) } else { c.get(ids[i]) }.map(own))
+                .collect()
+        })
+        .map_err(|e| (e.line, e.message))
+    }
+
+    proptest::proptest! {
+        /// Random small files, read by the fast reader (plain) and by the csv
+        /// crate (the same rows, some fields quoted): the same records at the
+        /// same lines, or the same error, with and without a list of customers.
+        #[test]
+        fn the_fast_reader_reads_what_the_csv_crate_reads_any_rows(
+            rows in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::sample::select(&["C1", "C2", " C3 ", "", "C\u{e9}", "gold", " ", "1e3"][..]),
+                        0..5,
+                    ),
+                    proptest::collection::vec(proptest::bool::ANY, 5),
+                    proptest::sample::select(&["\n", "\r\n"][..]),
+                ),
+                0..8,
+            ),
+            final_end in proptest::bool::ANY,
+        ) {
+            let mut plain = String::from("tier,customer_id,plan\n");
+            let mut quoted = plain.clone();
+            for (k, (fields, quote, end)) in rows.iter().enumerate() {
+                let end = if k + 1 == rows.len() && !final_end { "" } else { end };
+                plain.push_str(&fields.join(","));
+                plain.push_str(end);
+                // `""` is a row of one empty field; an empty line is no row.
+                let q: Vec<String> = fields.iter().zip(quote).map(|(f, &q)| if q && fields != &[""] { format!("\"{f}\"") } else { f.to_string() }).collect();
+                quoted.push_str(&q.join(","));
+                quoted.push_str(end);
+            }
+            let tail = if final_end || rows.is_empty() { "" } else { "\n" };
+            plain.push_str(&format!("{tail}x,C9,y\n"));
+            quoted.push_str(&format!("{tail}x,\"C9\",y\n"));
+            let ids = ["C1", "C2", "C3", "C\u{e9}", "C9", "C7"];
+            let (fast, whole) = both(&plain, None);
+            let expected = records(whole, &ids, false);
+            proptest::prop_assert_eq!(&records(fast, &ids, false), &expected, "plain");
+            let (fast, whole) = both(&quoted, None);
+            proptest::prop_assert_eq!(&records(fast, &ids, false), &expected, "quoted");
+            proptest::prop_assert_eq!(&records(whole, &ids, false), &expected, "quoted, csv");
+            // With a list, the csv crate's reader with the same list is the reference.
+            let named = ["C2", "C9", "C1"];
+            let index = IdIndex::new(named);
+            for text in [&plain, &quoted] {
+                let (fast, _) = both(text, Some(&named));
+                let expected = records(Customers::read_csv(plain.as_bytes(), "c.csv", Some(&index)), &named, true);
+                proptest::prop_assert_eq!(records(fast, &named, true), expected);
+            }
+        }
+    }
+
     #[test]
     fn a_named_customers_problem_is_reported_as_the_csv_reader_does() {
         for text in [

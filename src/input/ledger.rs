@@ -61,9 +61,16 @@ impl Ledger {
             let id = customer_id(record, id_col)?;
             let day = parse_date(field(record, date_col, "date")?, "date")?;
             let gesture = field(record, gesture_col, "gesture")?;
-            let cost = parse_number(field(record, cost_col, "cost")?, "cost")?;
+            // Nothing tells an unnamed gesture from an apology, which the caps leave out.
+            if gesture.is_empty() {
+                return Err(format!(
+                    "column `gesture` is empty: name the gesture (`{APOLOGY}` for an apology alone)"
+                ));
+            }
+            let text = field(record, cost_col, "cost")?;
+            let cost = parse_number(text, "cost")?;
             if cost < 0.0 {
-                return Err(format!("column `cost`: `{cost}` is negative"));
+                return Err(format!("column `cost`: `{text}` is negative"));
             }
             if gesture != APOLOGY {
                 ledger.add(
@@ -110,7 +117,7 @@ pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day) -> 
         .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
         .fold(Usage::default(), |u, g| Usage {
             gestures: u.gestures + 1,
-            cents: u.cents + g.cents,
+            cents: u.cents.saturating_add(g.cents),
         })
 }
 
@@ -154,8 +161,25 @@ mod tests {
 
     #[test]
     fn bad_cost_names_the_line() {
-        let data = "customer_id,date,gesture,cost\nC1,2026-01-01,credit,-5\n";
+        // The cost as the file writes it, not as the number it reads as.
+        for cost in ["-5", "-5.50", "-1e3"] {
+            let data = format!("customer_id,date,gesture,cost\nC1,2026-01-01,credit,{cost}\n");
+            let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("`l.csv`: line 2: column `cost`: `{cost}` is negative")
+            );
+        }
+    }
+
+    #[test]
+    fn a_gesture_without_a_name_names_the_line() {
+        // It could be an apology (no gesture for the caps) or a credit (one).
+        let data = "customer_id,date,gesture,cost\nC1,2026-01-01,credit,5\nC1,2026-01-02, ,5\n";
         let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
-        assert_eq!(err.to_string(), "`l.csv`: line 2: column `cost`: `-5` is negative");
+        assert_eq!(
+            err.to_string(),
+            "`l.csv`: line 3: column `gesture` is empty: name the gesture (`apology` for an apology alone)"
+        );
     }
 }

@@ -140,6 +140,26 @@ pub struct Lines<R> {
     lines: u64,
     /// Where the last `\r` looked past is: a `\n` just after it ends the same line.
     last_cr: Option<u64>,
+    /// Where the text passed on is with respect to quotes, as the csv crate reads it.
+    quote: Quote,
+    /// The last byte passed on (a line feed before the first).
+    last: u8,
+    /// Whether the input has given its last byte.
+    done: bool,
+}
+
+/// Where a text is with respect to quotes, as the csv crate reads it: a
+/// quote at the start of a field opens a quoted field, which only a quote
+/// not doubled closes; any other quote is a plain character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// Outside a quoted field.
+    Out,
+    /// Inside a quoted field opened at this byte.
+    In(u64),
+    /// Just past a quote (at the second byte) inside a quoted field opened
+    /// at the first: the field closed, unless the next byte is a quote too.
+    Closing(u64, u64),
 }
 
 impl<R> Lines<R> {
@@ -150,6 +170,53 @@ impl<R> Lines<R> {
             ends: std::collections::VecDeque::new(),
             lines: 0,
             last_cr: None,
+            quote: Quote::Out,
+            last: b'\n',
+            done: false,
+        }
+    }
+
+    /// Where the quote that the text passed on so far leaves open was
+    /// opened, if one is open: at the end of the input, a quote never
+    /// closed, which the csv crate takes as running to the end, the rest of
+    /// the file in one field.
+    pub fn open_quote(&self) -> Option<u64> {
+        match self.quote {
+            Quote::In(at) => Some(at),
+            Quote::Out | Quote::Closing(..) => None,
+        }
+    }
+
+    /// Whether the whole input has been passed on.
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Follows the quotes of the next `buf`, which starts at byte `at` of the
+    /// text: only the quotes are looked at (found with memchr), so that a
+    /// file without quotes costs one scan for them.
+    fn follow_quotes(&mut self, buf: &[u8], at: u64) {
+        for q in memchr::memchr_iter(b'"', buf) {
+            let here = at + q as u64;
+            self.quote = match self.quote {
+                Quote::In(open) => Quote::Closing(open, here),
+                // A doubled quote is a quote in the field.
+                Quote::Closing(open, close) if here == close + 1 => Quote::In(open),
+                // Outside a quoted field (the last one closed), a quote opens
+                // one only at the start of a field; the first field starts
+                // after a BOM, which the csv crate skips.
+                Quote::Out | Quote::Closing(..) => {
+                    let before = if q == 0 { self.last } else { buf[q - 1] };
+                    if matches!(before, b',' | b'\n' | b'\r') || (here == 3 && before == 0xBF) {
+                        Quote::In(here)
+                    } else {
+                        Quote::Out
+                    }
+                }
+            };
+        }
+        if let Some(&b) = buf.last() {
+            self.last = b;
         }
     }
 
@@ -180,14 +247,31 @@ impl<R> Lines<R> {
 
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let mut n = self.inner.read(buf)?;
+        // The csv crate skips a BOM only when its first read holds all of
+        // it, and takes a first read of just the BOM for the end of the
+        // input: a pipe may well give the first bytes in a read of their own.
+        while self.passed == 0 && (1..FIRST_READ).contains(&n) && n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(more) => n += more,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.done |= n == 0 && !buf.is_empty();
         for at in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
             self.ends.push_back((self.passed + at as u64, buf[at]));
         }
+        self.follow_quotes(&buf[..n], self.passed);
         self.passed += n as u64;
         Ok(n)
     }
 }
+
+/// The least a first read of a CSV file gives the csv crate, the end of
+/// the input aside: a BOM and the byte after it.
+const FIRST_READ: usize = 4;
 
 /// The line of a record (or an error) at `position`, which the csv reader gave.
 pub fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, position: Option<&csv::Position>) -> u64 {
@@ -206,11 +290,26 @@ impl Header {
         let record = reader
             .byte_headers()
             .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
+        // Excel's "Unicode text" is UTF-16: its names would not be found.
+        if record
+            .get(0)
+            .is_some_and(|f| f.starts_with(b"\xFF\xFE") || f.starts_with(b"\xFE\xFF"))
+        {
+            return Err(InputError::file(
+                file,
+                "the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)",
+            ));
+        }
         let position = record.position().cloned();
         let names = record
             .iter()
             .map(|n| String::from_utf8_lossy(n).trim().to_string())
             .collect::<Vec<_>>();
+        let line = position.map_or(1, |p| reader.get_mut().line_at(p.byte()));
+        // Else the rows would be names, and a column reported missing.
+        if let Some(quote) = unclosed_quote(reader) {
+            return Err(InputError::row(file, quote, UNCLOSED_QUOTE));
+        }
         if names.iter().all(String::is_empty) {
             return Err(InputError::file(file, "the file is empty: a header row is required"));
         }
@@ -218,7 +317,6 @@ impl Header {
         // as trailing commas give, is no column a reader or a policy can name.
         let mut seen = std::collections::HashSet::with_capacity(names.len());
         if let Some(twice) = names.iter().find(|n| !n.is_empty() && !seen.insert(n.as_str())) {
-            let line = position.map_or(1, |p| reader.get_mut().line_at(p.byte()));
             return Err(InputError::row(file, line, format!("column `{twice}` appears twice")));
         }
         Ok(Header { names })
@@ -276,8 +374,25 @@ pub fn for_each_row<R: Read>(
             }
         }
         let line = line_of(reader, record.position());
+        if let Some(quote) = unclosed_quote(reader) {
+            return Err(InputError::row(file, quote, UNCLOSED_QUOTE));
+        }
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
+}
+
+/// Why a row whose quote is never closed is refused: the csv crate reads
+/// the rest of the file into its field, rows and all.
+pub const UNCLOSED_QUOTE: &str = "a quote opened on this line is never closed: the rest of the file would be one field";
+
+/// The line of a quote never closed, when the record just read ran into
+/// the end of the file through it. Call after each record, once its line is
+/// known. (The csv crate reads on past a record only to finish one: a
+/// quote still open once the input is done is in the last record.)
+pub fn unclosed_quote<R: Read>(reader: &mut csv::Reader<Lines<R>>) -> Option<u64> {
+    let lines = reader.get_mut();
+    let at = lines.open_quote().filter(|_| lines.done())?;
+    Some(lines.line_at(at))
 }
 
 /// Checks that a row has as many fields as the header: a row with one too
@@ -397,30 +512,50 @@ pub fn customer_id(record: &csv::ByteRecord, index: usize) -> Result<&str, Strin
     }
 }
 
+/// The bound every number read from a file must stay under, in absolute
+/// value: 10 000 000 000 000 (`1e13`). An amount under it, to the cent, has
+/// at most 15 significant digits, which an `f64` holds exactly to the cent;
+/// past it cents start to be lost (and past 9.2e16 the money type's `i64`
+/// cents saturate). The same bound for every column and every file.
+pub const MAX_NUMBER: f64 = 1e13;
+
 /// Parses a money or count field: a decimal number such as `12`, `12.5`,
-/// `-3.99`. Plain decimals take a fast path that gives the same `f64`.
+/// `-3.99`, under [`MAX_NUMBER`] in absolute value. Plain decimals take a
+/// fast path that gives the same `f64`.
 pub fn parse_number(text: &str, column: &str) -> Result<f64, String> {
+    number(text).map_err(|why| match why {
+        "" => format!("column `{column}` is empty: a number is required"),
+        why => format!("column `{column}`: `{text}` {why}"),
+    })
+}
+
+/// A number field's value, or why it is not one: empty for an empty field,
+/// else what to say after the field's text (`is not a number`).
+pub fn number(text: &str) -> Result<f64, &'static str> {
     if let Some(v) = fast_number(text) {
         return Ok(v);
     }
     match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ if text.is_empty() => Err(format!("column `{column}` is empty: a number is required")),
-        _ => Err(format!("column `{column}`: `{text}` is not a number")),
+        Ok(v) if v.abs() < MAX_NUMBER => Ok(v),
+        Ok(v) if v.is_finite() => {
+            Err("is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent")
+        }
+        _ if text.is_empty() => Err(""),
+        _ => Err("is not a number"),
     }
 }
 
-/// A plain decimal (`-12.34`, at most 15 digits) without the general float
-/// parser; `None` for anything else. The digits as an integer are exact, and
-/// one correctly rounded division by a power of ten gives the same `f64` as
-/// `str::parse`.
+/// A plain decimal (`-12.34`, at most 15 digits, at most 13 before the
+/// point: under [`MAX_NUMBER`]) without the general float parser; `None`
+/// for anything else. The digits as an integer are exact, and one correctly
+/// rounded division by a power of ten gives the same `f64` as `str::parse`.
 fn fast_number(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     let (neg, b) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
     };
-    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0, 0, false);
+    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0u32, 0u32, false);
     for &c in b {
         match c {
             b'0'..=b'9' => {
@@ -432,7 +567,7 @@ fn fast_number(text: &str) -> Option<f64> {
             _ => return None,
         }
     }
-    if digits == 0 || digits > 15 {
+    if digits == 0 || digits > 15 || digits - decimals > 13 {
         return None;
     }
     // Exact powers of ten (up to 1e15 < 2^53), so the division rounds once, as the general parser does.
@@ -471,6 +606,28 @@ mod tests {
             err.to_string(),
             "`h.csv`: missing column `dates` (did you mean `date`?)"
         );
+    }
+
+    #[test]
+    fn a_utf16_file_is_named_as_such() {
+        for bom in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+            let text: Vec<u8> = "customer_id,n\r\nC1,2\r\n"
+                .encode_utf16()
+                .flat_map(|u| {
+                    if bom[0] == 0xFF {
+                        u.to_le_bytes()
+                    } else {
+                        u.to_be_bytes()
+                    }
+                })
+                .collect();
+            let data = [bom.as_slice(), &text].concat();
+            let mut r = csv_reader(data.as_slice());
+            assert_eq!(
+                Header::read(&mut r, "f.csv").err().unwrap().to_string(),
+                "`f.csv`: the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)"
+            );
+        }
     }
 
     #[test]
@@ -524,6 +681,151 @@ mod tests {
         let read = read_whole(&fifo);
         writer.join().unwrap().unwrap();
         assert!(read.unwrap() == bytes, "the pipe's bytes");
+    }
+
+    /// A reader that gives at most `max` bytes a call, so that quotes and
+    /// what comes before them fall on either side of a read.
+    struct Trickle<'a> {
+        text: &'a [u8],
+        max: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.max.min(buf.len()).min(self.text.len());
+            buf[..n].copy_from_slice(&self.text[..n]);
+            self.text = &self.text[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_is_found_as_the_csv_crate_reads_it() {
+        // Random texts of the bytes that matter to quoting. Whether the csv
+        // crate ends inside a quoted field: then a record `Z,Z` added at the
+        // end is taken into that field, and is not read as a record.
+        let alphabet = [b'"', b'"', b',', b'\n', b'\r', b'a', b' '];
+        let mut seed = 11u64;
+        let mut open = 0;
+        for case in 0..5_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = (seed >> 33) as usize % 14;
+            let mut text: Vec<u8> = if case % 5 == 0 {
+                b"\xEF\xBB\xBF".to_vec()
+            } else {
+                Vec::new()
+            };
+            for k in 0..len {
+                text.push(alphabet[(seed >> (3 * k % 30)) as usize % alphabet.len()]);
+            }
+            let marked = [text.as_slice(), b"\nZ,Z\n"].concat();
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(marked.as_slice());
+            let last = r.byte_records().map(Result::unwrap).last();
+            let expected = last.is_none_or(|rec| rec.iter().collect::<Vec<_>>() != [b"Z", b"Z"]);
+            for max in [1, 2, 3, 64] {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(Lines::new(Trickle { text: &text, max }));
+                for rec in r.byte_records() {
+                    rec.unwrap();
+                }
+                let found = r.get_ref().open_quote();
+                assert_eq!(
+                    found.is_some(),
+                    expected,
+                    "{:?}, {max} bytes a read",
+                    String::from_utf8_lossy(&text)
+                );
+                if let Some(at) = found {
+                    assert_eq!(text[at as usize], b'"');
+                }
+            }
+            open += usize::from(expected);
+        }
+        assert!(open > 500, "both outcomes are tried: {open} open");
+    }
+
+    #[test]
+    fn a_bom_read_in_pieces_is_skipped() {
+        // A pipe may give the BOM, or part of it, in a read of its own.
+        let text = "\u{feff}customer_id,n\nC1,2\n".as_bytes();
+        for max in [1, 2, 3, 4, 64] {
+            let mut r = csv_reader(Trickle { text, max });
+            let h = Header::read(&mut r, "f.csv").unwrap();
+            assert_eq!(h.names(), ["customer_id", "n"], "{max} bytes a read");
+            let mut rows = 0;
+            for_each_row(&mut r, "f.csv", |rec, line| {
+                assert_eq!((&rec[0], line), (&b"C1"[..], 2));
+                rows += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(rows, 1, "{max} bytes a read");
+        }
+        // A BOM alone is an empty file.
+        let mut r = csv_reader(Trickle {
+            text: b"\xEF\xBB\xBF",
+            max: 1,
+        });
+        assert_eq!(
+            Header::read(&mut r, "f.csv").err().unwrap().to_string(),
+            "`f.csv`: the file is empty: a header row is required"
+        );
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_at_its_line() {
+        // In the last column the row has the right number of fields: the rows
+        // after it would vanish into it.
+        for (data, line) in [
+            ("id,n\nA,1\nB,\"2\nC,3\nD,4\n", 3),
+            ("id,n\r\nA,1\r\n\r\nB,\"2\r\nC,3\r\n", 4),
+            ("id,n\nA,\"1\nx\"\nB,\"2", 4),
+            ("id,n\rA,1\rB,\"", 3),
+        ] {
+            let mut r = csv_reader(data.as_bytes());
+            Header::read(&mut r, "f.csv").unwrap();
+            let mut seen = Vec::new();
+            let err = for_each_row(&mut r, "f.csv", |rec, line| {
+                seen.push((String::from_utf8_lossy(&rec[0]).into_owned(), line));
+                Ok(())
+            })
+            .expect_err(data);
+            assert_eq!(
+                err.to_string(),
+                format!("`f.csv`: line {line}: {UNCLOSED_QUOTE}"),
+                "{data:?}"
+            );
+            assert_eq!(seen[0].0, "A", "{data:?}");
+            assert!(seen.iter().all(|(id, _)| id != "B"), "the row is refused: {data:?}");
+        }
+        // In the header, the rows would be read as column names.
+        for data in ["id,\"n\nA,1\n", "\n\nid,n,\"\"\"\nA,1"] {
+            let mut r = csv_reader(data.as_bytes());
+            let err = Header::read(&mut r, "f.csv").err().unwrap();
+            let line = if data.starts_with('\n') { 3 } else { 1 };
+            assert_eq!(
+                err.to_string(),
+                format!("`f.csv`: line {line}: {UNCLOSED_QUOTE}"),
+                "{data:?}"
+            );
+        }
+        // Quotes closed, doubled, or inside a field are no open quote.
+        for data in [
+            "id,n\nA,\"1\"\n",
+            "id,n\nA,\"1\"\"\"",
+            "id,n\nA,1\"\n",
+            "id,n\nA,\"\"",
+            "id,n\nA, \"1",
+        ] {
+            let mut r = csv_reader(data.as_bytes());
+            Header::read(&mut r, "f.csv").unwrap();
+            assert!(for_each_row(&mut r, "f.csv", |_, _| Ok(())).is_ok(), "{data:?}");
+        }
     }
 
     #[test]
@@ -618,7 +920,20 @@ mod tests {
         ] {
             assert_eq!(fast_number(text), text.parse::<f64>().ok(), "{text}");
         }
-        for other in ["", "-", ".", "1e5", "1.2.3", "+4", "1234567890123456", "inf", "1,5"] {
+        // Past 13 digits before the point the general parser decides (and refuses).
+        for other in [
+            "",
+            "-",
+            ".",
+            "1e5",
+            "1.2.3",
+            "+4",
+            "1234567890123456",
+            "inf",
+            "1,5",
+            "10000000000000",
+            "-12345678901234.5",
+        ] {
             assert_eq!(fast_number(other), None, "{other}");
         }
         let mut seed = 7u64;
@@ -673,6 +988,57 @@ mod tests {
         assert_eq!(
             parse_number("", "amount").unwrap_err(),
             "column `amount` is empty: a number is required"
+        );
+        for nan in ["NaN", "nan", "-inf", "infinity", "1e400"] {
+            assert_eq!(
+                parse_number(nan, "loss").unwrap_err(),
+                format!("column `loss`: `{nan}` is not a number"),
+                "{nan}"
+            );
+        }
+        // Anything the general parser reads, under 1e13 in absolute value.
+        for (text, value) in [
+            ("1e3", 1000.0),
+            ("-0", 0.0),
+            ("+5", 5.0),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("9999999999999.99", 9_999_999_999_999.99),
+            ("-9999999999999.99", -9_999_999_999_999.99),
+            ("00000000000000000001", 1.0),
+            ("1e-300", 1e-300),
+        ] {
+            assert_eq!(parse_number(text, "amount"), Ok(value), "{text}");
+        }
+        for big in [
+            "1e13",
+            "10000000000000",
+            "-10000000000000.00",
+            "1e18",
+            "99999999999999999",
+            "1e300",
+            "-1e300",
+        ] {
+            assert_eq!(
+                parse_number(big, "amount").unwrap_err(),
+                format!(
+                    "column `amount`: `{big}` is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent"
+                ),
+                "{big}"
+            );
+        }
+        // Every cent under the bound is exact: the largest amounts round to their own cents.
+        assert_eq!(
+            crate::money::cents(parse_number("9999999999999.99", "amount").unwrap()),
+            999_999_999_999_999
+        );
+        assert_eq!(
+            crate::money::cents(parse_number("-9999999999999.99", "amount").unwrap()),
+            -999_999_999_999_999
+        );
+        assert_eq!(
+            crate::money::cents(parse_number("1234567890123.45", "amount").unwrap()),
+            123_456_789_012_345
         );
         assert_eq!(
             parse_date("2026-13-01", "date").unwrap_err(),
