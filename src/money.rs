@@ -12,12 +12,17 @@ pub fn cents(amount: f64) -> i64 {
 }
 
 /// How far from a half a scaled figure may be and still count as that half:
-/// a billionth of a unit, or a trillionth of the figure when that is more.
-/// Float noise on the few operations behind a cost or a share is below a
-/// thousandth of either; a computed figure such as a future value is rarely
-/// that close to a half without being on it.
+/// a billionth of a unit, or a trillionth of the figure when that is more,
+/// but never more than a thousandth of a unit. Float noise on the few
+/// operations behind a cost or a share is below a thousandth of either; a
+/// computed figure such as a future value is rarely that close to a half
+/// without being on it. The cap keeps whole cents whole where a float has
+/// few fractional digits left: `9999999999999.99`, the largest amount an
+/// input may hold, is 999999999999999.0 cents, a trillionth of which is a
+/// thousand cents.
 const HALF_NOISE_UNITS: f64 = 1e-9;
 const HALF_NOISE_RELATIVE: f64 = 1e-12;
+const HALF_NOISE_MAX: f64 = 1e-3;
 
 /// `x` in whole units of `1 / scale`, rounded half away from zero on the
 /// decimal it stands for: `3.3949999999999996` (4.85 * 0.70) is taken as the
@@ -26,7 +31,7 @@ const HALF_NOISE_RELATIVE: f64 = 1e-12;
 pub fn round_half_away(x: f64, scale: f64) -> i64 {
     let scaled = x * scale;
     let half = scaled.trunc() + 0.5_f64.copysign(scaled);
-    let noise = HALF_NOISE_UNITS.max(scaled.abs() * HALF_NOISE_RELATIVE);
+    let noise = (scaled.abs() * HALF_NOISE_RELATIVE).clamp(HALF_NOISE_UNITS, HALF_NOISE_MAX);
     if (scaled - half).abs() <= noise {
         half.round() as i64
     } else {
@@ -104,6 +109,10 @@ mod tests {
         // Shares to 6 decimals: 0.372 - 0.202 * 0.33725 is 0.3038755 exactly.
         assert_eq!(round_half_away(0.372 - 0.202 * (0.372 - 0.03475), 1e6), 303_876);
         assert_eq!(round_half_away(0.303_875_4, 1e6), 303_875);
+        // Where a float keeps few fractional digits, whole cents stay whole.
+        assert_eq!(cents(9_999_999_999_999.99), 999_999_999_999_999);
+        assert_eq!(cents(-9_999_999_999_999.99), -999_999_999_999_999);
+        assert_eq!(cents(1_234_567_890_123.5), 123_456_789_012_350);
     }
 
     #[test]
