@@ -531,7 +531,7 @@ impl Data {
                 from = end as usize + self.sep;
                 (name.as_str(), field)
             });
-            return incident.refill(fields, self.today);
+            return incident.refill(fields, self.today).map_err(|e| e.to_string());
         }
         let mut bad = None;
         let fields = self
@@ -547,7 +547,7 @@ impl Data {
         let filled = incident.refill(fields, self.today);
         match bad {
             Some(reason) => Err(reason),
-            None => filled,
+            None => filled.map_err(|e| e.to_string()),
         }
     }
 

@@ -202,15 +202,12 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
     }
     let incident =
         Incident::from_fields(fields.iter().map(|(k, v, _)| (k.as_str(), v.as_str())), today).map_err(|e| {
-            // The incident reader names a CSV column; here the field came from a flag or the case file.
-            let named = fields
-                .iter()
-                .find_map(|(n, _, source)| {
-                    let column = format!("column `{n}`");
-                    e.starts_with(&column)
-                        .then(|| format!("{source}{}", &e[column.len()..]))
-                })
-                .unwrap_or(e);
+            // Named by where the field came from (a flag, `--set`, the case
+            // file), not as the CSV column the incident reader would name.
+            let named = match fields.iter().find(|(n, _, _)| n == e.field) {
+                Some((_, _, source)) => format!("{source}{}", e.problem),
+                None => e.to_string(),
+            };
             UsageError(format!("invalid incident: {named}"))
         })?;
     Ok((incident, fields.into_iter().map(|(n, _, source)| (n, source)).collect()))

@@ -4,9 +4,10 @@
 //! fields of SPEC §1 checked and defaulted, and every other column kept as
 //! text in `extra`, to be typed by the policy that declares it.
 
+use std::fmt;
+
 use serde::Serialize;
 
-use super::{parse_date, parse_number};
 use crate::date::Day;
 
 /// One case: what happened to which customer.
@@ -53,7 +54,7 @@ impl Incident {
     pub fn from_fields<'a>(
         fields: impl IntoIterator<Item = (&'a str, &'a str)>,
         today: Day,
-    ) -> Result<Incident, String> {
+    ) -> Result<Incident, FieldError> {
         let mut inc = Incident {
             case_id: String::new(),
             customer_id: String::new(),
@@ -76,7 +77,7 @@ impl Incident {
         &mut self,
         fields: impl IntoIterator<Item = (&'a str, &'a str)>,
         today: Day,
-    ) -> Result<(), String> {
+    ) -> Result<(), FieldError> {
         let inc = self;
         for s in [&mut inc.case_id, &mut inc.customer_id, &mut inc.kind, &mut inc.channel] {
             s.clear();
@@ -94,14 +95,19 @@ impl Incident {
                 "kind" => set(&mut inc.kind, value),
                 "channel" => set(&mut inc.channel, value),
                 _ if value.is_empty() => {}
-                "date" => inc.date = parse_date(value, "date")?,
+                "date" => {
+                    inc.date = crate::date::parse(value)
+                        .ok_or_else(|| FieldError::value("date", value, "is not a date (expected YYYY-MM-DD)"))?;
+                }
                 "loss" => inc.loss = non_negative(value, "loss")?,
                 "order_value" => inc.order_value = non_negative(value, "order_value")?,
                 "severity" => {
-                    let s = parse_number(value, "severity")?;
+                    let s = number(value, "severity")?;
                     if !(1.0..=5.0).contains(&s) || s.fract() != 0.0 {
-                        return Err(format!(
-                            "column `severity`: `{value}` is not a whole number from 1 to 5"
+                        return Err(FieldError::value(
+                            "severity",
+                            value,
+                            "is not a whole number from 1 to 5",
                         ));
                     }
                     inc.severity = s;
@@ -121,13 +127,16 @@ impl Incident {
             }
         }
         inc.extra.truncate(extras);
-        for (name, value) in [
+        for (field, value) in [
             ("case_id", &inc.case_id),
             ("customer_id", &inc.customer_id),
             ("kind", &inc.kind),
         ] {
             if value.is_empty() {
-                return Err(format!("column `{name}` is missing or empty"));
+                return Err(FieldError {
+                    field,
+                    problem: " is missing or empty".into(),
+                });
             }
         }
         Ok(())
@@ -145,10 +154,45 @@ fn set(s: &mut String, value: &str) {
     s.push_str(value);
 }
 
-fn non_negative(value: &str, column: &str) -> Result<f64, String> {
-    let v = parse_number(value, column)?;
+/// Why a standard field of an incident was refused: the field, and what is
+/// wrong with it. It reads as the CSV column (`` column `loss`: `abc` is not
+/// a number ``); `recommend` names the flag or case-file field instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The standard field (one of [`STANDARD`]).
+    pub field: &'static str,
+    /// What is wrong, as it reads after the field's name: ``: `abc` is not a
+    /// number`` or ` is missing or empty`.
+    pub problem: String,
+}
+
+impl FieldError {
+    /// The field's text `value` is `why` (`is not a number`).
+    fn value(field: &'static str, value: &str, why: &str) -> FieldError {
+        FieldError {
+            field,
+            problem: format!(": `{value}` {why}"),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column `{}`{}", self.field, self.problem)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// A number field that is not empty.
+fn number(value: &str, field: &'static str) -> Result<f64, FieldError> {
+    super::number(value).map_err(|why| FieldError::value(field, value, why))
+}
+
+fn non_negative(value: &str, field: &'static str) -> Result<f64, FieldError> {
+    let v = number(value, field)?;
     if v < 0.0 {
-        return Err(format!("column `{column}`: `{value}` is negative"));
+        return Err(FieldError::value(field, value, "is negative"));
     }
     Ok(v)
 }
@@ -183,7 +227,7 @@ mod tests {
         let bad = |name, value| {
             let mut f = base.to_vec();
             f.push((name, value));
-            Incident::from_fields(f, 0).unwrap_err()
+            Incident::from_fields(f, 0).unwrap_err().to_string()
         };
         assert_eq!(
             bad("date", "yesterday"),
@@ -196,6 +240,19 @@ mod tests {
         );
         assert_eq!(bad("order_value", "x"), "column `order_value`: `x` is not a number");
         let no_customer = Incident::from_fields([("case_id", "K1"), ("customer_id", " "), ("kind", "late")], 0);
-        assert_eq!(no_customer.unwrap_err(), "column `customer_id` is missing or empty");
+        let err = no_customer.unwrap_err();
+        assert_eq!(err.to_string(), "column `customer_id` is missing or empty");
+        assert_eq!(
+            (err.field, err.problem.as_str()),
+            ("customer_id", " is missing or empty")
+        );
+        let mut f = base.to_vec();
+        f.push(("loss", "1e13"));
+        let err = Incident::from_fields(f, 0).unwrap_err();
+        assert_eq!(err.field, "loss");
+        assert_eq!(
+            err.problem,
+            ": `1e13` is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent"
+        );
     }
 }
