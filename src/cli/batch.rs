@@ -214,7 +214,7 @@ impl Progress {
         self.bar.set_length(cases);
         self.bar.set_position(0);
         self.bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} cases {per_sec} eta {eta}")
+            ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} cases {per_sec:0} eta {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     }
