@@ -1,4 +1,4 @@
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,7 +17,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            // Not `eprintln!`: it panics when standard error is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
             ExitCode::from(cli::exit_for(&err).code() as u8)
         }
     }

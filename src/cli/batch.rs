@@ -111,7 +111,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         if to_file.is_some() {
             crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
         } else {
-            eprint!("{text}");
+            super::to_stderr(format_args!("{text}"));
         }
     }
     let exit = if rejected.is_empty() {
@@ -169,7 +169,7 @@ const ALL_IN_OUTPUT: &str = "every one is in the output's `error` column";
 /// the user finds every one.
 pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize, all_in: &str) {
     for (line, reason) in rejected.iter().take(ECHOED) {
-        eprintln!("error: `{file}`: line {line}: {reason}");
+        super::to_stderr(format_args!("error: `{file}`: line {line}: {reason}\n"));
     }
     if !rejected.is_empty() {
         let shown = if rejected.len() > ECHOED {
@@ -177,11 +177,11 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
         } else {
             String::new()
         };
-        eprintln!(
-            "error: `{file}`: {} of {total} row{} rejected{shown}",
+        super::to_stderr(format_args!(
+            "error: `{file}`: {} of {total} row{} rejected{shown}\n",
             rejected.len(),
             if total == 1 { "" } else { "s" }
-        );
+        ));
     }
 }
 

@@ -269,9 +269,9 @@ fn fit(customers: &Customers) -> Result<Fits> {
     };
     let fits = Fits { bgnbd, gamma_gamma };
     if !fits.converged() {
-        eprintln!(
-            "warning: the fit stopped short of full convergence: the parameters are usable but not to every digit"
-        );
+        super::to_stderr(format_args!(
+            "warning: the fit stopped short of full convergence: the parameters are usable but not to every digit\n"
+        ));
     }
     Ok(fits)
 }
@@ -294,10 +294,10 @@ fn run_fit(args: FitArgs) -> Result<Exit> {
     };
     super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
     if let Some(path) = &args.output {
-        eprintln!(
-            "wrote `{}`: use it with `goodwill ltv --model` or `model_file` in a policy's [model]",
+        super::to_stderr(format_args!(
+            "wrote `{}`: use it with `goodwill ltv --model` or `model_file` in a policy's [model]\n",
             path.display()
-        );
+        ));
     }
     Ok(Exit::Success)
 }
@@ -523,16 +523,16 @@ fn run_score(args: ScoreArgs) -> Result<Exit> {
         spend_known: customers.summary.has_monetary,
     };
     if model.gamma_gamma.is_none() {
-        eprintln!(
+        super::to_stderr(format_args!(
             "note: the model has no Gamma-Gamma part, so expected_avg_value and clv are left empty: \
-             fit on a history or a summary with monetary_value"
-        );
+             fit on a history or a summary with monetary_value\n"
+        ));
     }
     if model.gamma_gamma.is_some() && !settings.spend_known {
-        eprintln!(
-            "note: `{}` has no monetary_value column: every purchase is valued at the Gamma-Gamma population mean",
+        super::to_stderr(format_args!(
+            "note: `{}` has no monetary_value column: every purchase is valued at the Gamma-Gamma population mean\n",
             customers.file
-        );
+        ));
     }
     let scores = ltv::score(&model, &customers.summary.rfm, &settings);
     let report = Report {

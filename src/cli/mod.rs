@@ -49,6 +49,16 @@ pub fn run(cli: Cli, today: Day) -> Result<Exit> {
     }
 }
 
+/// Writes a message to standard error, beside the output.
+///
+/// Unlike `eprint!`, which panics (exit 101) when standard error is a closed
+/// pipe (`goodwill batch in.csv -o out.csv 2>&1 | head -1`), a failed write is
+/// ignored: the message is lost, but not the output nor the exit code.
+pub fn to_stderr(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
+
 /// A mistake in how the command was called (exit code 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -103,7 +103,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         }
     }
     for warning in unread_fields(&policy, &incident) {
-        eprintln!("warning: {warning}");
+        super::to_stderr(format_args!("warning: {warning}\n"));
     }
     let only: HashSet<String> = [incident.customer_id.clone()].into();
     let history = inputs.files.load_history(Some(&only))?;
