@@ -61,3 +61,113 @@ fn a_closed_standard_error_keeps_the_output_and_the_exit_code() {
     drop(child.stderr.take());
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+/// Waits up to 30 s for `child` to end, or kills it.
+fn wait_briefly(child: &mut std::process::Child) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    None
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// An output that cannot be written is reported before the inputs are read:
+/// here standard input is never closed, and the run ends anyway.
+#[test]
+fn an_output_directory_that_does_not_exist_fails_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in [
+        vec!["batch", "-", "--policy", POLICY, "--history", HISTORY],
+        vec![
+            "policy",
+            "diff",
+            POLICY,
+            POLICY,
+            "--incidents",
+            "-",
+            "--history",
+            HISTORY,
+        ],
+    ] {
+        let mut child = goodwill()
+            .args(&command)
+            .arg("-o")
+            .arg(dir.path().join("missing/out.csv"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _open = child.stdin.take();
+        let status = wait_briefly(&mut child).unwrap_or_else(|| panic!("{command:?} waited for its input"));
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(status.code(), Some(1), "{command:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: cannot write `"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// SIGTERM (cron, systemd, `timeout`), SIGINT (Ctrl-C) or SIGHUP in the
+/// middle of a run: the old output is left as it was and the temporary file
+/// removed, and the run ends by the signal, as a script expects.
+#[cfg(unix)]
+#[test]
+fn a_signal_leaves_no_temporary_file_behind() {
+    use std::os::unix::process::ExitStatusExt;
+    for (name, number) in [("TERM", 15), ("INT", 2), ("HUP", 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.csv");
+        std::fs::write(&out, "old").unwrap();
+        let mut child = goodwill()
+            .args(["batch", "-", "--policy", POLICY, "--history", HISTORY, "--quiet", "-o"])
+            .arg(&out)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The incidents come slowly: half a file, the rest never.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"case_id,customer_id,kind\nK1,C1,late\n").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while names(dir.path()).len() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let during = names(dir.path());
+        let kill = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = wait_briefly(&mut child).expect("the signal ends the run");
+        drop(stdin);
+        assert_eq!(
+            status.signal(),
+            Some(number),
+            "SIG{name}: ended by the signal, {status:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old", "SIG{name}");
+        assert_eq!(
+            names(dir.path()),
+            ["out.csv"],
+            "SIG{name}: left behind (during the run: {during:?})"
+        );
+    }
+}

@@ -6,10 +6,10 @@
 //! (atomically, when to a file) and the summary.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -77,6 +77,10 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
     args.inputs.check_stdin(Some(&args.incidents))?;
     let policy = args.inputs.load_policy()?;
+    let to_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    // Before the inputs are read: an output that cannot be written fails now,
+    // not after a batch of millions of rows.
+    let output = crate::cli::output::Output::create(to_file)?;
     let progress = Progress::new(args.quiet);
     progress.phase("reading inputs");
     let sources = args.inputs.files.sources();
@@ -92,12 +96,10 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let rendered = batch::evaluate_rendered(&policy, &data, &|n| progress.bar.inc(n), render, summarize);
     timer.phase("evaluate (total)");
     progress.phase("writing");
-    let to_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let table = summarize.then(|| render::summary::summary(&rendered.summary, &policy.currency));
     match (args.format, &table) {
-        (Format::Table, Some(text)) => crate::cli::output::write(to_file, |w| Ok(w.write_all(text.as_bytes())?))?,
-        _ => crate::cli::output::write(to_file, |w| write_rows(w, &rendered, args.format))
-            .with_context(|| output_name(to_file))?,
+        (Format::Table, Some(text)) => output.write(|w| Ok(w.write_all(text.as_bytes())?))?,
+        _ => output.write(|w| write_rows(w, &rendered, args.format))?,
     }
     timer.phase("write");
     progress.bar.finish_and_clear();
@@ -124,13 +126,6 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     std::mem::forget(rendered);
     std::mem::forget(data);
     Ok(exit)
-}
-
-fn output_name(path: Option<&Path>) -> String {
-    match path {
-        Some(p) => format!("cannot write `{}`", p.display()),
-        None => "cannot write to standard output".to_string(),
-    }
 }
 
 /// Writes the rows in input order, gathered on every core a slice at a time.

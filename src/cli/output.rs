@@ -5,6 +5,12 @@
 //! output exactly as it was. Only a regular file is replaced so: a device or a
 //! pipe (`-o /dev/null`, a named pipe) is written in place, and a symbolic
 //! link keeps pointing at its file, which is the one replaced.
+//!
+//! [`Output::create`] makes the temporary file before the work starts, so that
+//! an output that cannot be written (a directory that does not exist) fails at
+//! once rather than after a long batch. A run stopped by SIGINT, SIGTERM or
+//! SIGHUP (Ctrl-C, `timeout`, cron or systemd stopping it) removes its
+//! temporary files before it ends by that signal; nothing can for SIGKILL.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
@@ -17,50 +23,177 @@ pub fn write<F>(path: Option<&Path>, body: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> Result<()>,
 {
-    match path.filter(|p| p.as_os_str() != "-") {
-        None => {
-            let stdout = io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-            body(&mut out)?;
-            out.flush().context("cannot write to standard output")?;
-            Ok(())
+    Output::create(path)?.write(body)
+}
+
+/// Where a command's output goes, opened before the work that fills it.
+pub struct Output {
+    target: Target,
+}
+
+enum Target {
+    Stdout,
+    /// A device or a pipe, opened when written.
+    InPlace(PathBuf),
+    /// A regular file (or one to create), through a temporary file beside it.
+    Atomic {
+        path: PathBuf,
+        tmp: cleanup::Pending,
+    },
+}
+
+impl Output {
+    /// Standard output when `path` is `None` or `-`; otherwise, for a regular
+    /// file, its temporary file, created now.
+    pub fn create(path: Option<&Path>) -> Result<Output> {
+        let target = match path.filter(|p| p.as_os_str() != "-") {
+            None => Target::Stdout,
+            Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => Target::InPlace(path.to_path_buf()),
+            Some(link) => {
+                let path = resolve(link);
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let tmp = cleanup::Pending::create(dir).with_context(|| {
+                    format!(
+                        "cannot write `{}`: cannot create a temporary file in `{}`",
+                        path.display(),
+                        dir.display()
+                    )
+                })?;
+                match_permissions(tmp.file(), &path).with_context(|| format!("cannot write `{}`", path.display()))?;
+                Target::Atomic { path, tmp }
+            }
+        };
+        Ok(Output { target })
+    }
+
+    /// Writes the output with `body`; a file replaces its target only once complete.
+    pub fn write<F>(self, body: F) -> Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> Result<()>,
+    {
+        match self.target {
+            Target::Stdout => {
+                let stdout = io::stdout();
+                let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+                body(&mut out).context("cannot write to standard output")?;
+                out.flush().context("cannot write to standard output")?;
+                Ok(())
+            }
+            Target::InPlace(path) => {
+                let cannot = || format!("cannot write `{}`", path.display());
+                let file = OpenOptions::new().write(true).open(&path).with_context(cannot)?;
+                let mut out = BufWriter::with_capacity(1 << 20, file);
+                body(&mut out).with_context(cannot)?;
+                out.flush().with_context(cannot)?;
+                Ok(())
+            }
+            Target::Atomic { path, mut tmp } => {
+                let cannot = || format!("cannot write `{}`", path.display());
+                {
+                    let mut out = BufWriter::with_capacity(1 << 20, tmp.file_mut());
+                    body(&mut out).with_context(cannot)?;
+                    out.flush().with_context(cannot)?;
+                }
+                tmp.file().as_file().sync_all().with_context(cannot)?;
+                tmp.persist(&path).with_context(cannot)?;
+                Ok(())
+            }
         }
-        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
-            let file = OpenOptions::new()
-                .write(true)
-                .open(path)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            let mut out = BufWriter::with_capacity(1 << 20, file);
-            body(&mut out)?;
-            out.flush()
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            Ok(())
+    }
+}
+
+/// Temporary files that a signal must not leave behind.
+mod cleanup {
+    use std::io;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, MutexGuard, Once};
+
+    use tempfile::NamedTempFile;
+
+    /// The temporary files not yet renamed or removed.
+    static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+        PENDING.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A temporary file, listed for removal should a signal end the run.
+    pub struct Pending {
+        tmp: Option<NamedTempFile>,
+    }
+
+    impl Pending {
+        /// Creates a hidden temporary file in `dir`. The list is locked while it
+        /// is created and listed, so a signal cannot fall between the two.
+        pub fn create(dir: &Path) -> io::Result<Pending> {
+            watch_signals();
+            let mut list = pending();
+            let tmp = tempfile::Builder::new().prefix(".goodwill-").tempfile_in(dir)?;
+            list.push(tmp.path().to_path_buf());
+            Ok(Pending { tmp: Some(tmp) })
         }
-        Some(link) => {
-            let path = &resolve(link);
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
+
+        pub fn file(&self) -> &NamedTempFile {
+            self.tmp.as_ref().expect("a pending file until persisted or dropped")
+        }
+
+        pub fn file_mut(&mut self) -> &mut NamedTempFile {
+            self.tmp.as_mut().expect("a pending file until persisted or dropped")
+        }
+
+        /// Renames the file over `path`, and strikes it off the list.
+        pub fn persist(mut self, path: &Path) -> io::Result<()> {
+            let mut list = pending();
+            let tmp = self.tmp.take().expect("a pending file until persisted or dropped");
+            let name = tmp.path().to_path_buf();
+            let result = tmp.persist(path);
+            // On failure the file is still there (dropped, so removed, below).
+            let result = result.map(drop).map_err(|e| e.error);
+            list.retain(|p| *p != name);
+            result
+        }
+    }
+
+    impl Drop for Pending {
+        fn drop(&mut self) {
+            if let Some(tmp) = self.tmp.take() {
+                let mut list = pending();
+                let name = tmp.path().to_path_buf();
+                drop(tmp);
+                list.retain(|p| *p != name);
+            }
+        }
+    }
+
+    /// Once: on SIGINT, SIGTERM or SIGHUP, removes the pending files, then ends
+    /// the process by that signal as it would have ended without the handler
+    /// (a shell sees 130 for Ctrl-C, 143 for SIGTERM).
+    fn watch_signals() {
+        static WATCH: Once = Once::new();
+        #[cfg(unix)]
+        WATCH.call_once(|| {
+            use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+            // Without the handler a signal still ends the run, only less cleanly.
+            let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+                return;
             };
-            let tmp = tempfile::Builder::new()
-                .prefix(".goodwill-")
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-            match_permissions(&tmp, path).with_context(|| format!("cannot write `{}`", path.display()))?;
-            let mut out = BufWriter::with_capacity(1 << 20, tmp);
-            body(&mut out)?;
-            let tmp = out
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            tmp.as_file()
-                .sync_all()
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            tmp.persist(path)
-                .map_err(|e| e.error)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            Ok(())
-        }
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    // Held to the end: no file is created or renamed meanwhile.
+                    let list = pending();
+                    for path in list.iter() {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::abort();
+                }
+            });
+        });
+        #[cfg(not(unix))]
+        WATCH.call_once(|| {});
     }
 }
 
@@ -74,7 +207,7 @@ fn resolve(path: &Path) -> PathBuf {
 
 /// A temporary file is private (0600); the output should get the mode of
 /// the file it replaces, or what `File::create` gives a new file.
-fn match_permissions(tmp: &tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
+fn match_permissions(tmp: &tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
     match std::fs::metadata(path) {
         Ok(meta) => tmp.as_file().set_permissions(meta.permissions()),
         #[cfg(unix)]

@@ -336,14 +336,18 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     super::inputs::one_stdin(&named)?;
     let old = load_policy(&args.old)?;
     let new = load_policy(&args.new)?;
+    // Before the inputs are read, as in `batch`.
+    let output = args
+        .output
+        .as_deref()
+        .map(|p| super::output::Output::create(Some(p)))
+        .transpose()?;
     let data = Data::load(&args.incidents, &args.files.sources(), today)?;
     let old_out = batch::evaluate(&old, &data);
     let new_out = batch::evaluate(&new, &data);
     let report = crate::diff::diff(&old, &new, &old_out, &new_out);
-    if let Some(path) = &args.output {
-        super::output::write(Some(path), |w| {
-            render::diff::changed_csv(w, &report, &old_out, &new_out)
-        })?;
+    if let Some(output) = output {
+        output.write(|w| render::diff::changed_csv(w, &report, &old_out, &new_out))?;
     }
     let text = match args.format {
         Format::Text => render::diff::text(&report, &data.file, &new.currency),
