@@ -7,7 +7,9 @@ use serde_json::Value;
 
 fn goodwill() -> Command {
     let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     cmd
 }
 
@@ -592,4 +594,56 @@ fn a_table_in_a_case_file_is_named_as_such_at_its_line() {
         "{stderr}"
     );
     assert!(!stderr.contains("untagged enum"), "{stderr}");
+}
+
+/// The one-screen answer for `args` in a terminal `columns` wide.
+fn screen(columns: &str, args: &[&str]) -> String {
+    let out = goodwill()
+        .env("COLUMNS", columns)
+        .arg("recommend")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn a_narrow_terminal_gets_an_answer_that_fits_it() {
+    // 80 columns: the table flush left with folded headings.
+    let text = screen("80", &["--case", "examples/late-delivery.toml"]);
+    assert!(widest(&text) <= 80, "{text}");
+    insta::assert_snapshot!("late_delivery_80_columns", text);
+    // 60 columns: no table fits, so one candidate to a few lines; an escalated case too.
+    let text = screen(
+        "60",
+        &[
+            "--case",
+            "examples/coupon.toml",
+            "--ledger",
+            "tests/data/rep/ledger-full.csv",
+        ],
+    );
+    assert!(widest(&text) <= 60, "{text}");
+    insta::assert_snapshot!("coupon_caps_used_up_60_columns", text);
+    let text = screen("60", &["--case", "examples/coupon.toml", "--loss", "200"]);
+    assert!(widest(&text) <= 60, "{text}");
+    assert!(text.lines().nth(2).unwrap().starts_with("ESCALATE "), "{text}");
+}
+
+#[test]
+fn a_wide_terminal_or_a_pipe_gets_the_natural_layout() {
+    let piped = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml"])
+        .output()
+        .unwrap();
+    let natural = String::from_utf8(piped.stdout).unwrap();
+    assert!(widest(&natural) > 100, "{natural}");
+    assert_eq!(screen("200", &["--case", "examples/coupon.toml"]), natural);
+    // A COLUMNS that is not a number is ignored.
+    assert_eq!(screen("wide", &["--case", "examples/coupon.toml"]), natural);
 }
