@@ -105,6 +105,11 @@ impl Status {
         }
     }
 
+    /// Whether the candidate has figures: it passed its `when` and they evaluated.
+    pub fn is_priced(self) -> bool {
+        !matches!(self, Status::NotEligible | Status::Invalid)
+    }
+
     /// Whether the candidate may be recommended.
     pub fn is_eligible(self) -> bool {
         matches!(self, Status::Recommended | Status::Eligible)

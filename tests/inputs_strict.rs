@@ -25,7 +25,7 @@ const HISTORY: &str = "customer_id,date,amount\nC1,2026-01-01,100\nC1,2026-03-01
 
 fn goodwill(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("COLUMNS");
     cmd
 }
 

@@ -15,7 +15,9 @@ const PUBLISHED: &str = "tests/data/ltv/published.toml";
 
 fn goodwill() -> Command {
     let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     cmd
 }
 

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 fn goodwill() -> Command {
     let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     cmd
 }
 

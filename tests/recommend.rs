@@ -7,7 +7,9 @@ use serde_json::Value;
 
 fn goodwill() -> Command {
     let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
     cmd
 }
 
@@ -592,4 +594,123 @@ fn a_table_in_a_case_file_is_named_as_such_at_its_line() {
         "{stderr}"
     );
     assert!(!stderr.contains("untagged enum"), "{stderr}");
+}
+
+/// The one-screen answer for `args` in a terminal `columns` wide.
+fn screen(columns: &str, args: &[&str]) -> String {
+    let out = goodwill()
+        .env("COLUMNS", columns)
+        .arg("recommend")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn a_narrow_terminal_gets_an_answer_that_fits_it() {
+    // 80 columns: the table flush left with folded headings.
+    let text = screen("80", &["--case", "examples/late-delivery.toml"]);
+    assert!(widest(&text) <= 80, "{text}");
+    insta::assert_snapshot!("late_delivery_80_columns", text);
+    // 60 columns: no table fits, so one candidate to a few lines; an escalated case too.
+    let text = screen(
+        "60",
+        &[
+            "--case",
+            "examples/coupon.toml",
+            "--ledger",
+            "tests/data/rep/ledger-full.csv",
+        ],
+    );
+    assert!(widest(&text) <= 60, "{text}");
+    insta::assert_snapshot!("coupon_caps_used_up_60_columns", text);
+    let text = screen("60", &["--case", "examples/coupon.toml", "--loss", "200"]);
+    assert!(widest(&text) <= 60, "{text}");
+    assert!(text.lines().nth(2).unwrap().starts_with("ESCALATE "), "{text}");
+}
+
+#[test]
+fn a_wide_terminal_or_a_pipe_gets_the_natural_layout() {
+    let piped = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml"])
+        .output()
+        .unwrap();
+    let natural = String::from_utf8(piped.stdout).unwrap();
+    assert!(widest(&natural) > 100, "{natural}");
+    assert_eq!(screen("200", &["--case", "examples/coupon.toml"]), natural);
+    // A COLUMNS that is not a number is ignored.
+    assert_eq!(screen("wide", &["--case", "examples/coupon.toml"]), natural);
+}
+
+#[test]
+fn the_json_carries_every_figure_on_the_screen() {
+    let args = ["recommend", "--case", "examples/late-delivery.toml"];
+    let screen = String::from_utf8(goodwill().args(args).output().unwrap().stdout).unwrap();
+    let out = goodwill().args(args).args(["--format", "json"]).output().unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let money = |v: &Value| {
+        let c = cents(v);
+        format!("${}.{:02}", c / 100, c % 100)
+    };
+    let pct = |v: &Value| {
+        let p = v.as_f64().unwrap() * 100.0;
+        if (p - p.round()).abs() < 0.05 {
+            format!("{}%", p.round())
+        } else {
+            format!("{p:.1}%")
+        }
+    };
+    let c = &j["customer"];
+    let customer = format!(
+        "Customer   {} orders since {} · avg order {} · last order {} days ago",
+        c["orders"],
+        c["first_order"].as_str().unwrap(),
+        money(&c["avg_order_value"]),
+        c["recency_days"].as_f64().unwrap()
+    );
+    let gestures = format!(
+        "           {} gesture in the last 12 months, {}",
+        c["gestures_12m"],
+        money(&c["goodwill_12m"])
+    );
+    let value = format!(
+        "Value      future value ({} months) {} · {} at risk if unresolved (churn {})",
+        j["horizon_months"],
+        money(&j["future_value"]),
+        money(&j["value_at_risk"]),
+        pct(&j["churn_before"])
+    );
+    let recommend = format!(
+        "           cost {} · churn {} -> {} · LTV impact +{}",
+        money(&j["cost"]),
+        pct(&j["churn_before"]),
+        pct(&j["churn_after"]),
+        money(&j["impact"])
+    );
+    let next = format!("follow up by {}", j["follow_up_by"].as_str().unwrap());
+    for line in [customer, gestures, value, recommend, next] {
+        assert!(screen.contains(&line), "`{line}` not in\n{screen}");
+    }
+    // value at risk = churn if unresolved * future value
+    let risk = j["churn_before"].as_f64().unwrap() * j["future_value"].as_f64().unwrap();
+    assert!((j["value_at_risk"].as_f64().unwrap() - risk).abs() < 1e-9);
+    for o in j["options"].as_array().unwrap() {
+        let row = format!(
+            "│ {:<11} ┆ {:>6} ┆ {:>14} ┆ {:>8} ┆ {:>11} ┆ {:>8} ┆ {:<11} │",
+            o["gesture"].as_str().unwrap(),
+            money(&o["cost"]),
+            money(&o["value"]),
+            pct(&o["recovery"]),
+            pct(&o["churn_after"]),
+            format!("+{}", money(&o["impact"])),
+            o["status"].as_str().unwrap()
+        );
+        assert!(screen.contains(&row), "`{row}` not in\n{screen}");
+    }
 }

@@ -13,10 +13,24 @@
 //! temporary files before it ends by that signal; nothing can for SIGKILL.
 
 use std::fs::OpenOptions;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+/// The width the rep's answer must fit: `COLUMNS` when it holds a number,
+/// else the terminal's when standard output is one; none for a file or a
+/// pipe, which get the natural layout.
+pub fn terminal_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS").ok();
+    if let Some(n) = columns.and_then(|v| v.trim().parse::<usize>().ok()).filter(|&n| n > 0) {
+        return Some(n);
+    }
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    crate::render::table::terminal_width()
+}
 
 /// Writes to `path` atomically, or to standard output when it is `None` or `-`.
 pub fn write<F>(path: Option<&Path>, body: F) -> Result<()>

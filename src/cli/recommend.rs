@@ -122,7 +122,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
     let text = match args.format {
-        Format::Table => render::table::case(&policy, &incident, &rec, args.explain),
+        Format::Table => render::table::case(&policy, &incident, &rec, args.explain, super::output::terminal_width()),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&render::json::case(&policy, &incident, &rec))?;
             s.push('\n');

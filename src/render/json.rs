@@ -26,6 +26,7 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> V
         "cost": rec.cost(),
         "value": rec.value(),
         "future_value": rec.future_value,
+        "horizon_months": policy.model.horizon_months,
         "p_alive": rec.p_alive,
         "churn_before": rec.churn_before(),
         "churn_after": rec.churn_after(),

@@ -7,7 +7,7 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
 use crate::date;
-use crate::engine::{Decision, Recommendation, Status};
+use crate::engine::{Candidate, Decision, Recommendation, Status};
 use crate::input::incidents::Incident;
 use crate::money;
 use crate::policy::Policy;
@@ -17,21 +17,46 @@ use super::percent;
 const INDENT: &str = "           ";
 
 /// The full answer for one case; with `explain`, the rule trace follows.
-pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, explain: bool) -> String {
+///
+/// `width` is the terminal's, when known: an answer wider than that is laid
+/// out again to fit it (long lines wrapped under their label, the options
+/// table flush left with its headings and statuses folded), since a terminal
+/// that wraps a table's rows itself makes it unreadable. Without a width, or
+/// when the answer fits, the layout is the one the snapshots hold.
+pub fn case(
+    policy: &Policy,
+    incident: &Incident,
+    rec: &Recommendation<'_>,
+    explain: bool,
+    width: Option<usize>,
+) -> String {
+    let natural = layout(policy, incident, rec, explain, None);
+    match width {
+        Some(w) if natural.lines().any(|l| l.chars().count() > w) => layout(policy, incident, rec, explain, Some(w)),
+        _ => natural,
+    }
+}
+
+/// The answer, fitted to `width` when one is given.
+fn layout(
+    policy: &Policy,
+    incident: &Incident,
+    rec: &Recommendation<'_>,
+    explain: bool,
+    width: Option<usize>,
+) -> String {
     let cur = policy.currency.as_str();
-    let mut top = format!(
-        "Case {} · customer {} · {} · {}\n",
+    let mut top = String::new();
+    let header = format!(
+        "Case {} · customer {} · {} · {}",
         incident.case_id,
         incident.customer_id,
         incident.kind,
         date::format(incident.date)
     );
+    wrap_into(&mut top, width, "", &header, INDENT);
     if rec.decision == Decision::Escalate {
-        top.push_str(&format!(
-            "{:<10} {}\n",
-            "ESCALATE",
-            rec.escalation.as_deref().unwrap_or("")
-        ));
+        push(&mut top, width, "ESCALATE", rec.escalation.as_deref().unwrap_or(""));
     }
 
     let f = &rec.features;
@@ -58,10 +83,11 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
         )
     };
     let mut text = top;
-    push(&mut text, "Customer", &customer);
+    push(&mut text, width, "Customer", &customer);
     if rec.gestures_12m > 0 {
         push(
             &mut text,
+            width,
             "",
             &format!(
                 "{} gesture{} in the last 12 months, {}",
@@ -73,6 +99,7 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
     }
     push(
         &mut text,
+        width,
         "Value",
         &format!(
             "future value ({} months) {} · {} at risk if unresolved (churn {})",
@@ -84,9 +111,10 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
     );
     match (rec.decision, rec.chosen()) {
         (Decision::Gesture, Some(c)) => {
-            push(&mut text, "Recommend", c.label);
+            push(&mut text, width, "Recommend", c.label);
             push(
                 &mut text,
+                width,
                 "",
                 &format!(
                     "cost {} · churn {} -> {} · LTV impact {}",
@@ -97,17 +125,18 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
                 ),
             );
             if let Some(script) = c.script {
-                push(&mut text, "Say", &format!("\"{script}\""));
+                push(&mut text, width, "Say", &format!("\"{script}\""));
             }
         }
-        _ => push(&mut text, "Recommend", "no gesture: hand the case to a supervisor"),
+        _ => push(
+            &mut text,
+            width,
+            "Recommend",
+            "no gesture: hand the case to a supervisor",
+        ),
     }
     text.push_str("Options\n");
-    for l in options(policy, rec).lines() {
-        text.push_str(INDENT);
-        text.push_str(l);
-        text.push('\n');
-    }
+    text.push_str(&options_block(policy, rec, width));
     let why: Vec<String> = rec
         .rules
         .iter()
@@ -121,12 +150,12 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
         .collect();
     match why.split_first() {
         Some((first, rest)) => {
-            push(&mut text, "Why", first);
+            push(&mut text, width, "Why", first);
             for r in rest {
-                push(&mut text, "", r);
+                push(&mut text, width, "", r);
             }
         }
-        None => push(&mut text, "Why", &apology_why(rec)),
+        None => push(&mut text, width, "Why", &apology_why(rec)),
     }
     let follow = date::format(rec.follow_up_by);
     let next = match rec.decision {
@@ -135,12 +164,17 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, expl
             format!("listen · thank · apologise · offer the remedy · agree · act now · follow up by {follow}")
         }
     };
-    push(&mut text, "Next", &next);
+    push(&mut text, width, "Next", &next);
     if explain {
         text.push('\n');
         text.push_str(&trace(policy, rec));
     }
     text
+}
+
+/// The width of the terminal on standard output, if it is one.
+pub fn terminal_width() -> Option<usize> {
+    Table::new().width().map(usize::from)
 }
 
 /// Why the apology alone was recommended: no rule offered a gesture, none
@@ -186,8 +220,52 @@ fn apology_why(rec: &Recommendation<'_>) -> String {
     }
 }
 
-fn push(text: &mut String, label: &str, body: &str) {
-    text.push_str(&format!("{label:<10} {body}\n"));
+/// One labelled line; with a width, wrapped at spaces under the label.
+fn push(text: &mut String, width: Option<usize>, label: &str, body: &str) {
+    wrap_into(text, width, &format!("{label:<10} "), body, INDENT);
+}
+
+/// `first` then `body`, wrapped to `width` with `rest` before each further
+/// line: between the ` · `-separated parts where it can, at spaces inside a
+/// part too long for a line of its own; a word longer than a line keeps a
+/// line to itself.
+fn wrap_into(text: &mut String, width: Option<usize>, first: &str, body: &str, rest: &str) {
+    let Some(width) = width else {
+        text.push_str(&format!("{first}{body}\n"));
+        return;
+    };
+    let len = |s: &str| s.chars().count();
+    let parts: Vec<&str> = body.split(" · ").collect();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for (i, part) in parts.iter().enumerate() {
+        let part = if i + 1 < parts.len() {
+            format!("{part} ·")
+        } else {
+            (*part).to_string()
+        };
+        if !empty && len(&line) + 1 + len(&part) > width {
+            text.push_str(&line);
+            text.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        for word in part.split(' ') {
+            if !empty && len(&line) + 1 + len(word) > width {
+                text.push_str(&line);
+                text.push('\n');
+                line = rest.to_string();
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+            empty = false;
+        }
+    }
+    text.push_str(&line);
+    text.push('\n');
 }
 
 fn plural(n: u64) -> &'static str {
@@ -196,22 +274,74 @@ fn plural(n: u64) -> &'static str {
 
 /// The options table: every candidate with its numbers and status.
 pub fn options(policy: &Policy, rec: &Recommendation<'_>) -> String {
+    options_table(policy, rec, false)
+}
+
+/// The `Options` block under its heading, fitted to `width` if one is given:
+/// the table indented as usual, else flush left with two-word headings on two
+/// lines, else (narrower than any table) one candidate to a few lines.
+fn options_block(policy: &Policy, rec: &Recommendation<'_>, width: Option<usize>) -> String {
+    let fits = |text: &str, indent: usize| {
+        text.lines()
+            .all(|l| indent + l.chars().count() <= width.unwrap_or(usize::MAX))
+    };
+    let indented = |text: &str, indent: &str| text.lines().map(|l| format!("{indent}{l}\n")).collect::<String>();
+    let natural = options_table(policy, rec, false);
+    if fits(&natural, INDENT.len()) {
+        return indented(&natural, INDENT);
+    }
+    let folded = options_table(policy, rec, true);
+    if fits(&folded, 0) {
+        return indented(&folded, "");
+    }
+    let cur = policy.currency.as_str();
+    let mut out = String::new();
+    for c in &rec.candidates {
+        wrap_into(
+            &mut out,
+            width,
+            "",
+            &format!("{}: {}", c.gesture, status_text(c)),
+            "    ",
+        );
+        if c.status.is_priced() {
+            let figures = format!(
+                "cost {} · customer value {} · recovery {} · churn after {} · impact {}",
+                money::format(c.cost, cur),
+                money::format(c.value, cur),
+                percent(c.recovery),
+                percent(c.churn_after),
+                money::format_signed(c.impact, cur)
+            );
+            wrap_into(&mut out, width, "  ", &figures, "  ");
+        }
+    }
+    out
+}
+
+fn status_text(c: &Candidate<'_>) -> String {
+    match (c.status, &c.reason) {
+        // The other statuses say enough; why a figure is unusable does not fit a word.
+        (Status::Invalid, Some(reason)) => format!("invalid: {reason}"),
+        (status, _) => status.describe().to_string(),
+    }
+}
+
+/// The table itself; `folded` puts two-word headings on two lines.
+fn options_table(policy: &Policy, rec: &Recommendation<'_>, folded: bool) -> String {
     let cur = policy.currency.as_str();
     let mut table = Table::new();
+    let (value, churn) = if folded {
+        ("customer\nvalue", "churn\nafter")
+    } else {
+        ("customer value", "churn after")
+    };
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "gesture",
-            "cost",
-            "customer value",
-            "recovery",
-            "churn after",
-            "impact",
-            "status",
-        ]);
+        .set_header(["gesture", "cost", value, "recovery", churn, "impact", "status"]);
     for c in &rec.candidates {
-        let priced = !matches!(c.status, Status::NotEligible | Status::Invalid);
+        let priced = c.status.is_priced();
         let num = |s: String| Cell::new(if priced { s } else { "-".into() }).set_alignment(CellAlignment::Right);
         table.add_row(vec![
             Cell::new(c.gesture),
@@ -220,11 +350,7 @@ pub fn options(policy: &Policy, rec: &Recommendation<'_>) -> String {
             num(percent(c.recovery)),
             num(percent(c.churn_after)),
             num(money::format_signed(c.impact, cur)),
-            Cell::new(match (c.status, &c.reason) {
-                // The other statuses say enough; why a figure is unusable does not fit a word.
-                (Status::Invalid, Some(reason)) => format!("invalid: {reason}"),
-                (status, _) => status.describe().to_string(),
-            }),
+            Cell::new(status_text(c)),
         ]);
     }
     table.to_string()
@@ -254,7 +380,7 @@ pub fn trace(policy: &Policy, rec: &Recommendation<'_>) -> String {
             out.push_str(&format!(": {reason}"));
         }
         out.push('\n');
-        if !matches!(c.status, Status::NotEligible | Status::Invalid) {
+        if c.status.is_priced() {
             out.push_str(&format!(
                 "    cost {} · value {} · ratio {:.4} · effectiveness {:.4} · recovery {:.4} · churn {:.4} · impact {}\n",
                 money::format(c.cost, cur),
