@@ -335,10 +335,11 @@ fn unit_name(unit: TimeUnit) -> &'static str {
 }
 
 fn convergence(converged: bool, iterations: u64) -> String {
+    let plural = if iterations == 1 { "" } else { "s" };
     if converged {
-        format!("converged after {iterations} iterations")
+        format!("converged after {iterations} iteration{plural}")
     } else {
-        format!("NOT fully converged after {iterations} iterations")
+        format!("NOT fully converged after {iterations} iteration{plural}")
     }
 }
 
@@ -790,5 +791,16 @@ impl Report<'_> {
             put(&mut row.iter().map(String::as_str), w)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::convergence;
+
+    #[test]
+    fn one_iteration_is_singular() {
+        assert_eq!(convergence(false, 1), "NOT fully converged after 1 iteration");
+        assert_eq!(convergence(true, 55), "converged after 55 iterations");
     }
 }
