@@ -164,6 +164,7 @@ const ALL_IN_OUTPUT: &str = "every one is in the output's `error` column";
 /// the user finds every one.
 pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize, all_in: &str) {
     for (line, reason) in rejected.iter().take(ECHOED) {
+        let reason = printable(reason);
         super::to_stderr(format_args!("error: `{file}`: line {line}: {reason}\n"));
     }
     if !rejected.is_empty() {
@@ -178,6 +179,27 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
             if total == 1 { "" } else { "s" }
         ));
     }
+}
+
+/// A reason quoting the input, fit for one line of a log or a terminal: a
+/// control character in it (a newline inside a quoted field, an escape code)
+/// is written as an escape (`\n`, `\u{1b}`), as the output's `error` column
+/// cannot need (the CSV quotes it).
+fn printable(reason: &str) -> std::borrow::Cow<'_, str> {
+    if !reason.chars().any(char::is_control) {
+        return reason.into();
+    }
+    reason
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// The progress bar: on standard error when it is a terminal, hidden otherwise or with `--quiet`.
@@ -212,5 +234,20 @@ impl Progress {
             ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} cases {per_sec:0} eta {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_in_a_reason_are_escaped() {
+        assert_eq!(printable("kind `late` is not one"), "kind `late` is not one");
+        assert_eq!(
+            printable("kind `late\nnew\u{1b}[31m\tx` is not one"),
+            "kind `late\\nnew\\u{1b}[31m\\tx` is not one"
+        );
+        assert_eq!(printable("kind `caf\u{e9}`"), "kind `caf\u{e9}`");
     }
 }
