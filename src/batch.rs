@@ -1369,6 +1369,7 @@ fn cpu_seconds() -> f64 {
 mod tests {
     use super::*;
     use crate::date::parse;
+    use crate::input::twins;
     use proptest::prelude::*;
 
     fn data(csv: &str, history: History, ledger: Ledger) -> Data {
@@ -1551,65 +1552,16 @@ mod tests {
         assert_eq!(a.line(40_000), 40_000 + 2 + 2 * 8);
     }
 
-    /// One row of [`the_plain_splitter_reads_what_the_csv_crate_reads`]: its
-    /// fields, which of them to quote in the quoted copy, and its line end.
-    fn incident_row() -> impl Strategy<Value = (Vec<String>, Vec<bool>, &'static str)> {
-        let pick = |values: &'static [&'static str]| proptest::sample::select(values).prop_map(String::from);
-        let fields = (
-            pick(&["K1", "K2", "", " K3 ", "K\u{e9}"]),
-            pick(&["C1", "C2", "", " C1", "C\u{e9}", "C1 "]),
-            pick(&["late", "coupon", "", "nope", " late"]),
-            pick(&[
-                "2026-01-01",
-                "2024-02-29",
-                "2023-02-29",
-                " 2026-01-02",
-                "2026-1-1",
-                "",
-                "2026-01-01T10:00:00Z",
-                "0000-01-01",
-                "9999-12-31",
-                "2026-01-01x",
-            ]),
-            pick(&[
-                "5",
-                "12.5",
-                "-1",
-                "1e3",
-                ".5",
-                "5.",
-                "+5",
-                "NaN",
-                "inf",
-                "",
-                " 7 ",
-                "1e300",
-                "99999999999999999",
-                "x",
-                "-0",
-                "1e13",
-                "9999999999999.99",
-            ]),
-            pick(&["a", "", "\u{e9}", " ", "na\u{ef}ve", "\t"]),
-        );
-        // Most rows have the header's six fields; some one fewer or more.
-        let shape = prop_oneof![6 => Just(0), 1 => Just(-1), 1 => Just(1), 1 => Just(-6)];
-        (
-            fields,
-            shape,
-            proptest::collection::vec(any::<bool>(), 8),
-            prop_oneof![Just("\n"), Just("\r\n")],
-        )
-            .prop_map(|((a, b, c, d, e, f), shape, quote, end)| {
-                let mut fields = vec![a, b, c, d, e, f];
-                match shape {
-                    -1 => drop(fields.pop()),
-                    1 => fields.push("more".into()),
-                    -6 => fields.clear(),
-                    _ => {}
-                }
-                (fields, quote, end)
-            })
+    /// One row of [`the_plain_splitter_reads_what_the_csv_crate_reads`].
+    fn incident_row() -> impl Strategy<Value = twins::Row> {
+        twins::row(vec![
+            twins::pick(&["K1", "K2", "", " K3 ", "K\u{e9}"]),
+            twins::pick(&["C1", "C2", "", " C1", "C\u{e9}", "C1 "]),
+            twins::pick(&["late", "coupon", "", "nope", " late"]),
+            twins::pick(twins::DATES),
+            twins::pick(twins::NUMBERS),
+            twins::pick(&["a", "", "\u{e9}", " ", "na\u{ef}ve", "\t"]),
+        ])
     }
 
     proptest::proptest! {
@@ -1623,27 +1575,13 @@ mod tests {
             header_end in prop_oneof![Just("\n"), Just("\r\n")],
             final_end in any::<bool>(),
         ) {
-            let mut plain = format!("case_id,customer_id,kind,date,loss,note{header_end}");
-            let mut quoted = plain.clone();
-            for (k, (fields, quote, end)) in rows.iter().enumerate() {
-                let last = k + 1 == rows.len();
-                let end = if last && !final_end { "" } else { end };
-                plain.push_str(&fields.join(","));
-                plain.push_str(end);
-                // A row of no fields is a blank line in both copies.
-                let quoted_fields: Vec<String> =
-                    fields.iter().zip(quote).map(|(f, &q)| if q { format!("\"{f}\"") } else { f.clone() }).collect();
-                quoted.push_str(&quoted_fields.join(","));
-                // The csv crate's copy may end a line with a lone carriage
-                // return (not before a blank line: `\r\n` is one line end).
-                let lone_cr = quote[7] && rows.get(k + 1).is_some_and(|next| !next.0.is_empty());
-                quoted.push_str(if end == "\r\n" && lone_cr { "\r" } else { end });
-            }
-            // A quote anywhere sends the file to the csv crate.
-            quoted.push_str(if final_end || rows.is_empty() { "" } else { "\n" });
-            quoted.push_str("\"K-last\",C9,late,2026-01-01,1,z\n");
-            plain.push_str(if final_end || rows.is_empty() { "" } else { "\n" });
-            plain.push_str("K-last,C9,late,2026-01-01,1,z\n");
+            let [plain, quoted] = twins::texts(
+                "case_id,customer_id,kind,date,loss,note",
+                header_end,
+                &rows,
+                final_end,
+                ["K-last,C9,late,2026-01-01,1,z", "\"K-last\",C9,late,2026-01-01,1,z"],
+            );
             let a = data(&plain, History::default(), Ledger::default());
             let b = data(&quoted, History::default(), Ledger::default());
             prop_assert_eq!((a.sep, b.sep), (1, 0), "which splitter read each file");

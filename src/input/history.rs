@@ -632,6 +632,7 @@ pub fn features(transactions: &[Transaction], as_of: Day) -> Features {
 mod tests {
     use super::*;
     use crate::date::parse;
+    use crate::input::twins;
     use proptest::prelude::*;
 
     fn d(s: &str) -> Day {
@@ -730,62 +731,14 @@ mod tests {
         );
     }
 
-    /// One row of [`the_parallel_reader_reads_what_the_csv_crate_reads_any_rows`]:
-    /// its fields, which to quote in the quoted copy, and its line end.
-    fn history_row() -> impl Strategy<Value = (Vec<String>, Vec<bool>, &'static str)> {
-        let pick = |values: &'static [&'static str]| proptest::sample::select(values).prop_map(String::from);
-        let fields = (
-            pick(&["C1", "C2", "", " C1", "C\u{e9}", "C1 "]),
-            pick(&[
-                "2025-01-01",
-                "2024-02-29",
-                "2023-02-29",
-                " 2025-01-02",
-                "2025-1-1",
-                "",
-                "2025-01-01T10:00:00Z",
-                "0000-01-01",
-                "9999-12-31",
-            ]),
-            pick(&[
-                "5",
-                "12.5",
-                "-1",
-                "1e3",
-                ".5",
-                "5.",
-                "+5",
-                "NaN",
-                "inf",
-                "",
-                " 7 ",
-                "1e300",
-                "99999999999999999",
-                "x",
-                "-0",
-                "1e13",
-                "9999999999999.99",
-                "123456789012345",
-            ]),
-            pick(&["O1", "", " "]),
-        );
-        let shape = prop_oneof![8 => Just(0), 1 => Just(-1), 1 => Just(1), 1 => Just(-4)];
-        (
-            fields,
-            shape,
-            proptest::collection::vec(any::<bool>(), 6),
-            prop_oneof![Just("\n"), Just("\r\n")],
-        )
-            .prop_map(|((a, b, c, d), shape, quote, end)| {
-                let mut fields = vec![a, b, c, d];
-                match shape {
-                    -1 => drop(fields.pop()),
-                    1 => fields.push("more".into()),
-                    -4 => fields.clear(),
-                    _ => {}
-                }
-                (fields, quote, end)
-            })
+    /// One row of [`the_parallel_reader_reads_what_the_csv_crate_reads_any_rows`].
+    fn history_row() -> impl Strategy<Value = twins::Row> {
+        twins::row(vec![
+            twins::pick(&["C1", "C2", "", " C1", "C\u{e9}", "C1 "]),
+            twins::pick(twins::DATES),
+            twins::pick(twins::NUMBERS),
+            twins::pick(&["O1", "", " "]),
+        ])
     }
 
     /// A history read, or its error's line and message.
@@ -812,23 +765,13 @@ mod tests {
             header_end in prop_oneof![Just("\n"), Just("\r\n")],
             final_end in any::<bool>(),
         ) {
-            let mut plain = format!("customer_id,date,amount,order_id{header_end}");
-            let mut quoted = plain.clone();
-            for (k, (fields, quote, end)) in rows.iter().enumerate() {
-                let end = if k + 1 == rows.len() && !final_end { "" } else { end };
-                plain.push_str(&fields.join(","));
-                plain.push_str(end);
-                let quoted_fields: Vec<String> =
-                    fields.iter().zip(quote).map(|(f, &q)| if q { format!("\"{f}\"") } else { f.clone() }).collect();
-                quoted.push_str(&quoted_fields.join(","));
-                // The csv crate's copy may end a line with a lone carriage
-                // return (not before a blank line: `\r\n` is one line end).
-                let lone_cr = quote[5] && rows.get(k + 1).is_some_and(|next| !next.0.is_empty());
-                quoted.push_str(if end == "\r\n" && lone_cr { "\r" } else { end });
-            }
-            let tail = if final_end || rows.is_empty() { "" } else { "\n" };
-            plain.push_str(&format!("{tail}C9,2025-01-01,1,O9\n"));
-            quoted.push_str(&format!("{tail}\"C9\",2025-01-01,1,O9\n"));
+            let [plain, quoted] = twins::texts(
+                "customer_id,date,amount,order_id",
+                header_end,
+                &rows,
+                final_end,
+                ["C9,2025-01-01,1,O9", "\"C9\",2025-01-01,1,O9"],
+            );
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("h.csv");
             std::fs::write(&path, &quoted).unwrap();

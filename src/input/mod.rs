@@ -12,6 +12,8 @@ pub(crate) mod ids;
 pub mod incidents;
 pub mod ledger;
 pub mod rfm;
+#[cfg(test)]
+pub(crate) mod twins;
 
 use std::fmt;
 use std::fs::File;
