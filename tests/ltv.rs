@@ -372,6 +372,23 @@ fn score(policy: &str, id: &str, extra: &[&str]) -> Value {
 }
 
 #[test]
+fn with_the_model_on_standard_output_the_table_goes_to_standard_error() {
+    let args = ["ltv", "fit", "--history", HISTORY, "--as-of", "1997-09-30"];
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.toml");
+    let to_file = goodwill().args(args).arg("-o").arg(&model).output().unwrap();
+    assert!(to_file.status.success());
+    let out = goodwill().args(args).args(["-o", "-"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Standard output is the model file alone: it reads back as one.
+    assert_eq!(out.stdout, std::fs::read(&model).unwrap());
+    let text = String::from_utf8(out.stdout).unwrap();
+    toml::from_str::<goodwill::ltv::LtvModel>(&text).unwrap();
+    // The table went to standard error, with no "wrote `-`" after it.
+    assert_eq!(out.stderr, to_file.stdout);
+}
+
+#[test]
 fn a_fitted_model_file_drives_recommendations() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.toml");

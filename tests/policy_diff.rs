@@ -222,6 +222,20 @@ fn exit_code_says_whether_anything_changed() {
 }
 
 #[test]
+fn with_the_changed_cases_on_standard_output_the_report_goes_to_standard_error() {
+    let to_file = goodwill().args(CLEAN).output().unwrap();
+    let out = goodwill().args(CLEAN).args(["-o", "-"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let csv = String::from_utf8(out.stdout).unwrap();
+    // The CSV alone, as a script reading it expects: a header and K2, K3.
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with("line,case_id,"), "{csv}");
+    assert!(csv.lines().all(|l| l.split(',').count() == 16), "{csv}");
+    // The report, word for word what it is without `-o -`.
+    assert_eq!(out.stderr, to_file.stdout);
+}
+
+#[test]
 fn an_invalid_new_policy_stops_before_reading_anything() {
     let out = goodwill()
         .args([

@@ -77,7 +77,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
     args.inputs.check_stdin(Some(&args.incidents))?;
     let policy = args.inputs.load_policy()?;
-    let to_file = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let to_file = args.output.as_deref().filter(|p| !crate::cli::output::is_stdout(p));
     // Before the inputs are read: an output that cannot be written fails now,
     // not after a batch of millions of rows.
     let output = crate::cli::output::Output::create(to_file)?;

@@ -134,7 +134,7 @@ pub struct FitArgs {
     /// Time unit of the summary and of the fitted parameters
     #[arg(long, value_enum, value_name = "UNIT", default_value_t = Unit::Weeks)]
     pub time_unit: Unit,
-    /// Write the fitted model to this file (TOML), for `ltv --model` or a policy's `model_file`
+    /// Write the fitted model to this file (TOML), for `ltv --model` or a policy's `model_file`; with `-`, to standard output, and the table to standard error
     #[arg(short, long, value_name = "MODEL.toml")]
     pub output: Option<PathBuf>,
     /// Output format
@@ -292,8 +292,12 @@ fn run_fit(args: FitArgs) -> Result<Exit> {
             s
         }
     };
-    super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
-    if let Some(path) = &args.output {
+    match &args.output {
+        // With the model file on standard output, the table must not mix into it.
+        Some(path) if super::output::is_stdout(path) => super::to_stderr(format_args!("{text}")),
+        _ => super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?,
+    }
+    if let Some(path) = args.output.as_ref().filter(|p| !super::output::is_stdout(p)) {
         super::to_stderr(format_args!(
             "wrote `{}`: use it with `goodwill ltv --model` or `model_file` in a policy's [model]\n",
             path.display()

@@ -32,6 +32,11 @@ pub fn terminal_width() -> Option<usize> {
     crate::render::table::terminal_width()
 }
 
+/// Whether `-o PATH` names standard output.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Writes to `path` atomically, or to standard output when it is `None` or `-`.
 pub fn write<F>(path: Option<&Path>, body: F) -> Result<()>
 where
@@ -60,7 +65,7 @@ impl Output {
     /// Standard output when `path` is `None` or `-`; otherwise, for a regular
     /// file, its temporary file, created now.
     pub fn create(path: Option<&Path>) -> Result<Output> {
-        let target = match path.filter(|p| p.as_os_str() != "-") {
+        let target = match path.filter(|p| !is_stdout(p)) {
             None => Target::Stdout,
             Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => Target::InPlace(path.to_path_buf()),
             Some(link) => {

@@ -113,7 +113,7 @@ pub struct DiffArgs {
     pub incidents: PathBuf,
     #[command(flatten)]
     pub files: Files,
-    /// Write every changed case with both answers to this CSV file
+    /// Write every changed case with both answers to this CSV file; with `-`, to standard output, and the report to standard error
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit with status 3 when anything changed (cases or policy content)
@@ -353,7 +353,12 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         Format::Text => render::diff::text(&report, &data.file, &new.currency),
         Format::Json => json_line(&serde_json::to_value(&report)?)?,
     };
-    print(&text)?;
+    // With the changed cases on standard output, the report must not mix into them.
+    if args.output.as_deref().is_some_and(super::output::is_stdout) {
+        super::to_stderr(format_args!("{text}"));
+    } else {
+        print(&text)?;
+    }
     super::batch::report_rejected(
         &data.file,
         &report.rejections,
