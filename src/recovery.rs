@@ -33,6 +33,15 @@ impl Curve {
         }
     }
 
+    /// The name a policy gives this curve.
+    pub fn name(self) -> &'static str {
+        match self {
+            Curve::Linear => "linear",
+            Curve::Logistic => "logistic",
+            Curve::Concave => "concave",
+        }
+    }
+
     /// The names a policy may use.
     pub const NAMES: [&'static str; 3] = ["linear", "logistic", "concave"];
 }

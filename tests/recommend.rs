@@ -649,6 +649,27 @@ fn a_wide_terminal_or_a_pipe_gets_the_natural_layout() {
 }
 
 #[test]
+fn the_explained_trace_fits_a_narrow_terminal_too() {
+    let args = ["--case", "examples/missing-feature.toml", "--explain"];
+    let text = screen("60", &args);
+    assert!(widest(&text) <= 60, "{text}");
+    // The trace keeps every figure; only the line breaks move.
+    let natural = screen("200", &args);
+    let trace = |t: &str| {
+        t[t.find("\nRules\n").unwrap()..]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(trace(&text), trace(&natural));
+    assert!(
+        natural.contains("\n  curve logistic · midpoint 0.8500 · steepness 7.0000 · overcompensation_penalty 0.1000\n"),
+        "{natural}"
+    );
+    insta::assert_snapshot!("missing_feature_explained_60_columns", text);
+}
+
+#[test]
 fn the_json_carries_every_figure_on_the_screen() {
     let args = ["recommend", "--case", "examples/late-delivery.toml"];
     let screen = String::from_utf8(goodwill().args(args).output().unwrap().stdout).unwrap();

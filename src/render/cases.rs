@@ -36,7 +36,7 @@ pub fn failure(
                 money::format(rec.cost(), cur),
                 money::format_signed(rec.impact(), cur)
             ));
-            for line in super::table::trace(policy, rec).lines() {
+            for line in super::table::trace(policy, rec, None).lines() {
                 out.push_str("  ");
                 out.push_str(line);
                 out.push('\n');

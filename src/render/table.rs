@@ -11,6 +11,7 @@ use crate::engine::{Candidate, Decision, Recommendation, Status};
 use crate::input::incidents::Incident;
 use crate::money;
 use crate::policy::Policy;
+use crate::recovery::Curve;
 
 use super::percent;
 
@@ -167,7 +168,7 @@ fn layout(
     push(&mut text, width, "Next", &next);
     if explain {
         text.push('\n');
-        text.push_str(&trace(policy, rec));
+        text.push_str(&trace(policy, rec, width));
     }
     text
 }
@@ -356,8 +357,10 @@ fn options_table(policy: &Policy, rec: &Recommendation<'_>, folded: bool) -> Str
     table.to_string()
 }
 
-/// The rule trace: each rule, matched or not, and each candidate's fate.
-pub fn trace(policy: &Policy, rec: &Recommendation<'_>) -> String {
+/// The rule trace: each rule, matched or not, each candidate's fate, and the
+/// model's figures with the recovery curve as the policy names it. With a
+/// width, each line wraps under its own start.
+pub fn trace(policy: &Policy, rec: &Recommendation<'_>, width: Option<usize>) -> String {
     let cur = policy.currency.as_str();
     let mut out = String::from("Rules\n");
     for t in &rec.trace {
@@ -366,7 +369,9 @@ pub fn trace(policy: &Policy, rec: &Recommendation<'_>) -> String {
             (true, true) => "matched",
             (true, false) => "no match",
         };
-        out.push_str(&format!("  {mark:<22} {}: {}\n", t.rule, t.when.unwrap_or("(always)")));
+        let first = format!("  {mark:<22} ");
+        let body = format!("{}: {}", t.rule, t.when.unwrap_or("(always)"));
+        wrap_into(&mut out, width, &first, &body, &" ".repeat(first.len()));
     }
     out.push_str("Candidates\n");
     for c in &rec.candidates {
@@ -375,14 +380,14 @@ pub fn trace(policy: &Policy, rec: &Recommendation<'_>) -> String {
         } else {
             format!("offered by {}", c.offered_by.join(", "))
         };
-        out.push_str(&format!("  {} ({by}): {}", c.gesture, c.status.describe()));
+        let mut fate = format!("{} ({by}): {}", c.gesture, c.status.describe());
         if let Some(reason) = &c.reason {
-            out.push_str(&format!(": {reason}"));
+            fate.push_str(&format!(": {reason}"));
         }
-        out.push('\n');
+        wrap_into(&mut out, width, "  ", &fate, "    ");
         if c.status.is_priced() {
-            out.push_str(&format!(
-                "    cost {} · value {} · ratio {:.4} · effectiveness {:.4} · recovery {:.4} · churn {:.4} · impact {}\n",
+            let figures = format!(
+                "cost {} · value {} · ratio {:.4} · effectiveness {:.4} · recovery {:.4} · churn {:.4} · impact {}",
                 money::format(c.cost, cur),
                 money::format(c.value, cur),
                 c.ratio,
@@ -390,13 +395,28 @@ pub fn trace(policy: &Policy, rec: &Recommendation<'_>) -> String {
                 c.recovery,
                 c.churn_after,
                 money::format_signed(c.impact, cur)
-            ));
+            );
+            wrap_into(&mut out, width, "    ", &figures, "    ");
         }
     }
     let p = &rec.params;
-    out.push_str(&format!(
-        "Model\n  future value {:.4} · p_alive {:.4} · churn unresolved {:.4} · resolved {:.4} · apology {:.4} · curve {:?}\n",
-        rec.future_value, rec.p_alive, p.churn_unresolved, p.churn_resolved, p.apology_recovery, p.curve
-    ));
+    out.push_str("Model\n");
+    let figures = format!(
+        "future value {:.4} · p_alive {:.4} · churn unresolved {:.4} · resolved {:.4} · apology {:.4}",
+        rec.future_value, rec.p_alive, p.churn_unresolved, p.churn_resolved, p.apology_recovery
+    );
+    wrap_into(&mut out, width, "  ", &figures, "  ");
+    // The curve's own parameters, under the names the policy gives them.
+    let shape = match p.curve {
+        Curve::Linear => format!("full_recovery_at {:.4}", p.full_recovery_at),
+        Curve::Logistic => format!("midpoint {:.4} · steepness {:.4}", p.midpoint, p.steepness),
+        Curve::Concave => format!("scale {:.4}", p.scale),
+    };
+    let curve = format!(
+        "curve {} · {shape} · overcompensation_penalty {:.4}",
+        p.curve.name(),
+        p.overcompensation_penalty
+    );
+    wrap_into(&mut out, width, "  ", &curve, "  ");
     out
 }
