@@ -72,20 +72,40 @@ pub fn format_signed(amount: f64, currency: &str) -> String {
 }
 
 fn grouped(cents: u64) -> String {
-    let whole = (cents / 100).to_string();
-    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 3);
+    format!("{}.{:02}", group(cents / 100), cents % 100)
+}
+
+/// A whole number with its thousands grouped, as amounts are: `1,000,000`.
+pub fn group(n: u64) -> String {
+    let whole = n.to_string();
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3);
     for (i, ch) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
     }
-    format!("{out}.{:02}", cents % 100)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_group_their_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (22_795, "22,795"),
+            (1_000_000, "1,000,000"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(group(n), text);
+        }
+        assert_eq!(format(1_234_567.891, "USD"), "$1,234,567.89");
+    }
 
     #[test]
     fn rounds_half_away_from_zero_on_the_written_decimal() {

@@ -17,7 +17,7 @@ use super::inputs::Inputs;
 use crate::batch::{self, Data, Outcome, Rendered, Timer};
 use crate::date::Day;
 use crate::exit::Exit;
-use crate::render;
+use crate::{money, render};
 
 /// How to write the rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -174,8 +174,9 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
             String::new()
         };
         super::to_stderr(format_args!(
-            "error: `{file}`: {} of {total} row{} rejected{shown}\n",
-            rejected.len(),
+            "error: `{file}`: {} of {} row{} rejected{shown}\n",
+            money::group(rejected.len() as u64),
+            money::group(total as u64),
             if total == 1 { "" } else { "s" }
         ));
     }

@@ -14,8 +14,8 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
     let all = &report.all;
     let mut out = format!(
         "Backtest over {} incidents of `{incidents}`: {} changed ({})\n",
-        all.cases,
-        all.changed,
+        money::group(all.cases),
+        money::group(all.changed),
         share(all.changed, all.cases)
     );
     let r = &report.rejected;
@@ -28,12 +28,12 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
         ]
         .iter()
         .filter(|(n, _)| *n > 0)
-        .map(|(n, how)| format!("{n} {how}"))
+        .map(|(n, how)| format!("{} {how}", money::group(*n)))
         .collect();
         out.push_str(&format!(
             "Rejected {} of {} row{}: {}\n",
-            r.rows,
-            all.cases,
+            money::group(r.rows),
+            money::group(all.cases),
             if all.cases == 1 { "" } else { "s" },
             parts.join(", ")
         ));
@@ -41,7 +41,7 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
 
     let u = &report.unlisted_kinds;
     if u.by_new + u.by_old > 0 {
-        let rows = |n: u64| format!("{n} row{}", if n == 1 { "" } else { "s" });
+        let rows = |n: u64| format!("{} row{}", money::group(n), if n == 1 { "" } else { "s" });
         let parts: Vec<String> = [(u.by_new, "old"), (u.by_old, "new")]
             .iter()
             .filter(|(n, _)| *n > 0)
@@ -69,7 +69,12 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
         let wt = report.transitions.iter().map(|t| t.to.len()).max().unwrap_or(0).max(3);
         out.push_str(&format!("  {:<wf$}    {:<wt$}  {:>9}\n", "old", "new", "cases"));
         for t in &report.transitions {
-            out.push_str(&format!("  {:<wf$} -> {:<wt$}  {:>9}\n", t.from, t.to, t.cases));
+            out.push_str(&format!(
+                "  {:<wf$} -> {:<wt$}  {:>9}\n",
+                t.from,
+                t.to,
+                money::group(t.cases)
+            ));
         }
     }
 
@@ -172,8 +177,8 @@ fn kind_row(kind: &str, s: &Slice, m: &dyn Fn(i64) -> String, d: &dyn Fn(i64) ->
         } else {
             kind.to_string()
         },
-        s.cases.to_string(),
-        s.changed.to_string(),
+        money::group(s.cases),
+        money::group(s.changed),
         m(s.old.cost_cents),
         m(s.new.cost_cents),
         d(s.cost_delta()),

@@ -13,6 +13,7 @@ use crate::money;
 
 /// The summary of a batch, as text; amounts in `currency`.
 pub fn summary(s: &Summary, currency: &str) -> String {
+    let per_unit = format!("impact per {}1 spent", money::symbol(currency));
     let mut kinds = table(&[
         "kind",
         "cases",
@@ -21,16 +22,16 @@ pub fn summary(s: &Summary, currency: &str) -> String {
         "rejected",
         "cost",
         "impact",
-        "impact per 1 spent",
+        &per_unit,
     ]);
     let line = |name: &str, t: &Totals| {
         let gestures: u64 = t.gestures.iter().map(|(_, n)| n).sum();
         vec![
             Cell::new(name),
-            number(t.cases.to_string()),
-            number(gestures.to_string()),
-            number(t.escalations.to_string()),
-            number(t.rejected.to_string()),
+            count(t.cases),
+            count(gestures),
+            count(t.escalations),
+            count(t.rejected),
             number(money::format(t.cost_cents as f64 / 100.0, currency)),
             number(money::format_signed(t.impact_cents as f64 / 100.0, currency)),
             number(
@@ -51,17 +52,17 @@ pub fn summary(s: &Summary, currency: &str) -> String {
             .map(|(k, _)| if k.is_empty() { "(none)" } else { k.as_str() }),
     );
     let mut gestures = table(&header);
-    let count = |t: &Totals, g: &str| t.gestures.iter().find(|(id, _)| id == g).map_or(0, |(_, n)| *n);
+    let chosen = |t: &Totals, g: &str| t.gestures.iter().find(|(id, _)| id == g).map_or(0, |(_, n)| *n);
     for (g, n) in &s.all.gestures {
-        let mut row = vec![Cell::new(g), number(n.to_string())];
-        row.extend(s.kinds.iter().map(|(_, t)| number(count(t, g).to_string())));
+        let mut row = vec![Cell::new(g), count(*n)];
+        row.extend(s.kinds.iter().map(|(_, t)| count(chosen(t, g))));
         gestures.add_row(row);
     }
-    let mut escalated = vec![Cell::new("(escalated)"), number(s.all.escalations.to_string())];
-    escalated.extend(s.kinds.iter().map(|(_, t)| number(t.escalations.to_string())));
+    let mut escalated = vec![Cell::new("(escalated)"), count(s.all.escalations)];
+    escalated.extend(s.kinds.iter().map(|(_, t)| count(t.escalations)));
     gestures.add_row(escalated);
-    let mut rejected = vec![Cell::new("(rejected)"), number(s.all.rejected.to_string())];
-    rejected.extend(s.kinds.iter().map(|(_, t)| number(t.rejected.to_string())));
+    let mut rejected = vec![Cell::new("(rejected)"), count(s.all.rejected)];
+    rejected.extend(s.kinds.iter().map(|(_, t)| count(t.rejected)));
     gestures.add_row(rejected);
 
     format!("By kind\n{kinds}\nDecisions\n{gestures}\n")
@@ -75,6 +76,41 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
+/// A count, its thousands grouped as the amounts beside it are.
+fn count(n: u64) -> Cell {
+    number(money::group(n))
+}
+
 fn number(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_as_amounts_are_and_the_ratio_names_the_currency() {
+        let late = Totals {
+            cases: 1_234_567,
+            gestures: vec![("credit".into(), 1_234_000)],
+            escalations: 560,
+            rejected: 7,
+            cost_cents: 123_456_789,
+            impact_cents: 246_913_578,
+        };
+        let s = Summary {
+            all: late.clone(),
+            kinds: vec![("late".into(), late)],
+        };
+        let text = summary(&s, "EUR");
+        assert!(text.contains("┆ impact per €1 spent │"), "{text}");
+        assert!(
+            text.contains("│ all  ┆ 1,234,567 ┆ 1,234,000 ┆       560 ┆        7 ┆ €1,234,567.89 ┆ +€2,469,135.78 ┆                2.00 │"),
+            "{text}"
+        );
+        assert!(text.contains("│ credit      ┆ 1,234,000 ┆ 1,234,000 │"), "{text}");
+        // A currency without a symbol of its own: its code.
+        assert!(summary(&s, "CHF").contains("┆ impact per CHF 1 spent │"));
+    }
 }
