@@ -672,6 +672,50 @@ impl Data {
         Ok(incident)
     }
 
+    /// The case ids on more than one row (an export repeated, a case reopened
+    /// under its old id), each with its lines in file order, in the order of
+    /// their first line. A rejected row's id counts too; an empty one does not.
+    ///
+    /// Each row's id is hashed to 32 bits, packed with the row's index into
+    /// one number, and the numbers sorted on every core (8 bytes a row); ids
+    /// are compared only where two hashes are equal.
+    pub fn duplicate_case_ids(&self) -> Vec<(&str, Vec<u64>)> {
+        use std::hash::BuildHasher;
+        let hasher = rustc_hash::FxBuildHasher;
+        let mut keys = Vec::new();
+        (0..self.rows.len())
+            .into_par_iter()
+            .map(|i| ((hasher.hash_one(self.case_id(i)) >> 32) << 32) | i as u64)
+            .collect_into_vec(&mut keys);
+        keys.par_sort_unstable();
+        let mut found = Vec::new();
+        for run in keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|run| run.len() > 1) {
+            // Sorted by id then row, so each id's rows stay in file order.
+            let mut ids: Vec<(&str, usize)> = run
+                .iter()
+                .map(|&key| (key & 0xffff_ffff) as usize)
+                .map(|i| (self.case_id(i), i))
+                .filter(|(id, _)| !id.is_empty())
+                .collect();
+            ids.sort_unstable();
+            for same in ids.chunk_by(|a, b| a.0 == b.0).filter(|same| same.len() > 1) {
+                let lines = same.iter().map(|&(_, i)| self.rows[i].line).collect();
+                found.push((same[0].0, lines));
+            }
+        }
+        found.sort_unstable_by_key(|(_, lines): &(&str, Vec<u64>)| lines[0]);
+        found
+    }
+
+    /// Row `i`'s `case_id`, trimmed, whether the row is good or rejected.
+    fn case_id(&self, i: usize) -> &str {
+        let row = &self.rows[i];
+        match row.rejected {
+            NONE => self.id(row, 0),
+            r => &self.rejected[r as usize].case_id,
+        }
+    }
+
     /// The number of rows rejected when the file was read (a policy may reject more).
     pub fn rejected(&self) -> usize {
         self.rejected.len()
@@ -1393,6 +1437,29 @@ mod tests {
         );
         assert_eq!((0..d.len()).map(|i| d.line(i)).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
         assert_eq!(d.rejected(), 1);
+    }
+
+    #[test]
+    fn repeated_case_ids_are_found_with_their_lines() {
+        // K1 three times (once on a rejected row, once with spaces), K3 twice,
+        // K2 once, and two rows without an id.
+        let csv = "case_id,customer_id,kind,date\n\
+                   K1,C2,late_delivery,2026-03-01\n\
+                   K3,C1,late_delivery,2026-02-01\n\
+                   K2,C1,late_delivery,2026-02-01\n\
+                   K1,C1,late_delivery,not a date\n\
+                   ,C1,late_delivery,2026-02-01\n\
+                   K3,C1,late_delivery,2026-02-02\n\
+                   ,C1,late_delivery,2026-02-01\n\
+                   \x20K1 ,C3,late_delivery,2026-01-01\n";
+        let d = data(csv, History::default(), Ledger::default());
+        assert_eq!(d.duplicate_case_ids(), vec![("K1", vec![2, 5, 9]), ("K3", vec![3, 7])]);
+        let unique = data(
+            "case_id,customer_id,kind,date\nK1,C1,late_delivery,2026-01-01\nK10,C1,late_delivery,2026-01-01\n",
+            History::default(),
+            Ledger::default(),
+        );
+        assert!(unique.duplicate_case_ids().is_empty());
     }
 
     #[test]

@@ -172,6 +172,73 @@ fn the_third_gesture_in_a_year_is_refused_by_the_cap() {
 }
 
 #[test]
+fn a_case_id_on_several_lines_is_answered_each_time_with_a_warning() {
+    // The same case exported three times: each line is a case of its own, so
+    // the cap of two gestures in 12 months leaves the third the apology. The
+    // warning says so; the exit code stays 0, as no row was rejected.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twice.csv");
+    std::fs::write(
+        &file,
+        "case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
+         M1,C2,late,2026-01-01,20,100,0\n\
+         M2,C2,late,2026-02-01,20,100,0\n\
+         M1,C2,late,2026-01-01,20,100,0\n\
+         M1,C2,late,2026-01-01,20,100,0\n",
+    )
+    .unwrap();
+    let out = batch(file.to_str().unwrap(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let got: Vec<(String, String)> = rows(&out.stdout)
+        .into_iter()
+        .map(|r| (r["case_id"].clone(), r["gesture"].clone()))
+        .collect();
+    // In (date, line) order: M1 on lines 2, 4 and 5, then M2.
+    let want = [("M1", "credit"), ("M2", "apology"), ("M1", "credit"), ("M1", "apology")];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    let name = file.display();
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "warning: `{name}`: case id `M1` is on lines 2, 4 and 5\n\
+             warning: `{name}`: 1 case id is on more than one line: each line is answered as a case of its own, \
+             and its gesture counts against the customer's caps\n"
+        )
+    );
+
+    // Many: the first 20 ids, each with at most five lines, then the count.
+    let mut csv = String::from("case_id,customer_id,kind,date,loss,order_value,coupon_pct\n");
+    for i in 0..25 {
+        csv.push_str(&format!(
+            "R{i},C{i},late,2026-01-01,20,100,0\nR{i},C{i},late,2026-01-02,20,100,0\n"
+        ));
+    }
+    for _ in 0..6 {
+        csv.push_str("R0,C0,late,2026-01-03,20,100,0\n");
+    }
+    std::fs::write(&file, csv).unwrap();
+    let out = batch(file.to_str().unwrap(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 21, "{stderr}");
+    assert_eq!(
+        lines[0],
+        format!("warning: `{name}`: case id `R0` is on lines 2, 3, 52, 53, 54 and 3 more")
+    );
+    assert_eq!(
+        lines[19],
+        format!("warning: `{name}`: case id `R19` is on lines 40 and 41")
+    );
+    assert!(
+        lines[20].starts_with(&format!(
+            "warning: `{name}`: 25 case ids are on more than one line (the first 20 shown above): "
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_existing_output_is_untouched_on_a_fatal_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.csv");

@@ -97,15 +97,21 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     timer.phase("evaluate (total)");
     progress.phase("writing");
     let table = summarize.then(|| render::summary::summary(&rendered.summary, &policy.currency));
-    match (args.format, &table) {
-        (Format::Table, Some(text)) => output.write(|w| Ok(w.write_all(text.as_bytes())?))?,
-        _ => output.write(|w| write_rows(w, &rendered, args.format))?,
-    }
+    // The search for repeated case ids keeps the core the write leaves idle busy.
+    let (written, repeated) = rayon::join(
+        || match (args.format, &table) {
+            (Format::Table, Some(text)) => output.write(|w| Ok(w.write_all(text.as_bytes())?)),
+            _ => output.write(|w| write_rows(w, &rendered, args.format)),
+        },
+        || data.duplicate_case_ids(),
+    );
+    written?;
     timer.phase("write");
     progress.bar.finish_and_clear();
 
     let rejected = &rendered.rejected;
     report_rejected(&data.file, rejected, rendered.len(), ALL_IN_OUTPUT);
+    report_repeated(&data.file, &repeated);
     if args.format != Format::Table
         && let Some(text) = &table
     {
@@ -178,6 +184,40 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
             money::group(rejected.len() as u64),
             money::group(total as u64),
             if total == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+/// Warns of the case ids on more than one line: the first [`ECHOED`] with
+/// their lines, then how many. Each such line is answered as a case of its
+/// own, so a file exported twice would grant every gesture twice.
+fn report_repeated(file: &str, repeated: &[(&str, Vec<u64>)]) {
+    const LINES: usize = 5;
+    for (id, lines) in repeated.iter().take(ECHOED) {
+        let mut shown: Vec<String> = lines.iter().take(LINES).map(u64::to_string).collect();
+        if lines.len() > LINES {
+            shown.push(format!("{} more", money::group((lines.len() - LINES) as u64)));
+        }
+        let last = shown.pop().unwrap_or_default();
+        super::to_stderr(format_args!(
+            "warning: `{file}`: case id `{}` is on lines {} and {last}\n",
+            printable(id),
+            shown.join(", ")
+        ));
+    }
+    if !repeated.is_empty() {
+        let shown = if repeated.len() > ECHOED {
+            format!(" (the first {ECHOED} shown above)")
+        } else {
+            String::new()
+        };
+        let (ids, are) = match repeated.len() {
+            1 => ("1 case id".to_string(), "is"),
+            n => (format!("{} case ids", money::group(n as u64)), "are"),
+        };
+        super::to_stderr(format_args!(
+            "warning: `{file}`: {ids} {are} on more than one line{shown}: each line is answered as a case of its own, \
+             and its gesture counts against the customer's caps\n"
         ));
     }
 }
