@@ -236,6 +236,33 @@ fn with_the_changed_cases_on_standard_output_the_report_goes_to_standard_error()
 }
 
 #[test]
+fn a_case_id_on_two_lines_is_warned_of_as_batch_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twice.csv");
+    let text = std::fs::read_to_string("tests/data/diff/incidents.csv").unwrap();
+    let k1 = text.lines().nth(1).unwrap();
+    std::fs::write(&file, format!("{text}{k1}\n")).unwrap();
+    let mut args = CLEAN;
+    args[5] = file.to_str().unwrap();
+    let out = goodwill().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: `{}`: case id `K1` is on lines 2 and 7\n",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    // Answered twice: six cases now.
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("Backtest over 6 incidents")
+    );
+}
+
+#[test]
 fn an_invalid_new_policy_stops_before_reading_anything() {
     let out = goodwill()
         .args([

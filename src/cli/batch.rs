@@ -191,7 +191,7 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
 /// Warns of the case ids on more than one line: the first [`ECHOED`] with
 /// their lines, then how many. Each such line is answered as a case of its
 /// own, so a file exported twice would grant every gesture twice.
-fn report_repeated(file: &str, repeated: &[(&str, Vec<u64>)]) {
+pub(super) fn report_repeated(file: &str, repeated: &[(&str, Vec<u64>)]) {
     const LINES: usize = 5;
     for (id, lines) in repeated.iter().take(ECHOED) {
         let mut shown: Vec<String> = lines.iter().take(LINES).map(u64::to_string).collect();
