@@ -57,17 +57,28 @@ pub fn symbol(currency: &str) -> String {
 
 /// Formats an amount with its currency, rounded to cents: `$1,234.50`, `-$3.99`.
 pub fn format(amount: f64, currency: &str) -> String {
-    let c = cents(amount);
-    let sign = if c < 0 { "-" } else { "" };
-    format!("{sign}{}{}", symbol(currency), grouped(c.unsigned_abs()))
+    format_cents(cents(amount), currency)
 }
 
 /// Formats an amount with an explicit sign: `+$385.20`, `-$12.00`.
 pub fn format_signed(amount: f64, currency: &str) -> String {
-    if cents(amount) >= 0 {
-        format!("+{}", format(amount, currency))
+    format_cents_signed(cents(amount), currency)
+}
+
+/// Formats a whole number of cents, as [`format`] does an amount: a total
+/// kept in cents is shown exactly, however large (an `f64` holds whole
+/// cents exactly only up to about 9e13 dollars).
+pub fn format_cents(cents: i64, currency: &str) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}{}", symbol(currency), grouped(cents.unsigned_abs()))
+}
+
+/// Formats a whole number of cents with an explicit sign, as [`format_signed`] does.
+pub fn format_cents_signed(cents: i64, currency: &str) -> String {
+    if cents >= 0 {
+        format!("+{}", format_cents(cents, currency))
     } else {
-        format(amount, currency)
+        format_cents(cents, currency)
     }
 }
 
@@ -105,6 +116,15 @@ mod tests {
             assert_eq!(group(n), text);
         }
         assert_eq!(format(1_234_567.891, "USD"), "$1,234,567.89");
+        // Totals of cents, exact beyond what an f64 of dollars holds.
+        assert_eq!(
+            format_cents(999_999_999_999_900_000, "USD"),
+            "$9,999,999,999,999,000.00"
+        );
+        assert_eq!(format_cents(i64::MAX, "EUR"), "€92,233,720,368,547,758.07");
+        assert_eq!(format_cents(i64::MIN, "USD"), "-$92,233,720,368,547,758.08");
+        assert_eq!(format_cents_signed(0, "USD"), "+$0.00");
+        assert_eq!(format_cents_signed(-5, "GBP"), "-£0.05");
     }
 
     #[test]

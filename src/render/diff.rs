@@ -78,8 +78,8 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
         }
     }
 
-    let m = |cents: i64| money::format(cents as f64 / 100.0, currency);
-    let d = |cents: i64| money::format_signed(cents as f64 / 100.0, currency);
+    let m = |cents: i64| money::format_cents(cents, currency);
+    let d = |cents: i64| money::format_cents_signed(cents, currency);
     let rows = [
         (
             "cost",

@@ -32,8 +32,8 @@ pub fn summary(s: &Summary, currency: &str) -> String {
             count(gestures),
             count(t.escalations),
             count(t.rejected),
-            number(money::format(t.cost_cents as f64 / 100.0, currency)),
-            number(money::format_signed(t.impact_cents as f64 / 100.0, currency)),
+            number(money::format_cents(t.cost_cents, currency)),
+            number(money::format_cents_signed(t.impact_cents, currency)),
             number(
                 t.impact_per_cost()
                     .map_or_else(|| "-".to_string(), |r| format!("{r:.2}")),
@@ -112,5 +112,19 @@ mod tests {
         assert!(text.contains("│ credit      ┆ 1,234,000 ┆ 1,234,000 │"), "{text}");
         // A currency without a symbol of its own: its code.
         assert!(summary(&s, "CHF").contains("┆ impact per CHF 1 spent │"));
+        // Totals past what an f64 of dollars holds to the cent, exact.
+        let huge = Totals {
+            cases: 1_000,
+            cost_cents: 999_999_999_999_900_000,
+            ..Totals::default()
+        };
+        let text = summary(
+            &Summary {
+                all: huge,
+                kinds: vec![],
+            },
+            "USD",
+        );
+        assert!(text.contains("┆ $9,999,999,999,999,000.00 ┆"), "{text}");
     }
 }
