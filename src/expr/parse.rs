@@ -78,7 +78,7 @@ fn check_size(src: &str) -> Result<(), Vec<CompileError>> {
         return Err(vec![
             CompileError::new(
                 0..src.len(),
-                format!("expression is too complex: more than {MAX_OPERATORS} operators"),
+                format!("expression is too complex: more than {MAX_OPERATORS} operator and bracket characters"),
             )
             .with_help("split it into several rules or simpler expressions"),
         ]);
@@ -447,6 +447,7 @@ mod tests {
             assert_eq!(expr.map(|e| e.constant_number()), Ok(Some(1.0)), "{depth}");
         }
         for src in [
+            "(".repeat(96) + "1" + &")".repeat(96),
             "(".repeat(200) + "1" + &")".repeat(200),
             "f(".repeat(100) + "1" + &")".repeat(100),
         ] {
@@ -463,7 +464,15 @@ mod tests {
         assert!(parse(&src).is_ok());
         let src = "1 + ".repeat(MAX_OPERATORS + 1) + "1";
         let (_, message, _) = one_error(&src);
-        assert_eq!(message, "expression is too complex: more than 600 operators");
+        assert_eq!(
+            message,
+            "expression is too complex: more than 600 operator and bracket characters"
+        );
+        // A field's dot counts, and `&&` counts two.
+        let src = "incident.loss > 0 && ".repeat(150) + "true";
+        assert!(parse(&src).is_ok());
+        let src = "incident.loss > 0 && ".repeat(151) + "true";
+        assert!(parse(&src).is_err());
         // operators inside strings do not count
         let src = format!("s == \"{}\"", "+".repeat(5000));
         assert!(parse(&src).is_ok());
