@@ -90,6 +90,29 @@ fn a_wrong_expectation_fails_with_expected_actual_and_trace() {
 }
 
 #[test]
+fn explain_shows_a_passing_tests_answer_and_trace_too() {
+    let args = ["policies/default.toml", "tests/data/cases/broken.tests.toml"];
+    let (_, plain, _) = run(&args);
+    let (code, explained, _) = run(&[args[0], args[1], "--explain"]);
+    assert_eq!(code, 3);
+    // The passing test gains its block, in the failing test's form; the rest is as before.
+    let ok = "ok    a small delay gets the $5 credit\n";
+    let block_start = explained.find(ok).unwrap() + ok.len();
+    let block_end = explained.find("FAIL  ").unwrap();
+    let block = &explained[block_start..block_end];
+    assert!(
+        block.starts_with("  answer: gesture `credit_5` · cost $3.50 · "),
+        "{block}"
+    );
+    assert!(
+        block.contains("\n  Rules\n") && block.contains("\n  Model\n"),
+        "{block}"
+    );
+    assert!(block.lines().all(|l| l.starts_with("  ")), "{block}");
+    assert_eq!(explained.replacen(block, "", 1), plain);
+}
+
+#[test]
 fn coverage_names_what_no_test_reaches() {
     let (code, stdout, _) = run(&[
         "policies/default.toml",

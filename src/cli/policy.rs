@@ -88,6 +88,9 @@ pub struct TestArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also print each passing test's answer and rule trace, as a failing test's are (text format)
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Backtest a policy change over incidents.
@@ -262,6 +265,9 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
             if failures.is_empty() {
                 passed += 1;
                 text.push_str(&format!("ok    {}\n", t.name));
+                if args.explain {
+                    text.push_str(&render::cases::explained(&policy, &answer));
+                }
             } else {
                 failed += 1;
                 text.push_str(&render::cases::failure(&policy, &location, &t.name, &failures, &answer));

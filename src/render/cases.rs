@@ -18,6 +18,13 @@ pub fn failure(
     for f in failures {
         out.push_str(&format!("  {}: expected {}, got {}\n", f.what, f.expected, f.actual));
     }
+    out.push_str(&explained(policy, answer));
+    out
+}
+
+/// A test's answer, then its rule trace, indented under the test's line.
+pub fn explained(policy: &Policy, answer: &Result<Recommendation<'_>, String>) -> String {
+    let mut out = String::new();
     match answer {
         Err(e) => out.push_str(&format!("  answer: error: {e}\n")),
         Ok(rec) => {
