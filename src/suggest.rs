@@ -10,10 +10,18 @@
 /// characters of `word`, so that short words do not match everything. A
 /// candidate equal to `word` ignoring ASCII case always matches. Ties go to
 /// the earliest candidate.
+///
+/// Failing that, a name cut short at a word of its own (`customer.tenure`
+/// for `customer.tenure_days`, `full_recovery` for `full_recovery_at`)
+/// suggests the one candidate it begins, when only one does.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count().max(3) / 3).min(2);
     let mut best: Option<(&'a str, usize)> = None;
+    let mut longer: Vec<&'a str> = Vec::new();
     for candidate in candidates {
+        if !word.is_empty() && candidate.strip_prefix(word).is_some_and(|rest| rest.starts_with('_')) {
+            longer.push(candidate);
+        }
         let distance = if candidate.eq_ignore_ascii_case(word) {
             0
         } else {
@@ -26,7 +34,10 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
             best = Some((candidate, distance));
         }
     }
-    best.map(|(candidate, _)| candidate)
+    best.map(|(candidate, _)| candidate).or(match longer[..] {
+        [only] => Some(only),
+        _ => None,
+    })
 }
 
 /// `" (did you mean `x`?)"` to add after a message about `word`, or
@@ -54,6 +65,17 @@ mod tests {
         assert_eq!(did_you_mean("c", ["r", "alpha", "a", "b"]), None);
         assert_eq!(did_you_mean("R", ["r", "alpha"]), Some("r"));
         assert_eq!(did_you_mean("alpa", ["r", "alpha"]), Some("alpha"));
+    }
+
+    #[test]
+    fn a_name_cut_short_at_a_word_suggests_the_one_it_begins() {
+        assert_eq!(did_you_mean("customer.tenure", FIELDS), Some("customer.tenure_days"));
+        assert_eq!(did_you_mean("customer.recency", FIELDS), Some("customer.recency_days"));
+        // Not inside a word, and not when two names begin so.
+        assert_eq!(did_you_mean("customer.ten", FIELDS), None);
+        assert_eq!(did_you_mean("late", ["late_delivery", "late_fee"]), None);
+        // A close typo still wins.
+        assert_eq!(did_you_mean("customer.order", FIELDS), Some("customer.orders"));
     }
 
     #[test]

@@ -73,6 +73,26 @@ fn json_carries_position_code_and_help() {
 }
 
 #[test]
+fn a_field_name_cut_short_gets_the_one_it_begins() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("short.toml");
+    let text = std::fs::read_to_string("policies/default.toml").unwrap();
+    assert!(text.contains("customer.orders >= 2.0"));
+    std::fs::write(
+        &policy,
+        text.replacen("customer.orders >= 2.0", "customer.tenure > 30.0", 1),
+    )
+    .unwrap();
+    let (code, stdout, _) = check(&[policy.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("unknown field `customer.tenure`"), "{stdout}");
+    assert!(
+        stdout.contains("= help: did you mean `customer.tenure_days`?"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn the_shipped_policy_is_clean() {
     let (code, stdout, _) = check(&["policies/default.toml"]);
     assert_eq!((code, stdout.as_str()), (0, "0 errors, 0 warnings\n"));
