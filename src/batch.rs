@@ -438,8 +438,13 @@ impl Data {
                     }
                     let line = input::line_of(&mut reader, record.position());
                     let mut rejected = NONE;
-                    if input::unclosed_quote(&mut reader).is_some() {
-                        // The rows after it are in its last field: refused, not answered.
+                    // A quote never closed, or closed with text after it: the
+                    // rows it runs over are in its field, so refused, not answered.
+                    let misquoted = match input::unclosed_quote(&mut reader) {
+                        Some(_) => Some(input::UNCLOSED_QUOTE.to_string()),
+                        None => input::stray_quote(&mut reader, record.position(), line),
+                    };
+                    if let Some(reason) = misquoted {
                         rejected = self.rejected.len() as u32;
                         let [case_id, customer_id, kind] = self.id_columns.map(|i| {
                             String::from_utf8_lossy(record.get(i).unwrap_or_default())
@@ -450,7 +455,7 @@ impl Data {
                             case_id,
                             customer_id,
                             kind,
-                            reason: input::UNCLOSED_QUOTE.to_string(),
+                            reason,
                         });
                     }
                     self.rows.push(Row {

@@ -314,8 +314,8 @@ fn stdin_and_stdout_with_a_dash_and_jsonl() {
 
 #[test]
 fn a_quote_left_open_is_named_as_the_likely_cause() {
-    // The quote before `late` is closed only by the one before K4's `20`:
-    // K2's row takes in K3's and most of K4's, and has too few fields.
+    // The quote before `late` is closed only by the one before K4's `20`,
+    // with `20"` after it: K2's row takes in K3's and most of K4's.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("open-quote.csv");
     std::fs::write(
@@ -330,7 +330,21 @@ fn a_quote_left_open_is_named_as_the_likely_cause() {
     assert_eq!(rows.len(), 2);
     assert_eq!(
         rows[1]["error"],
-        "line 3: expected 5 fields, found 3 in a row that runs over 3 lines: is a quote left open?"
+        "line 3: a quoted field of this row is closed on line 5 by a quote with text after it, \
+         so the lines between are in that field: is a quote misplaced?"
+    );
+    // Closed at the end of a field, the same quote leaves the row too few
+    // fields, and the count says where to look.
+    std::fs::write(
+        &file,
+        "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-11-20,20\nK2,C1,\"late,2026-11-20,20\n\
+         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20\",20\n",
+    )
+    .unwrap();
+    let short = self::rows(&batch(file.to_str().unwrap(), &[]).stdout);
+    assert_eq!(
+        short[1]["error"],
+        "line 3: expected 5 fields, found 4 in a row that runs over 3 lines: is a quote left open?"
     );
 }
 

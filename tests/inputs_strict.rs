@@ -252,6 +252,52 @@ fn a_quote_never_closed_is_fatal_in_every_input() {
     fatal(&out, &format!("`s.csv`: line 3: {message}"));
 }
 
+#[test]
+fn text_after_a_closing_quote_is_fatal_in_every_input() {
+    // `"O1` is closed by the quote before `O3`, with `O3"` after it: the csv
+    // crate would read C1's second order into the first one's `order_id`,
+    // and C1 would seem to have one order.
+    let old = b"case_id,decision\nK0,gesture\n";
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        (
+            "h.csv",
+            b"customer_id,date,amount,order_id\nC1,2026-01-01,100,\"O1\nC1,2026-03-01,100,\"O3\"\n",
+        ),
+        ("c.csv", b"customer_id,tier\nC9,silver\nC1,\"gold\"en\n"),
+        (
+            "l.csv",
+            b"customer_id,date,cost,gesture\nC1,2026-10-01,5,\"credit\nC1,2026-11-01,5,\"credit\"\n",
+        ),
+        (
+            "s.csv",
+            b"customer_id,frequency,recency,T,note\nA,1,2,3,x\nB,0,0,5,\"y\"z\n",
+        ),
+        ("out.csv", old),
+    ]);
+    let across = |to: u64| {
+        format!(
+            "a quoted field of this row is closed on line {to} by a quote with text after it, \
+             so the lines between are in that field: is a quote misplaced?"
+        )
+    };
+    let here = "text follows the quote that closes a quoted field: is a quote misplaced?".to_string();
+    for (flag, file, line, reason) in [
+        ("--history", "h.csv", 2, across(3)),
+        ("--customers", "c.csv", 3, here.clone()),
+        ("--ledger", "l.csv", 2, across(3)),
+    ] {
+        let out = batch(dir.path(), &[flag, file, "-o", "out.csv"]);
+        fatal(&out, &format!("`{file}`: line {line}: {reason}"));
+        assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), old, "{file}");
+    }
+    let out = goodwill(dir.path())
+        .args(["ltv", "--summary", "s.csv", "--time-unit", "weeks"])
+        .output()
+        .unwrap();
+    fatal(&out, &format!("`s.csv`: line 3: {here}"));
+}
+
 #[cfg(unix)]
 #[test]
 fn a_bom_in_a_write_of_its_own_is_skipped_on_standard_input() {

@@ -146,6 +146,13 @@ pub struct Lines<R> {
     quote: Quote,
     /// The last byte passed on (a line feed before the first).
     last: u8,
+    /// Where text follows the quote that closed a quoted field (`"chat"x`),
+    /// in file order: the csv crate reads on to the next comma, so a quote
+    /// misplaced this way silently takes the rows between into one field.
+    strays: std::collections::VecDeque<u64>,
+    /// Whether the last byte passed on closed a quoted field, so that the
+    /// next read's first byte must be looked at.
+    closed_at_end: bool,
     /// Whether the input has given its last byte.
     done: bool,
 }
@@ -174,8 +181,35 @@ impl<R> Lines<R> {
             last_cr: None,
             quote: Quote::Out,
             last: b'\n',
+            strays: std::collections::VecDeque::new(),
+            closed_at_end: false,
             done: false,
         }
+    }
+
+    /// Notes text after a field's closing quote: anything but a comma, a
+    /// line end, the quote that doubles it, or blanks before the comma.
+    fn after_close(&mut self, at: u64, byte: u8) {
+        if !matches!(byte, b',' | b'\n' | b'\r' | b'"' | b' ' | b'\t') {
+            self.strays.push_back(at);
+        }
+    }
+
+    /// Where text first follows a field's closing quote between bytes
+    /// `from` and `to`, the span of a record the csv reader just read.
+    /// Calls must come in file order.
+    fn stray_quote(&mut self, from: u64, to: u64) -> Option<u64> {
+        let mut found = None;
+        while let Some(&at) = self.strays.front() {
+            if at >= to {
+                break;
+            }
+            if at >= from && found.is_none() {
+                found = Some(at);
+            }
+            self.strays.pop_front();
+        }
+        found
     }
 
     /// Where the quote that the text passed on so far leaves open was
@@ -198,10 +232,19 @@ impl<R> Lines<R> {
     /// text: only the quotes are looked at (found with memchr), so that a
     /// file without quotes costs one scan for them.
     fn follow_quotes(&mut self, buf: &[u8], at: u64) {
+        if let Some(&first) = buf.first().filter(|_| std::mem::take(&mut self.closed_at_end)) {
+            self.after_close(at, first);
+        }
         for q in memchr::memchr_iter(b'"', buf) {
             let here = at + q as u64;
             self.quote = match self.quote {
-                Quote::In(open) => Quote::Closing(open, here),
+                Quote::In(open) => {
+                    match buf.get(q + 1) {
+                        Some(&next) => self.after_close(here + 1, next),
+                        None => self.closed_at_end = true,
+                    }
+                    Quote::Closing(open, here)
+                }
                 // A doubled quote is a quote in the field.
                 Quote::Closing(open, close) if here == close + 1 => Quote::In(open),
                 // Outside a quoted field (the last one closed), a quote opens
@@ -379,8 +422,41 @@ pub fn for_each_row<R: Read>(
         if let Some(quote) = unclosed_quote(reader) {
             return Err(InputError::row(file, quote, UNCLOSED_QUOTE));
         }
+        if let Some(reason) = stray_quote(reader, record.position(), line) {
+            return Err(InputError::row(file, line, reason));
+        }
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
+}
+
+/// Why the row at `line` is refused when a quote closes one of its quoted
+/// fields with text after it (`"chat"x`), the text on line `stray_line`: the
+/// csv crate reads on to the next comma, and takes any line ends between
+/// the quotes, and so the rows there, into the field.
+fn stray_quote_reason(line: u64, stray_line: u64) -> String {
+    if stray_line == line {
+        "text follows the quote that closes a quoted field: is a quote misplaced?".to_string()
+    } else {
+        format!(
+            "a quoted field of this row is closed on line {stray_line} by a quote with text after it, \
+             so the lines between are in that field: is a quote misplaced?"
+        )
+    }
+}
+
+/// Why the record just read, at `line`, is refused if a quote closes one of
+/// its quoted fields with text after it. Call after each record, once its
+/// line is known, with the position the csv reader gave it.
+pub fn stray_quote<R: Read>(
+    reader: &mut csv::Reader<Lines<R>>,
+    start: Option<&csv::Position>,
+    line: u64,
+) -> Option<String> {
+    let from = start.map_or(0, csv::Position::byte);
+    let to = reader.position().byte();
+    let lines = reader.get_mut();
+    let at = lines.stray_quote(from, to)?;
+    Some(stray_quote_reason(line, lines.line_at(at)))
 }
 
 /// Why a row whose quote is never closed is refused: the csv crate reads
@@ -777,6 +853,59 @@ mod tests {
             Header::read(&mut r, "f.csv").err().unwrap().to_string(),
             "`f.csv`: the file is empty: a header row is required"
         );
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_is_an_error_at_its_row() {
+        // The csv crate reads `"2\nC,3"x` as one field, row C and all.
+        let across = "a quoted field of this row is closed on line 4 by a quote with text after it, \
+                      so the lines between are in that field: is a quote misplaced?";
+        let here = "text follows the quote that closes a quoted field: is a quote misplaced?";
+        for (data, line, reason) in [
+            ("id,n\nA,1\nB,\"2\nC,3\"x\nD,4\n", 3, across),
+            ("id,n\r\nA,1\r\nB,\"2\r\nC,3\"x\r\nD,4\r\n", 3, across),
+            ("id,n\nA,1\nB,\"2\"x\nD,4\n", 3, here),
+            ("id,n\nA,1\nB,\"2\"\"\"x,5\nD,4\n", 3, here),
+        ] {
+            for max in [1, 2, 3, 1 << 20] {
+                let mut r = csv_reader(Trickle {
+                    text: data.as_bytes(),
+                    max,
+                });
+                Header::read(&mut r, "f.csv").unwrap();
+                let mut seen = Vec::new();
+                let err = for_each_row(&mut r, "f.csv", |rec, _| {
+                    seen.push(String::from_utf8_lossy(&rec[0]).into_owned());
+                    Ok(())
+                })
+                .expect_err(data);
+                assert_eq!(
+                    err.to_string(),
+                    format!("`f.csv`: line {line}: {reason}"),
+                    "{data:?} {max}"
+                );
+                assert_eq!(seen, ["A"], "{data:?} {max}");
+            }
+        }
+        // A closing quote followed by a comma, a line end, the end, blanks or
+        // its double is well placed; so is a quote inside an unquoted field.
+        for data in [
+            "id,n\nA,\"1\",2\n",
+            "id,n\nA,\"1\"\r\nB,2",
+            "id,n\nA,\"1\"",
+            "id,n\nA,\"1\" ,2\n",
+            "id,n\nA,\"1\"\"x\"\n",
+            "id,n\nA,1\"x\n",
+        ] {
+            for max in [1, 1 << 20] {
+                let mut r = csv_reader(Trickle {
+                    text: data.as_bytes(),
+                    max,
+                });
+                Header::read(&mut r, "f.csv").unwrap();
+                assert!(for_each_row(&mut r, "f.csv", |_, _| Ok(())).is_ok(), "{data:?}");
+            }
+        }
     }
 
     #[test]
