@@ -677,14 +677,17 @@ impl Data {
         Ok(incident)
     }
 
-    /// The case ids on more than one row (an export repeated, a case reopened
-    /// under its old id), each with its lines in file order, in the order of
-    /// their first line. A rejected row's id counts too; an empty one does not.
+    /// The case ids on more than one answerable row (an export repeated, a
+    /// case reopened under its old id): how many there are, and the first
+    /// `keep` of them in the order of their first line, each with all its
+    /// lines. A row rejected when read is not counted (it is not answered,
+    /// nor does it count against any cap), nor is an empty id.
     ///
     /// Each row's id is hashed to 32 bits, packed with the row's index into
     /// one number, and the numbers sorted on every core (8 bytes a row); ids
-    /// are compared only where two hashes are equal.
-    pub fn duplicate_case_ids(&self) -> Vec<(&str, Vec<u64>)> {
+    /// are compared only where two hashes are equal, and each repeated id
+    /// holds 8 bytes until the ones shown are picked.
+    pub fn duplicate_case_ids(&self, keep: usize) -> (usize, Vec<(&str, Vec<u64>)>) {
         use std::hash::BuildHasher;
         let hasher = rustc_hash::FxBuildHasher;
         let mut keys = Vec::new();
@@ -693,23 +696,56 @@ impl Data {
             .map(|i| ((hasher.hash_one(self.case_id(i)) >> 32) << 32) | i as u64)
             .collect_into_vec(&mut keys);
         keys.par_sort_unstable();
-        let mut found = Vec::new();
-        for run in keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|run| run.len() > 1) {
-            // Sorted by id then row, so each id's rows stay in file order.
-            let mut ids: Vec<(&str, usize)> = run
-                .iter()
-                .map(|&key| (key & 0xffff_ffff) as usize)
-                .map(|i| (self.case_id(i), i))
-                .filter(|(id, _)| !id.is_empty())
-                .collect();
-            ids.sort_unstable();
-            for same in ids.chunk_by(|a, b| a.0 == b.0).filter(|same| same.len() > 1) {
-                let lines = same.iter().map(|&(_, i)| self.rows[i].line).collect();
-                found.push((same[0].0, lines));
+        let row = |key: u64| (key & 0xffff_ffff) as usize;
+        let counted = |i: usize| self.rows[i].rejected == NONE && !self.case_id(i).is_empty();
+        // Per repeated id: its first row, and where its hash's run starts in `keys`.
+        let mut repeated: Vec<(u32, u32)> = Vec::new();
+        let mut start = 0;
+        for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
+            match run {
+                [_] => {}
+                // Most repeats: one id twice.
+                &[a, b] => {
+                    let (a, b) = (row(a), row(b));
+                    if counted(a) && counted(b) && self.case_id(a) == self.case_id(b) {
+                        repeated.push((a.min(b) as u32, start as u32));
+                    }
+                }
+                _ => {
+                    // Sorted by id then row: each id's first row leads its rows.
+                    let mut ids: Vec<(&str, usize)> = run
+                        .iter()
+                        .map(|&key| row(key))
+                        .filter(|&i| counted(i))
+                        .map(|i| (self.case_id(i), i))
+                        .collect();
+                    ids.sort_unstable();
+                    for same in ids.chunk_by(|a, b| a.0 == b.0).filter(|same| same.len() > 1) {
+                        repeated.push((same[0].1 as u32, start as u32));
+                    }
+                }
             }
+            start += run.len();
         }
-        found.sort_unstable_by_key(|(_, lines): &(&str, Vec<u64>)| lines[0]);
-        found
+        let count = repeated.len();
+        repeated.par_sort_unstable();
+        let shown = repeated
+            .iter()
+            .take(keep)
+            .map(|&(first, start)| {
+                let id = self.case_id(first as usize);
+                let hash = keys[start as usize] >> 32;
+                let mut rows: Vec<usize> = keys[start as usize..]
+                    .iter()
+                    .take_while(|&&key| key >> 32 == hash)
+                    .map(|&key| row(key))
+                    .filter(|&i| counted(i) && self.case_id(i) == id)
+                    .collect();
+                rows.sort_unstable();
+                (id, rows.into_iter().map(|i| self.rows[i].line).collect())
+            })
+            .collect();
+        (count, shown)
     }
 
     /// Row `i`'s `case_id`, trimmed, whether the row is good or rejected.
@@ -1446,8 +1482,8 @@ mod tests {
 
     #[test]
     fn repeated_case_ids_are_found_with_their_lines() {
-        // K1 three times (once on a rejected row, once with spaces), K3 twice,
-        // K2 once, and two rows without an id.
+        // K1 three times (once on a rejected row, not counted; once with
+        // spaces), K3 twice, K2 once, and two rows without an id.
         let csv = "case_id,customer_id,kind,date\n\
                    K1,C2,late_delivery,2026-03-01\n\
                    K3,C1,late_delivery,2026-02-01\n\
@@ -1458,13 +1494,17 @@ mod tests {
                    ,C1,late_delivery,2026-02-01\n\
                    \x20K1 ,C3,late_delivery,2026-01-01\n";
         let d = data(csv, History::default(), Ledger::default());
-        assert_eq!(d.duplicate_case_ids(), vec![("K1", vec![2, 5, 9]), ("K3", vec![3, 7])]);
+        assert_eq!(
+            d.duplicate_case_ids(20),
+            (2, vec![("K1", vec![2, 9]), ("K3", vec![3, 7])])
+        );
+        assert_eq!(d.duplicate_case_ids(1), (2, vec![("K1", vec![2, 9])]));
         let unique = data(
             "case_id,customer_id,kind,date\nK1,C1,late_delivery,2026-01-01\nK10,C1,late_delivery,2026-01-01\n",
             History::default(),
             Ledger::default(),
         );
-        assert!(unique.duplicate_case_ids().is_empty());
+        assert_eq!(unique.duplicate_case_ids(20), (0, vec![]));
     }
 
     #[test]

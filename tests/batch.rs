@@ -330,8 +330,8 @@ fn a_quote_left_open_is_named_as_the_likely_cause() {
     assert_eq!(rows.len(), 2);
     assert_eq!(
         rows[1]["error"],
-        "line 3: a quoted field of this row is closed on line 5 by a quote with text after it, \
-         so the lines between are in that field: is a quote misplaced?"
+        "line 3: a quote opened on this line is closed on line 5 with text after it, so the lines between \
+         are in one field: is a quote misplaced?"
     );
     // Closed at the end of a field, the same quote leaves the row too few
     // fields, and the count says where to look.

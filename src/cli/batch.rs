@@ -30,8 +30,8 @@ pub enum Format {
     Table,
 }
 
-/// How many rejected rows are echoed on standard error (all are in the output).
-const ECHOED: usize = 20;
+/// How many rejected rows (all are in the output), or repeated case ids, are echoed on standard error.
+pub(super) const ECHOED: usize = 20;
 
 /// Rows gathered per parallel task, and per write.
 const ROWS_PER_TASK: usize = 8192;
@@ -103,7 +103,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
             (Format::Table, Some(text)) => output.write(|w| Ok(w.write_all(text.as_bytes())?)),
             _ => output.write(|w| write_rows(w, &rendered, args.format)),
         },
-        || data.duplicate_case_ids(),
+        || data.duplicate_case_ids(ECHOED),
     );
     written?;
     timer.phase("write");
@@ -188,35 +188,36 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
     }
 }
 
-/// Warns of the case ids on more than one line: the first [`ECHOED`] with
-/// their lines, then how many. Each such line is answered as a case of its
-/// own, so a file exported twice would grant every gesture twice.
-pub(super) fn report_repeated(file: &str, repeated: &[(&str, Vec<u64>)]) {
+/// Warns of the case ids on more than one answered line: the first
+/// [`ECHOED`] with their lines, then how many. Each such line is answered as
+/// a case of its own, so a file exported twice would grant every gesture
+/// twice.
+pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Vec<u64>)>)) {
     const LINES: usize = 5;
-    for (id, lines) in repeated.iter().take(ECHOED) {
-        let mut shown: Vec<String> = lines.iter().take(LINES).map(u64::to_string).collect();
+    for (id, lines) in shown.iter().take(ECHOED) {
+        let mut listed: Vec<String> = lines.iter().take(LINES).map(u64::to_string).collect();
         if lines.len() > LINES {
-            shown.push(format!("{} more", money::group((lines.len() - LINES) as u64)));
+            listed.push(format!("{} more", money::group((lines.len() - LINES) as u64)));
         }
-        let last = shown.pop().unwrap_or_default();
+        let last = listed.pop().unwrap_or_default();
         super::to_stderr(format_args!(
             "warning: `{file}`: case id `{}` is on lines {} and {last}\n",
             printable(id),
-            shown.join(", ")
+            listed.join(", ")
         ));
     }
-    if !repeated.is_empty() {
-        let shown = if repeated.len() > ECHOED {
-            format!(" (the first {ECHOED} shown above)")
+    if *count > 0 {
+        let more = if *count > shown.len() {
+            format!(" (the first {} shown above)", shown.len())
         } else {
             String::new()
         };
-        let (ids, are) = match repeated.len() {
+        let (ids, are) = match count {
             1 => ("1 case id".to_string(), "is"),
-            n => (format!("{} case ids", money::group(n as u64)), "are"),
+            n => (format!("{} case ids", money::group(*n as u64)), "are"),
         };
         super::to_stderr(format_args!(
-            "warning: `{file}`: {ids} {are} on more than one line{shown}: each line is answered as a case of its own, \
+            "warning: `{file}`: {ids} {are} on more than one line{more}: each line is answered as a case of its own, \
              and its gesture counts against the customer's caps\n"
         ));
     }

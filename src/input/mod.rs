@@ -146,13 +146,15 @@ pub struct Lines<R> {
     quote: Quote,
     /// The last byte passed on (a line feed before the first).
     last: u8,
-    /// Where text follows the quote that closed a quoted field (`"chat"x`),
-    /// in file order: the csv crate reads on to the next comma, so a quote
-    /// misplaced this way silently takes the rows between into one field.
-    strays: std::collections::VecDeque<u64>,
-    /// Whether the last byte passed on closed a quoted field, so that the
-    /// next read's first byte must be looked at.
-    closed_at_end: bool,
+    /// Where text follows the quote that closed a quoted field (`"chat"x`,
+    /// `"chat" x`), with where that field opened, in file order: the csv
+    /// crate reads on to the next comma, so a quote misplaced this way takes
+    /// the lines between the two quotes into one field.
+    strays: std::collections::VecDeque<(u64, u64)>,
+    /// A quoted field closed with nothing but blanks after it so far, at the
+    /// end of the text passed on: where it opened, and whether the next byte
+    /// is the one just after the closing quote.
+    after_close: Option<(u64, bool)>,
     /// Whether the input has given its last byte.
     done: bool,
 }
@@ -182,32 +184,48 @@ impl<R> Lines<R> {
             quote: Quote::Out,
             last: b'\n',
             strays: std::collections::VecDeque::new(),
-            closed_at_end: false,
+            after_close: None,
             done: false,
         }
     }
 
-    /// Notes text after a field's closing quote: anything but a comma, a
-    /// line end, the quote that doubles it, or blanks before the comma.
-    fn after_close(&mut self, at: u64, byte: u8) {
-        if !matches!(byte, b',' | b'\n' | b'\r' | b'"' | b' ' | b'\t') {
-            self.strays.push_back(at);
+    /// Looks past the quote that closed the quoted field opened at `open`,
+    /// from `buf[from]` (byte `at` of the text is `buf[0]`; `next` when
+    /// `buf[from]` is the byte just after the quote): blanks, then a comma,
+    /// a line end or the end are well placed, and so is the quote that
+    /// doubles it; anything else is text the csv crate would add to the
+    /// field. Blanks up to the end of `buf` leave the question to the next read.
+    fn look_past_close(&mut self, open: u64, buf: &[u8], from: usize, at: u64, mut next: bool) {
+        for (i, &b) in buf.iter().enumerate().skip(from) {
+            match b {
+                b'"' if next => return,
+                b' ' | b'\t' => next = false,
+                b',' | b'\n' | b'\r' => return,
+                _ => {
+                    self.strays.push_back((open, at + i as u64));
+                    return;
+                }
+            }
         }
+        self.after_close = Some((open, next));
     }
 
-    /// Where text first follows a field's closing quote between bytes
-    /// `from` and `to`, the span of a record the csv reader just read.
-    /// Calls must come in file order.
-    fn stray_quote(&mut self, from: u64, to: u64) -> Option<u64> {
+    /// The lines where a quoted field opened and where text follows its
+    /// closing quote, for the first such field of the record the csv reader
+    /// just read (bytes `from` to `to`) that spans a line end. Calls must
+    /// come in file order.
+    fn stray_quote(&mut self, from: u64, to: u64) -> Option<(u64, u64)> {
         let mut found = None;
-        while let Some(&at) = self.strays.front() {
+        while let Some(&(open, at)) = self.strays.front() {
             if at >= to {
                 break;
             }
-            if at >= from && found.is_none() {
-                found = Some(at);
-            }
             self.strays.pop_front();
+            if at >= from && found.is_none() {
+                let opened = self.line_at(open);
+                let closed = self.line_at(at);
+                found = (opened != closed).then_some((opened, closed));
+            }
         }
         found
     }
@@ -232,17 +250,14 @@ impl<R> Lines<R> {
     /// text: only the quotes are looked at (found with memchr), so that a
     /// file without quotes costs one scan for them.
     fn follow_quotes(&mut self, buf: &[u8], at: u64) {
-        if let Some(&first) = buf.first().filter(|_| std::mem::take(&mut self.closed_at_end)) {
-            self.after_close(at, first);
+        if let Some((open, next)) = self.after_close.take() {
+            self.look_past_close(open, buf, 0, at, next);
         }
         for q in memchr::memchr_iter(b'"', buf) {
             let here = at + q as u64;
             self.quote = match self.quote {
                 Quote::In(open) => {
-                    match buf.get(q + 1) {
-                        Some(&next) => self.after_close(here + 1, next),
-                        None => self.closed_at_end = true,
-                    }
+                    self.look_past_close(open, buf, q + 1, at, true);
                     Quote::Closing(open, here)
                 }
                 // A doubled quote is a quote in the field.
@@ -429,24 +444,13 @@ pub fn for_each_row<R: Read>(
     }
 }
 
-/// Why the row at `line` is refused when a quote closes one of its quoted
-/// fields with text after it (`"chat"x`), the text on line `stray_line`: the
-/// csv crate reads on to the next comma, and takes any line ends between
-/// the quotes, and so the rows there, into the field.
-fn stray_quote_reason(line: u64, stray_line: u64) -> String {
-    if stray_line == line {
-        "text follows the quote that closes a quoted field: is a quote misplaced?".to_string()
-    } else {
-        format!(
-            "a quoted field of this row is closed on line {stray_line} by a quote with text after it, \
-             so the lines between are in that field: is a quote misplaced?"
-        )
-    }
-}
-
-/// Why the record just read, at `line`, is refused if a quote closes one of
-/// its quoted fields with text after it. Call after each record, once its
-/// line is known, with the position the csv reader gave it.
+/// Why the record just read, at `line`, is refused if a quote opened on one
+/// line closes its field on a later one with text after it (`"chat` ...
+/// `chat"x`): the csv crate reads on to the next comma, so the lines
+/// between, rows and all, are in that field. (On one line, such text only
+/// joins its field, `"O"Brien` read as `OBrien`, as before.) Call after
+/// each record, once its line is known, with the position the csv reader
+/// gave it.
 pub fn stray_quote<R: Read>(
     reader: &mut csv::Reader<Lines<R>>,
     start: Option<&csv::Position>,
@@ -455,8 +459,16 @@ pub fn stray_quote<R: Read>(
     let from = start.map_or(0, csv::Position::byte);
     let to = reader.position().byte();
     let lines = reader.get_mut();
-    let at = lines.stray_quote(from, to)?;
-    Some(stray_quote_reason(line, lines.line_at(at)))
+    let (opened, closed) = lines.stray_quote(from, to)?;
+    let on = if opened == line {
+        "this line".to_string()
+    } else {
+        format!("line {opened}")
+    };
+    Some(format!(
+        "a quote opened on {on} is closed on line {closed} with text after it, so the lines between \
+         are in one field: is a quote misplaced?"
+    ))
 }
 
 /// Why a row whose quote is never closed is refused: the csv crate reads
@@ -856,16 +868,27 @@ mod tests {
     }
 
     #[test]
-    fn text_after_a_closing_quote_is_an_error_at_its_row() {
+    fn text_after_a_quote_closing_a_field_on_a_later_line_is_an_error_at_its_row() {
         // The csv crate reads `"2\nC,3"x` as one field, row C and all.
-        let across = "a quoted field of this row is closed on line 4 by a quote with text after it, \
-                      so the lines between are in that field: is a quote misplaced?";
-        let here = "text follows the quote that closes a quoted field: is a quote misplaced?";
-        for (data, line, reason) in [
-            ("id,n\nA,1\nB,\"2\nC,3\"x\nD,4\n", 3, across),
-            ("id,n\r\nA,1\r\nB,\"2\r\nC,3\"x\r\nD,4\r\n", 3, across),
-            ("id,n\nA,1\nB,\"2\"x\nD,4\n", 3, here),
-            ("id,n\nA,1\nB,\"2\"\"\"x,5\nD,4\n", 3, here),
+        let reason = |on: &str, closed: u64| {
+            format!(
+                "a quote opened on {on} is closed on line {closed} with text after it, so the lines between \
+                 are in one field: is a quote misplaced?"
+            )
+        };
+        for (data, line, message) in [
+            ("id,n\nA,1\nB,\"2\nC,3\"x\nD,4\n", 3, reason("this line", 4)),
+            ("id,n\r\nA,1\r\nB,\"2\r\nC,3\"x\r\nD,4\r\n", 3, reason("this line", 4)),
+            // Blanks, then text: the same to the csv crate.
+            ("id,n\nA,1\nB,\"2\nC,3\"  x\nD,4\n", 3, reason("this line", 4)),
+            // A harmless stray on the row's first line, then one across lines.
+            ("id,n,m\nA,1,2\nB,\"2\"x,\"3\nC\"x\nD,4,5\n", 3, reason("this line", 4)),
+            // A row that spans lines in a well-quoted field first.
+            (
+                "id,n,m\nA,1,2\nB,\"2\n2\",\"3\nC\"\"\"x\nD,4,5\n",
+                3,
+                reason("line 4", 5),
+            ),
         ] {
             for max in [1, 2, 3, 1 << 20] {
                 let mut r = csv_reader(Trickle {
@@ -881,21 +904,24 @@ mod tests {
                 .expect_err(data);
                 assert_eq!(
                     err.to_string(),
-                    format!("`f.csv`: line {line}: {reason}"),
+                    format!("`f.csv`: line {line}: {message}"),
                     "{data:?} {max}"
                 );
                 assert_eq!(seen, ["A"], "{data:?} {max}");
             }
         }
         // A closing quote followed by a comma, a line end, the end, blanks or
-        // its double is well placed; so is a quote inside an unquoted field.
+        // its double is well placed; so is a quote inside an unquoted field;
+        // text after a quote on the line it opened only joins its field.
         for data in [
             "id,n\nA,\"1\",2\n",
             "id,n\nA,\"1\"\r\nB,2",
             "id,n\nA,\"1\"",
             "id,n\nA,\"1\" ,2\n",
+            "id,n\nA,\"1\"  \nB,2\n",
             "id,n\nA,\"1\"\"x\"\n",
             "id,n\nA,1\"x\n",
+            "id,n\nA,\"O\"Brien\nB,\"1\" x\n",
         ] {
             for max in [1, 1 << 20] {
                 let mut r = csv_reader(Trickle {
