@@ -438,8 +438,9 @@ impl Data {
                     }
                     let line = input::line_of(&mut reader, record.position());
                     let mut rejected = NONE;
-                    // A quote never closed, or closed with text after it: the
-                    // rows it runs over are in its field, so refused, not answered.
+                    // A quote never closed, or closed on a later line with text
+                    // after it: the rows it runs over are in its field, so
+                    // refused, not answered.
                     let misquoted = match input::unclosed_quote(&mut reader) {
                         Some(_) => Some(input::UNCLOSED_QUOTE.to_string()),
                         None => input::stray_quote(&mut reader, record.position(), line),
