@@ -892,6 +892,15 @@ mod tests {
                        [test.customer]\norders = 4\ntotal_spend = 200\nfirst_order = 2025-11-20\ntier = \"gold\"\n\
                        [test.expect]\ngesture = \"credit_5\"\ncost_max = 5\n";
 
+    /// Each diagnostic's line and column, message and help.
+    fn found(report: &Report) -> Vec<((usize, usize), &str, Option<&str>)> {
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (report.line_col(d.span.start), d.message.as_str(), d.help.as_deref()))
+            .collect()
+    }
+
     #[test]
     fn a_test_reads_its_incident_customer_and_expectations() {
         let f = parse(ONE, "t.toml").unwrap();
@@ -919,13 +928,8 @@ mod tests {
     fn an_expected_number_written_as_text_is_named_at_its_place() {
         let src = ONE.replace("cost_max = 5", "cost_max = \"5\"\nimpact_min = \"a lot\"");
         let report = parse(&src, "t.toml").unwrap_err();
-        let found: Vec<((usize, usize), &str, Option<&str>)> = report
-            .diagnostics
-            .iter()
-            .map(|d| (report.line_col(d.span.start), d.message.as_str(), d.help.as_deref()))
-            .collect();
         assert_eq!(
-            found,
+            found(&report),
             [
                 (
                     (14, 12),
@@ -961,13 +965,8 @@ mod tests {
             .replace("tier = \"gold\"", "tenure_dayz = 2089");
         let file = parse(&src, "t.toml").unwrap();
         let report = validate(&file, &Policy::default_policy());
-        let found: Vec<((usize, usize), &str, Option<&str>)> = report
-            .diagnostics
-            .iter()
-            .map(|d| (report.line_col(d.span.start), d.message.as_str(), d.help.as_deref()))
-            .collect();
         assert_eq!(
-            found,
+            found(&report),
             [
                 (
                     (7, 1),
