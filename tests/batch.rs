@@ -4,18 +4,12 @@
 //! 0.30 over 24 undiscounted months, so A = 2 years), one $10 credit, and at
 //! most two gestures a customer in 12 months.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::{goodwill, rows};
 use serde_json::Value;
-
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
 
 const POLICY: &str = "tests/data/batch/policy.toml";
 const HISTORY: &str = "tests/data/batch/history.csv";
@@ -26,21 +20,6 @@ fn batch(file: &str, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-/// The rows of a CSV output, as maps from column to text.
-fn rows(csv: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_reader(csv);
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

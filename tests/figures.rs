@@ -3,18 +3,12 @@
 //! The inputs are in tests/data/figures/. Where a figure needed more digits
 //! than a hand calculator keeps, the comment gives them.
 
+mod common;
+
 use std::collections::HashMap;
 
-use assert_cmd::Command;
+use common::{goodwill, rows};
 use serde_json::Value;
-
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
 
 /// `goodwill batch` over `tests/data/figures/FILE` with `args`, its rows as
 /// maps from column to text; the run must succeed.
@@ -26,17 +20,7 @@ fn batch(file: &str, args: &[&str]) -> Vec<HashMap<String, String>> {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
+    rows(&out.stdout)
 }
 
 #[test]

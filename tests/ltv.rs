@@ -2,9 +2,11 @@
 //! published CDNOW data (tests/data/cdnow, see its README) and on synthetic
 //! extremes (tests/data/ltv).
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::goodwill;
 use goodwill::ltv::{BgNbd, GammaGamma, Rfm, TimeUnit, clv, discounted_purchases};
 use serde_json::Value;
 
@@ -12,14 +14,6 @@ const SUMMARY: &str = "tests/data/cdnow/cdnow_customers_summary.csv";
 const SUMMARY_TX: &str = "tests/data/cdnow/cdnow_customers_summary_with_transactions.csv";
 const HISTORY: &str = "tests/data/cdnow/cdnow_sample_history.csv";
 const PUBLISHED: &str = "tests/data/ltv/published.toml";
-
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
 
 /// Runs goodwill, expects success and returns standard output.
 fn stdout(args: &[&str]) -> String {

@@ -1,16 +1,10 @@
 //! `goodwill policy check` through the real binary: every error in one run,
 //! the lints, and the JSON for editors and CI.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
+use common::goodwill;
+use serde_json::Value;
 
 fn check(args: &[&str]) -> (i32, String, String) {
     let out = goodwill().args(["policy", "check"]).args(args).output().unwrap();

@@ -15,16 +15,10 @@
 //! late_delivery $20 -> $10 and billing_error $90 -> $30. incidents.csv is
 //! K1-K5 alone: the same changes and no rejected row.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
+use common::goodwill;
+use serde_json::Value;
 
 const ARGS: [&str; 7] = [
     "policy",

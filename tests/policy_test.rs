@@ -1,16 +1,10 @@
 //! `goodwill policy test` through the real binary: the shipped policy passes
 //! its own tests with full coverage; a wrong expectation fails readably.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
+use common::goodwill;
+use serde_json::Value;
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = goodwill().args(["policy", "test"]).args(args).output().unwrap();

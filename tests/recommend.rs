@@ -1,17 +1,11 @@
 //! `goodwill recommend` through the real binary.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::goodwill;
 use serde_json::Value;
-
-fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS");
-    cmd
-}
 
 fn json(kind: &str) -> Value {
     let out = goodwill()

@@ -1,0 +1,33 @@
+//! Helpers the CLI test files share: the binary as a user runs it, and its
+//! CSV output read back.
+// Each test file is a crate of its own and uses only some of these.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use assert_cmd::Command;
+
+/// The real binary, run from the project's root, with no colour and no
+/// terminal width from the environment.
+pub fn goodwill() -> Command {
+    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
+    cmd
+}
+
+/// The rows of a CSV output, as maps from column to text.
+pub fn rows(csv: &[u8]) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(csv);
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
