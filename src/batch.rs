@@ -441,11 +441,7 @@ impl Data {
                     // A quote never closed, or closed on a later line with text
                     // after it: the rows it runs over are in its field, so
                     // refused, not answered.
-                    let misquoted = match input::unclosed_quote(&mut reader) {
-                        Some(_) => Some(input::UNCLOSED_QUOTE.to_string()),
-                        None => input::stray_quote(&mut reader, record.position(), line),
-                    };
-                    if let Some(reason) = misquoted {
+                    if let Some((_, reason)) = input::misquoted(&mut reader, record.position(), line) {
                         rejected = self.rejected.len() as u32;
                         let [case_id, customer_id, kind] = self.id_columns.map(|i| {
                             String::from_utf8_lossy(record.get(i).unwrap_or_default())

@@ -434,13 +434,26 @@ pub fn for_each_row<R: Read>(
             }
         }
         let line = line_of(reader, record.position());
-        if let Some(quote) = unclosed_quote(reader) {
-            return Err(InputError::row(file, quote, UNCLOSED_QUOTE));
-        }
-        if let Some(reason) = stray_quote(reader, record.position(), line) {
-            return Err(InputError::row(file, line, reason));
+        if let Some((at, reason)) = misquoted(reader, record.position(), line) {
+            return Err(InputError::row(file, at, reason));
         }
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
+    }
+}
+
+/// Whether the record just read, at `line`, takes other rows into a field
+/// through a misplaced quote, and if so the line to report and why: a quote
+/// never closed (at the quote's line), or one closed on a later line with
+/// text after it (at the record's). Call after each record, once its line is
+/// known, with the position the csv reader gave it.
+pub fn misquoted<R: Read>(
+    reader: &mut csv::Reader<Lines<R>>,
+    start: Option<&csv::Position>,
+    line: u64,
+) -> Option<(u64, String)> {
+    match unclosed_quote(reader) {
+        Some(quote) => Some((quote, UNCLOSED_QUOTE.to_string())),
+        None => stray_quote(reader, start, line).map(|reason| (line, reason)),
     }
 }
 
@@ -448,10 +461,8 @@ pub fn for_each_row<R: Read>(
 /// line closes its field on a later one with text after it (`"chat` ...
 /// `chat"x`): the csv crate reads on to the next comma, so the lines
 /// between, rows and all, are in that field. (On one line, such text only
-/// joins its field, `"O"Brien` read as `OBrien`, as before.) Call after
-/// each record, once its line is known, with the position the csv reader
-/// gave it.
-pub fn stray_quote<R: Read>(
+/// joins its field, `"O"Brien` read as `OBrien`, as before.)
+fn stray_quote<R: Read>(
     reader: &mut csv::Reader<Lines<R>>,
     start: Option<&csv::Position>,
     line: u64,
@@ -473,13 +484,13 @@ pub fn stray_quote<R: Read>(
 
 /// Why a row whose quote is never closed is refused: the csv crate reads
 /// the rest of the file into its field, rows and all.
-pub const UNCLOSED_QUOTE: &str = "a quote opened on this line is never closed: the rest of the file would be one field";
+const UNCLOSED_QUOTE: &str = "a quote opened on this line is never closed: the rest of the file would be one field";
 
 /// The line of a quote never closed, when the record just read ran into
 /// the end of the file through it. Call after each record, once its line is
 /// known. (The csv crate reads on past a record only to finish one: a
 /// quote still open once the input is done is in the last record.)
-pub fn unclosed_quote<R: Read>(reader: &mut csv::Reader<Lines<R>>) -> Option<u64> {
+fn unclosed_quote<R: Read>(reader: &mut csv::Reader<Lines<R>>) -> Option<u64> {
     let lines = reader.get_mut();
     let at = lines.open_quote().filter(|_| lines.done())?;
     Some(lines.line_at(at))
