@@ -23,27 +23,21 @@ pub enum Curve {
 }
 
 impl Curve {
+    /// Every curve, in the order [`Curve::NAMES`] names them.
+    const ALL: [Curve; 3] = [Curve::Linear, Curve::Logistic, Curve::Concave];
+
+    /// The names a policy may use.
+    pub const NAMES: [&'static str; 3] = ["linear", "logistic", "concave"];
+
     /// The curve named in a policy.
     pub fn parse(name: &str) -> Option<Curve> {
-        match name {
-            "linear" => Some(Curve::Linear),
-            "logistic" => Some(Curve::Logistic),
-            "concave" => Some(Curve::Concave),
-            _ => None,
-        }
+        Curve::ALL.into_iter().find(|c| c.name() == name)
     }
 
     /// The name a policy gives this curve.
     pub fn name(self) -> &'static str {
-        match self {
-            Curve::Linear => "linear",
-            Curve::Logistic => "logistic",
-            Curve::Concave => "concave",
-        }
+        Curve::NAMES[self as usize]
     }
-
-    /// The names a policy may use.
-    pub const NAMES: [&'static str; 3] = ["linear", "logistic", "concave"];
 }
 
 /// The recovery parameters of one case, every expression already evaluated.
@@ -139,6 +133,15 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_curve_is_parsed_from_its_own_name() {
+        for (curve, name) in Curve::ALL.into_iter().zip(Curve::NAMES) {
+            assert_eq!(curve.name(), name);
+            assert_eq!(Curve::parse(name), Some(curve));
+        }
+        assert_eq!(Curve::parse("Linear"), None);
+    }
 
     pub(crate) fn tarp_small() -> Params {
         Params {
