@@ -94,34 +94,36 @@ impl Output {
         F: FnOnce(&mut dyn Write) -> Result<()>,
     {
         match self.target {
-            Target::Stdout => {
-                let stdout = io::stdout();
-                let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-                body(&mut out).context("cannot write to standard output")?;
-                out.flush().context("cannot write to standard output")?;
-                Ok(())
-            }
+            Target::Stdout => buffered(io::stdout().lock(), 1 << 16, body, || {
+                "cannot write to standard output".to_string()
+            }),
             Target::InPlace(path) => {
                 let cannot = || format!("cannot write `{}`", path.display());
                 let file = OpenOptions::new().write(true).open(&path).with_context(cannot)?;
-                let mut out = BufWriter::with_capacity(1 << 20, file);
-                body(&mut out).with_context(cannot)?;
-                out.flush().with_context(cannot)?;
-                Ok(())
+                buffered(file, 1 << 20, body, cannot)
             }
             Target::Atomic { path, mut tmp } => {
                 let cannot = || format!("cannot write `{}`", path.display());
-                {
-                    let mut out = BufWriter::with_capacity(1 << 20, tmp.file_mut());
-                    body(&mut out).with_context(cannot)?;
-                    out.flush().with_context(cannot)?;
-                }
+                buffered(tmp.file_mut(), 1 << 20, body, cannot)?;
                 tmp.file().as_file().sync_all().with_context(cannot)?;
                 tmp.persist(&path).with_context(cannot)?;
                 Ok(())
             }
         }
     }
+}
+
+/// Writes `body` to `to` through a buffer of `capacity` bytes, flushed at
+/// the end; any failure is said with `cannot`.
+fn buffered<W, F>(to: W, capacity: usize, body: F, cannot: impl Fn() -> String) -> Result<()>
+where
+    W: Write,
+    F: FnOnce(&mut dyn Write) -> Result<()>,
+{
+    let mut out = BufWriter::with_capacity(capacity, to);
+    body(&mut out).with_context(&cannot)?;
+    out.flush().with_context(cannot)?;
+    Ok(())
 }
 
 /// Temporary files that a signal must not leave behind.
