@@ -295,13 +295,15 @@ fn run_fit(args: FitArgs) -> Result<Exit> {
     match &args.output {
         // With the model file on standard output, the table must not mix into it.
         Some(path) if super::output::is_stdout(path) => super::to_stderr(format_args!("{text}")),
-        _ => super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?,
-    }
-    if let Some(path) = args.output.as_ref().filter(|p| !super::output::is_stdout(p)) {
-        super::to_stderr(format_args!(
-            "wrote `{}`: use it with `goodwill ltv --model` or `model_file` in a policy's [model]\n",
-            path.display()
-        ));
+        written => {
+            super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
+            if let Some(path) = written {
+                super::to_stderr(format_args!(
+                    "wrote `{}`: use it with `goodwill ltv --model` or `model_file` in a policy's [model]\n",
+                    path.display()
+                ));
+            }
+        }
     }
     Ok(Exit::Success)
 }
