@@ -1,4 +1,4 @@
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,8 +17,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            // Not `eprintln!`: it panics when standard error is a closed pipe.
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            cli::to_stderr(format_args!("error: {err:#}\n"));
             ExitCode::from(cli::exit_for(&err).code() as u8)
         }
     }
