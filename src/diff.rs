@@ -554,11 +554,17 @@ mod tests {
         );
     }
 
-    #[test]
-    fn rejected_rows_are_counted_once_by_where_they_were_rejected() {
+    /// The backtest of `old` against `new` over the incidents `csv`, with no other input.
+    fn backtest(old: &Policy, new: &Policy, csv: &str) -> DiffReport {
         use crate::batch::{Data, evaluate};
         use crate::input::history::History;
         use crate::input::ledger::Ledger;
+        let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
+        diff(old, new, &evaluate(old, &data), &evaluate(new, &data))
+    }
+
+    #[test]
+    fn rejected_rows_are_counted_once_by_where_they_were_rejected() {
         let old = policy(DEFAULT_SOURCE);
         // The new policy cannot take a loss of 0: its churn is 0 / 0 there.
         let new = policy(&DEFAULT_SOURCE.replace(
@@ -571,9 +577,7 @@ mod tests {
                    K3,C1,billing_error,2026-11-20,abc\n\
                    K4,C2,billing_error,2026-11-20,0\n\
                    K5,C2,teleport_failed,2026-11-20,5\n";
-        let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
-        let (o, n) = (evaluate(&old, &data), evaluate(&new, &data));
-        let report = diff(&old, &new, &o, &n);
+        let report = backtest(&old, &new, csv);
         assert_eq!(
             report.rejected,
             RejectedRows {
@@ -598,15 +602,12 @@ mod tests {
         assert_eq!(report.all.changed, 1);
         assert_eq!(report.transitions[0].to, "error");
         // Reversed, the same row is the old policy's alone.
-        let back = diff(&new, &old, &n, &o);
+        let back = backtest(&new, &old, csv);
         assert_eq!((back.rejected.by_old_only, back.rejected.by_new_only), (1, 0));
     }
 
     #[test]
     fn a_kind_one_policy_does_not_list_is_a_change_not_a_rejection() {
-        use crate::batch::{Data, evaluate};
-        use crate::input::history::History;
-        use crate::input::ledger::Ledger;
         let old = policy(DEFAULT_SOURCE);
         // The new policy no longer lists billing errors.
         let new = policy(&DEFAULT_SOURCE.replace("  \"billing_error\",", ""));
@@ -616,9 +617,7 @@ mod tests {
                    K3,C2,billing_error,2026-11-20,5\n\
                    K4,C3,billing_error,2026-11-20,7\n\
                    K5,C2,teleport_failed,2026-11-20,5\n";
-        let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, History::default(), None, Ledger::default()).unwrap();
-        let (o, n) = (evaluate(&old, &data), evaluate(&new, &data));
-        let report = diff(&old, &new, &o, &n);
+        let report = backtest(&old, &new, csv);
         // K2 (a bad date) and K5 (a kind neither lists) are still rejected.
         assert_eq!(
             report.rejected,
@@ -643,7 +642,7 @@ mod tests {
         );
         assert_eq!(report.all.changed, 2);
         assert_eq!(report.transitions[0].to, "error");
-        let back = diff(&new, &old, &n, &o);
+        let back = backtest(&new, &old, csv);
         assert_eq!((back.unlisted_kinds.by_new, back.unlisted_kinds.by_old), (0, 2));
         assert_eq!(back.rejected.rows, 2);
     }
