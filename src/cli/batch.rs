@@ -188,13 +188,14 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
     }
 }
 
-/// Warns of the case ids on more than one answered line: the first
-/// [`ECHOED`] with their lines, then how many. Each such line is answered as
+/// Warns of the case ids on more than one answered line: those `shown`
+/// (the first [`ECHOED`], as [`Data::duplicate_case_ids`] picks them) with
+/// their lines, then how many. Each such line is answered as
 /// a case of its own, so a file exported twice would grant every gesture
 /// twice.
 pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Vec<u64>)>)) {
     const LINES: usize = 5;
-    for (id, lines) in shown.iter().take(ECHOED) {
+    for (id, lines) in shown {
         let mut listed: Vec<String> = lines.iter().take(LINES).map(u64::to_string).collect();
         if lines.len() > LINES {
             listed.push(format!("{} more", money::group((lines.len() - LINES) as u64)));
