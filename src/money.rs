@@ -65,7 +65,7 @@ pub fn format_signed(amount: f64, currency: &str) -> String {
     format_cents_signed(cents(amount), currency)
 }
 
-/// Formats a whole number of cents, as [`format`] does an amount: a total
+/// Formats a whole number of cents, as [`format()`] does an amount: a total
 /// kept in cents is shown exactly, however large (an `f64` holds whole
 /// cents exactly only up to about 9e13 dollars).
 pub fn format_cents(cents: i64, currency: &str) -> String {
