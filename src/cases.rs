@@ -757,7 +757,7 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
     }
     let cost = crate::money::cents(rec.cost());
     let impact = rec.impact();
-    let money = |c: i64| format!("{:.2}", c as f64 / 100.0);
+    let money = crate::money::decimal;
     if let Some(c) = expect.cost
         && crate::money::cents(c) != cost
     {

@@ -303,8 +303,8 @@ pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
     put(
         "[recovery]",
         "curve",
-        Some(format!("{:?}", old.recovery.curve).to_lowercase()),
-        Some(format!("{:?}", new.recovery.curve).to_lowercase()),
+        Some(old.recovery.curve.name().to_string()),
+        Some(new.recovery.curve.name().to_string()),
     );
     for (i, (key, _, _)) in RECOVERY_DEFAULTS.iter().enumerate() {
         put(
@@ -336,7 +336,7 @@ pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
         }
     }
 
-    let cents = |c: Option<i64>| Some(c.map_or("(none)".to_string(), |c| format!("{:.2}", c as f64 / 100.0)));
+    let cents = |c: Option<i64>| Some(c.map_or("(none)".to_string(), crate::money::decimal));
     put(
         "[limits]",
         "max_cost_per_case",

@@ -82,6 +82,14 @@ pub fn format_cents_signed(cents: i64, currency: &str) -> String {
     }
 }
 
+/// A whole number of cents as a plain decimal, as a policy file writes it:
+/// `12.00`, `-3.99`, with no currency and no grouping.
+pub fn decimal(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 fn grouped(cents: u64) -> String {
     format!("{}.{:02}", group(cents / 100), cents % 100)
 }
@@ -102,6 +110,21 @@ pub fn group(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cents_read_as_plain_decimals() {
+        for (cents, text) in [
+            (0, "0.00"),
+            (5, "0.05"),
+            (-5, "-0.05"),
+            (1200, "12.00"),
+            (-399, "-3.99"),
+            (123_456_789, "1234567.89"),
+            (i64::MIN, "-92233720368547758.08"),
+        ] {
+            assert_eq!(decimal(cents), text);
+        }
+    }
 
     #[test]
     fn whole_numbers_group_their_thousands() {

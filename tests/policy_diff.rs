@@ -442,3 +442,35 @@ fn standard_input_feeds_one_input_only() {
         "error: `NEW` and `--incidents` both read standard input (`-`): it can feed only one of them\n"
     );
 }
+
+#[test]
+fn limits_and_the_curve_are_shown_as_the_policy_writes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("capped.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/diff/new.toml")).unwrap();
+    let extra =
+        "\n[limits]\nmax_cost_per_case = 25.5\nmax_cost_per_customer_12m = 0.05\n\n[recovery]\ncurve = \"concave\"\n";
+    let text = text.replacen("\n[[gesture]]", &format!("{extra}\n[[gesture]]"), 1);
+    std::fs::write(&new, text).unwrap();
+    let out = goodwill()
+        .args(["policy", "diff", "tests/data/diff/old.toml"])
+        .arg(&new)
+        .args([
+            "--incidents",
+            "tests/data/diff/incidents.csv",
+            "--history=tests/data/diff/history.csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  [limits] max_cost_per_case: (none) -> 25.50\n"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("  [limits] max_cost_per_customer_12m: (none) -> 0.05\n"),
+        "{text}"
+    );
+    assert!(text.contains("  [recovery] curve: linear -> concave\n"), "{text}");
+}
