@@ -1,4 +1,3 @@
-use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,10 +10,7 @@ fn main() -> ExitCode {
         Ok(exit) => ExitCode::from(exit.code() as u8),
         Err(err) => {
             // A closed pipe (`goodwill batch ... | head`) is not a failure.
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == ErrorKind::BrokenPipe)
-            }) {
+            if cli::output::reader_gone(&err) {
                 return ExitCode::SUCCESS;
             }
             cli::to_stderr(format_args!("error: {err:#}\n"));

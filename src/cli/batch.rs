@@ -105,7 +105,13 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         },
         || data.duplicate_case_ids(ECHOED),
     );
-    written?;
+    // A reader that stops early (`| head`) leaves the batch finished: its
+    // rejected rows are still reported and still make the exit code 3.
+    let kept = |r: Result<()>| match r {
+        Err(e) if crate::cli::output::reader_gone(&e) => Ok(()),
+        r => r,
+    };
+    kept(written)?;
     timer.phase("write");
     progress.bar.finish_and_clear();
 
@@ -117,7 +123,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     {
         // Beside rows on standard output, the summary must not mix into them.
         if to_file.is_some() {
-            crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
+            kept(crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?)))?;
         } else {
             super::to_stderr(format_args!("{text}"));
         }

@@ -32,6 +32,15 @@ pub fn terminal_width() -> Option<usize> {
     crate::render::table::terminal_width()
 }
 
+/// Whether an error is the reader of a pipe having gone (`goodwill batch ... |
+/// head`): no failure of goodwill's, and nothing left to write to.
+pub fn reader_gone(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Whether `-o PATH` names standard output.
 pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
