@@ -729,3 +729,44 @@ fn the_json_carries_every_figure_on_the_screen() {
         assert!(screen.contains(&row), "`{row}` not in\n{screen}");
     }
 }
+
+#[test]
+fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
+    let stderr = |extra: &[&str]| {
+        let out = goodwill()
+            .args(["recommend", "--policy", "tests/data/hand/policy.toml", "--kind", "lin"])
+            .args(["--loss", "50", "--date", "2026-11-20"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    // No history file at all: a forgotten flag.
+    assert_eq!(
+        stderr(&["--customer", "C1"]),
+        "warning: no history file (--history, or `history` in the case file): \
+         customer `C1` is answered as a new customer\n"
+    );
+    // A history without the customer: a mistyped id, or truly a new customer.
+    assert_eq!(
+        stderr(&["--customer", "C9", "--history", "tests/data/hand/history.csv"]),
+        "warning: customer `C9` has no rows in `tests/data/hand/history.csv`: answered as a new customer\n"
+    );
+    assert_eq!(
+        stderr(&["--customer", "C1", "--history", "tests/data/hand/history.csv"]),
+        ""
+    );
+    // A standard field mistyped is suggested as an attribute is.
+    assert!(
+        stderr(&[
+            "--customer",
+            "C1",
+            "--history",
+            "tests/data/hand/history.csv",
+            "--set",
+            "incident.los=5"
+        ])
+        .contains("incident field `los` is not one the policy reads, so it is ignored (did you mean `loss`?)")
+    );
+}

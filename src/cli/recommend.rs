@@ -110,9 +110,23 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let customers = inputs.files.load_customers()?;
     let ledger = inputs.files.load_ledger()?;
 
+    // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
+    let transactions = history.transactions(&incident.customer_id);
+    if inputs.files.history.is_none() {
+        super::to_stderr(format_args!(
+            "warning: no history file (--history, or `history` in the case file): customer `{}` is answered as a new customer\n",
+            incident.customer_id
+        ));
+    } else if let (true, Some(path)) = (transactions.is_empty(), &inputs.files.history) {
+        super::to_stderr(format_args!(
+            "warning: customer `{}` has no rows in `{}`: answered as a new customer\n",
+            incident.customer_id,
+            path.display()
+        ));
+    }
     let engine = Engine::new(&policy, customers.as_ref());
     let customer = Customer {
-        transactions: history.transactions(&incident.customer_id),
+        transactions,
         record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
         usage: ledger.usage(&incident.customer_id, incident.date),
     };
@@ -142,7 +156,9 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
         .iter()
         .filter(|(name, _)| !declared.contains(&name.as_str()))
         .map(|(name, _)| {
-            let hint = crate::suggest::hint(name, declared.iter().copied());
+            // `los` for `loss` is as likely as `coupn_pct` for an attribute.
+            let known = declared.iter().copied().chain(crate::input::incidents::STANDARD);
+            let hint = crate::suggest::hint(name, known);
             format!("incident field `{name}` is not one the policy reads, so it is ignored{hint}")
         })
         .collect()
