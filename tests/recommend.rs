@@ -529,8 +529,44 @@ fn a_kind_the_policy_does_not_list_is_bad_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: case `case`: kind `late_delivry` is not one of the policy's kinds (did you mean `late_delivery`?)\n"
+        "error: invalid incident: `--kind`: kind `late_delivry` is not one of the policy's kinds \
+         (did you mean `late_delivery`?)\n"
     );
+}
+
+#[test]
+fn a_field_given_by_a_flag_and_by_set_is_bad_usage() {
+    for (one, other, first) in [
+        (["--loss", "7"], ["--set", "incident.loss=5"], "`--loss`"),
+        (
+            ["--set", "incident.loss=7"],
+            ["--set", "incident.loss=5"],
+            "`--set incident.loss`",
+        ),
+    ] {
+        let out = goodwill()
+            .args(["recommend", "--case", "examples/coupon.toml"])
+            .args(one)
+            .args(other)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("error: {first} and `--set incident.loss` both give `loss`: keep one\n")
+        );
+    }
+    // A flag over the case file's own field is what flags are for.
+    goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--set",
+            "incident.loss=5",
+        ])
+        .assert()
+        .success();
 }
 
 #[test]

@@ -89,9 +89,13 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let (incident, sources) = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
     // A kind the policy does not list is a mistake in the call: said before any file is read.
-    policy
-        .check_kind(&incident.kind)
-        .map_err(|e| UsageError(format!("case `{}`: {e}", incident.case_id)))?;
+    policy.check_kind(&incident.kind).map_err(|e| {
+        let source = sources
+            .iter()
+            .find(|(n, _)| n == "kind")
+            .map_or("`--kind`", |(_, s)| s.as_str());
+        UsageError(format!("invalid incident: {source}: {e}"))
+    })?;
     // So is an incident field that does not fit the type the policy declares (`--set incident.coupon_pct=abc`).
     let mut scratch = Engine::new(&policy, None).values();
     for attr in policy.attributes.iter().filter(|a| a.scope == Scope::Incident) {
@@ -170,7 +174,7 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
 fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(String, String)>)> {
     let case_file = args.case.as_ref().map(|p| p.display().to_string());
     // Each field with where it came from.
-    let mut fields: Vec<(String, String, String)> = case
+    let mut fields: Fields = case
         .incident
         .iter()
         .map(|(n, v)| {
@@ -181,12 +185,13 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
             (n.clone(), v.clone(), source)
         })
         .collect();
-    let mut put = |name: &str, value: &Option<String>, source: String| {
+    type Fields = Vec<(String, String, String)>;
+    fn put(fields: &mut Fields, name: &str, value: &Option<String>, source: String) {
         if let Some(v) = value {
             fields.retain(|(n, _, _)| n != name);
             fields.push((name.to_string(), v.clone(), source));
         }
-    };
+    }
     for (name, flag, value) in [
         ("case_id", "--case-id", &args.case_id),
         ("customer_id", "--customer", &args.customer),
@@ -197,7 +202,7 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
         ("severity", "--severity", &args.severity),
         ("channel", "--channel", &args.channel),
     ] {
-        put(name, value, format!("`{flag}`"));
+        put(&mut fields, name, value, format!("`{flag}`"));
     }
     for set in &args.set {
         let Some((name, value)) = set.split_once('=') else {
@@ -206,7 +211,12 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
         let Some(field) = name.trim().strip_prefix("incident.") else {
             return Err(UsageError(format!("`--set {set}`: only `incident.` fields can be set")).into());
         };
-        put(field, &Some(value.to_string()), format!("`--set {}`", name.trim()));
+        let source = format!("`--set {}`", name.trim());
+        // `--loss 7 --set incident.loss=5`: which one the rep meant is not ours to guess.
+        if let Some((_, _, earlier)) = fields.iter().find(|(n, _, s)| n == field && s.starts_with("`--")) {
+            return Err(UsageError(format!("{earlier} and {source} both give `{field}`: keep one")).into());
+        }
+        put(&mut fields, field, &Some(value.to_string()), source);
     }
     if !fields.iter().any(|(n, _, _)| n == "case_id") {
         fields.push(("case_id".into(), "case".into(), "`--case-id`".into()));
