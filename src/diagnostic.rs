@@ -102,11 +102,21 @@ struct JsonDiagnostic<'a> {
 impl Report {
     /// A report, its findings sorted by position then severity.
     pub fn new(file: impl Into<String>, source: impl Into<String>, mut diagnostics: Vec<Diagnostic>) -> Self {
+        let mut source = source.into();
+        // A byte-order mark is no character of the first line: columns are
+        // counted after it, as an editor shows them.
+        const BOM: &str = "\u{feff}";
+        if source.starts_with(BOM) {
+            source.drain(..BOM.len());
+            for d in &mut diagnostics {
+                d.span = d.span.start.saturating_sub(BOM.len())..d.span.end.saturating_sub(BOM.len());
+            }
+        }
         diagnostics.sort_by_key(|d| (d.span.start, d.severity));
         diagnostics.dedup();
         Report {
             file: file.into(),
-            source: source.into(),
+            source,
             diagnostics,
         }
     }
@@ -214,6 +224,25 @@ fn clamp(source: &str, span: &Range<usize>) -> Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_no_column_of_the_first_line() {
+        // `colour` at bytes 3..9 of the file, after the mark: column 1, as an editor shows it.
+        let src = "\u{feff}colour = 1\n[policy]\n";
+        let r = Report::new(
+            "p.toml",
+            src,
+            vec![Diagnostic::error("unknown-key", 3..9, "unknown key `colour`")],
+        );
+        let text = r.render_text();
+        assert!(text.contains("p.toml:1:1\n"), "{text}");
+        assert!(text.contains("1 │ colour = 1\n"), "{text}");
+        assert!(text.contains("  │ ^^^^^^\n"), "{text}");
+        assert_eq!(
+            (r.to_json()[0]["column"].as_u64(), r.to_json()[0]["end_column"].as_u64()),
+            (Some(1), Some(7))
+        );
+    }
 
     #[test]
     fn text_names_file_line_and_column() {
