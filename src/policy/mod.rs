@@ -799,9 +799,15 @@ impl<'a> Resolver<'a> {
             return None;
         };
         if gamma_gamma.q <= 1.0 {
+            // At the `q` that says so, or at the model file that holds it.
+            let at = match (param(&raw.gamma_gamma, "q"), &raw.model_file) {
+                (Some(q), _) => q.span,
+                (None, Some(file)) => file.span.clone(),
+                (None, None) => span,
+            };
             self.diags.push(Diagnostic::error(
                 "out-of-range",
-                span,
+                at,
                 "Gamma-Gamma `q` must be more than 1: the mean spend is infinite otherwise",
             ));
             return None;

@@ -362,6 +362,15 @@ fn a_bgnbd_parameter_out_of_range_is_not_also_a_missing_one() {
             "`p` in `[model.gamma_gamma]` must be more than zero".to_string()
         )]
     );
+    // `q` of 1 or less is named at the `q`, not at `ltv`.
+    assert_eq!(
+        only(errors(&full.replace("q = 3.74", "q = 1.0"))),
+        [(
+            "10:5".to_string(),
+            "out-of-range",
+            "Gamma-Gamma `q` must be more than 1: the mean spend is infinite otherwise".to_string()
+        )]
+    );
     // One left out is still missing, beside another out of range.
     let codes: Vec<&str> = errors(&full.replace("r = 0.243", "r = -0.243").replace("alpha = 4.414\n", ""))
         .iter()
