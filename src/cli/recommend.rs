@@ -116,17 +116,17 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
 
     // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
     let transactions = history.transactions(&incident.customer_id);
-    if inputs.files.history.is_none() {
-        super::to_stderr(format_args!(
+    match &inputs.files.history {
+        None => super::to_stderr(format_args!(
             "warning: no history file (--history, or `history` in the case file): customer `{}` is answered as a new customer\n",
             incident.customer_id
-        ));
-    } else if let (true, Some(path)) = (transactions.is_empty(), &inputs.files.history) {
-        super::to_stderr(format_args!(
+        )),
+        Some(path) if transactions.is_empty() => super::to_stderr(format_args!(
             "warning: customer `{}` has no rows in `{}`: answered as a new customer\n",
             incident.customer_id,
             path.display()
-        ));
+        )),
+        Some(_) => {}
     }
     let engine = Engine::new(&policy, customers.as_ref());
     let customer = Customer {
@@ -172,8 +172,15 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
 /// does not parse is bad usage, named by where it came from: its flag, its
 /// `--set`, or the case file. Also each field's name and where it came from.
 fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(String, String)>)> {
+    // Each field: its name, its value, and where it came from.
+    type Fields = Vec<(String, String, String)>;
+    fn put(fields: &mut Fields, name: &str, value: &Option<String>, source: String) {
+        if let Some(v) = value {
+            fields.retain(|(n, _, _)| n != name);
+            fields.push((name.to_string(), v.clone(), source));
+        }
+    }
     let case_file = args.case.as_ref().map(|p| p.display().to_string());
-    // Each field with where it came from.
     let mut fields: Fields = case
         .incident
         .iter()
@@ -185,13 +192,6 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
             (n.clone(), v.clone(), source)
         })
         .collect();
-    type Fields = Vec<(String, String, String)>;
-    fn put(fields: &mut Fields, name: &str, value: &Option<String>, source: String) {
-        if let Some(v) = value {
-            fields.retain(|(n, _, _)| n != name);
-            fields.push((name.to_string(), v.clone(), source));
-        }
-    }
     for (name, flag, value) in [
         ("case_id", "--case-id", &args.case_id),
         ("customer_id", "--customer", &args.customer),
