@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{goodwill, rows};
+use common::{goodwill, rows, with_reader_gone};
 use serde_json::Value;
 
 const POLICY: &str = "tests/data/batch/policy.toml";
@@ -520,23 +520,15 @@ fn a_reader_that_stops_early_still_leaves_exit_3_and_the_rejected_rows_reported(
     // `goodwill batch ... | head`: the pipe closes before the rows are out.
     // The batch itself finished, so its rejected rows are still echoed on
     // standard error and the status still says to read them.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goodwill"))
-        .args([
-            "batch",
-            "tests/data/batch/incidents.csv",
-            "--policy",
-            POLICY,
-            "--history",
-            HISTORY,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let (code, stderr) = with_reader_gone(&[
+        "batch",
+        "tests/data/batch/incidents.csv",
+        "--policy",
+        POLICY,
+        "--history",
+        HISTORY,
+    ]);
+    assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("line 4: column `date`"), "{stderr}");
     assert!(
         stderr.ends_with("5 of 8 rows rejected\n"),

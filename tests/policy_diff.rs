@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::goodwill;
+use common::{goodwill, with_reader_gone};
 use serde_json::Value;
 
 const ARGS: [&str; 7] = [
@@ -473,4 +473,16 @@ fn limits_and_the_curve_are_shown_as_the_policy_writes_them() {
         "{text}"
     );
     assert!(text.contains("  [recovery] curve: linear -> concave\n"), "{text}");
+}
+
+#[test]
+fn a_reader_that_stops_early_still_leaves_exit_3_and_the_rejected_rows_reported() {
+    // `goodwill policy diff ... | head`: as with `batch`, the run finished.
+    let (code, stderr) = with_reader_gone(&ARGS);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("line 8: kind `teleport_failed`"), "{stderr}");
+    assert!(
+        stderr.ends_with("2 of 7 rows rejected\n"),
+        "a closed pipe is no error: {stderr}"
+    );
 }

@@ -107,10 +107,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     );
     // A reader that stops early (`| head`) leaves the batch finished: its
     // rejected rows are still reported and still make the exit code 3.
-    let kept = |r: Result<()>| match r {
-        Err(e) if crate::cli::output::reader_gone(&e) => Ok(()),
-        r => r,
-    };
+    let kept = crate::cli::output::unless_reader_gone;
     kept(written)?;
     timer.phase("write");
     progress.bar.finish_and_clear();

@@ -41,6 +41,15 @@ pub fn reader_gone(err: &anyhow::Error) -> bool {
     })
 }
 
+/// A write's result, a reader that stopped early taken as success: a batch or
+/// a diff still finishes, reporting its rejected rows and setting its exit code.
+pub fn unless_reader_gone(written: Result<()>) -> Result<()> {
+    match written {
+        Err(e) if reader_gone(&e) => Ok(()),
+        r => r,
+    }
+}
+
 /// Whether `-o PATH` names standard output.
 pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"

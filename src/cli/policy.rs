@@ -353,7 +353,8 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     let new_out = batch::evaluate(&new, &data);
     let report = crate::diff::diff(&old, &new, &old_out, &new_out);
     if let Some(output) = output {
-        output.write(|w| render::diff::changed_csv(w, &report, &old_out, &new_out))?;
+        // A reader that stops early leaves the diff finished, as in `batch`.
+        super::output::unless_reader_gone(output.write(|w| render::diff::changed_csv(w, &report, &old_out, &new_out)))?;
     }
     let text = match args.format {
         Format::Text => render::diff::text(&report, &data.file, &new.currency),
@@ -363,7 +364,7 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     if args.output.as_deref().is_some_and(super::output::is_stdout) {
         super::to_stderr(format_args!("{text}"));
     } else {
-        print(&text)?;
+        super::output::unless_reader_gone(print(&text))?;
     }
     super::batch::report_rejected(
         &data.file,

@@ -31,3 +31,20 @@ pub fn rows(csv: &[u8]) -> Vec<HashMap<String, String>> {
         })
         .collect()
 }
+
+/// The binary run as `goodwill ARGS | head` whose reader is gone before a
+/// row is out: standard output a pipe closed at once. Its exit code and
+/// standard error.
+pub fn with_reader_gone(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goodwill"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
