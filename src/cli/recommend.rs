@@ -88,21 +88,24 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     inputs.check_stdin(None)?;
     let (incident, sources) = incident(&args, &case, today)?;
     let policy = inputs.load_policy()?;
+    // Where a field came from: its flag, its `--set`, or the case file.
+    let source_of = |name: &str| sources.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
     // A kind the policy does not list is a mistake in the call: said before any file is read.
     policy.check_kind(&incident.kind).map_err(|e| {
-        let source = sources
-            .iter()
-            .find(|(n, _)| n == "kind")
-            .map_or("`--kind`", |(_, s)| s.as_str());
-        UsageError(format!("invalid incident: {source}: {e}"))
+        UsageError(format!(
+            "invalid incident: {}: {e}",
+            source_of("kind").unwrap_or("`--kind`")
+        ))
     })?;
     // So is an incident field that does not fit the type the policy declares (`--set incident.coupon_pct=abc`).
     let mut scratch = Engine::new(&policy, None).values();
     for attr in policy.attributes.iter().filter(|a| a.scope == Scope::Incident) {
         if let Some(text) = incident.extra(&attr.column) {
             crate::engine::set_text(&mut scratch, attr.ty, attr.slot, text).map_err(|why| {
-                let source = sources.iter().find(|(n, _)| *n == attr.column).map(|(_, s)| s.as_str());
-                UsageError(format!("invalid incident: {}: {why}", source.unwrap_or("field")))
+                UsageError(format!(
+                    "invalid incident: {}: {why}",
+                    source_of(&attr.column).unwrap_or("field")
+                ))
             })?;
         }
     }
@@ -192,6 +195,8 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
             (n.clone(), v.clone(), source)
         })
         .collect();
+    // The fields given on the command line: the flags, then each `--set`.
+    let mut given: Vec<&str> = Vec::new();
     for (name, flag, value) in [
         ("case_id", "--case-id", &args.case_id),
         ("customer_id", "--customer", &args.customer),
@@ -202,6 +207,9 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
         ("severity", "--severity", &args.severity),
         ("channel", "--channel", &args.channel),
     ] {
+        if value.is_some() {
+            given.push(name);
+        }
         put(&mut fields, name, value, format!("`{flag}`"));
     }
     for set in &args.set {
@@ -213,9 +221,12 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
         };
         let source = format!("`--set {}`", name.trim());
         // `--loss 7 --set incident.loss=5`: which one the rep meant is not ours to guess.
-        if let Some((_, _, earlier)) = fields.iter().find(|(n, _, s)| n == field && s.starts_with("`--")) {
+        if given.contains(&field)
+            && let Some((_, _, earlier)) = fields.iter().find(|(n, _, _)| n == field)
+        {
             return Err(UsageError(format!("{earlier} and {source} both give `{field}`: keep one")).into());
         }
+        given.push(field);
         put(&mut fields, field, &Some(value.to_string()), source);
     }
     if !fields.iter().any(|(n, _, _)| n == "case_id") {
