@@ -638,8 +638,9 @@ pub fn number(text: &str) -> Result<f64, &'static str> {
     }
     match text.parse::<f64>() {
         Ok(v) if v.abs() < MAX_NUMBER => Ok(v),
-        // `1e400` overflows to infinity; `inf` and `nan` spelt out are no numbers.
-        Ok(v) if v.is_finite() || (v.is_infinite() && text.bytes().any(|c| c.is_ascii_digit())) => {
+        // Any number past the bound, `1e400` (infinity to an f64) too, has a
+        // digit; `inf` and `nan` spelt out have none, and are no numbers.
+        Ok(_) if text.bytes().any(|c| c.is_ascii_digit()) => {
             Err("is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent")
         }
         _ if text.is_empty() => Err(""),
