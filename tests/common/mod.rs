@@ -10,7 +10,12 @@ use assert_cmd::Command;
 /// The real binary, run from the project's root, with no colour and no
 /// terminal width from the environment.
 pub fn goodwill() -> Command {
-    let mut cmd = Command::cargo_bin("goodwill").unwrap();
+    Command::from_std(binary())
+}
+
+/// The binary as [`goodwill`] runs it, for a test that must spawn it itself.
+fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_goodwill"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("COLUMNS");
@@ -36,9 +41,7 @@ pub fn rows(csv: &[u8]) -> Vec<HashMap<String, String>> {
 /// row is out: standard output a pipe closed at once. Its exit code and
 /// standard error.
 pub fn with_reader_gone(args: &[&str]) -> (Option<i32>, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goodwill"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
+    let mut child = binary()
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
