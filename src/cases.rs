@@ -40,12 +40,12 @@ use toml::Spanned;
 use crate::date::{self, Day};
 use crate::diagnostic::{Diagnostic, Report};
 use crate::engine::{Decision, Recommendation, set_text};
-use crate::expr::{Type, Values};
+use crate::expr::Values;
 use crate::input::case_file::Scalar;
 use crate::input::history::Features;
-use crate::input::incidents::STANDARD;
+use crate::input::incidents::{Incident, STANDARD};
 use crate::input::ledger::Usage;
-use crate::policy::fields::{INCIDENT, Scope};
+use crate::policy::fields::Scope;
 use crate::policy::{APOLOGY, Policy};
 
 /// The customer features a test can give; every other `[test.customer]` key
@@ -196,14 +196,36 @@ struct RawExpect {
 /// pointed at rather than its value.
 type Table = BTreeMap<Spanned<String>, Spanned<Scalar>>;
 
-/// One id or a list of ids; each keeps the span of the whole value.
+/// One id or a list of ids. A lone id keeps the span of the value, each id
+/// of a list its own, so that a misspelt one is pointed at in its list.
 type OneOrMany = Spanned<Ids>;
 
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Ids {
     One(String),
-    Many(Vec<String>),
+    Many(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for Ids {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Ids;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id or a list of ids")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Ids, E> {
+                Ok(Ids::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Ids, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(id) = seq.next_element()? {
+                    ids.push(id);
+                }
+                Ok(Ids::Many(ids))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 fn list(this: Option<OneOrMany>) -> Vec<Spanned<String>> {
@@ -211,10 +233,9 @@ fn list(this: Option<OneOrMany>) -> Vec<Spanned<String>> {
         return Vec::new();
     };
     let span = ids.span();
-    let spanned = |s: String| Spanned::new(span.clone(), s);
     match ids.into_inner() {
-        Ids::One(s) => vec![spanned(s)],
-        Ids::Many(v) => v.into_iter().map(spanned).collect(),
+        Ids::One(s) => vec![Spanned::new(span, s)],
+        Ids::Many(v) => v,
     }
 }
 
@@ -550,26 +571,26 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
                         .with_help("to test that the policy refuses it, expect `decision = \"error\"`"),
                 );
             }
-            // The built-in numbers (`loss`, `order_value`, `severity`), then the declared fields.
-            let typed = INCIDENT
-                .iter()
-                .zip(policy.fields.incident)
-                .find(|((field, ty), _)| *ty == Type::Number && field.strip_prefix("incident.") == Some(name))
-                .map(|((_, ty), slot)| (*ty, slot))
-                .or_else(|| {
-                    policy
-                        .attributes
-                        .iter()
-                        .find(|a| a.scope == Scope::Incident && a.column == name)
-                        .map(|a| (a.ty, a.slot))
-                });
-            if let Some((ty, slot)) = typed
-                && let Err(why) = set_text(&mut scratch, ty, slot, text)
-            {
+            // The standard fields as any incident's (`loss = -12` is
+            // refused as in a batch row), then the declared fields by type.
+            let problem = if STANDARD.contains(&name) && !["kind", "customer_id"].contains(&name) {
+                Incident::check_field(name, text).err().map(|e| e.problem)
+            } else {
+                let typed = policy
+                    .attributes
+                    .iter()
+                    .find(|a| a.scope == Scope::Incident && a.column == name);
+                typed.and_then(|a| {
+                    set_text(&mut scratch, a.ty, a.slot, text)
+                        .err()
+                        .map(|why| format!(": {why}"))
+                })
+            };
+            if let Some(problem) = problem {
                 diags.push(Diagnostic::error(
                     "wrong-type",
                     span.clone(),
-                    format!("`{name}` in `[test.incident]`: {why}"),
+                    format!("`{name}` in `[test.incident]`{problem}"),
                 ));
             }
         }
@@ -1023,6 +1044,45 @@ mod tests {
         let src = src.replace("gesture = \"credit_5\"\ncost_max = 5", "decision = \"error\"");
         let file = parse(&src, "t.toml").unwrap();
         assert!(validate(&file, &Policy::default_policy()).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_standard_field_out_of_range_is_an_error_at_load() {
+        let src = ONE.replace("loss = 8\n", "loss = -12\nseverity = 9\norder_value = 1e13\n");
+        let file = parse(&src, "t.toml").unwrap();
+        let report = validate(&file, &Policy::default_policy());
+        assert_eq!(
+            found(&report),
+            [
+                ((6, 8), "`loss` in `[test.incident]`: `-12` is negative", None),
+                (
+                    (7, 12),
+                    "`severity` in `[test.incident]`: `9` is not a whole number from 1 to 5",
+                    None
+                ),
+                (
+                    (8, 15),
+                    "`order_value` in `[test.incident]`: `10000000000000` is too large: numbers must be under \
+                     1e13 (10 trillion), to be exact to the cent",
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_id_of_a_list_is_pointed_at_in_its_list() {
+        let src = ONE.replace(
+            "gesture = \"credit_5\"",
+            "gesture = \"credit_5\"\nnot_gesture = [\"apology\", \"apolgy\"]\nmatched = \"lat\"",
+        );
+        let file = parse(&src, "t.toml").unwrap();
+        assert_eq!(file.tests[0].expect.not_gesture.len(), 2);
+        let report = validate(&file, &Policy::default_policy());
+        let at: Vec<(usize, usize)> = found(&report).into_iter().map(|(at, _, _)| at).collect();
+        assert_eq!(at, [(14, 27), (15, 11)]);
+        assert!(report.diagnostics[0].message.starts_with("`apolgy` is not a gesture"));
+        assert_eq!(report.diagnostics[0].help.as_deref(), Some("did you mean `apology`?"));
     }
 
     #[test]

@@ -142,6 +142,13 @@ impl Incident {
         Ok(())
     }
 
+    /// Checks one standard field's text as [`Incident::from_fields`] would,
+    /// for a caller that reports it at its own place (a test file's value).
+    pub fn check_field(name: &str, value: &str) -> Result<(), FieldError> {
+        let placeholders = [("case_id", "-"), ("customer_id", "-"), ("kind", "-")];
+        Incident::from_fields(placeholders.into_iter().chain([(name, value)]), 0).map(|_| ())
+    }
+
     /// The text of an extra field.
     pub fn extra(&self, name: &str) -> Option<&str> {
         self.extra.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
@@ -239,6 +246,11 @@ mod tests {
             "column `severity`: `9` is not a whole number from 1 to 5"
         );
         assert_eq!(bad("order_value", "x"), "column `order_value`: `x` is not a number");
+        let checked = |name, value| Incident::check_field(name, value).map_err(|e| e.to_string());
+        assert_eq!(checked("severity", "9").unwrap_err(), bad("severity", "9"));
+        assert_eq!(checked("loss", "-12").unwrap_err(), bad("loss", "-12"));
+        assert_eq!(checked("loss", "12"), Ok(()));
+        assert_eq!(checked("coupon_pct", "x"), Ok(()));
         let no_customer = Incident::from_fields([("case_id", "K1"), ("customer_id", " "), ("kind", "late")], 0);
         let err = no_customer.unwrap_err();
         assert_eq!(err.to_string(), "column `customer_id` is missing or empty");
