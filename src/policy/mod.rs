@@ -107,6 +107,27 @@ impl Range01 {
         }
     }
 
+    /// What an expression gave, as a message reads it: a division by zero
+    /// is named as one rather than shown as `inf` or `NaN`.
+    pub fn found(v: f64) -> String {
+        if v.is_nan() {
+            "an undefined number (a division of zero by zero?)".into()
+        } else if v.is_infinite() {
+            "an infinite number (a division by zero?)".into()
+        } else {
+            v.to_string()
+        }
+    }
+
+    /// How to mend an expression that gave `v`.
+    pub fn help_for(self, v: f64) -> &'static str {
+        if v.is_finite() {
+            self.help()
+        } else {
+            "guard a divisor that can be 0, as in `x > 0 ? y / x : 0`"
+        }
+    }
+
     /// How to write an allowed value.
     pub fn help(self) -> &'static str {
         match self {
@@ -872,9 +893,9 @@ impl<'a> Resolver<'a> {
                 Diagnostic::error(
                     code(v),
                     value.span(),
-                    format!("`{name}` must be {}, found {v}", range.describe()),
+                    format!("`{name}` must be {}, found {}", range.describe(), Range01::found(v)),
                 )
-                .with_help(range.help()),
+                .with_help(range.help_for(v)),
             );
             return None;
         }
@@ -891,9 +912,13 @@ impl<'a> Resolver<'a> {
                     Diagnostic::error(
                         code(*v),
                         raw.file_span(span),
-                        format!("`{name}` must be {}, but this branch gives {v}", range.describe()),
+                        format!(
+                            "`{name}` must be {}, but this branch gives {}",
+                            range.describe(),
+                            Range01::found(*v)
+                        ),
                     )
-                    .with_help(range.help()),
+                    .with_help(range.help_for(*v)),
                 );
             }
             if !bad.is_empty() {

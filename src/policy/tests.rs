@@ -182,6 +182,40 @@ fn a_constant_branch_out_of_range_is_an_error_at_the_branch() {
 }
 
 #[test]
+fn a_constant_division_by_zero_is_named_as_one() {
+    let src = with(
+        "[recovery]\nchurn_resolved = \"0 / 0\"\n\
+         [[gesture]]\nid = \"g\"\nlabel = \"G\"\ncost = \"3.50 / 0\"\n\
+         effectiveness = \"incident.loss > 0 ? 1 / 0 : 0.5\"\n",
+    );
+    let guard = Some("guard a divisor that can be 0, as in `x > 0 ? y / x : 0`".to_string());
+    let got: Vec<(String, String, Option<String>)> = errors(&src).into_iter().map(|e| (e.0, e.2, e.3)).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "20:18".into(),
+                "`churn_resolved` must be between 0 and 1, found an undefined number (a division of zero by zero?)"
+                    .into(),
+                guard.clone()
+            ),
+            (
+                "24:8".into(),
+                "`cost` must be zero or more, found an infinite number (a division by zero?)".into(),
+                guard.clone()
+            ),
+            (
+                "25:38".into(),
+                "`effectiveness` must be between 0 and 1, but this branch gives an infinite number (a division by \
+                 zero?)"
+                    .into(),
+                guard
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_gesture_offered_twice_by_one_rule_is_an_error_at_the_second() {
     let src = MINIMAL.replace(
         "offer = [\"honor_coupon\", \"apology\"]",
