@@ -186,8 +186,12 @@ impl<'p, 's> Checker<'p, 's> {
     fn suggest_field(&self, name: &str) -> Option<String> {
         let declared = || self.schema.fields().map(|(name, _, _)| name);
         let last = name.rsplit('.').next().unwrap_or(name);
-        did_you_mean(name, declared())
-            .or_else(|| declared().find(|field| field.rsplit('.').next() == Some(last)))
+        // A name that exists word for word under the other root
+        // (`customer.kind`) is likelier meant than a near miss under its own
+        // (`customer.id`).
+        declared()
+            .find(|field| field.rsplit('.').next() == Some(last))
+            .or_else(|| did_you_mean(name, declared()))
             .map(|field| format!("did you mean `{field}`?"))
     }
 

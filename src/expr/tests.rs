@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 pub(super) static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let mut schema = Schema::new();
     for (name, ty) in [
+        ("customer.id", Type::String),
         ("customer.orders", Type::Number),
         ("customer.total_spend", Type::Number),
         ("customer.tenure_days", Type::Number),
@@ -427,6 +428,13 @@ fn a_field_under_the_wrong_root_is_suggested() {
     assert_eq!(text, "incident.orders");
     assert_eq!(message, "unknown field `incident.orders`");
     assert_eq!(hint, help("did you mean `customer.orders`?"));
+    // Even when a near miss lies under its own root.
+    let (_, _, hint) = error(r#"customer.kind == "x""#, Type::Bool);
+    assert_eq!(hint, help("did you mean `incident.kind`?"));
+    let (_, _, hint) = error(r#"incident.id == "x""#, Type::Bool);
+    assert_eq!(hint, help("did you mean `customer.id`?"));
+    let (_, _, hint) = error(r#"custmer.id == "x""#, Type::Bool);
+    assert_eq!(hint, help("did you mean `customer.id`?"));
 }
 
 #[test]
