@@ -806,3 +806,40 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         .contains("incident field `los` is not one the policy reads, so it is ignored (did you mean `loss`?)")
     );
 }
+
+#[test]
+fn a_file_the_case_file_names_is_named_by_its_field_when_it_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    std::fs::write(
+        &case,
+        "history = \"gone.csv\"\nledger = \"missing.csv\"\n\
+         [incident]\ncustomer_id = \"C1\"\nkind = \"late_delivery\"\nloss = 8\n",
+    )
+    .unwrap();
+    let out = goodwill().args(["recommend", "--case"]).arg(&case).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let expected = format!(
+        "error: `history` in the case file `{}`: `{}`: cannot open",
+        case.display(),
+        dir.path().join("gone.csv").display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    // A flag over the case file's field is the user's own: no case file is named.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--history",
+            "examples/history.csv",
+            "--ledger",
+            "nope.csv",
+            "--case",
+        ])
+        .arg(&case)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: `nope.csv`: cannot open"), "{stderr}");
+}

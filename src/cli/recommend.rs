@@ -86,8 +86,16 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         },
     });
     inputs.check_stdin(None)?;
+    // A file the case file names, and not a flag, says so when it cannot be read.
+    let from_case = |field: &'static str, flag: &Option<PathBuf>| {
+        let case_path = args.case.as_ref().filter(|_| flag.is_none());
+        move |e: anyhow::Error| match case_path {
+            Some(path) => e.context(format!("`{field}` in the case file `{}`", path.display())),
+            None => e,
+        }
+    };
     let (incident, sources) = incident(&args, &case, today)?;
-    let policy = inputs.load_policy()?;
+    let policy = inputs.load_policy().map_err(from_case("policy", &args.inputs.policy))?;
     // Where a field came from: its flag, its `--set`, or the case file.
     let source_of = |name: &str| sources.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
     // A kind the policy does not list is a mistake in the call: said before any file is read.
@@ -113,9 +121,16 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         super::to_stderr(format_args!("warning: {warning}\n"));
     }
     let only: HashSet<String> = [incident.customer_id.clone()].into();
-    let history = inputs.files.load_history(Some(&only))?;
-    let customers = inputs.files.load_customers()?;
-    let ledger = inputs.files.load_ledger()?;
+    let given = &args.inputs.files;
+    let history = inputs
+        .files
+        .load_history(Some(&only))
+        .map_err(from_case("history", &given.history))?;
+    let customers = inputs
+        .files
+        .load_customers()
+        .map_err(from_case("customers", &given.customers))?;
+    let ledger = inputs.files.load_ledger().map_err(from_case("ledger", &given.ledger))?;
 
     // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
     let transactions = history.transactions(&incident.customer_id);
