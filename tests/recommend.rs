@@ -793,6 +793,27 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         stderr(&["--customer", "C1", "--history", "tests/data/hand/history.csv"]),
         ""
     );
+    // An incident dated after today: a mistyped year, most often.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--policy",
+            "tests/data/hand/policy.toml",
+            "--kind",
+            "lin",
+            "--customer",
+            "C1",
+        ])
+        .args(["--history", "tests/data/hand/history.csv", "--date", "2999-01-01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let warned = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        warned.starts_with("warning: the incident date 2999-01-01 is after today (")
+            && warned.ends_with("): the customer is taken as of that day\n"),
+        "{warned}"
+    );
     // A standard field mistyped is suggested as an attribute is.
     assert!(
         stderr(&[

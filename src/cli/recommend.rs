@@ -117,6 +117,14 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
             })?;
         }
     }
+    // A mistyped year (`2027` for `2026`) would otherwise be answered as if the customer had a year more history.
+    if incident.date > today {
+        super::to_stderr(format_args!(
+            "warning: the incident date {} is after today ({}): the customer is taken as of that day\n",
+            crate::date::format(incident.date),
+            crate::date::format(today)
+        ));
+    }
     for warning in unread_fields(&policy, &incident) {
         super::to_stderr(format_args!("warning: {warning}\n"));
     }
