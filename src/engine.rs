@@ -674,15 +674,20 @@ pub fn set_text(values: &mut Values, ty: Type, slot: crate::expr::Slot, text: &s
             values.set_number(slot, f64::from(v));
         }
         Type::Bool => {
-            let v = match text.to_ascii_lowercase().as_str() {
-                "" | "false" | "0" | "no" | "n" => false,
-                "true" | "1" | "yes" | "y" => true,
-                _ => return Err(format!("`{text}` is not true or false")),
-            };
+            let v = boolean(text).ok_or_else(|| format!("`{text}` is not true or false"))?;
             values.set_bool(slot, v);
         }
     }
     Ok(())
+}
+
+/// A bool field's text, as [`set_text`] reads it: empty is false.
+pub fn boolean(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "n" => Some(false),
+        "true" | "1" | "yes" | "y" => Some(true),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -864,3 +864,37 @@ fn a_file_the_case_file_names_is_named_by_its_field_when_it_cannot_be_read() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.starts_with("error: `nope.csv`: cannot open"), "{stderr}");
 }
+
+#[test]
+fn json_gives_each_extra_incident_field_its_declared_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    let source = std::fs::read_to_string("tests/data/hand/policy.toml").unwrap().replace(
+        "\"incident.coupon_pct\" = \"number\"\n",
+        "\"incident.coupon_pct\" = \"number\"\n\"incident.vip\" = \"bool\"\n\"incident.shipped\" = \"date\"\n",
+    );
+    std::fs::write(&policy, source).unwrap();
+    let out = goodwill()
+        .args(["recommend", "--policy"])
+        .arg(&policy)
+        .args([
+            "--customer",
+            "C1",
+            "--kind",
+            "lin",
+            "--date",
+            "2026-11-20",
+            "--format",
+            "json",
+        ])
+        .args(["--set", "incident.coupon_pct=20", "--set", "incident.vip=yes"])
+        .args(["--set", "incident.shipped=2026-11-18", "--set", "incident.note=007"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["incident"]["extra"],
+        serde_json::json!({"coupon_pct": 20.0, "vip": true, "shipped": "2026-11-18", "note": "007"})
+    );
+}

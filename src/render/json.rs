@@ -6,9 +6,11 @@
 use serde_json::{Value, json};
 
 use crate::date;
-use crate::engine::Recommendation;
+use crate::engine::{Recommendation, boolean};
+use crate::expr::Type;
 use crate::input::incidents::Incident;
 use crate::policy::Policy;
+use crate::policy::fields::Scope;
 
 /// The full JSON answer for a case.
 pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> Value {
@@ -55,10 +57,28 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> V
             "order_value": incident.order_value,
             "severity": incident.severity,
             "channel": incident.channel,
-            "extra": incident.extra.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+            "extra": incident.extra.iter().map(|(k, v)| (k.clone(), extra(policy, k, v))).collect::<serde_json::Map<_, _>>(),
         },
         "recovery": rec.params,
         "options": rec.candidates,
         "trace": rec.trace,
     })
+}
+
+/// An extra incident field as the policy reads it: a declared number is a
+/// number, a bool a bool (empty is the zero value, as in the engine); a
+/// date, a string or a field the policy does not declare is its text.
+fn extra(policy: &Policy, name: &str, text: &str) -> Value {
+    let declared = policy
+        .attributes
+        .iter()
+        .find(|a| a.scope == Scope::Incident && a.column == name);
+    let text = crate::input::trim(text);
+    let typed = match declared.map(|a| a.ty) {
+        Some(Type::Number) if text.is_empty() => Some(Value::from(0.0)),
+        Some(Type::Number) => crate::input::number(text).ok().map(Value::from),
+        Some(Type::Bool) => boolean(text).map(Value::from),
+        _ => None,
+    };
+    typed.unwrap_or_else(|| Value::from(text))
 }
