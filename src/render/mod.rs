@@ -8,13 +8,15 @@ pub mod json;
 pub mod summary;
 pub mod table;
 
-/// A share as a whole percentage: `0.54` is `54%`.
+/// A share as a percentage to a tenth, halves away from zero as money is,
+/// and without the tenth when it is 0: `0.54` is `54%`, `0.1235` `12.4%`.
 pub fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if (p - p.round()).abs() < 0.05 {
-        format!("{}%", p.round() as i64)
-    } else {
-        format!("{p:.1}%")
+    let tenths = crate::money::round_half_away(share, 1000.0);
+    let sign = if tenths < 0 { "-" } else { "" };
+    let abs = tenths.unsigned_abs();
+    match abs % 10 {
+        0 => format!("{sign}{}%", abs / 10),
+        tenth => format!("{sign}{}.{tenth}%", abs / 10),
     }
 }
 
@@ -26,5 +28,17 @@ mod tests {
         assert_eq!(super::percent(0.05), "5%");
         assert_eq!(super::percent(0.2705), "27.1%");
         assert_eq!(super::percent(1.0), "100%");
+        assert_eq!(super::percent(0.359), "35.9%");
+        assert_eq!(super::percent(0.0), "0%");
+    }
+
+    #[test]
+    fn a_half_tenth_rounds_away_from_zero_as_money_does() {
+        // 12.35 is 12.349999... in binary: `format!("{:.1}")` gave 12.3%.
+        assert_eq!(super::percent(0.1235), "12.4%");
+        assert_eq!(super::percent(0.0995), "10%");
+        assert_eq!(super::percent(0.5405), "54.1%");
+        assert_eq!(super::percent(0.00049), "0%");
+        assert_eq!(super::percent(-0.0125), "-1.3%");
     }
 }
