@@ -697,6 +697,13 @@ fn the_explained_trace_fits_a_narrow_terminal_too() {
         "{natural}"
     );
     insta::assert_snapshot!("missing_feature_explained_60_columns", text);
+    // Narrower still, the rules no longer align in a column, but fit.
+    for case in ["examples/missing-feature.toml", "examples/coupon.toml"] {
+        let args = ["--case", case, "--explain"];
+        let text = screen("40", &args);
+        assert!(widest(&text) <= 40, "{text}");
+        assert_eq!(trace(&text), trace(&screen("200", &args)));
+    }
 }
 
 #[test]

@@ -357,6 +357,10 @@ fn options_table(policy: &Policy, rec: &Recommendation<'_>, folded: bool) -> Str
     table.to_string()
 }
 
+/// Below this width the rule trace does not align its rules in a column:
+/// 25 columns of marks would leave under 25 for the rules' conditions.
+const NARROW_TRACE: usize = 50;
+
 /// The rule trace: each rule, matched or not, each candidate's fate, and the
 /// model's figures with the recovery curve as the policy names it. With a
 /// width, each line wraps under its own start.
@@ -369,9 +373,15 @@ pub fn trace(policy: &Policy, rec: &Recommendation<'_>, width: Option<usize>) ->
             (true, true) => "matched",
             (true, false) => "no match",
         };
-        let first = format!("  {mark:<22} ");
         let body = format!("{}: {}", t.rule, t.when.unwrap_or("(always)"));
-        wrap_into(&mut out, width, &first, &body, &" ".repeat(first.len()));
+        // Under the mark's column, a narrow terminal leaves too little room
+        // for a field's name: there the body wraps under the line's start.
+        if width.is_some_and(|w| w < NARROW_TRACE) {
+            wrap_into(&mut out, width, &format!("  {mark} "), &body, "    ");
+        } else {
+            let first = format!("  {mark:<22} ");
+            wrap_into(&mut out, width, &first, &body, &" ".repeat(first.len()));
+        }
     }
     out.push_str("Candidates\n");
     for c in &rec.candidates {
