@@ -112,6 +112,14 @@ impl Report {
                 d.span = d.span.start.saturating_sub(BOM.len())..d.span.end.saturating_sub(BOM.len());
             }
         }
+        // A span at the end of a CRLF line starts at its `\n`: the `\r`
+        // before it is no column of the line, so the span starts there.
+        for d in &mut diagnostics {
+            let start = d.span.start;
+            if start > 0 && source.as_bytes().get(start - 1..=start) == Some(b"\r\n") {
+                d.span = start - 1..d.span.end.max(start) - 1;
+            }
+        }
         diagnostics.sort_by_key(|d| (d.span.start, d.severity));
         diagnostics.dedup();
         Report {

@@ -447,3 +447,12 @@ fn a_model_file_is_checked_like_inline_parameters() {
     let typo = load(policy).unwrap_err();
     assert!(typo.diagnostics[0].message.contains("gamma_gama"), "{typo}");
 }
+
+#[test]
+fn an_unterminated_string_is_at_the_same_column_with_either_line_end() {
+    for end in ["\n", "\r\n"] {
+        let src = format!("[policy]{end}name = \"t{end}kinds = [\"a\"]{end}");
+        let e = errors(&src);
+        assert_eq!((e[0].0.as_str(), e[0].1), ("2:10", "syntax"), "{end:?}: {e:?}");
+    }
+}
