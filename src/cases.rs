@@ -327,6 +327,31 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
     }
 }
 
+/// An expected cost: a number in whole cents, as costs are. `cost_max =
+/// 14.999` would otherwise be rounded to 15.00 and let a cost of 15.00 pass.
+fn money(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+    let v = number(value, what, diags)?;
+    let cents = v * 100.0;
+    if (cents - cents.round()).abs() > 1e-6 * cents.abs().max(1.0) {
+        diags.push(
+            Diagnostic::error(
+                "wrong-type",
+                value.span(),
+                format!(
+                    "`{what}` is a cost, in whole cents: `{}` has more decimals",
+                    value.get_ref().text()
+                ),
+            )
+            .with_help(format!(
+                "write `{}`, or the bound you mean",
+                crate::money::decimal(crate::money::cents(v))
+            )),
+        );
+        return None;
+    }
+    Some(v)
+}
+
 fn count(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
     match value.get_ref() {
         Scalar::Int(i) if *i >= 0 => Some(*i as u64),
@@ -437,9 +462,9 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         rule: e.rule,
         matched: list(e.matched),
         not_matched: list(e.not_matched),
-        cost: e.cost.and_then(|v| number(&v, "cost", diags)),
-        cost_min: e.cost_min.and_then(|v| number(&v, "cost_min", diags)),
-        cost_max: e.cost_max.and_then(|v| number(&v, "cost_max", diags)),
+        cost: e.cost.and_then(|v| money(&v, "cost", diags)),
+        cost_min: e.cost_min.and_then(|v| money(&v, "cost_min", diags)),
+        cost_max: e.cost_max.and_then(|v| money(&v, "cost_max", diags)),
         impact_min: e.impact_min.and_then(|v| number(&v, "impact_min", diags)),
         impact_max: e.impact_max.and_then(|v| number(&v, "impact_max", diags)),
         escalation: e.escalation,
@@ -964,6 +989,22 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn an_expected_cost_is_in_whole_cents() {
+        let src = ONE.replace("cost_max = 5", "cost_max = 14.999\ncost_min = 0.1\ncost = 3.5");
+        let report = parse(&src, "t.toml").unwrap_err();
+        assert_eq!(
+            found(&report),
+            [(
+                (14, 12),
+                "`cost_max` is a cost, in whole cents: `14.999` has more decimals",
+                Some("write `15.00`, or the bound you mean")
+            )]
+        );
+        let fine = ONE.replace("cost_max = 5", "cost_max = 14.99\ncost = 0.07\ncost_min = 1e3");
+        assert_eq!(parse(&fine, "t.toml").unwrap().tests[0].expect.cost_max, Some(14.99));
     }
 
     #[test]
