@@ -716,12 +716,12 @@ fn the_json_carries_every_figure_on_the_screen() {
         let c = cents(v);
         format!("${}.{:02}", c / 100, c % 100)
     };
+    // To a tenth, without a tenth of 0 (no share here is at a half tenth).
     let pct = |v: &Value| {
-        let p = v.as_f64().unwrap() * 100.0;
-        if (p - p.round()).abs() < 0.05 {
-            format!("{}%", p.round())
-        } else {
-            format!("{p:.1}%")
+        let tenths = (v.as_f64().unwrap() * 1000.0).round() as i64;
+        match tenths % 10 {
+            0 => format!("{}%", tenths / 10),
+            t => format!("{}.{t}%", tenths / 10),
         }
     };
     let c = &j["customer"];
