@@ -171,3 +171,80 @@ fn a_signal_leaves_no_temporary_file_behind() {
         );
     }
 }
+
+/// `-o` naming one of the run's own inputs (a slip of the shell's history)
+/// would rename the answers over the data: refused as bad usage, the file as it was.
+#[test]
+fn an_output_that_is_one_of_the_inputs_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &str, name: &str| {
+        let to = dir.path().join(name);
+        std::fs::copy(from, &to).unwrap();
+        to
+    };
+    let incidents = copy("tests/data/batch/incidents.csv", "incidents.csv");
+    let history = copy(HISTORY, "history.csv");
+    let policy = copy(POLICY, "policy.toml");
+    let before = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let runs: [(Vec<&std::ffi::OsStr>, &std::path::Path, &str); 5] = [
+        (
+            vec![
+                "batch".as_ref(),
+                incidents.as_ref(),
+                "--history".as_ref(),
+                history.as_ref(),
+            ],
+            &incidents,
+            "`INCIDENTS`",
+        ),
+        (
+            vec![
+                "batch".as_ref(),
+                incidents.as_ref(),
+                "--history".as_ref(),
+                history.as_ref(),
+            ],
+            &history,
+            "`--history`",
+        ),
+        (
+            vec![
+                "policy".as_ref(),
+                "diff".as_ref(),
+                policy.as_ref(),
+                POLICY.as_ref(),
+                "--incidents".as_ref(),
+                incidents.as_ref(),
+            ],
+            &policy,
+            "`OLD`",
+        ),
+        (
+            vec!["ltv".as_ref(), "fit".as_ref(), "--history".as_ref(), history.as_ref()],
+            &history,
+            "`--history`",
+        ),
+        (
+            vec![
+                "ltv".as_ref(),
+                "--history".as_ref(),
+                history.as_ref(),
+                "--format".as_ref(),
+                "csv".as_ref(),
+            ],
+            &history,
+            "`--history`",
+        ),
+    ];
+    for (args, output, name) in runs {
+        let was = before(output);
+        let out = goodwill().args(&args).arg("-o").arg(output).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("is the {name} input: the output would replace it")),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(before(output), was, "{args:?}");
+    }
+}

@@ -76,6 +76,7 @@ pub struct Args {
 pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
     args.inputs.check_stdin(Some(&args.incidents))?;
+    crate::cli::output::not_an_input(args.output.as_deref(), &args.inputs.named(Some(&args.incidents)))?;
     let policy = args.inputs.load_policy()?;
     let to_file = args.output.as_deref().filter(|p| !crate::cli::output::is_stdout(p));
     // Before the inputs are read: an output that cannot be written fails now,

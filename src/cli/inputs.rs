@@ -102,9 +102,14 @@ impl Inputs {
     /// Standard input (`-`) can be read once: an error naming the options
     /// that both ask for it. `incidents` is the batch's incidents file.
     pub fn check_stdin(&self, incidents: Option<&Path>) -> Result<()> {
+        one_stdin(&self.named(incidents))
+    }
+
+    /// Each input with the option that names it; `incidents` is the batch's incidents file.
+    pub fn named<'a>(&'a self, incidents: Option<&'a Path>) -> Vec<(&'static str, Option<&'a Path>)> {
         let mut named = vec![("INCIDENTS", incidents), ("--policy", self.policy.as_deref())];
         named.extend(self.files.named());
-        one_stdin(&named)
+        named
     }
 
     /// The policy: the named file, or the shipped default.

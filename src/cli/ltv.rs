@@ -85,6 +85,16 @@ pub struct Source {
     pub summary: Option<PathBuf>,
 }
 
+impl Source {
+    /// The file with the option that names it.
+    fn named(&self) -> Vec<(&'static str, Option<&Path>)> {
+        vec![
+            ("--history", self.history.as_deref()),
+            ("--summary", self.summary.as_deref()),
+        ]
+    }
+}
+
 /// A time unit on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Unit {
@@ -277,6 +287,7 @@ fn fit(customers: &Customers) -> Result<Fits> {
 }
 
 fn run_fit(args: FitArgs) -> Result<Exit> {
+    super::output::not_an_input(args.output.as_deref(), &args.source.named())?;
     let unit = TimeUnit::from(args.time_unit);
     let customers = load(&args.source, args.as_of.as_deref(), unit)?;
     let fits = fit(&customers)?;
@@ -456,6 +467,9 @@ fn read_model(path: &Path) -> Result<LtvModel> {
 }
 
 fn run_score(args: ScoreArgs) -> Result<Exit> {
+    let mut named = args.source.named();
+    named.extend([("--model", args.model.as_deref()), ("--policy", args.policy.as_deref())]);
+    super::output::not_an_input(args.output.as_deref(), &named)?;
     let policy = match &args.policy {
         Some(path) => policy::load_file(path)?.0,
         None => Policy::default_policy(),

@@ -55,6 +55,27 @@ pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// An output file that is one of the inputs (`-o history.csv`) is bad usage,
+/// refused before anything is read: the output would replace the data it is
+/// made from. A device or a pipe is written in place and replaces nothing.
+pub fn not_an_input(output: Option<&Path>, inputs: &[(&str, Option<&Path>)]) -> Result<()> {
+    let Some(output) = output.filter(|p| !is_stdout(p) && std::fs::metadata(p).is_ok_and(|m| m.is_file())) else {
+        return Ok(());
+    };
+    for (name, input) in inputs {
+        if let Some(input) = input
+            && same_file::is_same_file(output, input).unwrap_or(false)
+        {
+            return Err(super::UsageError(format!(
+                "`-o {}` is the `{name}` input: the output would replace it; write it to another file",
+                output.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// Writes to `path` atomically, or to standard output when it is `None` or `-`.
 pub fn write<F>(path: Option<&Path>, body: F) -> Result<()>
 where
