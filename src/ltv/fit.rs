@@ -98,12 +98,32 @@ pub enum FitError {
         /// Optimiser iterations spent
         iterations: u64,
     },
+    /// The optimiser crept towards the edge without converging, with a
+    /// parameter the data leaves undetermined: no interior maximum
+    #[error(
+        "the fit found no maximum: `{name}` drifted to {value:.6} (standard error {error:.6}) without \
+         converging; the customers may be too few or too alike to pin the parameters down"
+    )]
+    Unpinned {
+        /// Parameter name
+        name: &'static str,
+        /// Where the optimiser stopped
+        value: f64,
+        /// Its standard error there
+        error: f64,
+    },
+    /// Nobody made a repeat purchase: the purchase rates have no maximum
+    #[error("no customer made a repeat purchase (every frequency is 0): there is no purchase rate to fit")]
+    NoRepeatPurchase,
 }
 
 /// Converged: the next Newton step changes no parameter by more than this share
 const CONVERGED_STEP: f64 = 1e-7;
 /// Beyond this the result is not a maximum at all but somewhere on the way
 const USABLE_STEP: f64 = 1e-3;
+/// A fit short of convergence with a standard error beyond this share of
+/// its parameter has no interior maximum (see `conclude`)
+const UNPINNED_RELATIVE_ERROR: f64 = 1.0;
 /// Parameters beyond e^+-30 (1e13) mean the likelihood has no interior maximum
 const MAX_LN_PARAMETER: f64 = 30.0;
 
@@ -132,10 +152,13 @@ pub fn fit_bgnbd_from(data: &[Rfm], start: BgNbd) -> Result<BgNbdFit, FitError> 
     if data.is_empty() {
         return Err(FitError::Empty("customers"));
     }
+    if data.iter().all(|c| c.frequency == 0.0) {
+        return Err(FitError::NoRepeatPurchase);
+    }
     let theta = log_start(&[("r", start.r), ("alpha", start.alpha), ("a", start.a), ("b", start.b)])?;
     let compressed = BgNbdData::new(data.iter().map(|c| (c.frequency, c.recency, c.t)));
     let found = minimise(&compressed, theta).ok_or(FitError::NoConvergence { iterations: 0 })?;
-    let (params, errors, converged) = conclude(&found, compressed.customers())?;
+    let (params, errors, converged) = conclude(&found, compressed.customers(), &["r", "alpha", "a", "b"])?;
     let bg = |p: &[f64]| BgNbd {
         r: p[0],
         alpha: p[1],
@@ -179,7 +202,7 @@ pub fn fit_gamma_gamma_from(data: &[Rfm], start: GammaGamma) -> Result<GammaGamm
     let theta = log_start(&[("p", start.p), ("q", start.q), ("v", start.v)])?;
     let compressed = GammaGammaData::new(buyers().map(|c| (c.frequency, c.monetary_value)));
     let found = minimise(&compressed, theta).ok_or(FitError::NoConvergence { iterations: 0 })?;
-    let (params, errors, converged) = conclude(&found, compressed.customers())?;
+    let (params, errors, converged) = conclude(&found, compressed.customers(), &["p", "q", "v"])?;
     let gg = |p: &[f64]| GammaGamma {
         p: p[0],
         q: p[1],
@@ -242,7 +265,7 @@ fn log_start(start: &[(&'static str, f64)]) -> Result<Vec<f64>, FitError> {
 
 /// Parameters, standard errors and the converged flag from an optimum of the
 /// mean negative log-likelihood over log-parameters
-fn conclude(found: &Optimum, customers: f64) -> Result<(Vec<f64>, Vec<f64>, bool), FitError> {
+fn conclude(found: &Optimum, customers: f64, names: &[&'static str]) -> Result<(Vec<f64>, Vec<f64>, bool), FitError> {
     // A maximum on the edge (a parameter heading for 0 or infinity) is no
     // fit: the likelihood is flat there and every number reported would be noise.
     let inside = found.theta.iter().all(|t| t.abs() <= MAX_LN_PARAMETER);
@@ -255,6 +278,23 @@ fn conclude(found: &Optimum, customers: f64) -> Result<(Vec<f64>, Vec<f64>, bool
     let params: Vec<f64> = found.theta.iter().map(|t| t.exp()).collect();
     let errors = standard_errors(found, &params, customers);
     let converged = found.last_step <= CONVERGED_STEP && errors.iter().all(|e| e.is_finite());
+    // Short of convergence, a parameter less certain than its own size is
+    // one the optimiser was still carrying off to the edge: on samples of
+    // CDNOW such fits stop with `a` and `b` near 1e6 and standard errors 4
+    // to 40 times that, while every fit that stops inside has each error
+    // within 3 times its parameter, most within once.
+    // The least certain parameter is named: the one on its way out.
+    let relative = |i: usize| errors[i] / params[i];
+    let least_certain = (0..params.len())
+        .filter(|&i| relative(i) > UNPINNED_RELATIVE_ERROR)
+        .max_by(|&i, &j| relative(i).total_cmp(&relative(j)));
+    if !converged && let Some(i) = least_certain {
+        return Err(FitError::Unpinned {
+            name: names[i],
+            value: params[i],
+            error: errors[i],
+        });
+    }
     Ok((params, errors, converged))
 }
 
@@ -549,7 +589,7 @@ mod tests {
                 monetary_value: 0.0,
             })
             .collect();
-        no_convergence(fit_bgnbd(&one_timers));
+        assert_eq!(fit_bgnbd(&one_timers), Err(FitError::NoRepeatPurchase));
         // Everybody just bought: nobody ever seems to drop out.
         let loyal: Vec<Rfm> = (1..50)
             .map(|k| Rfm {
@@ -573,6 +613,63 @@ mod tests {
         no_convergence(fit_bgnbd(&clones));
         let err = fit_gamma_gamma(&clones).expect_err("no spread in spend");
         assert!(err.to_string().starts_with("the fit did not converge after"), "{err}");
+    }
+
+    #[test]
+    fn a_fit_creeping_to_the_edge_is_no_fit() {
+        // 20 CDNOW customers on which the optimiser carries `a` and `b` off
+        // towards infinity and stops short near 1e6, with a standard error
+        // 8 times that: once reported as a usable fit.
+        let rows = [
+            (0, 0.0, 27.29),
+            (0, 0.0, 32.14),
+            (6, 26.43, 29.86),
+            (0, 0.0, 34.0),
+            (0, 0.0, 27.86),
+            (0, 0.0, 35.29),
+            (0, 0.0, 28.0),
+            (2, 14.29, 37.57),
+            (0, 0.0, 35.0),
+            (0, 0.0, 32.43),
+            (0, 0.0, 36.57),
+            (5, 21.14, 33.43),
+            (2, 17.0, 28.14),
+            (0, 0.0, 28.0),
+            (0, 0.0, 27.0),
+            (0, 0.0, 36.86),
+            (0, 0.0, 32.43),
+            (4, 24.71, 32.14),
+            (6, 19.57, 31.43),
+            (0, 0.0, 30.43),
+        ];
+        let data: Vec<Rfm> = rows
+            .iter()
+            .map(|&(frequency, recency, t)| Rfm {
+                frequency: f64::from(frequency),
+                recency,
+                t,
+                monetary_value: 0.0,
+            })
+            .collect();
+        match fit_bgnbd(&data) {
+            Err(FitError::Unpinned { name, value, error }) => {
+                assert_eq!(name, "a");
+                assert!(value > 1e5 && error > 5.0 * value, "{value} {error}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // One customer: nothing to pin anything down.
+        let one = [Rfm {
+            frequency: 1.0,
+            recency: 4.428571428571429,
+            t: 4.428571428571429,
+            monetary_value: 0.0,
+        }];
+        assert!(
+            matches!(fit_bgnbd(&one), Err(FitError::Unpinned { .. })),
+            "{:?}",
+            fit_bgnbd(&one)
+        );
     }
 
     #[test]
