@@ -1,4 +1,4 @@
-//! The batch core: every incident of a file answered, in input order (SPEC §6).
+//! The batch core: every incident of a file answered, in input order (the README's "Batch").
 //!
 //! A batch is two steps so that `policy diff` can run two policies over one
 //! read of the inputs:
@@ -8,7 +8,7 @@
 //!    file and the ledger. It also groups the good incidents by customer, each
 //!    group in (date, line) order.
 //! 2. [`evaluate`] runs one policy over the data. The only thing one case
-//!    passes to another is the customer's 12-month goodwill usage (SPEC §2):
+//!    passes to another is the customer's 12-month goodwill usage (the README's "The policy"):
 //!    a gesture recommended earlier in the batch (earlier date, then earlier
 //!    line) counts against the caps of the same customer's later cases. So
 //!    each customer's cases run in order on one thread, customers run in
@@ -855,7 +855,7 @@ pub struct Outcome<'a> {
     pub cost: f64,
     /// Its value as the customer perceives it.
     pub value: f64,
-    /// The customer's future value (SPEC §4).
+    /// The customer's future value (the README's "The model").
     pub future_value: f64,
     /// Probability the customer is still active.
     pub p_alive: f64,

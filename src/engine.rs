@@ -1,4 +1,4 @@
-//! The recommendation for one case (SPEC §3-5).
+//! The recommendation for one case (the README's "The policy" and "The model").
 //!
 //! [`Engine::recommend`] binds the incident and the customer's features into
 //! the policy's fields, runs the rules in order, prices every offered gesture
@@ -178,7 +178,7 @@ pub struct Recommendation<'p> {
     pub gestures_12m: u32,
     /// Its cost.
     pub goodwill_12m: f64,
-    /// Future value, SPEC §4.
+    /// Future value (the README's "The model").
     pub future_value: f64,
     /// Probability the customer is still active.
     pub p_alive: f64,
@@ -463,7 +463,7 @@ impl<'p> Engine<'p> {
         }
     }
 
-    /// SPEC §4 simple: the basket is the average order, or the incident's
+    /// The simple model (the README's "The model"): the basket is the average order, or the incident's
     /// order for a customer with no purchase.
     fn simple_future_value(&self, incident: &Incident, features: &Features) -> f64 {
         let basket = if features.orders > 0 {

@@ -1,4 +1,4 @@
-//! goodwill's exit codes (SPEC §6), in one place.
+//! goodwill's exit codes (the README's "Exit codes"), in one place.
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

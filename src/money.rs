@@ -1,6 +1,6 @@
 //! Money: rounding to cents and display in the policy's currency.
 //!
-//! SPEC §5 rounds a gesture's cost to cents, half away from zero, before any
+//! The README's "The model" rounds a gesture's cost to cents, half away from zero, before any
 //! limit or impact uses it, and compares caps exactly to the cent. Amounts are
 //! computed in `f64`, so a value meant as `12.345` arrives as
 //! `12.344999...`: [`round_half_away`] takes a figure within float noise of a

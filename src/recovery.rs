@@ -1,4 +1,4 @@
-//! The recovery model of SPEC §5: what a gesture buys back.
+//! The recovery model of the README's "The model": what a gesture buys back.
 //!
 //! A gesture of perceived value `V` against a loss `L` has a compensation
 //! ratio `c`; a response curve turns `c` into a recovery `q` in [0, 1]; `q`
@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-/// The shape of the response to compensation (SPEC §5).
+/// The shape of the response to compensation (the README's "The model").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Curve {

@@ -1,4 +1,4 @@
-//! SPEC §4 and §5 figures through the real binary, each computed by hand.
+//! The figures of the README's "The model" through the real binary, each computed by hand.
 //!
 //! The inputs are in tests/data/figures/. Where a figure needed more digits
 //! than a hand calculator keeps, the comment gives them.

@@ -1,5 +1,5 @@
 //! `goodwill batch`: every incident of a CSV file answered, one output row per
-//! input row, in input order (SPEC §6).
+//! input row, in input order (the README's "Batch").
 //!
 //! The work is in [`crate::batch`]; this file reads the flags, shows progress
 //! on a terminal, reports rejected rows on standard error and writes the rows

@@ -3,7 +3,7 @@
 //!
 //! `ltv fit` estimates the parameters and can write the model file that a
 //! policy's `model_file` (or `ltv --model`) reads. `ltv` alone scores
-//! customers: P(alive), expected purchases, expected spend and CLV (SPEC §4)
+//! customers: P(alive), expected purchases, expected spend and CLV (the README's "The model")
 //! with the policy's margin, horizon and discount rate. Both read either a
 //! purchase history, summarised by day as the published CDNOW summaries were,
 //! or an RFM summary file.
@@ -47,7 +47,7 @@ macro_rules! examples {
         "Without a subcommand, prints for each customer the repeat purchases (frequency), the time from\n\
          the first to the last purchase (recency) and to the end of observation (T), the probability\n\
          they are still a customer, the purchases expected in the next --periods, the expected value of\n\
-         a purchase and the CLV: the discounted gross margin over the policy's horizon (SPEC §4).\n\
+         a purchase and the CLV: the discounted gross margin over the policy's horizon.\n\
          The model is --model, else the policy's own `ltv = \"bgnbd\"` parameters, else a fit on the\n\
          same customers.\n\n",
         examples!()

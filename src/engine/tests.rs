@@ -1,5 +1,5 @@
 //! The engine on hand-computed cases: every figure below is worked out from
-//! SPEC §4-5 in the comments and asserted exactly.
+//! the README's "The model" in the comments and asserted exactly.
 
 use super::*;
 use crate::input::customers::Customers;

@@ -2,7 +2,7 @@
 //!
 //! The file is read before the policy is applied, so values are kept as text
 //! and typed when a policy binds them to the `customer.<column>` fields it
-//! declares (SPEC §3); a value that does not fit its declared type is reported
+//! declares (the README's "The policy"); a value that does not fit its declared type is reported
 //! with this file's name and line by the case that uses it.
 //!
 //! A batch reads a million customers, so a file without quotes is split on

@@ -1,5 +1,5 @@
 //! Purchase history: transactions grouped by customer, and the customer
-//! features of SPEC §2 computed as of a date.
+//! features of the README's "The policy" computed as of a date.
 //!
 //! Features are computed from the transactions on or before the as-of date
 //! only, so a backtest over last year's incidents never sees what came after
@@ -573,7 +573,7 @@ fn commas(bytes: &[u8], from: usize, to: usize) -> usize {
     }
 }
 
-/// A customer's history summarised as of a date (SPEC §2).
+/// A customer's history summarised as of a date (the README's "The policy").
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Features {
     /// Transactions with amount > 0.

@@ -1,7 +1,7 @@
 //! Incidents: the cases goodwill answers, from a CSV row, a case file or flags.
 //!
 //! Whatever the source, a case becomes one [`Incident`] with the standard
-//! fields of SPEC §1 checked and defaulted, and every other column kept as
+//! fields of the README's "Inputs" checked and defaulted, and every other column kept as
 //! text in `extra`, to be typed by the policy that declares it.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The goodwill ledger: gestures already granted, which feed the per-customer
-//! 12-month caps (SPEC §2).
+//! 12-month caps (the README's "The policy").
 
 use std::io::Read;
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! Readers for goodwill's CSV inputs (SPEC §1).
+//! Readers for goodwill's CSV inputs (the README's "Inputs").
 //!
 //! Every file has a header row whose columns may come in any order; required
 //! columns are located by name once, and each row is then read by index. A row

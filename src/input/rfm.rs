@@ -1,5 +1,5 @@
 //! Customer summaries for `goodwill ltv`: read from an RFM summary CSV
-//! (SPEC §1), or aggregated from a purchase history.
+//! (docs/ltv.md), or aggregated from a purchase history.
 //!
 //! The LTV models read one row per customer: repeat purchases, recency, age
 //! and mean repeat spend. A business may have those already (the published

@@ -1,4 +1,4 @@
-//! Discounted customer lifetime value from the two models (SPEC §4, `bgnbd`),
+//! Discounted customer lifetime value from the two models (the README's "The model", `bgnbd`),
 //! and the model file that carries their parameters.
 
 use serde::{Deserialize, Serialize};

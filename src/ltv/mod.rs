@@ -1,4 +1,4 @@
-//! Probabilistic customer lifetime value: the `bgnbd` future value of SPEC §4.
+//! Probabilistic customer lifetime value: the `bgnbd` future value of the README's "The model".
 //!
 //! A goodwill gesture is worth what it saves, and what it saves is the
 //! customer's future margin. This module estimates that margin from purchase
@@ -17,7 +17,7 @@
 //! - [`score`] scores a whole customer base at once, sharing the work between
 //!   customers with the same summary.
 //!
-//! [`simple`] is the other model of SPEC §4, the default: the customer's own
+//! [`simple`] is the other model of the README's "The model", the default: the customer's own
 //! order rate and basket, projected with no fit at all.
 //!
 //! Everything here is a pure function of numbers: no files, no clock.
@@ -32,7 +32,7 @@ mod likelihood;
 mod optimize;
 mod rfm;
 mod score;
-/// The simple LTV model of SPEC §4: past order rate and basket, projected
+/// The simple LTV model of the README's "The model": past order rate and basket, projected
 pub mod simple;
 #[cfg(test)]
 mod testdata;

@@ -1,4 +1,4 @@
-//! The simple LTV model of SPEC §4: past order rate and basket, projected.
+//! The simple LTV model of the README's "The model": past order rate and basket, projected.
 //!
 //! `rate = max(orders, 1) / max(tenure_years, 1)` orders a year at the
 //! customer's average basket, kept for `horizon_months`, each month's margin

@@ -1,4 +1,4 @@
-//! The fields every policy can read (SPEC §1-2), and the attributes a policy
+//! The fields every policy can read (the README's "Inputs" and "The policy"), and the attributes a policy
 //! declares on top of them.
 
 use crate::expr::{Schema, Slot, Type};

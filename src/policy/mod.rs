@@ -1,5 +1,5 @@
 //! The goodwill policy: what gestures exist, which rules offer them, and the
-//! numbers of the model (SPEC §3).
+//! numbers of the model (the README's "The policy").
 //!
 //! A policy file goes through two stages. [`raw`] mirrors the TOML with every
 //! value's span; [`load_str`] then resolves it into a [`Policy`]: expressions
@@ -139,7 +139,7 @@ impl Range01 {
     }
 }
 
-/// The range of each `[recovery]` number, with its default (SPEC §3).
+/// The range of each `[recovery]` number, with its default (the README's "The policy").
 pub const RECOVERY_DEFAULTS: [(&str, f64, Range01); 13] = [
     ("churn_unresolved", 0.54, Range01::Unit),
     ("churn_resolved", 0.05, Range01::Unit),
@@ -215,7 +215,7 @@ impl RecoverySpec {
 /// How future value is estimated.
 #[derive(Clone, Debug)]
 pub enum Ltv {
-    /// SPEC §4 simple: past order rate and basket.
+    /// The simple model (the README's "The model"): past order rate and basket.
     Simple,
     /// BG/NBD with Gamma-Gamma, fitted beforehand.
     Bgnbd(BgnbdModel),

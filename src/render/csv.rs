@@ -1,5 +1,5 @@
 //! Batch rows for scripts: CSV, or JSON Lines with the same names and the same
-//! number text (SPEC §6).
+//! number text (the README's "Batch").
 //!
 //! Numbers are written the same way every time, so that two runs, or two
 //! thread counts, give byte-identical files and a diff shows only real changes:
@@ -17,7 +17,7 @@ use crate::batch::{Decision, Outcome};
 use crate::date::{self, Day};
 use crate::money;
 
-/// The columns, in order: SPEC §6's first, then goodwill's.
+/// The columns, in order: the README's "Batch" first, then goodwill's.
 pub const COLUMNS: [&str; 19] = [
     "case_id",
     "customer_id",

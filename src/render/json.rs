@@ -1,6 +1,6 @@
 //! JSON for one case: every figure unrounded, plus the rule trace.
 //!
-//! The names are those of `batch`'s columns (SPEC §6) so that a script can
+//! The names are those of `batch`'s columns (the README's "Batch") so that a script can
 //! read `recommend --format json` and a batch row the same way.
 
 use serde_json::{Value, json};

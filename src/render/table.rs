@@ -1,4 +1,4 @@
-//! The rep's one-screen answer (SPEC §7), most important first.
+//! The rep's one-screen answer (the README's "A rep's answer"), most important first.
 //!
 //! comfy-table is used here and nowhere else. Output never depends on the
 //! terminal: no colour, and the options table takes its natural width, so
