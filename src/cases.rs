@@ -327,8 +327,9 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
     }
 }
 
-/// An expected cost: a number in whole cents, as costs are. `cost_max =
-/// 14.999` would otherwise be rounded to 15.00 and let a cost of 15.00 pass.
+/// An expected cost or impact: a number in whole cents, as they are compared.
+/// `cost_max = 14.999` would otherwise be rounded to 15.00 and let a cost of
+/// 15.00 pass.
 fn money(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
     let v = number(value, what, diags)?;
     let cents = v * 100.0;
@@ -338,7 +339,7 @@ fn money(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Op
                 "wrong-type",
                 value.span(),
                 format!(
-                    "`{what}` is a cost, in whole cents: `{}` has more decimals",
+                    "`{what}` is money, compared to the cent: `{}` has more decimals",
                     value.get_ref().text()
                 ),
             )
@@ -465,8 +466,8 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
         cost: e.cost.and_then(|v| money(&v, "cost", diags)),
         cost_min: e.cost_min.and_then(|v| money(&v, "cost_min", diags)),
         cost_max: e.cost_max.and_then(|v| money(&v, "cost_max", diags)),
-        impact_min: e.impact_min.and_then(|v| number(&v, "impact_min", diags)),
-        impact_max: e.impact_max.and_then(|v| number(&v, "impact_max", diags)),
+        impact_min: e.impact_min.and_then(|v| money(&v, "impact_min", diags)),
+        impact_max: e.impact_max.and_then(|v| money(&v, "impact_max", diags)),
         escalation: e.escalation,
         error: e.error,
     };
@@ -802,7 +803,8 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
         }
     }
     let cost = crate::money::cents(rec.cost());
-    let impact = rec.impact();
+    // Impacts are compared as the rep reads them, to the cent, as costs are.
+    let impact = crate::money::cents(rec.impact());
     let money = crate::money::decimal;
     if let Some(c) = expect.cost
         && crate::money::cents(c) != cost
@@ -828,14 +830,22 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
         ));
     }
     if let Some(i) = expect.impact_min
-        && impact < i
+        && impact < crate::money::cents(i)
     {
-        out.push(Failure::new("impact_min", format!(">= {i:.2}"), format!("{impact:.2}")));
+        out.push(Failure::new(
+            "impact_min",
+            format!(">= {}", money(crate::money::cents(i))),
+            money(impact),
+        ));
     }
     if let Some(i) = expect.impact_max
-        && impact > i
+        && impact > crate::money::cents(i)
     {
-        out.push(Failure::new("impact_max", format!("<= {i:.2}"), format!("{impact:.2}")));
+        out.push(Failure::new(
+            "impact_max",
+            format!("<= {}", money(crate::money::cents(i))),
+            money(impact),
+        ));
     }
     if let Some(text) = &expect.escalation {
         let reason = rec.escalation.as_deref().unwrap_or("");
@@ -999,7 +1009,7 @@ mod tests {
             found(&report),
             [(
                 (14, 12),
-                "`cost_max` is a cost, in whole cents: `14.999` has more decimals",
+                "`cost_max` is money, compared to the cent: `14.999` has more decimals",
                 Some("write `15.00`, or the bound you mean")
             )]
         );

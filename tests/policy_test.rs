@@ -247,3 +247,32 @@ fn a_rule_expectation_says_which_rules_gave_which_answer() {
         "{stdout}"
     );
 }
+
+/// The coupon example's impact is +$36.12 on the rep's screen (36.1153...
+/// unrounded): a test that copies the figure holds it to the cent.
+#[test]
+fn an_impact_bound_is_met_as_the_rep_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("coupon.tests.toml");
+    let test = |bounds: &str| {
+        format!(
+            "[[test]]\nname = \"coupon\"\ncustomer_id = \"C0004711\"\n[test.incident]\nkind = \"expired_coupon\"\n\
+             date = 2026-11-20\norder_value = 60\nloss = 12\ncoupon_pct = 20\n[test.expect]\ncost = 12.00\n{bounds}"
+        )
+    };
+    let run_with = |bounds: &str| {
+        std::fs::write(&tests, test(bounds)).unwrap();
+        let out = goodwill()
+            .args(["policy", "test", "policies/default.toml"])
+            .arg(&tests)
+            .args(["--history", "examples/history.csv"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, stdout) = run_with("impact_min = 36.12\nimpact_max = 36.12\n");
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, stdout) = run_with("impact_min = 36.13\n");
+    assert_eq!(code, Some(3), "{stdout}");
+    assert!(stdout.contains("impact_min: expected >= 36.13, got 36.12"), "{stdout}");
+}
