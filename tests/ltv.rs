@@ -642,3 +642,37 @@ fn a_gamma_gamma_fit_that_cannot_settle_ends_with_an_error() {
     assert!(stderr.contains("cannot fit Gamma-Gamma"), "{stderr}");
     assert!(stderr.contains("did not converge"), "{stderr}");
 }
+
+/// One mistyped year in a history sets the end of observation, by default
+/// its latest date, thousands of years out: said, not scored in silence.
+#[test]
+fn a_history_that_runs_past_today_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.csv");
+    std::fs::write(
+        &history,
+        "customer_id,date,amount\nA,2024-01-01,10\nA,2024-02-01,10\nB,2024-01-05,10\nA,9999-12-31,5\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = goodwill()
+            .args(["ltv", "--model", PUBLISHED, "--history"])
+            .arg(&history)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let warned = run(&[]);
+    assert!(
+        warned.starts_with(&format!(
+            "warning: `{}` runs to 9999-12-31, after today (",
+            history.display()
+        )),
+        "{warned}"
+    );
+    assert!(warned.contains("give `--as-of` to end it sooner"), "{warned}");
+    // An end the user chose is theirs.
+    assert_eq!(run(&["--as-of", "2024-03-01"]), "");
+}

@@ -184,10 +184,10 @@ pub struct ScoreArgs {
 }
 
 /// Runs `goodwill ltv` or `goodwill ltv fit`.
-pub fn run(args: Args, _today: Day) -> Result<Exit> {
+pub fn run(args: Args, today: Day) -> Result<Exit> {
     match args.command {
-        Some(Command::Fit(fit)) => run_fit(fit),
-        None => run_score(args.score),
+        Some(Command::Fit(fit)) => run_fit(fit, today),
+        None => run_score(args.score, today),
     }
 }
 
@@ -202,7 +202,9 @@ struct Customers {
     left_out: usize,
 }
 
-fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit) -> Result<Customers> {
+/// Customers from `source`; a history observed to its latest date when no
+/// `as_of` is given, with a warning when that date is after `today`.
+fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Result<Customers> {
     match (&source.history, &source.summary) {
         (Some(path), _) => {
             let as_of = as_of
@@ -221,6 +223,15 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit) -> Result<Customer
                     "`{file}`: no customer has a purchase on or before {}",
                     date::format(aggregated.as_of)
                 );
+            }
+            // One mistyped year (9999-12-31) would make every customer look long gone.
+            if as_of.is_none() && aggregated.as_of > today {
+                super::to_stderr(format_args!(
+                    "warning: `{file}` runs to {}, after today ({}): observation is taken to end then, \
+                     so every customer looks long gone; give `--as-of` to end it sooner\n",
+                    date::format(aggregated.as_of),
+                    date::format(today)
+                ));
             }
             Ok(Customers {
                 summary: aggregated.summary,
@@ -286,10 +297,10 @@ fn fit(customers: &Customers) -> Result<Fits> {
     Ok(fits)
 }
 
-fn run_fit(args: FitArgs) -> Result<Exit> {
+fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
     super::output::not_an_input(args.output.as_deref(), &args.source.named())?;
     let unit = TimeUnit::from(args.time_unit);
-    let customers = load(&args.source, args.as_of.as_deref(), unit)?;
+    let customers = load(&args.source, args.as_of.as_deref(), unit, today)?;
     let fits = fit(&customers)?;
     if let Some(path) = &args.output {
         let text = model_file(&fits, &customers, unit)?;
@@ -466,7 +477,7 @@ fn read_model(path: &Path) -> Result<LtvModel> {
     LtvModel::from_toml(&text).map_err(invalid)
 }
 
-fn run_score(args: ScoreArgs) -> Result<Exit> {
+fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
     let mut named = args.source.named();
     named.extend([("--model", args.model.as_deref()), ("--policy", args.policy.as_deref())]);
     super::output::not_an_input(args.output.as_deref(), &named)?;
@@ -511,7 +522,7 @@ fn run_score(args: ScoreArgs) -> Result<Exit> {
         Some(p) => p,
         None => f64::from(policy.model.horizon_months) * unit.per_month(),
     };
-    let mut customers = load(&args.source, args.as_of.as_deref(), unit)?;
+    let mut customers = load(&args.source, args.as_of.as_deref(), unit, today)?;
     let (model, origin) = match given {
         Some(given) => given,
         None => {
