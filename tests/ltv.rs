@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::goodwill;
+use common::{goodwill, with_reader_gone};
 use goodwill::ltv::{BgNbd, GammaGamma, Rfm, TimeUnit, clv, discounted_purchases};
 use serde_json::Value;
 
@@ -675,4 +675,23 @@ fn a_history_that_runs_past_today_is_warned_of() {
     assert!(warned.contains("give `--as-of` to end it sooner"), "{warned}");
     // An end the user chose is theirs.
     assert_eq!(run(&["--as-of", "2024-03-01"]), "");
+}
+
+/// `goodwill ltv --format json | head`: a reader that stops early is no
+/// failure, in every format (JSON rows went to the pipe as serde errors).
+#[test]
+fn a_reader_that_stops_early_is_no_failure_in_any_format() {
+    for format in ["table", "csv", "json"] {
+        let (code, stderr) = with_reader_gone(&[
+            "ltv",
+            "--summary",
+            "tests/data/cdnow/cdnow_customers_summary.csv",
+            "--model",
+            PUBLISHED,
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, Some(0), "{format}: {stderr}");
+        assert!(!stderr.contains("error"), "{format}: {stderr}");
+    }
 }

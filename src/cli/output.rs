@@ -36,8 +36,14 @@ pub fn terminal_width() -> Option<usize> {
 /// head`): no failure of goodwill's, and nothing left to write to.
 pub fn reader_gone(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
-        e.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        let kind = match e.downcast_ref::<io::Error>() {
+            Some(io) => Some(io.kind()),
+            // JSON written straight to the pipe fails as a serde_json error.
+            None => e
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind),
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
     })
 }
 
