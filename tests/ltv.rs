@@ -377,7 +377,7 @@ fn with_the_model_on_standard_output_the_table_goes_to_standard_error() {
     // Standard output is the model file alone: it reads back as one.
     assert_eq!(out.stdout, std::fs::read(&model).unwrap());
     let text = String::from_utf8(out.stdout).unwrap();
-    toml::from_str::<goodwill::ltv::LtvModel>(&text).unwrap();
+    goodwill::ltv::LtvModel::from_toml(&text).unwrap();
     // The table went to standard error, with no "wrote `-`" after it.
     assert_eq!(out.stderr, to_file.stdout);
 }
@@ -398,7 +398,7 @@ fn a_fitted_model_file_drives_recommendations() {
     ]);
     let text = std::fs::read_to_string(&model).unwrap();
     assert!(text.starts_with("# Fitted by `goodwill ltv fit`"), "{text}");
-    let fitted: goodwill::ltv::LtvModel = toml::from_str(&text).unwrap();
+    let fitted = goodwill::ltv::LtvModel::from_toml(&text).unwrap();
     assert_eq!(fitted.time_unit, TimeUnit::Weeks);
     assert!(rounds_to(fitted.bgnbd.r, 0.243, 3), "{fitted:?}");
     let gg = fitted.gamma_gamma.expect("the history has spend");

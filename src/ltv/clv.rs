@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{BgNbd, GammaGamma, Rfm, TimeUnit};
 
-/// A fitted LTV model as stored in a model file (`goodwill ltv fit -o MODEL.toml`)
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A fitted LTV model as stored in a model file (`goodwill ltv fit -o MODEL.toml`),
+/// read back with [`LtvModel::from_toml`]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LtvModel {
     /// Time unit of the BG/NBD parameters and of the summaries they apply to
     pub time_unit: TimeUnit,
@@ -23,7 +23,37 @@ impl LtvModel {
     /// defined for (not positive, or a Gamma-Gamma `q` of 1 or less, whose
     /// mean spend is infinite) and keys it does not know.
     pub fn from_toml(text: &str) -> Result<LtvModel, String> {
-        let model: LtvModel = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+        // The parameter tables as a model file has them, so that a key no
+        // model reads (`beta = 3` under `[bgnbd]`) is refused, not ignored.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Bg {
+            r: f64,
+            alpha: f64,
+            a: f64,
+            b: f64,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Gg {
+            p: f64,
+            q: f64,
+            v: f64,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            time_unit: TimeUnit,
+            bgnbd: Bg,
+            gamma_gamma: Option<Gg>,
+        }
+        let file: File = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+        let Bg { r, alpha, a, b } = file.bgnbd;
+        let model = LtvModel {
+            time_unit: file.time_unit,
+            bgnbd: BgNbd { r, alpha, a, b },
+            gamma_gamma: file.gamma_gamma.map(|Gg { p, q, v }| GammaGamma { p, q, v }),
+        };
         let bg = model.bgnbd;
         let mut params = vec![
             ("bgnbd", "r", bg.r),
@@ -209,13 +239,23 @@ mod tests {
         };
         let text = toml::to_string(&model).expect("serialises");
         assert!(text.contains("time_unit = \"weeks\""), "{text}");
-        assert_eq!(toml::from_str::<LtvModel>(&text).expect("parses"), model);
+        assert_eq!(LtvModel::from_toml(&text), Ok(model));
+        // A key no model reads is refused, in either table and at the top.
+        for (table, extra) in [
+            ("[bgnbd]\n", "beta = 3\n"),
+            ("[gamma_gamma]\n", "gamma = 15\n"),
+            ("", "unit = 1\n"),
+        ] {
+            let text = text.replacen(table, &format!("{table}{extra}"), 1);
+            let err = LtvModel::from_toml(&text).expect_err(extra);
+            assert!(err.starts_with("unknown field"), "{extra}: {err}");
+        }
         let bare = LtvModel {
             gamma_gamma: None,
             ..model
         };
         let text = toml::to_string(&bare).expect("serialises");
         assert!(!text.contains("gamma_gamma"), "{text}");
-        assert_eq!(toml::from_str::<LtvModel>(&text).expect("parses"), bare);
+        assert_eq!(LtvModel::from_toml(&text), Ok(bare));
     }
 }
