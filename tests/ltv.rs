@@ -526,6 +526,29 @@ fn bad_input_fails_with_the_file_and_line() {
         1,
     );
     assert_eq!(e, format!("error: customer `99999` is not in `{SUMMARY}`\n"));
+    // From a history: an id it does not hold, and one with no purchase by the end of observation.
+    let history = "tests/data/cdnow/cdnow_sample_history.csv";
+    let by = |id: &str| {
+        err(
+            &[
+                "ltv",
+                "--history",
+                history,
+                "--model",
+                PUBLISHED,
+                "--as-of",
+                "1997-01-01",
+                "--customer",
+                id,
+            ],
+            1,
+        )
+    };
+    assert_eq!(by("99999"), format!("error: customer `99999` is not in `{history}`\n"));
+    assert_eq!(
+        by("2357"),
+        format!("error: customer `2357` has no purchase on or before 1997-01-01 in `{history}`\n")
+    );
     let e = err(
         &["ltv", "--summary", SUMMARY, "--model", PUBLISHED, "--time-unit", "days"],
         2,

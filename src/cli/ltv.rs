@@ -198,8 +198,8 @@ struct Customers {
     file: String,
     /// The end of observation, for a history
     as_of: Option<Day>,
-    /// Customers of a history with no purchase by `as_of`
-    left_out: usize,
+    /// The ids of the customers of a history with no purchase by `as_of`
+    left_out: Vec<String>,
 }
 
 /// Customers from `source`; a history observed to its latest date when no
@@ -248,7 +248,7 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Res
             summary: rfm::read_summary(path)?,
             file: path.display().to_string(),
             as_of: None,
-            left_out: 0,
+            left_out: Vec::new(),
         }),
         // clap requires one of the two.
         (None, None) => Err(UsageError("give `--history FILE` or `--summary FILE`".into()).into()),
@@ -434,7 +434,7 @@ fn fit_table(fits: &Fits, customers: &Customers, unit: TimeUnit) -> String {
 fn describe_data(customers: &Customers) -> String {
     match customers.as_of {
         Some(as_of) => {
-            let left = match customers.left_out {
+            let left = match customers.left_out.len() {
                 0 => String::new(),
                 n => format!(
                     "; {n} customer{} with no purchase by then left out",
@@ -533,12 +533,12 @@ fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
     if let Some(id) = &args.customer {
         let Some(i) = customers.summary.position(id) else {
             match customers.as_of {
-                Some(as_of) => anyhow::bail!(
+                Some(as_of) if customers.left_out.contains(id) => anyhow::bail!(
                     "customer `{id}` has no purchase on or before {} in `{}`",
                     date::format(as_of),
                     customers.file
                 ),
-                None => anyhow::bail!("customer `{id}` is not in `{}`", customers.file),
+                _ => anyhow::bail!("customer `{id}` is not in `{}`", customers.file),
             }
         };
         customers.summary = Summary {

@@ -138,8 +138,8 @@ pub struct Aggregated {
     pub summary: Summary,
     /// The end of observation
     pub as_of: Day,
-    /// Customers left out: no purchase (amount >= 0) on or before `as_of`
-    pub left_out: usize,
+    /// The ids of customers left out: no purchase (amount >= 0) on or before `as_of`
+    pub left_out: Vec<String>,
 }
 
 /// Summarises a history at day resolution, as the published CDNOW summaries
@@ -164,14 +164,14 @@ pub fn aggregate(history: &History, as_of: Option<Day>, unit: TimeUnit) -> Optio
         has_monetary: true,
         ..Summary::default()
     };
-    let mut left_out = 0;
-    for row in rows {
+    let mut left_out = Vec::new();
+    for (row, (id, _)) in rows.into_iter().zip(&customers) {
         match row {
             Some((id, rfm)) => {
                 summary.ids.push(id);
                 summary.rfm.push(rfm);
             }
-            None => left_out += 1,
+            None => left_out.push(id.to_string()),
         }
     }
     Some(Aggregated {
@@ -325,7 +325,7 @@ mod tests {
         let got = aggregate(&history, parse("2025-01-29"), TimeUnit::Days).unwrap();
         assert_eq!(got.as_of, parse("2025-01-29").unwrap());
         // C1 buys after the end; C2 only has a refund.
-        assert_eq!(got.left_out, 2);
+        assert_eq!(got.left_out, ["C1", "C2"]);
         assert_eq!(got.summary.ids, ["C9", "C10"]);
         // C10: days 0, 7 (4 + 6), 14 (zero value); the refund and day 31 do not count.
         assert_eq!(
