@@ -111,6 +111,9 @@ fn check(rfm: &Rfm, [x, t_x, t]: [&str; 3], monetary: Option<&str>) -> Result<()
     if rfm.recency < 0.0 {
         return Err(format!("column `{t_x}`: `{}` is negative", rfm.recency));
     }
+    if rfm.t < 0.0 {
+        return Err(format!("column `{t}`: `{}` is negative", rfm.t));
+    }
     if rfm.recency > rfm.t {
         return Err(format!(
             "column `{t_x}`: the last purchase ({}) is after the end of observation (`{t}` = {})",
@@ -275,6 +278,10 @@ mod tests {
         assert_eq!(
             err("ID,x,t_x,T\n1,1,-1,2\n"),
             "`s.csv`: line 2: column `t_x`: `-1` is negative"
+        );
+        assert_eq!(
+            err("ID,x,t_x,T\n1,0,0,-10\n"),
+            "`s.csv`: line 2: column `T`: `-10` is negative"
         );
         assert_eq!(
             err("ID,frequency,recncy,T\n"),
