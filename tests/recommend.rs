@@ -905,3 +905,40 @@ fn json_gives_each_extra_incident_field_its_declared_type() {
         serde_json::json!({"coupon_pct": 20.0, "vip": true, "shipped": "2026-11-18", "note": "007"})
     );
 }
+
+/// A rep answers one customer: another customer's broken row in the
+/// customers file is no reason to stop, as it is none in a batch. The
+/// customer's own broken row still is, with its line.
+#[test]
+fn only_the_customers_own_row_of_the_customers_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(
+        &customers,
+        "customer_id,tier,plan,plan_price,signup_date\nC0004711,gold,none,0,2021-03-02\n\
+         C3,silver,none,0,2024-01-01,extra\nC0002002,silver,weekly,9.99,2024-09-14\nC0004711,dup,none,0,2024-01-01\n",
+    )
+    .unwrap();
+    let run = |case: &str| {
+        goodwill()
+            .args(["recommend", "--case", case, "--format", "json", "--customers"])
+            .arg(&customers)
+            .output()
+            .unwrap()
+    };
+    // The lifetime upgrade costs the 7 lessons left at the plan price of the customer's own row.
+    let out = run("examples/subscription.toml");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&answer["gesture"], &answer["cost"]),
+        (&Value::from("lifetime_upgrade"), &Value::from(69.93))
+    );
+    let out = run("examples/coupon.toml");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("line 5: customer `C0004711` appears twice (first on line 2)"),
+        "{stderr}"
+    );
+}

@@ -81,6 +81,16 @@ impl Files {
             .map_err(Into::into)
     }
 
+    /// The customers file's row for one customer, if the file is named;
+    /// the other rows are not read.
+    pub fn load_customer(&self, id: &str) -> Result<Option<Customers>> {
+        self.customers
+            .as_ref()
+            .map(|p| Customers::load_one(p, id))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// The ledger, if named (empty otherwise).
     pub fn load_ledger(&self) -> Result<Ledger> {
         match &self.ledger {

@@ -102,6 +102,18 @@ impl Customers {
         Self::load_only(path, Some(ids))
     }
 
+    /// Reads a customers file for one customer, found by [`Customers::get`].
+    /// As in a batch, the other customers' rows are skipped unread: a problem
+    /// in another customer's row does not stop the answer to this one's case.
+    pub fn load_one(path: &Path, id: &str) -> Result<Customers, InputError> {
+        let mut customers = Self::load_only(path, Some(&IdIndex::new([id])))?;
+        customers.index = HashTable::with_capacity(customers.rows.len());
+        for at in 0..customers.rows.len() {
+            customers.insert_at(at);
+        }
+        Ok(customers)
+    }
+
     fn load_only(path: &Path, only: Option<&IdIndex>) -> Result<Customers, InputError> {
         let name = path.display().to_string();
         if path.as_os_str() == "-" {
