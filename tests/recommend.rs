@@ -942,3 +942,44 @@ fn only_the_customers_own_row_of_the_customers_file_is_read() {
         "{stderr}"
     );
 }
+
+/// A cheaper gesture within the tie tolerance of a better one: the screen
+/// names the one passed over, which the options table shows as "eligible".
+#[test]
+fn a_gesture_chosen_by_the_tie_rule_says_what_it_was_chosen_over() {
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--policy",
+            "tests/data/rep/tie.toml",
+            "--kind",
+            "late_delivery",
+            "--loss",
+            "10",
+        ])
+        .args([
+            "--customer",
+            "C1",
+            "--history",
+            "tests/data/hand/history.csv",
+            "--date",
+            "2026-11-20",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("Recommend  A $9.50 credit"), "{screen}");
+    assert!(
+        screen.contains(
+            "\n           chosen over `g1` (+$107.60 LTV impact): within the tie tolerance (2%) of it, and $0.50 cheaper\n"
+        ),
+        "{screen}"
+    );
+    // Without a tie, nothing of the kind is said.
+    let coupon = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(coupon.stdout).unwrap().contains("chosen over"));
+}

@@ -155,6 +155,9 @@ fn layout(
             for r in rest {
                 push(&mut text, width, "", r);
             }
+            if let Some(line) = tie_why(rec, &policy.currency) {
+                push(&mut text, width, "", &line);
+            }
         }
         None => push(&mut text, width, "Why", &apology_why(rec)),
     }
@@ -219,6 +222,24 @@ fn apology_why(rec: &Recommendation<'_>) -> String {
         }
         _ => format!("the apology's LTV impact is within the tie tolerance of what {by} offered, and it costs less"),
     }
+}
+
+/// Why a gesture of lower impact was chosen over an eligible one of higher:
+/// its impact is within the tie tolerance, and it costs less.
+fn tie_why(rec: &Recommendation<'_>, currency: &str) -> Option<String> {
+    let chosen = rec.chosen()?;
+    let best = rec
+        .candidates
+        .iter()
+        .filter(|c| c.status.is_eligible() && c.impact > chosen.impact)
+        .max_by(|a, b| a.impact.total_cmp(&b.impact))?;
+    Some(format!(
+        "chosen over `{}` ({} LTV impact): within the tie tolerance ({}) of it, and {} cheaper",
+        best.gesture,
+        money::format_signed(best.impact, currency),
+        percent(rec.params.tie_tolerance),
+        money::format(best.cost - chosen.cost, currency)
+    ))
 }
 
 /// One labelled line; with a width, wrapped at spaces under the label.
