@@ -155,3 +155,32 @@ fn a_mistake_after_escaped_quotes_is_pointed_at_exactly() {
         "{stdout}"
     );
 }
+
+/// A script reading `--format json` gets JSON for a file it cannot read too.
+#[test]
+fn an_unreadable_policy_is_a_json_diagnostic_under_json() {
+    let out = goodwill()
+        .args([
+            "policy",
+            "check",
+            "tests/data/check/no-such-policy.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["errors"], 1);
+    assert_eq!(j["diagnostics"][0]["code"], "read");
+    let message = j["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("cannot read policy: "), "{message}");
+    // As text, the error is on standard error, as before.
+    let out = goodwill()
+        .args(["policy", "check", "tests/data/check/no-such-policy.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read policy"));
+}

@@ -50,8 +50,10 @@ pub enum Format {
 
 /// Validate a policy file.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 clean or warnings only, 2 with errors.\n\nExample:\n  \
-    goodwill policy check policies/default.toml")]
+#[command(
+    after_help = "Exit status: 0 clean or warnings only, 2 with errors or when the file cannot be read.\n\nExample:\n  \
+    goodwill policy check policies/default.toml"
+)]
 pub struct CheckArgs {
     /// The policy file
     #[arg(value_name = "POLICY")]
@@ -155,12 +157,22 @@ fn json_line(value: &serde_json::Value) -> Result<String> {
 
 fn check(args: CheckArgs) -> Result<Exit> {
     let file = args.policy.display().to_string();
-    // Unreadable is as unusable as invalid: exit 2, as every command's `--policy`.
-    let source = std::fs::read_to_string(&args.policy).map_err(|e| policy::PolicyError::Read {
-        file: file.clone(),
-        reason: e.to_string(),
-    })?;
-    let report = crate::check::check_str(&source, &file, args.policy.parent());
+    // Unreadable is as unusable as invalid: exit 2, as every command's
+    // `--policy`; a script reading JSON gets it as a diagnostic.
+    let report = match std::fs::read_to_string(&args.policy) {
+        Ok(source) => crate::check::check_str(&source, &file, args.policy.parent()),
+        Err(e) if args.format == Format::Json => {
+            let d = crate::diagnostic::Diagnostic::error("read", 0..0, format!("cannot read policy: {e}"));
+            Report::new(&file, "", vec![d])
+        }
+        Err(e) => {
+            return Err(policy::PolicyError::Read {
+                file,
+                reason: e.to_string(),
+            }
+            .into());
+        }
+    };
     let text = match args.format {
         Format::Text => format!("{}{}\n", report.render_text(), report.summary()),
         Format::Json => json_line(&serde_json::json!({

@@ -36,7 +36,7 @@ pub fn summary(s: &Summary, currency: &str) -> String {
             number(money::format_cents_signed(t.impact_cents, currency)),
             number(
                 t.impact_per_cost()
-                    .map_or_else(|| "-".to_string(), |r| format!("{r:.2}")),
+                    .map_or_else(|| "-".to_string(), |r| money::decimal(money::round_half_away(r, 100.0))),
             ),
         ]
     };
@@ -126,5 +126,24 @@ mod tests {
             "USD",
         );
         assert!(text.contains("┆ $9,999,999,999,999,000.00 ┆"), "{text}");
+    }
+
+    #[test]
+    fn the_ratio_rounds_half_away_from_zero_as_money_does() {
+        // $1.43 of impact for $2.00 spent is 0.715, 0.71499... in binary.
+        let t = |impact_cents| Totals {
+            cases: 1,
+            cost_cents: 200,
+            impact_cents,
+            ..Totals::default()
+        };
+        for (impact_cents, shown) in [(143, "0.72"), (-143, "-0.72"), (0, "0.00")] {
+            let s = Summary {
+                all: t(impact_cents),
+                kinds: vec![],
+            };
+            let text = summary(&s, "USD");
+            assert!(text.contains(&format!(" {shown} │")), "{shown}: {text}");
+        }
     }
 }
