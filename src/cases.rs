@@ -333,7 +333,9 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
 fn money(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
     let v = number(value, what, diags)?;
     let cents = v * 100.0;
-    if (cents - cents.round()).abs() > 1e-6 * cents.abs().max(1.0) {
+    // A millionth of a cent, or a few units in the last place of an amount too large to hold one.
+    let tolerance = 1e-6_f64.max(cents.abs() * 4.0 * f64::EPSILON);
+    if (cents - cents.round()).abs() > tolerance {
         diags.push(
             Diagnostic::error(
                 "wrong-type",
@@ -1013,7 +1015,15 @@ mod tests {
                 Some("write `15.00`, or the bound you mean")
             )]
         );
-        let fine = ONE.replace("cost_max = 5", "cost_max = 14.99\ncost = 0.07\ncost_min = 1e3");
+        // However large the amount, below what an f64 holds to the cent.
+        for big in ["10000.005", "123456.789", "99999999.999"] {
+            let src = ONE.replace("cost_max = 5", &format!("cost_max = {big}"));
+            assert!(parse(&src, "t.toml").is_err(), "{big}");
+        }
+        let fine = ONE.replace(
+            "cost_max = 5",
+            "cost_max = 14.99\ncost = 0.07\ncost_min = 1e3\nimpact_max = 123456.78",
+        );
         assert_eq!(parse(&fine, "t.toml").unwrap().tests[0].expect.cost_max, Some(14.99));
     }
 
