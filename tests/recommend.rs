@@ -976,6 +976,26 @@ fn a_gesture_chosen_by_the_tie_rule_says_what_it_was_chosen_over() {
         ),
         "{screen}"
     );
+    // At equal cost the one offered first wins, and is not called cheaper.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("tie.toml");
+    let source = std::fs::read_to_string("tests/data/rep/tie.toml")
+        .unwrap()
+        .replace("cost = 9.5\nvalue = 9.777", "cost = 10\nvalue = 9.9")
+        .replace("offer = [\"g1\", \"g2\"]", "offer = [\"g2\", \"g1\"]");
+    std::fs::write(&policy, source).unwrap();
+    let out = goodwill()
+        .args(["recommend", "--policy"])
+        .arg(&policy)
+        .args(["--kind", "late_delivery", "--loss", "10", "--customer", "C1"])
+        .args(["--history", "tests/data/hand/history.csv", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        screen.contains("chosen over `g1` (+$107.60 LTV impact): within the tie tolerance (2%) of it, at the same cost and offered first\n"),
+        "{screen}"
+    );
     // Without a tie, nothing of the kind is said.
     let coupon = goodwill()
         .args(["recommend", "--case", "examples/coupon.toml"])

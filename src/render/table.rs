@@ -233,12 +233,18 @@ fn tie_why(rec: &Recommendation<'_>, currency: &str) -> Option<String> {
         .iter()
         .filter(|c| c.status.is_eligible() && c.impact > chosen.impact)
         .max_by(|a, b| a.impact.total_cmp(&b.impact))?;
+    // In cents, as the choice compares them: on equal cost the one offered first wins.
+    let cheaper = money::cents(best.cost) - money::cents(chosen.cost);
+    let why = if cheaper > 0 {
+        format!("and {} cheaper", money::format_cents(cheaper, currency))
+    } else {
+        "at the same cost and offered first".to_string()
+    };
     Some(format!(
-        "chosen over `{}` ({} LTV impact): within the tie tolerance ({}) of it, and {} cheaper",
+        "chosen over `{}` ({} LTV impact): within the tie tolerance ({}) of it, {why}",
         best.gesture,
         money::format_signed(best.impact, currency),
-        percent(rec.params.tie_tolerance),
-        money::format(best.cost - chosen.cost, currency)
+        percent(rec.params.tie_tolerance)
     ))
 }
 
