@@ -151,6 +151,22 @@ fn customers_are_looked_up_in_the_history() {
     ]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.lines().any(|l| l == "2 passed, 0 failed"), "{stdout}");
+    // A broken row of a customer no test names is not read.
+    let dir = tempfile::tempdir().unwrap();
+    let customers = dir.path().join("customers.csv");
+    let mut text = std::fs::read_to_string("examples/customers.csv").unwrap();
+    text.push_str("C9,gold,none,0,2024-01-01,one field too many\n");
+    std::fs::write(&customers, text).unwrap();
+    let args = [
+        "policies/default.toml",
+        "tests/data/cases/history.tests.toml",
+        "--history",
+        "examples/history.csv",
+        "--customers",
+        customers.to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
     // Without the history the lookup cannot happen: each test fails and says why.
     let (code, stdout, _) = run(&["policies/default.toml", "tests/data/cases/history.tests.toml"]);
     assert_eq!(code, 3);

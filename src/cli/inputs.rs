@@ -72,21 +72,12 @@ impl Files {
         }
     }
 
-    /// The customers file, if named.
-    pub fn load_customers(&self) -> Result<Option<Customers>> {
+    /// The customers file's rows for the customers `ids`, if the file is
+    /// named; the other rows are not read.
+    pub fn load_customers<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Option<Customers>> {
         self.customers
             .as_ref()
-            .map(|p| Customers::load(p))
-            .transpose()
-            .map_err(Into::into)
-    }
-
-    /// The customers file's row for one customer, if the file is named;
-    /// the other rows are not read.
-    pub fn load_customer(&self, id: &str) -> Result<Option<Customers>> {
-        self.customers
-            .as_ref()
-            .map(|p| Customers::load_one(p, id))
+            .map(|p| Customers::load_some(p, ids))
             .transpose()
             .map_err(Into::into)
     }

@@ -232,7 +232,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         })
         .collect();
     let history = args.files.load_history(Some(&ids))?;
-    let customers = args.files.load_customers()?;
+    let customers = args.files.load_customers(ids.iter().map(String::as_str))?;
     let ledger = args.files.load_ledger()?;
     let engine = Engine::new(&policy, customers.as_ref());
     let mut values = engine.values();

@@ -136,7 +136,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .map_err(from_case("history", &given.history))?;
     let customers = inputs
         .files
-        .load_customer(&incident.customer_id)
+        .load_customers([incident.customer_id.as_str()])
         .map_err(from_case("customers", &given.customers))?;
     let ledger = inputs.files.load_ledger().map_err(from_case("ledger", &given.ledger))?;
 

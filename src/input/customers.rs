@@ -102,11 +102,12 @@ impl Customers {
         Self::load_only(path, Some(ids))
     }
 
-    /// Reads a customers file for one customer, found by [`Customers::get`].
-    /// As in a batch, the other customers' rows are skipped unread: a problem
-    /// in another customer's row does not stop the answer to this one's case.
-    pub fn load_one(path: &Path, id: &str) -> Result<Customers, InputError> {
-        let mut customers = Self::load_only(path, Some(&IdIndex::new([id])))?;
+    /// Reads a customers file for the customers `ids`, found by
+    /// [`Customers::get`]. As in a batch, the other customers' rows are
+    /// skipped unread: a problem in another customer's row does not stop the
+    /// answer to these ones' cases.
+    pub fn load_some<'a>(path: &Path, ids: impl IntoIterator<Item = &'a str>) -> Result<Customers, InputError> {
+        let mut customers = Self::load_only(path, Some(&IdIndex::new(ids)))?;
         customers.index = HashTable::with_capacity(customers.rows.len());
         for at in 0..customers.rows.len() {
             customers.insert_at(at);
