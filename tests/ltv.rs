@@ -718,3 +718,43 @@ fn a_reader_that_stops_early_is_no_failure_in_any_format() {
         assert!(!stderr.contains("error"), "{format}: {stderr}");
     }
 }
+
+/// Spend with no spread (every purchase $9.99) has no Gamma-Gamma fit:
+/// `ltv fit` fails, as its model file would lack that part; scoring goes on
+/// with the purchase model alone and says why the values are empty.
+#[test]
+fn a_spend_model_that_cannot_be_fitted_leaves_scoring_to_the_purchase_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("flat.csv");
+    let text = std::fs::read_to_string("tests/data/cdnow/cdnow_sample_history.csv").unwrap();
+    let flat: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match (i, line.rsplit_once(',')) {
+            (0, _) | (_, None) => format!("{line}\n"),
+            (_, Some((head, _))) => format!("{head},9.99\n"),
+        })
+        .collect();
+    std::fs::write(&history, flat).unwrap();
+    let run = |args: &[&str]| {
+        goodwill()
+            .args(args)
+            .arg("--history")
+            .arg(&history)
+            .args(["--as-of", "1997-09-30"])
+            .output()
+            .unwrap()
+    };
+    let out = run(&["ltv", "fit"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot fit Gamma-Gamma on"));
+    let out = run(&["ltv", "--format", "csv"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("warning: cannot fit Gamma-Gamma on"), "{stderr}");
+    assert!(stderr.contains("expected_avg_value and clv are left empty"), "{stderr}");
+    assert!(!stderr.contains("note: the model has no Gamma-Gamma part"), "{stderr}");
+    let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(rows.len(), 2357);
+    assert!(rows.iter().all(|r| r["clv"].is_empty() && !r["p_alive"].is_empty()));
+}

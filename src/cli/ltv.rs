@@ -280,11 +280,27 @@ fn has_spend(summary: &Summary) -> bool {
     summary.has_monetary && summary.rfm.iter().any(|c| c.frequency > 0.0 && c.monetary_value > 0.0)
 }
 
-fn fit(customers: &Customers) -> Result<Fits> {
+/// Fits both models. A Gamma-Gamma fit that fails is an error for `ltv
+/// fit`, whose model file would lack the part the data asks for; with
+/// `spend_optional`, scoring goes on without it, as for data without spend.
+fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
     let data = &customers.summary.rfm;
     let bgnbd = ltv::fit_bgnbd(data).with_context(|| format!("cannot fit BG/NBD on `{}`", customers.file))?;
     let gamma_gamma = if has_spend(&customers.summary) {
-        Some(ltv::fit_gamma_gamma(data).with_context(|| format!("cannot fit Gamma-Gamma on `{}`", customers.file))?)
+        match ltv::fit_gamma_gamma(data) {
+            Ok(fit) => Some(fit),
+            Err(e) if spend_optional => {
+                super::to_stderr(format_args!(
+                    "warning: cannot fit Gamma-Gamma on `{}`: {e}: expected_avg_value and clv are left empty \
+                     (give a model with `--model` for them)\n",
+                    customers.file
+                ));
+                None
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("cannot fit Gamma-Gamma on `{}`", customers.file)));
+            }
+        }
     } else {
         None
     };
@@ -301,7 +317,7 @@ fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
     super::output::not_an_input(args.output.as_deref(), &args.source.named())?;
     let unit = TimeUnit::from(args.time_unit);
     let customers = load(&args.source, args.as_of.as_deref(), unit, today)?;
-    let fits = fit(&customers)?;
+    let fits = fit(&customers, false)?;
     if let Some(path) = &args.output {
         let text = model_file(&fits, &customers, unit)?;
         super::output::write(Some(path), |w| Ok(w.write_all(text.as_bytes())?))?;
@@ -526,10 +542,13 @@ fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
     let (model, origin) = match given {
         Some(given) => given,
         None => {
-            let fits = fit(&customers)?;
+            let fits = fit(&customers, true)?;
             (fits.model(unit), Origin::Fitted(Box::new(fits)))
         }
     };
+    // A spend fit that failed has said so already.
+    let spend_failed =
+        model.gamma_gamma.is_none() && matches!(&origin, Origin::Fitted(_)) && has_spend(&customers.summary);
     if let Some(id) = &args.customer {
         let Some(i) = customers.summary.position(id) else {
             match customers.as_of {
@@ -554,7 +573,7 @@ fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
         periods,
         spend_known: customers.summary.has_monetary,
     };
-    if model.gamma_gamma.is_none() {
+    if model.gamma_gamma.is_none() && !spend_failed {
         super::to_stderr(format_args!(
             "note: the model has no Gamma-Gamma part, so expected_avg_value and clv are left empty: \
              fit on a history or a summary with monetary_value\n"
