@@ -485,4 +485,16 @@ fn a_reader_that_stops_early_still_leaves_exit_3_and_the_rejected_rows_reported(
         stderr.ends_with("2 of 7 rows rejected\n"),
         "a closed pipe is no error: {stderr}"
     );
+    // The changed cases to the pipe (`-o -`), written by the csv crate: the
+    // report still goes to standard error, and the exit code is kept.
+    let mut to_pipe = ARGS.to_vec();
+    to_pipe.extend(["-o", "-"]);
+    let (code, stderr) = with_reader_gone(&to_pipe);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("Backtest over 7 incidents"), "{stderr}");
+    assert!(stderr.ends_with("2 of 7 rows rejected\n"), "{stderr}");
+    let mut clean = CLEAN.to_vec();
+    clean.extend(["-o", "-"]);
+    let (code, stderr) = with_reader_gone(&clean);
+    assert_eq!(code, Some(0), "{stderr}");
 }

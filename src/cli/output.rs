@@ -36,10 +36,14 @@ pub fn terminal_width() -> Option<usize> {
 /// head`): no failure of goodwill's, and nothing left to write to.
 pub fn reader_gone(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
-        let kind = match e.downcast_ref::<io::Error>() {
-            Some(io) => Some(io.kind()),
-            // JSON written straight to the pipe fails as a serde_json error.
-            None => e
+        // JSON or CSV written straight to the pipe fails as a serde_json or csv error.
+        let kind = match (e.downcast_ref::<io::Error>(), e.downcast_ref::<csv::Error>()) {
+            (Some(io), _) => Some(io.kind()),
+            (_, Some(csv)) => match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            },
+            _ => e
                 .downcast_ref::<serde_json::Error>()
                 .and_then(serde_json::Error::io_error_kind),
         };
@@ -357,5 +361,34 @@ mod tests {
         std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o640)).unwrap();
         write(Some(&fresh), |w| Ok(w.write_all(b"y")?)).unwrap();
         assert_eq!(mode(&fresh), 0o640);
+    }
+
+    #[test]
+    fn a_closed_pipe_is_known_through_the_csv_and_json_writers() {
+        /// A pipe whose reader is gone.
+        struct Gone;
+        impl Write for Gone {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let through_csv = csv::WriterBuilder::new()
+            .buffer_capacity(1)
+            .from_writer(Gone)
+            .write_record(["a", "b"])
+            .unwrap_err();
+        let through_json = serde_json::to_writer(Gone, &["a"]).unwrap_err();
+        let full: anyhow::Error = io::Error::from(io::ErrorKind::StorageFull).into();
+        for (err, gone) in [
+            (anyhow::Error::from(through_csv), true),
+            (anyhow::Error::from(through_json), true),
+            (full, false),
+        ] {
+            let err = err.context("cannot write to standard output");
+            assert_eq!(reader_gone(&err), gone, "{err:#}");
+        }
     }
 }
