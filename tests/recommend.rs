@@ -1003,3 +1003,32 @@ fn a_gesture_chosen_by_the_tie_rule_says_what_it_was_chosen_over() {
         .unwrap();
     assert!(!String::from_utf8(coupon.stdout).unwrap().contains("chosen over"));
 }
+
+/// `--loss "$LOSS"` with the variable unset: an empty value would stand for
+/// a loss of 0 over the case file's, and change the answer unseen.
+#[test]
+fn an_empty_value_on_the_command_line_is_bad_usage() {
+    for (args, said) in [
+        (&["--loss", ""][..], "`--loss` is empty"),
+        (&["--order-value", " "][..], "`--order-value` is empty"),
+        (&["--date", ""][..], "`--date` is empty"),
+        (
+            &["--set", "incident.coupon_pct="][..],
+            "`--set incident.coupon_pct` is empty",
+        ),
+    ] {
+        let out = goodwill()
+            .args(["recommend", "--case", "examples/coupon.toml"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            stderr,
+            format!("error: {said}: give it a value, or leave it out\n"),
+            "{args:?}"
+        );
+    }
+}

@@ -194,6 +194,16 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
         .collect()
 }
 
+/// A value given on the command line that is empty (`--loss "$LOSS"` with
+/// the variable unset) is bad usage: read as no value, it would stand for 0
+/// or today, over the case file's own, and change the answer unseen.
+fn empty_given(value: &str, source: &str) -> Result<()> {
+    if crate::input::trim(value).is_empty() {
+        return Err(UsageError(format!("{source} is empty: give it a value, or leave it out")).into());
+    }
+    Ok(())
+}
+
 /// The incident: the case file's fields, overridden by flags. A field that
 /// does not parse is bad usage, named by where it came from: its flag, its
 /// `--set`, or the case file. Also each field's name and where it came from.
@@ -230,7 +240,8 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
         ("severity", "--severity", &args.severity),
         ("channel", "--channel", &args.channel),
     ] {
-        if value.is_some() {
+        if let Some(v) = value {
+            empty_given(v, &format!("`{flag}`"))?;
             given.push(name);
         }
         put(&mut fields, name, value, format!("`{flag}`"));
@@ -243,6 +254,7 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
             return Err(UsageError(format!("`--set {set}`: only `incident.` fields can be set")).into());
         };
         let source = format!("`--set {}`", name.trim());
+        empty_given(value, &source)?;
         // `--loss 7 --set incident.loss=5`: which one the rep meant is not ours to guess.
         if given.contains(&field)
             && let Some((_, _, earlier)) = fields.iter().find(|(n, _, _)| n == field)
