@@ -800,6 +800,24 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         stderr(&["--customer", "C1", "--history", "tests/data/hand/history.csv"]),
         ""
     );
+    // An incident dated before some of the customer's history: a mistyped
+    // year the other way leaves those orders out.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/late-delivery.toml",
+            "--date",
+            "2025-11-20",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "warning: customer `C0003150` has 6 history rows after the incident date 2025-11-20 (the last on \
+         2026-10-19): they are left out, as the customer is taken as of that day\n"
+    );
     // An incident dated after today: a mistyped year, most often.
     let out = goodwill()
         .args([

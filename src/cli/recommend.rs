@@ -154,6 +154,21 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         )),
         Some(_) => {}
     }
+    // A mistyped year the other way (`2025` for `2026`) leaves the customer's
+    // later orders, and their 12-month goodwill, out of the answer.
+    let later = transactions.iter().filter(|(day, _)| *day > incident.date).count();
+    if later > 0 && incident.date <= today {
+        super::to_stderr(format_args!(
+            "warning: customer `{}` has {later} history row{} after the incident date {} (the last on {}): \
+             they are left out, as the customer is taken as of that day\n",
+            incident.customer_id,
+            if later == 1 { "" } else { "s" },
+            crate::date::format(incident.date),
+            transactions
+                .last()
+                .map_or_else(String::new, |(day, _)| crate::date::format(*day))
+        ));
+    }
     let engine = Engine::new(&policy, customers.as_ref());
     let customer = Customer {
         transactions,
