@@ -367,8 +367,27 @@ fn when_the_apology_wins_the_why_line_says_how() {
     ]);
     assert_eq!(
         capped,
-        "Why        rule `coupon-repeat-buyer` offered honor_coupon, discount_10, but none is eligible \
-         (see Options): the apology is the built-in remedy"
+        "Why        rule `coupon-repeat-buyer` offered honor_coupon, discount_10, but none is eligible: the \
+         apology is the built-in remedy"
+    );
+    // Each offer's reason follows, a line each: the options table says only "over 12-month budget".
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--ledger",
+            "tests/data/why/ledger.csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "\n           honor_coupon: $390.00 already granted in 12 months; $12.00 more is above the limit $400.00\n\
+             \x20          discount_10: 3 gestures already granted in 12 months; the limit is 3\nNext"
+        ),
+        "{text}"
     );
     // No rule matched at all.
     let none = why(&[
@@ -430,8 +449,12 @@ fn an_invalid_gesture_shows_why_in_the_options() {
         text.contains("invalid: cost `incident.loss - 100` evaluated to -85"),
         "{text}"
     );
+    // The reason is on the Why lines too, under the one that says none was eligible.
     assert!(
-        text.contains("Why        rule `late` offered credit_5, but it is not eligible (see Options)"),
+        text.contains(
+            "Why        rule `late` offered credit_5, but it is not eligible: the apology is the built-in remedy\n\
+             \x20          credit_5: cost `incident.loss - 100` evaluated to -85"
+        ),
         "{text}"
     );
 }

@@ -159,7 +159,13 @@ fn layout(
                 push(&mut text, width, "", &line);
             }
         }
-        None => push(&mut text, width, "Why", &apology_why(rec)),
+        None => {
+            let (why, reasons) = apology_why(rec);
+            push(&mut text, width, "Why", &why);
+            for r in reasons {
+                push(&mut text, width, "", &r);
+            }
+        }
     }
     let follow = date::format(rec.follow_up_by);
     let next = match rec.decision {
@@ -183,7 +189,9 @@ pub fn terminal_width() -> Option<usize> {
 
 /// Why the apology alone was recommended: no rule offered a gesture, none
 /// of the offered ones is eligible, or it beat them (or tied, and costs less).
-fn apology_why(rec: &Recommendation<'_>) -> String {
+/// Also, when no offer is eligible, each one's reason, a line each: the
+/// options table has no room for them.
+fn apology_why(rec: &Recommendation<'_>) -> (String, Vec<String>) {
     let mut rules: Vec<&str> = Vec::new();
     for c in &rec.candidates {
         for r in &c.offered_by {
@@ -193,7 +201,10 @@ fn apology_why(rec: &Recommendation<'_>) -> String {
         }
     }
     if rules.is_empty() {
-        return "no rule offered a gesture: the apology is the built-in remedy".into();
+        return (
+            "no rule offered a gesture: the apology is the built-in remedy".into(),
+            Vec::new(),
+        );
     }
     let by = rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
     let by = format!("rule{} {by}", if rules.len() == 1 { "" } else { "s" });
@@ -205,22 +216,30 @@ fn apology_why(rec: &Recommendation<'_>) -> String {
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     match (best, rec.chosen()) {
         (None, _) => {
-            let offered: Vec<&str> = rec
-                .candidates
-                .iter()
-                .filter(|c| !c.offered_by.is_empty())
-                .map(|c| c.gesture)
-                .collect();
+            let offered: Vec<&Candidate<'_>> = rec.candidates.iter().filter(|c| !c.offered_by.is_empty()).collect();
+            let names: Vec<&str> = offered.iter().map(|c| c.gesture).collect();
             let none = if offered.len() == 1 { "it is not" } else { "none is" };
-            format!(
-                "{by} offered {}, but {none} eligible (see Options): the apology is the built-in remedy",
-                offered.join(", ")
-            )
+            let reasons = offered
+                .iter()
+                .map(|c| match &c.reason {
+                    Some(reason) => format!("{}: {reason}", c.gesture),
+                    None => format!("{}: {}", c.gesture, c.status.describe()),
+                })
+                .collect();
+            let why = format!(
+                "{by} offered {}, but {none} eligible: the apology is the built-in remedy",
+                names.join(", ")
+            );
+            (why, reasons)
         }
-        (Some(best), Some(apology)) if apology.impact >= best => {
-            format!("the apology alone has a higher LTV impact than what {by} offered")
-        }
-        _ => format!("the apology's LTV impact is within the tie tolerance of what {by} offered, and it costs less"),
+        (Some(best), Some(apology)) if apology.impact >= best => (
+            format!("the apology alone has a higher LTV impact than what {by} offered"),
+            Vec::new(),
+        ),
+        _ => (
+            format!("the apology's LTV impact is within the tie tolerance of what {by} offered, and it costs less"),
+            Vec::new(),
+        ),
     }
 }
 
