@@ -474,6 +474,11 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
             vec!["--set", "incident.loss=-3"],
             "error: invalid incident: `--set incident.loss`: `-3` is negative\n",
         ),
+        // A negative number is the flag's value, not another flag.
+        (
+            vec!["--loss", "-12"],
+            "error: invalid incident: `--loss`: `-12` is negative\n",
+        ),
         (
             vec!["--set", "coupon_pct=20"],
             "error: `--set coupon_pct=20`: only `incident.` fields can be set\n",

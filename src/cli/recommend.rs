@@ -40,16 +40,16 @@ pub struct Args {
     #[arg(long)]
     pub kind: Option<String>,
     /// Money the customer lost or was denied
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub loss: Option<String>,
     /// The value of the order concerned
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub order_value: Option<String>,
     /// The incident date, YYYY-MM-DD [default: today]
     #[arg(long, value_name = "D")]
     pub date: Option<String>,
     /// Severity, 1 (minor) to 5 (serious) [default: 3]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub severity: Option<String>,
     /// Where the customer reached us (chat, phone, email, ...)
     #[arg(long)]
