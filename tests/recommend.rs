@@ -1078,3 +1078,19 @@ fn an_empty_value_on_the_command_line_is_bad_usage() {
         );
     }
 }
+
+/// A kind with no near miss to suggest: the policy's kinds to choose from.
+#[test]
+fn a_kind_far_from_any_lists_the_policys_kinds() {
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml", "--kind", "coupon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: invalid incident: `--kind`: kind `coupon` is not one of the policy's kinds; it lists \
+         expired_coupon, payment_failed, late_delivery, missed_deadline, defective_item, missing_feature, \
+         billing_error\n"
+    );
+}

@@ -100,8 +100,15 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let source_of = |name: &str| sources.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
     // A kind the policy does not list is a mistake in the call: said before any file is read.
     policy.check_kind(&incident.kind).map_err(|e| {
+        // With no near miss to suggest, the kinds to choose from.
+        let kinds = policy.kinds.as_deref().unwrap_or_default();
+        let names = || kinds.iter().map(String::as_str);
+        let listed = match crate::suggest::did_you_mean(&incident.kind, names()) {
+            Some(_) => String::new(),
+            None => format!("; it lists {}", names().collect::<Vec<_>>().join(", ")),
+        };
         UsageError(format!(
-            "invalid incident: {}: {e}",
+            "invalid incident: {}: {e}{listed}",
             source_of("kind").unwrap_or("`--kind`")
         ))
     })?;
