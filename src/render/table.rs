@@ -74,8 +74,13 @@ fn layout(
             1 => "1 day ago".to_string(),
             n => format!("{n} days ago"),
         };
+        // Refunds weigh on the rules (a refund-abuse guard): shown when there are any.
+        let refunds = match f.refunds {
+            0 => String::new(),
+            n => format!(" · {n} refund{}", plural(n)),
+        };
         format!(
-            "{} order{} since {} · avg order {} · last order {}",
+            "{} order{} since {}{refunds} · avg order {} · last order {}",
             f.orders,
             plural(f.orders),
             f.first_order.map(date::format).unwrap_or_default(),
