@@ -262,7 +262,7 @@ fn an_escalated_case_says_so_first() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[1],
-        "ESCALATE   the loss is above what a rep may compensate alone (150)"
+        "ESCALATE   the loss is above what a rep may compensate alone ($150)"
     );
     assert!(
         text.contains("Recommend  no gesture: hand the case to a supervisor"),
