@@ -248,3 +248,53 @@ fn an_output_that_is_one_of_the_inputs_is_refused_and_left_as_it_was() {
         assert_eq!(before(output), was, "{args:?}");
     }
 }
+
+/// `goodwill batch ... -o out.csv --summary > /dev/full`: the summary cannot
+/// be printed, the run fails (exit 1), and exit 1 means the old output file
+/// is as it was: the summary is printed before the rows replace it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_summary_that_cannot_be_printed_leaves_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "old answers\n").unwrap();
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let run = goodwill()
+        .args([
+            "batch",
+            "tests/data/batch/caps.csv",
+            "--policy",
+            POLICY,
+            "--history",
+            HISTORY,
+            "--summary",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old answers\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left behind");
+    // `policy diff -o changed.csv` and its report, the same way.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let run = goodwill()
+        .args(["policy", "diff", "tests/data/diff/old.toml", "tests/data/diff/new.toml"])
+        .args([
+            "--incidents",
+            "tests/data/diff/incidents.csv",
+            "--history",
+            "tests/data/diff/history.csv",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old answers\n");
+}

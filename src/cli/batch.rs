@@ -98,17 +98,26 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     timer.phase("evaluate (total)");
     progress.phase("writing");
     let table = summarize.then(|| render::summary::summary(&rendered.summary, &policy.currency));
+    // A reader that stops early (`| head`) leaves the batch finished: its
+    // rejected rows are still reported and still make the exit code 3.
+    let kept = crate::cli::output::unless_reader_gone;
+    // Beside rows in a file, the summary goes to standard output, printed
+    // before the file replaces the old one: a summary that cannot be printed
+    // (a full disk) fails the run with the old file as it was, as exit 1 says.
+    let summary_out = || match (&table, to_file) {
+        (Some(text), Some(_)) if args.format != Format::Table => {
+            kept(crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?)))
+        }
+        _ => Ok(()),
+    };
     // The search for repeated case ids keeps the core the write leaves idle busy.
     let (written, repeated) = rayon::join(
         || match (args.format, &table) {
             (Format::Table, Some(text)) => output.write(|w| Ok(w.write_all(text.as_bytes())?)),
-            _ => output.write(|w| write_rows(w, &rendered, args.format)),
+            _ => output.write_then(|w| write_rows(w, &rendered, args.format), summary_out),
         },
         || data.duplicate_case_ids(ECHOED),
     );
-    // A reader that stops early (`| head`) leaves the batch finished: its
-    // rejected rows are still reported and still make the exit code 3.
-    let kept = crate::cli::output::unless_reader_gone;
     kept(written)?;
     timer.phase("write");
     progress.bar.finish_and_clear();
@@ -117,14 +126,11 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     report_rejected(&data.file, rejected, rendered.len(), ALL_IN_OUTPUT);
     report_repeated(&data.file, &repeated);
     if args.format != Format::Table
+        && to_file.is_none()
         && let Some(text) = &table
     {
         // Beside rows on standard output, the summary must not mix into them.
-        if to_file.is_some() {
-            kept(crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?)))?;
-        } else {
-            super::to_stderr(format_args!("{text}"));
-        }
+        super::to_stderr(format_args!("{text}"));
     }
     let exit = if rejected.is_empty() {
         Exit::Success

@@ -142,19 +142,35 @@ impl Output {
     where
         F: FnOnce(&mut dyn Write) -> Result<()>,
     {
+        self.write_then(body, || Ok(()))
+    }
+
+    /// As [`Output::write`], with `last` run once the output is complete but
+    /// before a file replaces its target: when `last` fails, the target is
+    /// left as it was, as for a failed write.
+    pub fn write_then<F, L>(self, body: F, last: L) -> Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> Result<()>,
+        L: FnOnce() -> Result<()>,
+    {
         match self.target {
-            Target::Stdout => buffered(io::stdout().lock(), 1 << 16, body, || {
-                "cannot write to standard output".to_string()
-            }),
+            Target::Stdout => {
+                buffered(io::stdout().lock(), 1 << 16, body, || {
+                    "cannot write to standard output".to_string()
+                })?;
+                last()
+            }
             Target::InPlace(path) => {
                 let cannot = || format!("cannot write `{}`", path.display());
                 let file = OpenOptions::new().write(true).open(&path).with_context(cannot)?;
-                buffered(file, 1 << 20, body, cannot)
+                buffered(file, 1 << 20, body, cannot)?;
+                last()
             }
             Target::Atomic { path, mut tmp } => {
                 let cannot = || format!("cannot write `{}`", path.display());
                 buffered(tmp.file_mut(), 1 << 20, body, cannot)?;
                 tmp.file().as_file().sync_all().with_context(cannot)?;
+                last()?;
                 tmp.persist(&path).with_context(cannot)?;
                 Ok(())
             }

@@ -365,19 +365,25 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     let old_out = batch::evaluate(&old, &data);
     let new_out = batch::evaluate(&new, &data);
     let report = crate::diff::diff(&old, &new, &old_out, &new_out);
-    if let Some(output) = output {
-        // A reader that stops early leaves the diff finished, as in `batch`.
-        super::output::unless_reader_gone(output.write(|w| render::diff::changed_csv(w, &report, &old_out, &new_out)))?;
-    }
     let text = match args.format {
         Format::Text => render::diff::text(&report, &data.file, &new.currency),
         Format::Json => json_line(&serde_json::to_value(&report)?)?,
     };
+    // A reader that stops early leaves the diff finished, as in `batch`.
+    let kept = super::output::unless_reader_gone;
     // With the changed cases on standard output, the report must not mix into them.
-    if args.output.as_deref().is_some_and(super::output::is_stdout) {
+    let to_stdout = args.output.as_deref().is_some_and(super::output::is_stdout);
+    if to_stdout {
         super::to_stderr(format_args!("{text}"));
-    } else {
-        super::output::unless_reader_gone(print(&text))?;
+    }
+    match output {
+        // The report is printed before the changed cases replace an old
+        // file: a report that cannot be printed leaves that file as it was.
+        Some(output) => kept(output.write_then(
+            |w| render::diff::changed_csv(w, &report, &old_out, &new_out),
+            || if to_stdout { Ok(()) } else { kept(print(&text)) },
+        ))?,
+        None => kept(print(&text))?,
     }
     super::batch::report_rejected(
         &data.file,
