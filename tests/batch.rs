@@ -535,3 +535,33 @@ fn a_reader_that_stops_early_still_leaves_exit_3_and_the_rejected_rows_reported(
         "a closed pipe is no error: {stderr}"
     );
 }
+
+/// A bad value of thousands of characters is quoted in full in the output's
+/// `error` column, and cut short on standard error, where 20 of them would
+/// swamp a cron mail.
+#[test]
+fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("long.csv");
+    let long = "x".repeat(2000);
+    std::fs::write(
+        &incidents,
+        format!("case_id,customer_id,kind,date\nK1,C1,late,{long}\n"),
+    )
+    .unwrap();
+    let out = goodwill()
+        .args(["batch", "--policy", "tests/data/batch/policy.toml"])
+        .arg(&incidents)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let first = stderr.lines().next().unwrap();
+    assert!(first.chars().count() < 600, "{first}");
+    assert!(first.ends_with("... (1,553 more characters)"), "{first}");
+    let rows = rows(&out.stdout);
+    assert_eq!(
+        rows[0]["error"],
+        format!("line 2: column `date`: `{long}` is not a date (expected YYYY-MM-DD)")
+    );
+}

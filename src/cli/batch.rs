@@ -181,6 +181,7 @@ const ALL_IN_OUTPUT: &str = "every one is in the output's `error` column";
 pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize, all_in: &str) {
     for (line, reason) in rejected.iter().take(ECHOED) {
         let reason = printable(reason);
+        let reason = shortened(&reason);
         super::to_stderr(format_args!("error: `{file}`: line {line}: {reason}\n"));
     }
     if !rejected.is_empty() {
@@ -238,6 +239,21 @@ pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Ve
 /// control character in it (a newline inside a quoted field, an escape code)
 /// is written as an escape (`\n`, `\u{1b}`), as the output's `error` column
 /// cannot need (the CSV quotes it).
+/// A message cut at [`ECHO_CHARS`] characters: a bad value of a megabyte
+/// quoted in full, 20 times over, would swamp a cron mail or a log.
+fn shortened(reason: &str) -> std::borrow::Cow<'_, str> {
+    match reason.char_indices().nth(ECHO_CHARS) {
+        None => reason.into(),
+        Some((cut, _)) => {
+            let rest = reason[cut..].chars().count();
+            format!("{}... ({} more characters)", &reason[..cut], money::group(rest as u64)).into()
+        }
+    }
+}
+
+/// The longest message echoed on standard error, in characters.
+const ECHO_CHARS: usize = 500;
+
 fn printable(reason: &str) -> std::borrow::Cow<'_, str> {
     if !reason.chars().any(char::is_control) {
         return reason.into();
