@@ -544,16 +544,15 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
     let dir = tempfile::tempdir().unwrap();
     let incidents = dir.path().join("long.csv");
     let long = "x".repeat(2000);
-    std::fs::write(
-        &incidents,
-        format!("case_id,customer_id,kind,date\nK1,C1,late,{long}\n"),
-    )
-    .unwrap();
-    let out = goodwill()
-        .args(["batch", "--policy", "tests/data/batch/policy.toml"])
-        .arg(&incidents)
-        .output()
-        .unwrap();
+    let run = |rows: String| {
+        std::fs::write(&incidents, format!("case_id,customer_id,kind,date\n{rows}")).unwrap();
+        goodwill()
+            .args(["batch", "--policy", "tests/data/batch/policy.toml"])
+            .arg(&incidents)
+            .output()
+            .unwrap()
+    };
+    let out = run(format!("K1,C1,late,{long}\n"));
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let first = stderr.lines().next().unwrap();
@@ -563,5 +562,17 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
     assert_eq!(
         rows[0]["error"],
         format!("line 2: column `date`: `{long}` is not a date (expected YYYY-MM-DD)")
+    );
+    // So is a repeated case id of that length, in its warning.
+    let out = run(format!("{long},C1,late,2026-01-01\n{long},C1,late,2026-01-02\n"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warning = stderr.lines().next().unwrap();
+    assert!(
+        warning.starts_with("warning: ") && warning.chars().count() < 600,
+        "{warning}"
+    );
+    assert!(
+        warning.contains("... (1,500 more characters)` is on lines 2 and 3"),
+        "{warning}"
     );
 }

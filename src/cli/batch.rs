@@ -101,29 +101,32 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     // A reader that stops early (`| head`) leaves the batch finished: its
     // rejected rows are still reported and still make the exit code 3.
     let kept = crate::cli::output::unless_reader_gone;
-    // Beside rows in a file, the summary goes to standard output, printed
-    // before the file replaces the old one: a summary that cannot be printed
-    // (a full disk) fails the run with the old file as it was, as exit 1 says.
-    let summary_out = || match (&table, to_file) {
-        (Some(text), Some(_)) if args.format != Format::Table => {
-            kept(crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?)))
+    // Once the rows are written, and before they replace an old file: the
+    // rejected rows, then, beside rows in a file, the summary on standard
+    // output. A summary that cannot be printed (a full disk) fails the run
+    // with the old file as it was, as exit 1 says.
+    let after_rows = || {
+        progress.bar.finish_and_clear();
+        report_rejected(&data.file, &rendered.rejected, rendered.len(), ALL_IN_OUTPUT);
+        match (&table, to_file) {
+            (Some(text), Some(_)) if args.format != Format::Table => {
+                kept(crate::cli::output::write(None, |w| Ok(w.write_all(text.as_bytes())?)))
+            }
+            _ => Ok(()),
         }
-        _ => Ok(()),
     };
     // The search for repeated case ids keeps the core the write leaves idle busy.
     let (written, repeated) = rayon::join(
         || match (args.format, &table) {
-            (Format::Table, Some(text)) => output.write(|w| Ok(w.write_all(text.as_bytes())?)),
-            _ => output.write_then(|w| write_rows(w, &rendered, args.format), summary_out),
+            (Format::Table, Some(text)) => output.write_then(|w| Ok(w.write_all(text.as_bytes())?), after_rows),
+            _ => output.write_then(|w| write_rows(w, &rendered, args.format), after_rows),
         },
         || data.duplicate_case_ids(ECHOED),
     );
     kept(written)?;
     timer.phase("write");
-    progress.bar.finish_and_clear();
 
     let rejected = &rendered.rejected;
-    report_rejected(&data.file, rejected, rendered.len(), ALL_IN_OUTPUT);
     report_repeated(&data.file, &repeated);
     if args.format != Format::Table
         && to_file.is_none()
@@ -214,7 +217,7 @@ pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Ve
         let last = listed.pop().unwrap_or_default();
         super::to_stderr(format_args!(
             "warning: `{file}`: case id `{}` is on lines {} and {last}\n",
-            printable(id),
+            shortened(&printable(id)),
             listed.join(", ")
         ));
     }
@@ -235,10 +238,6 @@ pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Ve
     }
 }
 
-/// A reason quoting the input, fit for one line of a log or a terminal: a
-/// control character in it (a newline inside a quoted field, an escape code)
-/// is written as an escape (`\n`, `\u{1b}`), as the output's `error` column
-/// cannot need (the CSV quotes it).
 /// A message cut at [`ECHO_CHARS`] characters: a bad value of a megabyte
 /// quoted in full, 20 times over, would swamp a cron mail or a log.
 fn shortened(reason: &str) -> std::borrow::Cow<'_, str> {
@@ -254,6 +253,10 @@ fn shortened(reason: &str) -> std::borrow::Cow<'_, str> {
 /// The longest message echoed on standard error, in characters.
 const ECHO_CHARS: usize = 500;
 
+/// A reason quoting the input, fit for one line of a log or a terminal: a
+/// control character in it (a newline inside a quoted field, an escape code)
+/// is written as an escape (`\n`, `\u{1b}`), as the output's `error` column
+/// cannot need (the CSV quotes it).
 fn printable(reason: &str) -> std::borrow::Cow<'_, str> {
     if !reason.chars().any(char::is_control) {
         return reason.into();

@@ -147,24 +147,27 @@ impl Output {
 
     /// As [`Output::write`], with `last` run once the output is complete but
     /// before a file replaces its target: when `last` fails, the target is
-    /// left as it was, as for a failed write.
+    /// left as it was, as for a failed write. Standard output, a device or a
+    /// pipe replace nothing, and run `last` whether the write failed or not.
     pub fn write_then<F, L>(self, body: F, last: L) -> Result<()>
     where
         F: FnOnce(&mut dyn Write) -> Result<()>,
         L: FnOnce() -> Result<()>,
     {
         match self.target {
+            // Nothing is replaced here: `last` runs even after a failed write
+            // (a reader gone from the pipe), and the first failure is returned.
             Target::Stdout => {
-                buffered(io::stdout().lock(), 1 << 16, body, || {
+                let written = buffered(io::stdout().lock(), 1 << 16, body, || {
                     "cannot write to standard output".to_string()
-                })?;
-                last()
+                });
+                written.and(last())
             }
             Target::InPlace(path) => {
                 let cannot = || format!("cannot write `{}`", path.display());
                 let file = OpenOptions::new().write(true).open(&path).with_context(cannot)?;
-                buffered(file, 1 << 20, body, cannot)?;
-                last()
+                let written = buffered(file, 1 << 20, body, cannot);
+                written.and(last())
             }
             Target::Atomic { path, mut tmp } => {
                 let cannot = || format!("cannot write `{}`", path.display());
@@ -406,5 +409,34 @@ mod tests {
             let err = err.context("cannot write to standard output");
             assert_eq!(reader_gone(&err), gone, "{err:#}");
         }
+    }
+
+    /// A device or a pipe replaces nothing: what follows the rows (a batch's
+    /// rejected rows and summary) is still said when their write fails, as
+    /// when the reader of `-o >(head)` goes.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn what_follows_a_failed_write_in_place_still_runs() {
+        let output = Output::create(Some(Path::new("/dev/full"))).unwrap();
+        let mut ran = false;
+        let written = output.write_then(
+            |w| Ok(w.write_all(b"rows")?),
+            || {
+                ran = true;
+                Ok(())
+            },
+        );
+        assert!(ran);
+        assert!(written.is_err());
+        // A file is not replaced when what follows fails, and that failure is the run's.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.csv");
+        std::fs::write(&file, "old").unwrap();
+        let failed = Output::create(Some(&file))
+            .unwrap()
+            .write_then(|w| Ok(w.write_all(b"new")?), || anyhow::bail!("no summary"));
+        assert_eq!(failed.unwrap_err().to_string(), "no summary");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
