@@ -292,7 +292,7 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
             Err(e) if spend_optional => {
                 super::to_stderr(format_args!(
                     "warning: cannot fit Gamma-Gamma on `{}`: {e}: expected_avg_value and clv are left empty \
-                     (give a model with `--model` for them)\n",
+                     (a model fitted on other customers, given with `--model`, would value them)\n",
                     customers.file
                 ));
                 None

@@ -91,7 +91,7 @@ pub enum FitError {
     /// cannot pin the parameters down (for example, nobody ever bought twice)
     #[error(
         "the fit did not converge after {iterations} iteration{}: the customers may be \
-         too few, or too alike (nobody seems to leave, or all buy alike), to pin the parameters down",
+         too few, or too alike in how they buy, leave or spend, to pin the parameters down",
         if *iterations == 1 { "" } else { "s" }
     )]
     NoConvergence {
@@ -102,7 +102,7 @@ pub enum FitError {
     /// parameter the data leaves undetermined: no interior maximum
     #[error(
         "the fit found no maximum: `{name}` drifted to {value:.6} (standard error {error:.6}) without \
-         converging; the customers may be too few, or too alike (nobody seems to leave, or all buy alike), \
+         converging; the customers may be too few, or too alike in how they buy, leave or spend, \
          to pin the parameters down"
     )]
     Unpinned {
