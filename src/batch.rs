@@ -1148,6 +1148,8 @@ fn evaluate_runs<'a, T: Send>(
     push: impl Fn(&mut T, Outcome<'a>) + Sync,
 ) -> (Vec<T>, Vec<(u32, u32)>) {
     let engine = Engine::new(policy, data.customers.as_ref());
+    // Which of the ledger's gestures count toward the limits, under this policy.
+    let counted = data.ledger.counted(|g| policy.counts_toward_limits(g));
     let cuts = runs(data);
     let mut stores: Vec<T> = cuts
         .par_windows(2)
@@ -1165,7 +1167,9 @@ fn evaluate_runs<'a, T: Send>(
                         data.prefetch_group(g + 1);
                     }
                     let group = &data.order[data.bounds[g]..data.bounds[g + 1]];
-                    customer_cases(&engine, data, group, values, incident, &mut |o| push(&mut store, o));
+                    customer_cases(&engine, data, &counted, group, values, incident, &mut |o| {
+                        push(&mut store, o)
+                    });
                 }
                 progress((to - from) as u64);
                 store
@@ -1211,6 +1215,7 @@ fn rejected_when_read(data: &Data) -> impl Iterator<Item = (usize, Outcome<'_>)>
 fn customer_cases<'a>(
     engine: &Engine<'a>,
     data: &'a Data,
+    counted: &[bool],
     group: &[u32],
     values: &mut Values,
     incident: &mut Incident,
@@ -1237,7 +1242,7 @@ fn customer_cases<'a>(
             continue;
         }
         // The ledger's gestures, then those recommended earlier in the batch.
-        let usage = ledger::usage_in(ledger.iter().chain(&granted), incident.date);
+        let usage = ledger::usage_in(ledger.iter().chain(&granted), incident.date, counted);
         let customer = Customer {
             transactions,
             record,
@@ -1246,6 +1251,7 @@ fn customer_cases<'a>(
         let outcome = match engine.recommend(incident, &customer, values) {
             Ok(rec) => {
                 let chosen = rec.chosen();
+                let owed = chosen.is_some_and(|c| c.owed);
                 let o = Outcome {
                     line: row.line,
                     case_id: ids[0],
@@ -1271,10 +1277,12 @@ fn customer_cases<'a>(
                     usage,
                     error: None,
                 };
-                if o.grants() {
+                // Money given back as owed is outside the limits, and not counted.
+                if o.grants() && !owed {
                     granted.push(Grant {
                         day: incident.date,
                         cents: money::cents(o.cost),
+                        gesture: ledger::IN_RUN,
                     });
                 }
                 o

@@ -439,7 +439,7 @@ fn param(p: &Param) -> String {
     }
 }
 
-fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 6] {
+fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 7] {
     [
         ("label", Some(g.label.clone())),
         ("cost", Some(param(&g.cost))),
@@ -447,6 +447,7 @@ fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 6] {
         ("when", g.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
         ("effectiveness", Some(param(&g.effectiveness))),
         ("script", g.script.clone()),
+        ("owed", g.owed.then(|| "true".to_string())),
     ]
 }
 

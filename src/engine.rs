@@ -145,6 +145,8 @@ pub struct Candidate<'p> {
     pub churn_after: f64,
     /// Its LTV impact.
     pub impact: f64,
+    /// It gives back what the customer is owed: outside the goodwill limits.
+    pub owed: bool,
 }
 
 /// One rule as evaluated for a case.
@@ -565,6 +567,7 @@ impl<'p> Engine<'p> {
             recovery: 0.0,
             churn_after: params.churn_unresolved,
             impact: 0.0,
+            owed: g.is_some_and(|g| g.owed),
         };
         let Some(g) = g else {
             // The apology alone: no cost, no limit, `apology_recovery`.
@@ -607,6 +610,10 @@ impl<'p> Engine<'p> {
         c.impact = params.impact(c.recovery, future_value, c.cost);
         let limits = &self.policy.limits;
         let currency = &self.policy.currency;
+        if g.owed {
+            // Money the customer is owed is given back whatever the goodwill limits.
+            return c;
+        }
         if let Some(max) = limits.max_cents_per_case.filter(|&m| cents > m) {
             c.status = Status::OverCaseLimit;
             c.reason = Some(format!(

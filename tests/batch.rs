@@ -576,3 +576,39 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
         "{warning}"
     );
 }
+
+/// Refunds of overcharges earlier in the batch are not goodwill: a later
+/// late delivery of the same customer is answered as if they were not there,
+/// and a fourth refund is not stopped by the three before it.
+#[test]
+fn owed_refunds_in_a_batch_do_not_count_toward_the_caps() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("owed.csv");
+    let head = "case_id,customer_id,kind,date,loss,order_value\n";
+    let late = "L1,C0003150,late_delivery,2026-11-20,16.80,84.00\n";
+    let refunds: String = (1..=4)
+        .map(|i| format!("R{i},C0003150,billing_error,2026-0{i}-10,20,80\n"))
+        .collect();
+    let run = |lines: &str| {
+        std::fs::write(&incidents, format!("{head}{lines}")).unwrap();
+        let out = goodwill()
+            .args(["batch", "--history", "examples/history.csv"])
+            .arg(&incidents)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        rows(&out.stdout)
+    };
+    let alone = run(late);
+    let after = run(&format!("{refunds}{late}"));
+    for r in &after[..4] {
+        assert_eq!(
+            (r["gesture"].as_str(), r["cost"].as_str()),
+            ("refund_loss", "0.00"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(after[4]["gesture"], alone[0]["gesture"]);
+    assert_eq!(after[4]["cost"], alone[0]["cost"]);
+    assert_eq!(alone[0]["gesture"], "credit_loss");
+}

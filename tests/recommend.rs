@@ -1094,3 +1094,40 @@ fn a_kind_far_from_any_lists_the_policys_kinds() {
          billing_error\n"
     );
 }
+
+/// An overcharge refunded is the customer's own money, not goodwill (`owed`
+/// in the policy): given back however many gestures the customer has had,
+/// and not counted among them.
+#[test]
+fn an_owed_refund_is_outside_the_goodwill_limits() {
+    let screen = |args: &[&str]| {
+        let out = goodwill().arg("recommend").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Three credits in 12 months use up the gesture count: a refund still goes through.
+    let capped = screen(&[
+        "--case",
+        "examples/late-delivery.toml",
+        "--ledger",
+        "tests/data/rep/ledger-full.csv",
+        "--kind",
+        "billing_error",
+    ]);
+    assert!(capped.contains("3 gestures in the last 12 months"), "{capped}");
+    assert!(
+        capped.contains("Recommend  Refund the overcharge (owed, not goodwill)"),
+        "{capped}"
+    );
+    // Three refunds in 12 months are not goodwill: beside the example's own
+    // ledger row (a $3.50 credit), the answer is as without them.
+    let plain = screen(&["--case", "examples/late-delivery.toml"]);
+    let after_refunds = screen(&[
+        "--case",
+        "examples/late-delivery.toml",
+        "--ledger",
+        "tests/data/rep/ledger-refunds.csv",
+    ]);
+    assert!(plain.contains("Recommend  Store credit for the full loss"), "{plain}");
+    assert_eq!(after_refunds, plain);
+}

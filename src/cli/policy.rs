@@ -265,7 +265,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
                         let customer = Customer {
                             transactions: history.transactions(id),
                             record: customers.as_ref().and_then(|c| c.get(id)),
-                            usage: ledger.usage(id, incident.date),
+                            usage: ledger.usage(id, incident.date, |g| policy.counts_toward_limits(g)),
                         };
                         engine.recommend(&incident, &customer, &mut values)
                     }

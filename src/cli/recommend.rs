@@ -180,7 +180,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let customer = Customer {
         transactions,
         record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
-        usage: ledger.usage(&incident.customer_id, incident.date),
+        usage: ledger.usage(&incident.customer_id, incident.date, |g| policy.counts_toward_limits(g)),
     };
     let mut values = engine.values();
     let rec = engine

@@ -12,19 +12,27 @@ use crate::date::Day;
 /// The id of the built-in apology, which is not a gesture for the caps.
 pub const APOLOGY: &str = "apology";
 
-/// One past gesture: its day and cost in cents.
+/// One past gesture: its day, cost in cents and which gesture it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grant {
     /// The day it was granted.
     pub day: Day,
     /// What it cost, in cents.
     pub cents: i64,
+    /// Its gesture: an index into [`Ledger::gestures`], or [`IN_RUN`].
+    pub gesture: u32,
 }
+
+/// The gesture of a [`Grant`] made in this run (a batch's earlier row),
+/// which counts toward the limits.
+pub const IN_RUN: u32 = u32::MAX;
 
 /// Gestures granted so far, per customer, sorted by day.
 #[derive(Debug, Default, Clone)]
 pub struct Ledger {
     grants: FxHashMap<Box<str>, Vec<Grant>>,
+    /// The ids of the gestures its rows name, each once.
+    gestures: Vec<String>,
 }
 
 /// A customer's goodwill in a 12-month window.
@@ -73,11 +81,19 @@ impl Ledger {
                 return Err(format!("column `cost`: `{text}` is negative"));
             }
             if gesture != APOLOGY {
+                let index = match ledger.gestures.iter().position(|g| g == gesture) {
+                    Some(i) => i,
+                    None => {
+                        ledger.gestures.push(gesture.to_string());
+                        ledger.gestures.len() - 1
+                    }
+                };
                 ledger.add(
                     id,
                     Grant {
                         day,
                         cents: crate::money::cents(cost),
+                        gesture: index as u32,
                     },
                 );
             }
@@ -99,9 +115,20 @@ impl Ledger {
         list.insert(at, grant);
     }
 
-    /// A customer's gestures in the window (as_of - 365 days, as_of].
-    pub fn usage(&self, customer_id: &str, as_of: Day) -> Usage {
-        usage_in(self.grants_of(customer_id), as_of)
+    /// A customer's gestures in the window (as_of - 365 days, as_of], those
+    /// of the gestures `counted` takes.
+    pub fn usage(&self, customer_id: &str, as_of: Day, counted: impl Fn(&str) -> bool) -> Usage {
+        usage_in(self.grants_of(customer_id), as_of, &self.counted(counted))
+    }
+
+    /// The ids of the gestures the ledger's rows name, in [`Grant::gesture`]'s numbering.
+    pub fn gestures(&self) -> &[String] {
+        &self.gestures
+    }
+
+    /// For each of [`Ledger::gestures`], whether `counted` takes it.
+    pub fn counted(&self, counted: impl Fn(&str) -> bool) -> Vec<bool> {
+        self.gestures.iter().map(|g| counted(g)).collect()
     }
 
     /// A customer's gestures (apologies aside), sorted by day.
@@ -110,11 +137,14 @@ impl Ledger {
     }
 }
 
-/// The gestures among `grants` in the window (as_of - 365 days, as_of].
-pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day) -> Usage {
+/// The gestures among `grants` in the window (as_of - 365 days, as_of]
+/// that count: `counted[i]` says whether gesture `i` of the ledger does
+/// (one of this run, [`IN_RUN`], always does).
+pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day, counted: &[bool]) -> Usage {
     grants
         .into_iter()
         .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
+        .filter(|g| counted.get(g.gesture as usize).copied().unwrap_or(true))
         .fold(Usage::default(), |u, g| Usage {
             gestures: u.gestures + 1,
             cents: u.cents.saturating_add(g.cents),
@@ -137,7 +167,7 @@ mod tests {
         let l = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap();
         // As of 2026-11-20 the window is (2025-11-20, 2026-11-20]: the 2025-11-20
         // row is out, the 2026-11-21 one is in the future.
-        let u = l.usage("C1", parse("2026-11-20").unwrap());
+        let u = l.usage("C1", parse("2026-11-20").unwrap(), |_| true);
         assert_eq!(
             u,
             Usage {
@@ -145,7 +175,7 @@ mod tests {
                 cents: 2001 + 550
             }
         );
-        assert_eq!(l.usage("C2", 0), Usage::default());
+        assert_eq!(l.usage("C2", 0, |_| true), Usage::default());
     }
 
     #[test]

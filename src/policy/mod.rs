@@ -273,6 +273,9 @@ pub struct Gesture {
     pub effectiveness: Param,
     /// A line the rep can read out.
     pub script: Option<String>,
+    /// It gives back what the customer is owed (an overcharge), not
+    /// goodwill: outside every limit, and not counted toward them.
+    pub owed: bool,
     /// Where its id stands in the file.
     pub span: Range<usize>,
 }
@@ -358,6 +361,13 @@ impl Policy {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Whether a gesture of this id, in a ledger or granted earlier in a
+    /// batch, counts toward the 12-month limits: the apology and a gesture
+    /// that gives back what is owed do not.
+    pub fn counts_toward_limits(&self, gesture: &str) -> bool {
+        gesture != APOLOGY && !self.gestures.iter().any(|g| g.owed && g.id == gesture)
     }
 
     /// The columns of the attributes declared for customers, or for incidents.
@@ -1054,6 +1064,7 @@ impl<'a> Resolver<'a> {
                     when,
                     effectiveness,
                     script: g.script.as_ref().map(|s| s.value.clone()),
+                    owed: g.owed.as_ref().is_some_and(|o| o.value),
                     span: id.span.clone(),
                 });
             }

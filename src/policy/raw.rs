@@ -177,6 +177,8 @@ pub struct RawGesture {
     pub effectiveness: Option<RawNum>,
     /// A line the rep can read out.
     pub script: Option<Sp<String>>,
+    /// Gives back what the customer is owed: outside the goodwill limits.
+    pub owed: Option<Sp<bool>>,
     /// The keys written in the table, read or not: one written but refused
     /// (a wrong type) has its error already and is not also missing.
     pub written: Vec<String>,
@@ -272,7 +274,16 @@ pub const LIMIT_KEYS: [&str; 3] = [
     "max_gestures_per_customer_12m",
 ];
 /// Keys of `[[gesture]]`.
-pub const GESTURE_KEYS: [&str; 7] = ["id", "label", "cost", "value", "when", "effectiveness", "script"];
+pub const GESTURE_KEYS: [&str; 8] = [
+    "id",
+    "label",
+    "cost",
+    "value",
+    "when",
+    "effectiveness",
+    "script",
+    "owed",
+];
 /// Keys of `[[rule]]`.
 pub const RULE_KEYS: [&str; 5] = ["id", "when", "offer", "escalate", "stop"];
 
@@ -385,6 +396,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
             when: w.expr(t, "when", &at),
             effectiveness: w.num_or_expr(t, "effectiveness", &at),
             script: w.string(t, "script", &at),
+            owed: w.boolean(t, "owed", &at),
             written: t.keys().map(|k| k.get_ref().to_string()).collect(),
         });
     }

@@ -456,3 +456,20 @@ fn an_unterminated_string_is_at_the_same_column_with_either_line_end() {
         assert_eq!((e[0].0.as_str(), e[0].1), ("2:10", "syntax"), "{end:?}: {e:?}");
     }
 }
+
+#[test]
+fn an_owed_gesture_is_outside_the_limits_and_read_as_a_bool() {
+    let src = with("[[gesture]]\nid = \"refund\"\nlabel = \"Refund\"\ncost = 0\nowed = true\n");
+    let (p, _) = load_str(&src, "p.toml", None).unwrap();
+    assert!(p.gestures.iter().any(|g| g.id == "refund" && g.owed));
+    assert!(!p.gestures.iter().any(|g| g.id == "honor_coupon" && g.owed));
+    assert!(!p.counts_toward_limits("refund"));
+    assert!(!p.counts_toward_limits("apology"));
+    assert!(p.counts_toward_limits("honor_coupon"));
+    // A gesture the policy does not know, from an older ledger, counts.
+    assert!(p.counts_toward_limits("gone"));
+    let e = errors(&with(
+        "[[gesture]]\nid = \"refund\"\nlabel = \"Refund\"\ncost = 0\nowed = \"yes\"\n",
+    ));
+    assert_eq!((e[0].0.as_str(), e[0].1), ("23:8", "wrong-type"), "{e:?}");
+}
