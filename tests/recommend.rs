@@ -828,8 +828,16 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         stderr(&["--customer", "C1", "--history", "tests/data/hand/history.csv"]),
         ""
     );
-    // An incident dated before some of the customer's history: a mistyped
-    // year the other way leaves those orders out.
+    // A case of a few weeks ago, with orders since, is answered late, not
+    // mistyped: no warning.
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/coupon.toml", "--date", "2026-11-01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+    // An incident dated long before some of the customer's history: a
+    // mistyped year the other way leaves those orders out.
     let out = goodwill()
         .args([
             "recommend",

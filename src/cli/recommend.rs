@@ -162,9 +162,10 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         Some(_) => {}
     }
     // A mistyped year the other way (`2025` for `2026`) leaves the customer's
-    // later orders, and their 12-month goodwill, out of the answer.
+    // later orders, and their 12-month goodwill, out of the answer. A case
+    // of the last few weeks, answered late, is no slip: orders since are normal.
     let later = transactions.iter().filter(|(day, _)| *day > incident.date).count();
-    if later > 0 && incident.date <= today {
+    if later > 0 && incident.date + LATE_CASE_DAYS < today {
         super::to_stderr(format_args!(
             "warning: customer `{}` has {later} history row{} after the incident date {} (the last on {}): \
              they are left out, as the customer is taken as of that day\n",
@@ -215,6 +216,10 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
         })
         .collect()
 }
+
+/// An incident older than this, with history after it, is warned of as a
+/// likely mistyped date.
+const LATE_CASE_DAYS: crate::date::Day = 90;
 
 /// A value given on the command line that is empty (`--loss "$LOSS"` with
 /// the variable unset) is bad usage: read as no value, it would stand for 0
