@@ -829,9 +829,32 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         ""
     );
     // A case of a few weeks ago, with orders since, is answered late, not
-    // mistyped: no warning.
+    // mistyped: no warning. (Dates counted back from today, whenever this runs.)
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    let ago = |n: u64| goodwill::date::format((days - n) as goodwill::date::Day);
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.csv");
+    std::fs::write(
+        &history,
+        format!("customer_id,date,amount\nC1,{},40\nC1,{},40\n", ago(300), ago(5)),
+    )
+    .unwrap();
     let out = goodwill()
-        .args(["recommend", "--case", "examples/coupon.toml", "--date", "2026-11-01"])
+        .args([
+            "recommend",
+            "--policy",
+            "tests/data/hand/policy.toml",
+            "--kind",
+            "lin",
+            "--customer",
+            "C1",
+        ])
+        .args(["--date", &ago(20), "--history"])
+        .arg(&history)
         .output()
         .unwrap();
     assert!(out.status.success());
