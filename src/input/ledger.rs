@@ -64,6 +64,8 @@ impl Ledger {
         let cost_col = header.require(&["cost"], file)?;
         let fields = header.names().len();
         let mut ledger = Ledger::default();
+        // Each gesture id's number in `ledger.gestures`.
+        let mut numbers: FxHashMap<Box<str>, u32> = FxHashMap::default();
         super::for_each_row(&mut reader, file, |record, _| {
             super::field_count(fields, record.len())?;
             let id = customer_id(record, id_col)?;
@@ -81,11 +83,13 @@ impl Ledger {
                 return Err(format!("column `cost`: `{text}` is negative"));
             }
             if gesture != APOLOGY {
-                let index = match ledger.gestures.iter().position(|g| g == gesture) {
-                    Some(i) => i,
+                let index = match numbers.get(gesture) {
+                    Some(&i) => i,
                     None => {
+                        let i = ledger.gestures.len() as u32;
+                        numbers.insert(gesture.into(), i);
                         ledger.gestures.push(gesture.to_string());
-                        ledger.gestures.len() - 1
+                        i
                     }
                 };
                 ledger.add(
@@ -93,7 +97,7 @@ impl Ledger {
                     Grant {
                         day,
                         cents: crate::money::cents(cost),
-                        gesture: index as u32,
+                        gesture: index,
                     },
                 );
             }
@@ -176,6 +180,10 @@ mod tests {
             }
         );
         assert_eq!(l.usage("C2", 0, |_| true), Usage::default());
+        // A gesture the policy leaves out of the limits (one marked `owed`) is not counted.
+        let u = l.usage("C1", parse("2026-11-20").unwrap(), |g| g != "discount_10");
+        assert_eq!((u.gestures, u.cents), (1, 2001));
+        assert_eq!(l.gestures(), ["credit", "discount_10"]);
     }
 
     #[test]
