@@ -346,12 +346,18 @@ fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// `1 customer`, `2,357 customers`.
+fn count(customers: usize) -> String {
+    let s = if customers == 1 { "" } else { "s" };
+    format!("{} customer{s}", crate::money::group(customers as u64))
+}
+
 /// The model file: an `LtvModel` in TOML, with where it came from in comments
 fn model_file(fits: &Fits, customers: &Customers, unit: TimeUnit) -> Result<String> {
     let mut text = format!(
-        "# Fitted by `goodwill ltv fit` on `{}`: {} customers{}.\n# BG/NBD log-likelihood {}",
+        "# Fitted by `goodwill ltv fit` on `{}`: {}{}.\n# BG/NBD log-likelihood {}",
         customers.file,
-        fits.bgnbd.customers,
+        count(fits.bgnbd.customers),
         customers
             .as_of
             .map(|d| format!(", observed until {}", date::format(d)))
@@ -392,8 +398,8 @@ fn fit_table(fits: &Fits, customers: &Customers, unit: TimeUnit) -> String {
     let mut out = format!("Customers  {}\n", describe_data(customers));
     let _ = writeln!(
         out,
-        "Purchases  BG/NBD · {} customers · time in {}",
-        bg.customers,
+        "Purchases  BG/NBD · {} · time in {}",
+        count(bg.customers),
         unit_name(unit)
     );
     let _ = writeln!(out, "           {:<8} {:>12} {:>12}", "", "estimate", "std. error");
@@ -737,8 +743,8 @@ impl Report<'_> {
             Origin::File(p) => format!("from `{}`", p.display()),
             Origin::Policy(p) => format!("from policy `{p}`"),
             Origin::Fitted(f) => format!(
-                "fitted on these {} customers ({})",
-                f.bgnbd.customers,
+                "fitted on these {} ({})",
+                count(f.bgnbd.customers),
                 if f.converged() {
                     "converged"
                 } else {
