@@ -852,11 +852,17 @@ impl Report<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::convergence;
+    use super::{convergence, count};
 
     #[test]
     fn one_iteration_is_singular() {
         assert_eq!(convergence(false, 1), "NOT fully converged after 1 iteration");
         assert_eq!(convergence(true, 55), "converged after 55 iterations");
+    }
+
+    #[test]
+    fn one_customer_is_singular_and_thousands_are_grouped() {
+        assert_eq!(count(1), "1 customer");
+        assert_eq!(count(2357), "2,357 customers");
     }
 }
