@@ -644,8 +644,20 @@ pub fn number(text: &str) -> Result<f64, &'static str> {
             Err("is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent")
         }
         _ if text.is_empty() => Err(""),
+        // `$1,200.50`, `1 200`, `€12`: a number dressed for people.
+        _ if dressed(text).parse::<f64>().is_ok_and(f64::is_finite) => Err(
+            "is not a number: write plain digits with a `.` for decimals (`1200.50`), without a currency sign or separators",
+        ),
         _ => Err("is not a number"),
     }
+}
+
+/// A text less the currency signs, thousands separators and spaces people
+/// write in amounts.
+fn dressed(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '$' | '€' | '£' | '¥' | ',' | '_' | '\'') && !c.is_whitespace())
+        .collect()
 }
 
 /// A plain decimal (`-12.34`, at most 15 digits, at most 13 before the
@@ -1147,9 +1159,19 @@ mod tests {
     #[test]
     fn numbers_and_dates_say_what_is_wrong() {
         assert_eq!(parse_number("-3.99", "amount"), Ok(-3.99));
+        // A number dressed for people: said how to write it.
+        let dressed = "is not a number: write plain digits with a `.` for decimals (`1200.50`), without a \
+                       currency sign or separators";
+        for text in ["12,5", "$1,200.00", "1 200", "€12"] {
+            assert_eq!(
+                parse_number(text, "amount").unwrap_err(),
+                format!("column `amount`: `{text}` {dressed}"),
+                "{text}"
+            );
+        }
         assert_eq!(
-            parse_number("12,5", "amount").unwrap_err(),
-            "column `amount`: `12,5` is not a number"
+            parse_number("twelve", "amount").unwrap_err(),
+            "column `amount`: `twelve` is not a number"
         );
         assert_eq!(
             parse_number("inf", "amount").unwrap_err(),
