@@ -651,7 +651,21 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             }
         }
         if let TestCustomer::Given(g) = &t.customer {
-            for ((name, _), span) in g.attributes.iter().zip(&g.attribute_spans) {
+            for ((name, text), span) in g.attributes.iter().zip(&g.attribute_spans) {
+                // A declared attribute takes the values a customers file could give it.
+                let typed = policy
+                    .attributes
+                    .iter()
+                    .find(|a| a.scope == Scope::Customer && a.column == *name);
+                if let Some(a) = typed
+                    && let Err(why) = set_text(&mut scratch, a.ty, a.slot, text)
+                {
+                    diags.push(Diagnostic::error(
+                        "wrong-type",
+                        span.clone(),
+                        format!("`{name}` in `[test.customer]`: {why}"),
+                    ));
+                }
                 if !declared.contains(&name.as_str()) {
                     let candidates = CUSTOMER_FEATURES.iter().copied().chain(declared.iter().copied());
                     let help = crate::suggest::did_you_mean(name, candidates)
@@ -1128,6 +1142,40 @@ mod tests {
                     None
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_customer_attribute_takes_only_what_a_customers_file_could_give_it() {
+        let src = ONE.replace(
+            "tier = \"gold\"",
+            "tier = \"gold\"\nplan_price = \"abc\"\nsignup_date = \"soon\"",
+        );
+        let file = parse(&src, "t.toml").unwrap();
+        let report = validate(&file, &Policy::default_policy());
+        assert_eq!(
+            found(&report),
+            [
+                (
+                    (12, 1),
+                    "`plan_price` in `[test.customer]`: `abc` is not a number",
+                    None
+                ),
+                (
+                    (13, 1),
+                    "`signup_date` in `[test.customer]`: `soon` is not a date (expected YYYY-MM-DD)",
+                    None
+                ),
+            ]
+        );
+        let fine = ONE.replace(
+            "tier = \"gold\"",
+            "tier = \"gold\"\nplan_price = 9.99\nsignup_date = 2024-01-01",
+        );
+        assert!(
+            validate(&parse(&fine, "t.toml").unwrap(), &Policy::default_policy())
+                .diagnostics
+                .is_empty()
         );
     }
 
