@@ -447,7 +447,7 @@ fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 7] {
         ("when", g.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
         ("effectiveness", Some(param(&g.effectiveness))),
         ("script", g.script.clone()),
-        ("owed", g.owed.then(|| "true".to_string())),
+        ("owed", Some(g.owed.to_string())),
     ]
 }
 
@@ -521,7 +521,8 @@ mod tests {
                 "[recovery.kinds.missing_feature]\ncurve = \"concave\"\nmidpoint = 0.9",
             )
             .replace("when = \"incident.loss > 150.0\"", "when = \"incident.loss > 120.0\"")
-            .replace("cost = 3.50", "cost = 4.00");
+            .replace("cost = 3.50", "cost = 4.00")
+            .replace("owed = true", "owed = false");
         let new = policy(&text);
         let got: Vec<(String, String, Option<String>, Option<String>)> = policy_changes(&old, &new)
             .into_iter()
@@ -545,6 +546,7 @@ mod tests {
                 ),
                 ("[limits]".into(), "max_cost_per_case".into(), s("150.00"), s("100.00")),
                 ("gesture `credit_5`".into(), "cost".into(), s("3.5"), s("4")),
+                ("gesture `refund_loss`".into(), "owed".into(), s("true"), s("false")),
                 (
                     "rule `large-loss`".into(),
                     "when".into(),
