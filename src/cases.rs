@@ -303,17 +303,8 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
         Scalar::Int(i) => Some(*i as f64),
         Scalar::Float(f) if f.is_finite() => Some(*f),
         Scalar::Text(t) => {
-            let d = Diagnostic::error(
-                "wrong-type",
-                value.span(),
-                format!("`{what}` must be a number, found the text `\"{t}\"`"),
-            );
             let unquoted = t.trim().parse::<f64>().is_ok_and(f64::is_finite);
-            diags.push(if unquoted {
-                d.with_help(format!("write the number without quotes: `{}`", t.trim()))
-            } else {
-                d
-            });
+            diags.push(written_as_text(value, what, "a number", t, unquoted));
             None
         }
         _ => {
@@ -355,9 +346,35 @@ fn money(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Op
     Some(v)
 }
 
+/// A number written as text (`cost = "3.50"`), with how to write it when
+/// the text `unquoted` would be one.
+fn written_as_text(value: &Spanned<Scalar>, what: &str, expected: &str, t: &str, unquoted: bool) -> Diagnostic {
+    let d = Diagnostic::error(
+        "wrong-type",
+        value.span(),
+        format!("`{what}` must be {expected}, found the text `\"{t}\"`"),
+    );
+    if unquoted {
+        d.with_help(format!("write the number without quotes: `{}`", t.trim()))
+    } else {
+        d
+    }
+}
+
 fn count(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
     match value.get_ref() {
         Scalar::Int(i) if *i >= 0 => Some(*i as u64),
+        Scalar::Text(t) => {
+            let unquoted = t.trim().parse::<u64>().is_ok();
+            diags.push(written_as_text(
+                value,
+                what,
+                "a whole number, zero or more",
+                t,
+                unquoted,
+            ));
+            None
+        }
         _ => {
             diags.push(Diagnostic::error(
                 "wrong-type",
@@ -1039,6 +1056,20 @@ mod tests {
             "cost_max = 14.99\ncost = 0.07\ncost_min = 1e3\nimpact_max = 123456.78",
         );
         assert_eq!(parse(&fine, "t.toml").unwrap().tests[0].expect.cost_max, Some(14.99));
+    }
+
+    #[test]
+    fn a_count_written_as_text_is_named_with_its_quotes() {
+        let src = ONE.replace("orders = 4", "orders = \"4\"");
+        let report = parse(&src, "t.toml").unwrap_err();
+        assert_eq!(
+            found(&report),
+            [(
+                (8, 10),
+                "`orders` must be a whole number, zero or more, found the text `\"4\"`",
+                Some("write the number without quotes: `4`")
+            )]
+        );
     }
 
     #[test]
