@@ -439,11 +439,19 @@ fn param(p: &Param) -> String {
     }
 }
 
+/// A cost or value as money: a constant to the cent (`3.50`), an expression as written.
+fn money_param(p: &Param) -> String {
+    match p {
+        Param::Const(v) => crate::money::decimal(crate::money::cents(*v)),
+        Param::Expr(_) => param(p),
+    }
+}
+
 fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 7] {
     [
         ("label", Some(g.label.clone())),
-        ("cost", Some(param(&g.cost))),
-        ("value", g.value.as_ref().map(param)),
+        ("cost", Some(money_param(&g.cost))),
+        ("value", g.value.as_ref().map(money_param)),
         ("when", g.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
         ("effectiveness", Some(param(&g.effectiveness))),
         ("script", g.script.clone()),
@@ -545,7 +553,7 @@ mod tests {
                     s("0.9")
                 ),
                 ("[limits]".into(), "max_cost_per_case".into(), s("150.00"), s("100.00")),
-                ("gesture `credit_5`".into(), "cost".into(), s("3.5"), s("4")),
+                ("gesture `credit_5`".into(), "cost".into(), s("3.50"), s("4.00")),
                 ("gesture `refund_loss`".into(), "owed".into(), s("true"), s("false")),
                 (
                     "rule `large-loss`".into(),
