@@ -292,3 +292,31 @@ fn an_impact_bound_is_met_as_the_rep_reads_it() {
     assert_eq!(code, Some(3), "{stdout}");
     assert!(stdout.contains("impact_min: expected >= 36.13, got 36.12"), "{stdout}");
 }
+
+/// A script reading `--format json` gets an invalid test file's problems as
+/// JSON diagnostics, as `policy check` gives them, with exit 2.
+#[test]
+fn an_invalid_test_file_is_json_diagnostics_under_json() {
+    let (code, stdout, stderr) = run(&[
+        "policies/default.toml",
+        "tests/data/cases/unknown-ids.tests.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr, "");
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(j["file"], "tests/data/cases/unknown-ids.tests.toml");
+    assert_eq!(j["errors"], 4);
+    let codes: Vec<&str> = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"unknown-gesture"), "{codes:?}");
+    // As text, the same problems go to standard error.
+    let (code, stdout, stderr) = run(&["policies/default.toml", "tests/data/cases/unknown-ids.tests.toml"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.contains("4 errors"), "{stderr}");
+}

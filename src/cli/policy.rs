@@ -155,6 +155,16 @@ fn json_line(value: &serde_json::Value) -> Result<String> {
     Ok(s)
 }
 
+/// A report as `policy check --format json` prints it.
+fn report_json(report: &Report) -> serde_json::Value {
+    serde_json::json!({
+        "file": report.file,
+        "errors": report.count(crate::diagnostic::Severity::Error),
+        "warnings": report.count(crate::diagnostic::Severity::Warning),
+        "diagnostics": report.to_json(),
+    })
+}
+
 fn check(args: CheckArgs) -> Result<Exit> {
     let file = args.policy.display().to_string();
     // Unreadable is as unusable as invalid: exit 2, as every command's
@@ -175,12 +185,7 @@ fn check(args: CheckArgs) -> Result<Exit> {
     };
     let text = match args.format {
         Format::Text => format!("{}{}\n", report.render_text(), report.summary()),
-        Format::Json => json_line(&serde_json::json!({
-            "file": file,
-            "errors": report.count(crate::diagnostic::Severity::Error),
-            "warnings": report.count(crate::diagnostic::Severity::Warning),
-            "diagnostics": report.to_json(),
-        }))?,
+        Format::Json => json_line(&report_json(&report))?,
     };
     print(&text)?;
     Ok(if report.has_errors() {
@@ -211,15 +216,33 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
     {
         return Err(UsageError(format!("`--min-coverage {p}`: give a percentage from 0 to 100")).into());
     }
-    let policy = load_policy(&args.policy)?;
+    // An invalid policy or test file: under `--format json`, its diagnostics
+    // as `policy check` gives them, on standard output, for a script to read.
+    let refuse = |what: &str, report: &Report| -> Result<Exit> {
+        match args.format {
+            Format::Json => {
+                print(&json_line(&report_json(report))?)?;
+                Ok(Exit::Usage)
+            }
+            Format::Text => Err(invalid(what, report)),
+        }
+    };
+    let policy = match policy::load_file(&args.policy) {
+        Ok((policy, _)) => policy,
+        Err(policy::PolicyError::Invalid(report)) => return refuse("policy", &report),
+        Err(e) => return Err(e.into()),
+    };
     let mut files: Vec<TestFile> = Vec::new();
     for path in &args.tests {
         let name = path.display().to_string();
         let source = read(path, "test file")?;
-        let file = cases::parse(&source, &name).map_err(|r| invalid("test file", &r))?;
+        let file = match cases::parse(&source, &name) {
+            Ok(file) => file,
+            Err(report) => return refuse("test file", &report),
+        };
         let report = cases::validate(&file, &policy);
         if report.has_errors() {
-            return Err(invalid("test file", &report));
+            return refuse("test file", &report);
         }
         files.push(file);
     }
