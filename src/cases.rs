@@ -621,11 +621,7 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             let problem = if STANDARD.contains(&name) && !["kind", "customer_id"].contains(&name) {
                 Incident::check_field(name, text).err().map(|e| e.problem)
             } else {
-                let typed = policy
-                    .attributes
-                    .iter()
-                    .find(|a| a.scope == Scope::Incident && a.column == name);
-                typed.and_then(|a| {
+                policy.attribute(Scope::Incident, name).and_then(|a| {
                     set_text(&mut scratch, a.ty, a.slot, text)
                         .err()
                         .map(|why| format!(": {why}"))
@@ -670,11 +666,7 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
         if let TestCustomer::Given(g) = &t.customer {
             for ((name, text), span) in g.attributes.iter().zip(&g.attribute_spans) {
                 // A declared attribute takes the values a customers file could give it.
-                let typed = policy
-                    .attributes
-                    .iter()
-                    .find(|a| a.scope == Scope::Customer && a.column == *name);
-                if let Some(a) = typed
+                if let Some(a) = policy.attribute(Scope::Customer, name)
                     && let Err(why) = set_text(&mut scratch, a.ty, a.slot, text)
                 {
                     diags.push(Diagnostic::error(

@@ -370,6 +370,11 @@ impl Policy {
         gesture != APOLOGY && !self.gestures.iter().any(|g| g.owed && g.id == gesture)
     }
 
+    /// The attribute declared for a customers-file or incident column.
+    pub fn attribute(&self, scope: Scope, column: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.scope == scope && a.column == column)
+    }
+
     /// The columns of the attributes declared for customers, or for incidents.
     pub fn attribute_columns(&self, scope: Scope) -> Vec<&str> {
         self.attributes

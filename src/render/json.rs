@@ -69,12 +69,8 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> V
 /// number, a bool a bool (empty is the zero value, as in the engine); a
 /// date, a string or a field the policy does not declare is its text.
 fn extra(policy: &Policy, name: &str, text: &str) -> Value {
-    let declared = policy
-        .attributes
-        .iter()
-        .find(|a| a.scope == Scope::Incident && a.column == name);
     let text = crate::input::trim(text);
-    let typed = match declared.map(|a| a.ty) {
+    let typed = match policy.attribute(Scope::Incident, name).map(|a| a.ty) {
         Some(Type::Number) if text.is_empty() => Some(Value::from(0.0)),
         Some(Type::Number) => crate::input::number(text).ok().map(Value::from),
         Some(Type::Bool) => boolean(text).map(Value::from),
