@@ -156,10 +156,11 @@ pub fn fit_bgnbd_from(data: &[Rfm], start: BgNbd) -> Result<BgNbdFit, FitError> 
     if data.iter().all(|c| c.frequency == 0.0) {
         return Err(FitError::NoRepeatPurchase);
     }
-    let theta = log_start(&[("r", start.r), ("alpha", start.alpha), ("a", start.a), ("b", start.b)])?;
+    let start = [("r", start.r), ("alpha", start.alpha), ("a", start.a), ("b", start.b)];
+    let theta = log_start(&start)?;
     let compressed = BgNbdData::new(data.iter().map(|c| (c.frequency, c.recency, c.t)));
     let found = minimise(&compressed, theta).ok_or(FitError::NoConvergence { iterations: 0 })?;
-    let (params, errors, converged) = conclude(&found, compressed.customers(), &["r", "alpha", "a", "b"])?;
+    let (params, errors, converged) = conclude(&found, compressed.customers(), &start.map(|(name, _)| name))?;
     let bg = |p: &[f64]| BgNbd {
         r: p[0],
         alpha: p[1],
@@ -200,10 +201,11 @@ pub fn fit_gamma_gamma_from(data: &[Rfm], start: GammaGamma) -> Result<GammaGamm
     if customers == 0 {
         return Err(FitError::Empty("repeat buyers with a positive monetary value"));
     }
-    let theta = log_start(&[("p", start.p), ("q", start.q), ("v", start.v)])?;
+    let start = [("p", start.p), ("q", start.q), ("v", start.v)];
+    let theta = log_start(&start)?;
     let compressed = GammaGammaData::new(buyers().map(|c| (c.frequency, c.monetary_value)));
     let found = minimise(&compressed, theta).ok_or(FitError::NoConvergence { iterations: 0 })?;
-    let (params, errors, converged) = conclude(&found, compressed.customers(), &["p", "q", "v"])?;
+    let (params, errors, converged) = conclude(&found, compressed.customers(), &start.map(|(name, _)| name))?;
     let gg = |p: &[f64]| GammaGamma {
         p: p[0],
         q: p[1],
