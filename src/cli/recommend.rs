@@ -164,7 +164,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     // A mistyped year the other way (`2025` for `2026`) leaves the customer's
     // later orders, and their 12-month goodwill, out of the answer. A case
     // of the last few weeks, answered late, is no slip: orders since are normal.
-    let later = transactions.iter().filter(|(day, _)| *day > incident.date).count();
+    let later = transactions.len() - crate::input::history::up_to(transactions, incident.date).len();
     if later > 0 && incident.date + LATE_CASE_DAYS < today {
         super::to_stderr(format_args!(
             "warning: customer `{}` has {later} history row{} after the incident date {} (the last on {}): \
