@@ -429,6 +429,51 @@ fn a_fitted_model_file_drives_recommendations() {
     }
 }
 
+/// The model file a policy names is read on every run: an output over it
+/// (`batch -o model.toml`) would leave the policy unusable, so it is refused
+/// as the other inputs are, before anything is written.
+#[test]
+fn no_output_replaces_a_policys_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.toml");
+    std::fs::copy(PUBLISHED, &model).unwrap();
+    let was = std::fs::read(&model).unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, bgnbd_policy(r#"model_file = "model.toml""#)).unwrap();
+    let (policy, model) = (policy.to_str().unwrap(), model.to_str().unwrap());
+    let incidents = dir.path().join("incidents.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss\nK1,1,late_delivery,1997-09-30,10\n",
+    )
+    .unwrap();
+    let incidents = incidents.to_str().unwrap();
+    let runs: [&[&str]; 3] = [
+        &["batch", incidents, "--history", HISTORY, "--policy", policy],
+        &[
+            "policy",
+            "diff",
+            policy,
+            policy,
+            "--incidents",
+            incidents,
+            "--history",
+            HISTORY,
+        ],
+        &["ltv", "--history", HISTORY, "--policy", policy],
+    ];
+    for args in runs {
+        let out = goodwill().args(args).args(["-o", model]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is the `model_file` input: the output would replace it"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(std::fs::read(model).unwrap(), was, "{args:?}");
+    }
+}
+
 #[test]
 fn inline_parameters_drive_recommendations() {
     let dir = tempfile::tempdir().unwrap();

@@ -76,8 +76,10 @@ pub struct Args {
 pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
     args.inputs.check_stdin(Some(&args.incidents))?;
-    crate::cli::output::not_an_input(args.output.as_deref(), &args.inputs.named(Some(&args.incidents)))?;
     let policy = args.inputs.load_policy()?;
+    let mut named = args.inputs.named(Some(&args.incidents));
+    named.push(super::inputs::model_file(&policy));
+    crate::cli::output::not_an_input(args.output.as_deref(), &named)?;
     let to_file = args.output.as_deref().filter(|p| !crate::cli::output::is_stdout(p));
     // Before the inputs are read: an output that cannot be written fails now,
     // not after a batch of millions of rows.

@@ -122,6 +122,12 @@ impl Inputs {
     }
 }
 
+/// The model file a policy's parameters were read from, as an input no
+/// output may replace: the policy is read again on the next run.
+pub fn model_file(policy: &Policy) -> (&'static str, Option<&Path>) {
+    ("model_file", policy.model.model_file.as_deref())
+}
+
 /// An error naming the first two of `inputs` that are `-`: standard input
 /// can feed only one.
 pub fn one_stdin(inputs: &[(&str, Option<&Path>)]) -> Result<()> {

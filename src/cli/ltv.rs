@@ -502,11 +502,12 @@ fn read_model(path: &Path) -> Result<LtvModel> {
 fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
     let mut named = args.source.named();
     named.extend([("--model", args.model.as_deref()), ("--policy", args.policy.as_deref())]);
-    super::output::not_an_input(args.output.as_deref(), &named)?;
     let policy = match &args.policy {
         Some(path) => policy::load_file(path)?.0,
         None => Policy::default_policy(),
     };
+    named.push(super::inputs::model_file(&policy));
+    super::output::not_an_input(args.output.as_deref(), &named)?;
     let given: Option<(LtvModel, Origin)> = match (&args.model, &policy.model.ltv) {
         (Some(path), _) => Some((read_model(path)?, Origin::File(path.clone()))),
         (None, Ltv::Bgnbd(m)) => Some((

@@ -66,7 +66,7 @@ pub fn is_stdout(path: &Path) -> bool {
 }
 
 /// An output file that is one of the inputs (`-o history.csv`) is bad usage,
-/// refused before anything is read: the output would replace the data it is
+/// refused before the data is read: the output would replace the data it is
 /// made from. A device or a pipe is written in place and replaces nothing.
 pub fn not_an_input(output: Option<&Path>, inputs: &[(&str, Option<&Path>)]) -> Result<()> {
     let Some(output) = output.filter(|p| !is_stdout(p) && std::fs::metadata(p).is_ok_and(|m| m.is_file())) else {

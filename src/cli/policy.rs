@@ -375,9 +375,10 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     ];
     named.extend(args.files.named());
     super::inputs::one_stdin(&named)?;
-    super::output::not_an_input(args.output.as_deref(), &named)?;
     let old = load_policy(&args.old)?;
     let new = load_policy(&args.new)?;
+    named.extend([super::inputs::model_file(&old), super::inputs::model_file(&new)]);
+    super::output::not_an_input(args.output.as_deref(), &named)?;
     // Before the inputs are read, as in `batch`.
     let output = args
         .output

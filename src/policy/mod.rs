@@ -13,7 +13,7 @@ pub mod raw;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Report};
 use crate::expr::{self, Expr, Schema, Type, Values};
@@ -243,6 +243,8 @@ pub struct Model {
     pub margin: f64,
     /// Discount rate a year.
     pub annual_discount_rate: f64,
+    /// The file `model_file` names, resolved against the policy's folder.
+    pub model_file: Option<PathBuf>,
 }
 
 /// `[limits]`, in cents; `None` is no limit.
@@ -704,7 +706,13 @@ impl<'a> Resolver<'a> {
             horizon_months: horizon,
             margin,
             annual_discount_rate: rate,
+            model_file: raw.model_file.as_ref().map(|f| self.beside_policy(&f.value)),
         })
+    }
+
+    /// A path named in the policy: relative ones are relative to its folder.
+    fn beside_policy(&self, path: &str) -> PathBuf {
+        self.base.map_or_else(|| PathBuf::from(path), |b| b.join(path))
     }
 
     /// BG/NBD and Gamma-Gamma parameters: inline, or from a model file
@@ -749,9 +757,7 @@ impl<'a> Resolver<'a> {
                 return None;
             }
             (Some(file), false) => {
-                let path = self
-                    .base
-                    .map_or_else(|| std::path::PathBuf::from(&file.value), |b| b.join(&file.value));
+                let path = self.beside_policy(&file.value);
                 let text = match std::fs::read_to_string(&path) {
                     Ok(t) => t,
                     Err(e) => {
