@@ -175,6 +175,10 @@ fn layout(
     let follow = date::format(rec.follow_up_by);
     let next = match rec.decision {
         Decision::Escalate => format!("listen · thank · apologise · hand over to a supervisor · follow up by {follow}"),
+        // The apology alone has no remedy to offer, agree on or carry out.
+        Decision::Gesture if rec.chosen().is_some_and(|c| c.offered_by.is_empty()) => {
+            format!("listen · thank · apologise · follow up by {follow}")
+        }
         Decision::Gesture => {
             format!("listen · thank · apologise · offer the remedy · agree · act now · follow up by {follow}")
         }
