@@ -54,3 +54,4 @@ pub mod policy;
 pub mod recovery;
 pub mod render;
 pub mod suggest;
+pub mod timing;

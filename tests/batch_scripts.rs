@@ -19,37 +19,44 @@ fn goodwill() -> Command {
 fn a_closed_standard_error_keeps_the_output_and_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.csv");
-    let mut child = goodwill()
-        .args([
-            "batch",
-            "-",
-            "--policy",
-            POLICY,
-            "--history",
-            HISTORY,
-            "--summary",
-            "-o",
-        ])
-        .arg(&out)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Closed before the incidents are given, so before anything is written to it.
-    drop(child.stderr.take());
-    let incidents = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/batch/incidents.csv")).unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(&incidents).unwrap();
-    drop(stdin);
-    let status = child.wait().unwrap();
-    assert_eq!(
-        status.code(),
-        Some(3),
-        "rows were rejected: 3, as with an open standard error"
-    );
-    let written = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(written.lines().count(), 9, "the header and the 8 rows:\n{written}");
+    // With the phase timings (BENCHMARKS.md) on standard error too.
+    for timings in [false, true] {
+        let mut command = goodwill();
+        if timings {
+            command.env("GOODWILL_TIMINGS", "1");
+        }
+        let mut child = command
+            .args([
+                "batch",
+                "-",
+                "--policy",
+                POLICY,
+                "--history",
+                HISTORY,
+                "--summary",
+                "-o",
+            ])
+            .arg(&out)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the incidents are given, so before anything is written to it.
+        drop(child.stderr.take());
+        let incidents = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/batch/incidents.csv")).unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&incidents).unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert_eq!(
+            status.code(),
+            Some(3),
+            "timings {timings}: rows were rejected: 3, as with an open standard error"
+        );
+        let written = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(written.lines().count(), 9, "the header and the 8 rows:\n{written}");
+    }
 
     // A fatal error's message too.
     let mut child = goodwill()

@@ -14,9 +14,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::inputs::Inputs;
-use crate::batch::{self, Data, Outcome, Rendered, Timer};
+use crate::batch::{self, Data, Outcome, Rendered};
 use crate::date::Day;
 use crate::exit::Exit;
+use crate::timing::Timer;
 use crate::{money, render};
 
 /// How to write the rows.
