@@ -614,10 +614,16 @@ fn bad_input_fails_with_the_file_and_line() {
     )
     .unwrap();
     let broken = broken.to_str().unwrap();
-    let e = err(&["ltv", "--summary", SUMMARY, "--model", broken], 1);
+    // Bad usage, as the same file named by a policy's `model_file` is.
+    let e = err(&["ltv", "--summary", SUMMARY, "--model", broken], 2);
     assert_eq!(
         e,
         format!("error: invalid model file `{broken}`: `alpha` in `[bgnbd]` must be a positive number, got -4.414\n")
+    );
+    let e = err(&["ltv", "--summary", SUMMARY, "--model", "no-such-model.toml"], 2);
+    assert!(
+        e.starts_with("error: cannot read model file `no-such-model.toml`: "),
+        "{e}"
     );
     let e = err(&["ltv", "--summary", SUMMARY, "--as-of", "1997-09-30"], 2);
     assert_eq!(

@@ -492,11 +492,15 @@ enum Origin {
     Fitted(Box<Fits>),
 }
 
-/// Reads a model file, refusing parameters the models are not defined for
+/// Reads a model file, refusing parameters the models are not defined for.
+/// Like a policy (and a policy's `model_file`), a model file that cannot be
+/// read or used is bad usage (exit 2).
 fn read_model(path: &Path) -> Result<LtvModel> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read model file `{}`", path.display()))?;
-    let invalid = |why: String| anyhow::anyhow!("invalid model file `{}`: {why}", path.display());
-    LtvModel::from_toml(&text).map_err(invalid)
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read model file `{}`: {e}", path.display())))?;
+    let model = LtvModel::from_toml(&text)
+        .map_err(|why| UsageError(format!("invalid model file `{}`: {why}", path.display())))?;
+    Ok(model)
 }
 
 fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
