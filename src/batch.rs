@@ -53,7 +53,7 @@ use crate::expr::Values;
 use crate::input::customers::Customers;
 use crate::input::history::History;
 use crate::input::ids::{Groups, IdIndex, NONE};
-use crate::input::incidents::Incident;
+use crate::input::incidents::{Incident, STANDARD};
 use crate::input::ledger::{self, Grant, Ledger, Usage};
 use crate::input::{self, Header, InputError};
 use crate::money;
@@ -645,6 +645,44 @@ impl Data {
         self.customer_index = index;
     }
 
+    /// Checks the header against the fields the policies read: the standard
+    /// ones and their declared incident attributes (`declared`). A column
+    /// that differs from a missing one only in case or separators (`Loss`,
+    /// `Order Value`) is an error: every row would be answered without it,
+    /// with its default (a loss of 0, today's date). Returns a warning for
+    /// each other unread column that is a near miss (`los`, `coupn_pct`).
+    pub fn check_columns(&self, declared: &[&str]) -> Result<Vec<String>, InputError> {
+        let present = |name: &str| self.columns.iter().any(|c| c == name);
+        let missing: Vec<&str> = STANDARD
+            .iter()
+            .chain(declared)
+            .copied()
+            .filter(|name| !present(name))
+            .collect();
+        let mut warnings = Vec::new();
+        for column in self.columns.iter().map(String::as_str) {
+            if column.is_empty() || STANDARD.contains(&column) || declared.contains(&column) {
+                continue;
+            }
+            if let Some(field) = missing.iter().find(|m| loose(m) == loose(column)) {
+                return Err(InputError::file(
+                    &self.file,
+                    format!(
+                        "column `{column}` is not one the policy reads: did you mean `{field}`? \
+                         Rename the column, or every row is answered as if it had no {field}"
+                    ),
+                ));
+            }
+            if let Some(field) = crate::suggest::did_you_mean(column, missing.iter().copied()) {
+                warnings.push(format!(
+                    "`{}`: column `{column}` is not one the policy reads, so it is ignored (did you mean `{field}`?)",
+                    self.file
+                ));
+            }
+        }
+        Ok(warnings)
+    }
+
     /// The number of rows of the incidents file.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -790,6 +828,14 @@ impl Data {
     fn groups(&self) -> impl IndexedParallelIterator<Item = &[u32]> {
         self.bounds.par_windows(2).map(|w| &self.order[w[0]..w[1]])
     }
+}
+
+/// A column name as compared for a near miss of a field: lower case, without separators.
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// An incident to refill.

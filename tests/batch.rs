@@ -612,3 +612,82 @@ fn owed_refunds_in_a_batch_do_not_count_toward_the_caps() {
     assert_eq!(after[4]["cost"], alone[0]["cost"]);
     assert_eq!(alone[0]["gesture"], "credit_loss");
 }
+
+/// An exported file with `Date` and `Loss` for `date` and `loss`: read as
+/// unknown columns, every row would be dated today with a loss of 0, and
+/// answered wrongly with exit 0. It is refused, and the output left alone;
+/// a near miss of a declared attribute among other columns is warned of.
+#[test]
+fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "old").unwrap();
+    for (header, column, field) in [
+        ("case_id,customer_id,kind,Date,loss,order_value", "Date", "date"),
+        ("case_id,customer_id,kind,date,LOSS,order_value", "LOSS", "loss"),
+        (
+            "case_id,customer_id,kind,date,loss,Order Value",
+            "Order Value",
+            "order_value",
+        ),
+        (
+            "case_id,customer_id,kind,date,loss,order_value,Coupon_Pct",
+            "Coupon_Pct",
+            "coupon_pct",
+        ),
+    ] {
+        let incidents = dir.path().join("incidents.csv");
+        std::fs::write(
+            &incidents,
+            format!(
+                "{header}\nK1,C1,late,2026-11-20,20,100{}\n",
+                ",0".repeat(header.matches(',').count() - 5)
+            ),
+        )
+        .unwrap();
+        let run = batch(incidents.to_str().unwrap(), &["-o", out.to_str().unwrap()]);
+        assert_eq!(run.status.code(), Some(1), "{header}");
+        assert_eq!(
+            String::from_utf8_lossy(&run.stderr),
+            format!(
+                "error: `{}`: column `{column}` is not one the policy reads: did you mean `{field}`? \
+                 Rename the column, or every row is answered as if it had no {field}\n",
+                incidents.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+    }
+
+    // A typo is not refused (`lost` may be a column of its own), but warned of.
+    let incidents = dir.path().join("typo.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss,coupn_pct,note\nK1,C1,late,2026-11-20,20,5,x\n",
+    )
+    .unwrap();
+    let run = batch(incidents.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "warning: `{}`: column `coupn_pct` is not one the policy reads, so it is ignored (did you mean `coupon_pct`?)\n",
+            incidents.display()
+        )
+    );
+    assert_eq!(rows(&run.stdout).len(), 1);
+
+    // `policy diff` reads the incidents as `batch` does.
+    let incidents = dir.path().join("diff.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,Date,loss\nK1,C1,late,2026-11-20,20\n",
+    )
+    .unwrap();
+    let run = goodwill()
+        .args(["policy", "diff", POLICY, POLICY, "--history", HISTORY, "--incidents"])
+        .arg(&incidents)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("column `Date` is not one the policy reads"));
+}

@@ -17,6 +17,8 @@ use super::inputs::Inputs;
 use crate::batch::{self, Data, Outcome, Rendered};
 use crate::date::Day;
 use crate::exit::Exit;
+use crate::policy::Policy;
+use crate::policy::fields::Scope;
 use crate::timing::Timer;
 use crate::{money, render};
 
@@ -89,6 +91,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     progress.phase("reading inputs");
     let sources = args.inputs.files.sources();
     let data = Data::load(&args.incidents, &sources, today)?;
+    check_columns(&data, &[&policy])?;
     timer.phase("load (total)");
     progress.evaluating(data.len() as u64);
     let render: fn(&mut Vec<u8>, &Outcome<'_>) = match args.format {
@@ -174,6 +177,19 @@ fn write_rows(w: &mut dyn Write, rendered: &Rendered, format: Format) -> Result<
         for part in parts {
             w.write_all(&part)?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses an incidents column misnamed for a field the `policies` read,
+/// and warns of each near miss among the columns they do not read.
+pub(super) fn check_columns(data: &Data, policies: &[&Policy]) -> Result<()> {
+    let declared: Vec<&str> = policies
+        .iter()
+        .flat_map(|p| p.attribute_columns(Scope::Incident))
+        .collect();
+    for warning in data.check_columns(&declared)? {
+        super::to_stderr(format_args!("warning: {}\n", shortened(&printable(&warning))));
     }
     Ok(())
 }

@@ -386,6 +386,7 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         .map(|p| super::output::Output::create(Some(p)))
         .transpose()?;
     let data = Data::load(&args.incidents, &args.files.sources(), today)?;
+    super::batch::check_columns(&data, &[&old, &new])?;
     let old_out = batch::evaluate(&old, &data);
     let new_out = batch::evaluate(&new, &data);
     let report = crate::diff::diff(&old, &new, &old_out, &new_out);
