@@ -22,7 +22,7 @@ use crate::input::ledger::Usage;
 use crate::ltv;
 use crate::money;
 use crate::policy::fields::Scope;
-use crate::policy::{APOLOGY, Gesture, Ltv, Policy};
+use crate::policy::{APOLOGY, Gesture, Ltv, Policy, Range01};
 use crate::recovery;
 
 /// What the engine needs to know about the customer of a case.
@@ -586,10 +586,15 @@ impl<'p> Engine<'p> {
         let raw_cost = g.cost.eval(values);
         let raw_value = g.value.as_ref().map(|v| v.eval(values));
         let effectiveness = g.effectiveness.eval(values);
-        let problem = if !raw_cost.is_finite() || raw_cost < 0.0 {
-            Some(g.cost.evaluated("cost", raw_cost, ""))
-        } else if let (Some(v), Some(param)) = (raw_value.filter(|v| !v.is_finite() || *v < 0.0), &g.value) {
-            Some(param.evaluated("value", v, ""))
+        // Negative, or past the largest amount exact to the cent.
+        let beyond = |v: f64| match v >= crate::input::MAX_NUMBER {
+            true => ", over the largest amount, 1e13",
+            false => "",
+        };
+        let problem = if !Range01::Amount.allows(raw_cost) {
+            Some(g.cost.evaluated("cost", raw_cost, beyond(raw_cost)))
+        } else if let (Some(v), Some(param)) = (raw_value.filter(|&v| !Range01::Amount.allows(v)), &g.value) {
+            Some(param.evaluated("value", v, beyond(v)))
         } else if !(0.0..=1.0).contains(&effectiveness) {
             Some(g.effectiveness.evaluated("effectiveness", effectiveness, ""))
         } else {

@@ -190,6 +190,43 @@ fn every_candidate_is_shown_with_its_fate() {
     assert_eq!(rec.follow_up_by, date::parse("2026-11-21").unwrap());
 }
 
+/// Money past 1e13 is no longer exact to the cent (and past 9.2e16 not
+/// even storable in cents): a cost or value an expression takes there makes
+/// the candidate invalid, as a negative one does, rather than a capped figure.
+#[test]
+fn a_cost_or_value_past_the_largest_amount_is_invalid() {
+    let src = POLICY.replace(
+        "offer = [\"credit\", \"big\", \"gold_only\", \"broken\"]",
+        "offer = [\"costly\", \"prized\"]\n\n[[gesture]]\nid = \"costly\"\nlabel = \"Costly\"\n\
+         cost = \"incident.loss * 1e12\"\n\n[[gesture]]\nid = \"prized\"\nlabel = \"Prized\"\ncost = 1\n\
+         value = \"incident.loss * 1e300\"",
+    );
+    let p = policy(&src);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("lin", 50.0), Usage::default());
+    let fate: Vec<(&str, Status, Option<&str>)> = rec
+        .candidates
+        .iter()
+        .map(|c| (c.gesture, c.status, c.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        fate,
+        [
+            (
+                "costly",
+                Status::Invalid,
+                Some("cost `incident.loss * 1e12` evaluated to 50000000000000, over the largest amount, 1e13")
+            ),
+            (
+                "prized",
+                Status::Invalid,
+                Some("value `incident.loss * 1e300` evaluated to 5e301, over the largest amount, 1e13")
+            ),
+            ("apology", Status::Recommended, None),
+        ]
+    );
+}
+
 #[test]
 fn customer_budget_and_count_are_exact_to_the_cent() {
     let p = policy(POLICY);

@@ -55,6 +55,7 @@ impl Param {
     /// / incident.loss` evaluated to inf (a division by zero?)``.
     pub fn evaluated(&self, name: &str, v: f64, then: &str) -> String {
         let hint = if v.is_finite() { "" } else { " (a division by zero?)" };
+        let v = shown(v);
         match self {
             Param::Expr(e) if e.constant_number().is_none() => {
                 format!("{name} `{}` evaluated to {v}{then}{hint}", e.source())
@@ -72,6 +73,15 @@ impl Param {
     }
 }
 
+/// A number as a message shows it: in full, but past 1e15 (where a number
+/// of 300 digits would swamp the message) with an exponent, as `5e301`.
+fn shown(v: f64) -> String {
+    match v.is_finite() && v.abs() >= 1e15 {
+        true => format!("{v:e}"),
+        false => v.to_string(),
+    }
+}
+
 /// What values a number may take.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Range01 {
@@ -79,6 +89,9 @@ pub enum Range01 {
     Unit,
     /// Zero or more.
     NonNegative,
+    /// An amount of money: zero or more, under [`crate::input::MAX_NUMBER`],
+    /// past which it is no longer exact to the cent.
+    Amount,
     /// More than zero.
     Positive,
     /// Any finite number.
@@ -92,6 +105,7 @@ impl Range01 {
             && match self {
                 Range01::Unit => (0.0..=1.0).contains(&v),
                 Range01::NonNegative => v >= 0.0,
+                Range01::Amount => (0.0..crate::input::MAX_NUMBER).contains(&v),
                 Range01::Positive => v > 0.0,
                 Range01::Any => true,
             }
@@ -102,6 +116,7 @@ impl Range01 {
         match self {
             Range01::Unit => "between 0 and 1",
             Range01::NonNegative => "zero or more",
+            Range01::Amount => "zero or more and under 1e13 (10 trillion)",
             Range01::Positive => "more than zero",
             Range01::Any => "a finite number",
         }
@@ -115,7 +130,7 @@ impl Range01 {
         } else if v.is_infinite() {
             "an infinite number (a division by zero?)".into()
         } else {
-            v.to_string()
+            shown(v)
         }
     }
 
@@ -133,6 +148,7 @@ impl Range01 {
         match self {
             Range01::Unit => "a probability or a share: write a number from 0 to 1, such as 0.25",
             Range01::NonNegative => "write 0 or a positive number",
+            Range01::Amount => "an amount of money: write 0 or a positive number under 1e13",
             Range01::Positive => "write a number above 0",
             Range01::Any => "write a finite number",
         }
@@ -150,7 +166,7 @@ pub const RECOVERY_DEFAULTS: [(&str, f64, Range01); 13] = [
     ("scale", 0.4, Range01::Positive),
     ("overcompensation_penalty", 0.0, Range01::NonNegative),
     ("spend_uplift_resolved", 0.0, Range01::Any),
-    ("referral_value", 0.0, Range01::NonNegative),
+    ("referral_value", 0.0, Range01::Amount),
     ("wom_positive", 0.0, Range01::NonNegative),
     ("wom_negative", 0.0, Range01::NonNegative),
     ("tie_tolerance", 0.0, Range01::Unit),
@@ -1044,7 +1060,7 @@ impl<'a> Resolver<'a> {
                 }
             };
             let cost = match &g.cost {
-                Some(c) => self.param(c, "cost", Range01::NonNegative),
+                Some(c) => self.param(c, "cost", Range01::Amount),
                 None => {
                     if !g.written.iter().any(|k| k == "cost") {
                         self.error(
@@ -1056,10 +1072,7 @@ impl<'a> Resolver<'a> {
                     None
                 }
             };
-            let value = g
-                .value
-                .as_ref()
-                .and_then(|v| self.param(v, "value", Range01::NonNegative));
+            let value = g.value.as_ref().and_then(|v| self.param(v, "value", Range01::Amount));
             let when = g.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
             let effectiveness = g
                 .effectiveness

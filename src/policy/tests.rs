@@ -166,7 +166,7 @@ fn a_constant_branch_out_of_range_is_an_error_at_the_branch() {
             (
                 "24:45",
                 "negative-money",
-                "`cost` must be zero or more, but this branch gives -5"
+                "`cost` must be zero or more and under 1e13 (10 trillion), but this branch gives -5"
             ),
             (
                 "27:34",
@@ -201,7 +201,7 @@ fn a_constant_division_by_zero_is_named_as_one() {
             ),
             (
                 "24:8".into(),
-                "`cost` must be zero or more, found an infinite number (a division by zero?)".into(),
+                "`cost` must be zero or more and under 1e13 (10 trillion), found an infinite number (a division by zero?)".into(),
                 guard.clone()
             ),
             (
