@@ -639,6 +639,15 @@ fn bad_input_fails_with_the_file_and_line() {
         2,
     );
     assert_eq!(e, "error: `--periods 0`: the window must be a positive number\n");
+    // Past 100 years the expected purchases came out as NaN, exit 0.
+    let e = err(
+        &["ltv", "--summary", SUMMARY, "--periods", "1e18", "--model", PUBLISHED],
+        2,
+    );
+    assert_eq!(
+        e,
+        "error: `--periods 1000000000000000000`: the window must be at most 100 years, 5214 weeks\n"
+    );
     let e = err(&["ltv", "--summary", SUMMARY, "fit"], 2);
     assert!(e.contains("cannot be used with"), "{e}");
     let e = err(

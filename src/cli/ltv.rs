@@ -542,9 +542,19 @@ fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
         (Some((model, _)), _) => model.time_unit,
         (None, unit) => unit.unwrap_or_default(),
     };
+    // A policy's horizon is at most 1,200 months: past that window the
+    // expectation loses its digits (NaN at 1e18 weeks).
+    let longest = 1200.0 * unit.per_month();
     let periods = match args.periods {
         Some(p) if !(p.is_finite() && p > 0.0) => {
             return Err(UsageError(format!("`--periods {p}`: the window must be a positive number")).into());
+        }
+        Some(p) if p > longest => {
+            return Err(UsageError(format!(
+                "`--periods {p}`: the window must be at most 100 years, {longest} {}",
+                unit_name(unit)
+            ))
+            .into());
         }
         Some(p) => p,
         None => f64::from(policy.model.horizon_months) * unit.per_month(),
