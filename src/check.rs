@@ -38,6 +38,16 @@ pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
     // The text loaded once already, so this parse finds nothing new.
     let raw = raw::parse(&policy.source, &mut Vec::new()).unwrap_or_default();
     let mut out = Vec::new();
+    if policy.rules.is_empty() {
+        out.push(
+            Diagnostic::warning(
+                "no-rules",
+                0..0,
+                "the policy has no `[[rule]]`: every case is answered with the apology alone",
+            )
+            .with_help("add a `[[rule]]` with `when` and `offer` for the gestures to consider"),
+        );
+    }
     unreachable_rules(policy, &mut out);
     never_matching_rules(policy, &mut out);
     idle_rules(policy, &mut out);
@@ -410,6 +420,20 @@ mod tests {
 
     const HEAD: &str = "[policy]\nkinds = [\"late_delivery\", \"expired_coupon\"]\n\
         [[gesture]]\nid = \"credit\"\nlabel = \"Credit\"\ncost = 5.0\n";
+
+    /// A file cut short by a failed copy passed as clean, and answered every
+    /// case with the apology alone.
+    #[test]
+    fn an_empty_file_is_an_error_and_a_policy_without_rules_a_warning() {
+        for empty in ["", "\n# comments only\n\n"] {
+            assert_eq!(codes(empty), vec![("empty-policy", String::new())], "{empty:?}");
+            assert!(check_str(empty, "p.toml", None).has_errors());
+        }
+        assert_eq!(
+            codes(HEAD),
+            vec![("no-rules", String::new()), ("unused-gesture", "\"credit\"".into())]
+        );
+    }
 
     #[test]
     fn the_default_policy_is_clean() {

@@ -317,8 +317,20 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
         }
         return None;
     }
-    let mut w = Walk { source, diags };
     let top = doc.get_ref();
+    if top.is_empty() {
+        // A copy cut short, or the wrong file: as a policy it would offer nothing.
+        diags.push(
+            Diagnostic::error(
+                "empty-policy",
+                0..0,
+                "the policy file is empty: it holds no table and no key",
+            )
+            .with_help("a policy has `[[gesture]]` and `[[rule]]` tables: see the README's \"The policy\""),
+        );
+        return None;
+    }
+    let mut w = Walk { source, diags };
     w.keys(top, &TOP_KEYS, "the policy file");
     let mut raw = RawPolicy::default();
 
