@@ -132,6 +132,44 @@ fn the_gestures_offered_instead_of_an_unknown_one_are_listed_once() {
     );
 }
 
+/// A policy saved as Latin-1 (`café` as one byte 0xE9) is pointed at like
+/// any other mistake, in text and JSON; the case and test files, read the
+/// same way, name the line and column in their message.
+#[test]
+fn a_file_that_is_not_utf8_is_pointed_at_its_first_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("latin1.toml");
+    std::fs::write(&policy, b"[policy]\nname = \"caf\xe9\"\n").unwrap();
+    let policy = policy.to_str().unwrap();
+    let (code, stdout, _) = check(&[policy, "--format", "json"]);
+    assert_eq!(code, 2);
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    let d = &j["diagnostics"][0];
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_u64(), d["column"].as_u64()),
+        (Some("not-utf8"), Some(2), Some(12))
+    );
+    assert_eq!(d["message"], "byte 0xE9 is not UTF-8");
+    let (code, stdout, _) = check(&[policy]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains(&format!("error[not-utf8]: byte 0xE9 is not UTF-8\n  ┌─ {policy}:2:12")),
+        "{stdout}"
+    );
+
+    let case = dir.path().join("case.toml");
+    std::fs::write(&case, b"customer = \"C1\"\nkind = \"d\xe9lai\"\n").unwrap();
+    let out = goodwill().args(["recommend", "--case"]).arg(&case).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: cannot read case file `{}`: line 2, column 10: byte 0xE9 is not UTF-8: save the file as UTF-8\n",
+            case.display()
+        )
+    );
+}
+
 #[test]
 fn a_missing_file_is_an_error() {
     let (code, stdout, stderr) = check(&["tests/data/check/no-such.toml"]);

@@ -496,7 +496,7 @@ enum Origin {
 /// Like a policy (and a policy's `model_file`), a model file that cannot be
 /// read or used is bad usage (exit 2).
 fn read_model(path: &Path) -> Result<LtvModel> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::input::read_utf8(path)
         .map_err(|e| UsageError(format!("cannot read model file `{}`: {e}", path.display())))?;
     let model = LtvModel::from_toml(&text)
         .map_err(|why| UsageError(format!("invalid model file `{}`: {why}", path.display())))?;

@@ -141,7 +141,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
 /// Reads a file named on the command line. One that cannot be read is as
 /// unusable as an invalid one: a usage error (exit 2), as for the policy.
 fn read(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path)
+    crate::input::read_utf8(path)
         .map_err(|e| UsageError(format!("cannot read {what} `{}`: {e}", path.display())).into())
 }
 
@@ -169,19 +169,14 @@ fn check(args: CheckArgs) -> Result<Exit> {
     let file = args.policy.display().to_string();
     // Unreadable is as unusable as invalid: exit 2, as every command's
     // `--policy`; a script reading JSON gets it as a diagnostic.
-    let report = match std::fs::read_to_string(&args.policy) {
+    let report = match policy::read_source(&args.policy, &file) {
         Ok(source) => crate::check::check_str(&source, &file, args.policy.parent()),
-        Err(e) if args.format == Format::Json => {
-            let d = crate::diagnostic::Diagnostic::error("read", 0..0, format!("cannot read policy: {e}"));
+        Err(policy::PolicyError::Invalid(report)) => report,
+        Err(policy::PolicyError::Read { reason, .. }) if args.format == Format::Json => {
+            let d = crate::diagnostic::Diagnostic::error("read", 0..0, format!("cannot read policy: {reason}"));
             Report::new(&file, "", vec![d])
         }
-        Err(e) => {
-            return Err(policy::PolicyError::Read {
-                file,
-                reason: e.to_string(),
-            }
-            .into());
-        }
+        Err(e) => return Err(e.into()),
     };
     let text = match args.format {
         Format::Text => format!("{}{}\n", report.render_text(), report.summary()),

@@ -105,8 +105,7 @@ impl Scalar {
 impl CaseFile {
     /// Reads a case file (TOML, or JSON when it ends in `.json`).
     pub fn load(path: &Path) -> Result<CaseFile, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read case file `{}`: {e}", path.display()))?;
+        let text = super::read_utf8(path).map_err(|e| format!("cannot read case file `{}`: {e}", path.display()))?;
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         Self::parse(&text, json, path.parent().unwrap_or(Path::new("")))
             .map_err(|e| format!("invalid case file `{}`: {e}", path.display()))

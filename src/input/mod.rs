@@ -20,6 +20,32 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+/// Reads a text file (a policy, a case, a test or a model file), which must
+/// be UTF-8: else the error says where its first byte that is not is.
+pub fn read_utf8(path: &Path) -> io::Result<String> {
+    String::from_utf8(std::fs::read(path)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, not_utf8(&e)))
+}
+
+/// Where a text that is not UTF-8 goes wrong, and what to do about it:
+/// `line 2, column 12: byte 0xE9 is not UTF-8: save the file as UTF-8`, as a
+/// Latin-1 file from an old editor gives.
+pub fn not_utf8(e: &std::string::FromUtf8Error) -> String {
+    let (line, column) = not_utf8_at(e);
+    let byte = e.as_bytes()[e.utf8_error().valid_up_to()];
+    format!("line {line}, column {column}: byte 0x{byte:02X} is not UTF-8: save the file as UTF-8")
+}
+
+/// The 1-based line and column (in characters) of a text's first byte that is not UTF-8.
+fn not_utf8_at(e: &std::string::FromUtf8Error) -> (usize, usize) {
+    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let before = std::str::from_utf8(valid).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 /// A problem with one input file, or one row of it.
 #[derive(Debug, thiserror::Error)]
 pub struct InputError {

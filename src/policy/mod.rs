@@ -425,11 +425,26 @@ impl Policy {
 /// Reads and resolves a policy file. On success, also returns the warnings.
 pub fn load_file(path: &Path) -> Result<(Policy, Report), PolicyError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| PolicyError::Read {
-        file: file.clone(),
+    let source = read_source(path, &file)?;
+    load_str(&source, &file, path.parent()).map_err(PolicyError::Invalid)
+}
+
+/// A policy file's text. One that is not UTF-8 is an invalid policy, its
+/// first such byte pointed at as any error in it is.
+pub fn read_source(path: &Path, file: &str) -> Result<String, PolicyError> {
+    let bytes = std::fs::read(path).map_err(|e| PolicyError::Read {
+        file: file.to_string(),
         reason: e.to_string(),
     })?;
-    load_str(&source, &file, path.parent()).map_err(PolicyError::Invalid)
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let message = format!("byte 0x{:02X} is not UTF-8", e.as_bytes()[at]);
+        // Up to the bad byte the text is as read; it shows as one U+FFFD.
+        let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let d = Diagnostic::error("not-utf8", at..at + char::REPLACEMENT_CHARACTER.len_utf8(), message)
+            .with_help("save the file as UTF-8 (an editor's \"Save with encoding\")");
+        PolicyError::Invalid(Report::new(file, &source, vec![d]))
+    })
 }
 
 /// Resolves a policy from its text. `base` is the folder relative paths in it
@@ -774,7 +789,7 @@ impl<'a> Resolver<'a> {
             }
             (Some(file), false) => {
                 let path = self.beside_policy(&file.value);
-                let text = match std::fs::read_to_string(&path) {
+                let text = match crate::input::read_utf8(&path) {
                     Ok(t) => t,
                     Err(e) => {
                         self.error(
