@@ -377,10 +377,9 @@ impl Header {
             .byte_headers()
             .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
         // Excel's "Unicode text" is UTF-16: its names would not be found.
-        if record
-            .get(0)
-            .is_some_and(|f| f.starts_with(b"\xFF\xFE") || f.starts_with(b"\xFE\xFF"))
-        {
+        // Without its byte-order mark, every other byte of a name is a NUL.
+        let bom = |f: &[u8]| f.starts_with(b"\xFF\xFE") || f.starts_with(b"\xFE\xFF");
+        if record.get(0).is_some_and(bom) || record.iter().any(|f| f.contains(&0)) {
             return Err(InputError::file(
                 file,
                 "the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)",
@@ -762,12 +761,14 @@ mod tests {
                     }
                 })
                 .collect();
-            let data = [bom.as_slice(), &text].concat();
-            let mut r = csv_reader(data.as_slice());
-            assert_eq!(
-                Header::read(&mut r, "f.csv").err().unwrap().to_string(),
-                "`f.csv`: the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)"
-            );
+            // With its byte-order mark, and without (as `iconv -t utf-16le` writes it).
+            for data in [[bom.as_slice(), &text].concat(), text] {
+                let mut r = csv_reader(data.as_slice());
+                assert_eq!(
+                    Header::read(&mut r, "f.csv").err().unwrap().to_string(),
+                    "`f.csv`: the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)"
+                );
+            }
         }
     }
 
