@@ -46,7 +46,7 @@ use crate::input::history::Features;
 use crate::input::incidents::{Incident, STANDARD};
 use crate::input::ledger::Usage;
 use crate::policy::fields::Scope;
-use crate::policy::{APOLOGY, Policy};
+use crate::policy::{APOLOGY, Policy, Range01};
 
 /// The customer features a test can give; every other `[test.customer]` key
 /// is an attribute.
@@ -318,6 +318,23 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
     }
 }
 
+/// A number in a range: a share (`p_alive`), an amount, a count of days.
+fn number_in(value: &Spanned<Scalar>, what: &str, range: Range01, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+    let v = number(value, what, diags)?;
+    if !range.allows(v) {
+        diags.push(
+            Diagnostic::error(
+                "out-of-range",
+                value.span(),
+                format!("`{what}` must be {}, found {}", range.describe(), Range01::found(v)),
+            )
+            .with_help(range.help()),
+        );
+        return None;
+    }
+    Some(v)
+}
+
 /// An expected cost or impact: a number in whole cents, as they are compared.
 /// `cost_max = 14.999` would otherwise be rounded to 15.00 and let a cost of
 /// 15.00 pass.
@@ -513,21 +530,30 @@ fn given_customer(table: &Table, as_of: Option<Day>, diags: &mut Vec<Diagnostic>
     let mut recency = None;
     let mut avg = None;
     let mut spend = None;
+    let mut order_spans = [None, None];
     for (key, value) in table {
         let k = key.get_ref().as_str();
         match k {
             "orders" => f.orders = count(value, k, diags).unwrap_or(0),
             "refunds" => f.refunds = count(value, k, diags).unwrap_or(0),
-            "total_spend" => spend = number(value, k, diags),
-            "avg_order_value" => avg = number(value, k, diags),
-            "tenure_days" => tenure = number(value, k, diags),
-            "recency_days" => recency = number(value, k, diags),
-            "first_order" => f.first_order = day(value, k, diags),
-            "last_order" => f.last_order = day(value, k, diags),
-            "future_value" => g.future_value = number(value, k, diags),
-            "p_alive" => g.p_alive = number(value, k, diags),
+            "total_spend" => spend = number_in(value, k, Range01::Amount, diags),
+            "avg_order_value" => avg = number_in(value, k, Range01::Amount, diags),
+            "tenure_days" => tenure = number_in(value, k, Range01::NonNegative, diags),
+            "recency_days" => recency = number_in(value, k, Range01::NonNegative, diags),
+            "first_order" => {
+                f.first_order = day(value, k, diags);
+                order_spans[0] = Some(value.span());
+            }
+            "last_order" => {
+                f.last_order = day(value, k, diags);
+                order_spans[1] = Some(value.span());
+            }
+            "future_value" => g.future_value = number_in(value, k, Range01::Amount, diags),
+            "p_alive" => g.p_alive = number_in(value, k, Range01::Unit, diags),
             "gestures_12m" => g.usage.gestures = count(value, k, diags).unwrap_or(0).min(u64::from(u32::MAX)) as u32,
-            "goodwill_12m" => g.usage.cents = number(value, k, diags).map_or(0, crate::money::cents),
+            "goodwill_12m" => {
+                g.usage.cents = number_in(value, k, Range01::Amount, diags).map_or(0, crate::money::cents);
+            }
             "known" => match value.get_ref() {
                 Scalar::Bool(b) => known = Some(*b),
                 other => diags.push(Diagnostic::error(
@@ -549,6 +575,38 @@ fn given_customer(table: &Table, as_of: Option<Day>, diags: &mut Vec<Diagnostic>
                 g.attribute_spans.push(key.span());
             }
         }
+    }
+    // A history has its orders in order, and none after the incident.
+    for (k, (d, span)) in ["first_order", "last_order"]
+        .into_iter()
+        .zip([f.first_order, f.last_order].into_iter().zip(order_spans.clone()))
+    {
+        if let (Some(d), Some(as_of), Some(span)) = (d, as_of, span)
+            && d > as_of
+        {
+            diags.push(Diagnostic::error(
+                "out-of-range",
+                span,
+                format!(
+                    "`{k}` {} is after the incident's date, {}",
+                    date::format(d),
+                    date::format(as_of)
+                ),
+            ));
+        }
+    }
+    if let (Some(first), Some(last), Some(span)) = (f.first_order, f.last_order, order_spans[1].clone())
+        && last < first
+    {
+        diags.push(Diagnostic::error(
+            "out-of-range",
+            span,
+            format!(
+                "`last_order` {} is before `first_order`, {}",
+                date::format(last),
+                date::format(first)
+            ),
+        ));
     }
     // What a history would have implied, for what the test leaves out.
     f.avg_order_value = avg.unwrap_or_else(|| match (spend, f.orders) {
@@ -1061,6 +1119,48 @@ mod tests {
                 "`orders` must be a whole number, zero or more, found the text `\"4\"`",
                 Some("write the number without quotes: `4`")
             )]
+        );
+    }
+
+    /// A customer no history could give passed its tests, and told the
+    /// author nothing about the policy.
+    #[test]
+    fn an_impossible_customer_is_an_error_at_each_value() {
+        let src = ONE.replace(
+            "first_order = 2025-11-20\n",
+            "first_order = 2027-01-01\nlast_order = 2020-01-01\np_alive = 1.5\nfuture_value = -100\ntenure_days = -5\n",
+        );
+        let report = parse(&src, "t.toml").unwrap_err();
+        let amount = Some("an amount of money: write 0 or a positive number under 1e13");
+        assert_eq!(
+            found(&report),
+            [
+                (
+                    (10, 15),
+                    "`first_order` 2027-01-01 is after the incident's date, 2026-11-20",
+                    None
+                ),
+                (
+                    (11, 14),
+                    "`last_order` 2020-01-01 is before `first_order`, 2027-01-01",
+                    None
+                ),
+                (
+                    (12, 11),
+                    "`p_alive` must be between 0 and 1, found 1.5",
+                    Some(Range01::Unit.help())
+                ),
+                (
+                    (13, 16),
+                    "`future_value` must be zero or more and under 1e13 (10 trillion), found -100",
+                    amount
+                ),
+                (
+                    (14, 15),
+                    "`tenure_days` must be zero or more, found -5",
+                    Some(Range01::NonNegative.help())
+                ),
+            ]
         );
     }
 
