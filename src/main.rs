@@ -13,7 +13,9 @@ fn main() -> ExitCode {
             if cli::output::reader_gone(&err) {
                 return ExitCode::SUCCESS;
             }
-            cli::to_stderr(format_args!("error: {err:#}\n"));
+            // A bad value quoted from a file may hold a NUL or an escape sequence.
+            let message = format!("{err:#}");
+            cli::to_stderr(format_args!("error: {}\n", cli::escape_controls(&message, &['\n'])));
             ExitCode::from(cli::exit_for(&err).code() as u8)
         }
     }

@@ -691,3 +691,43 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("column `Date` is not one the policy reads"));
 }
+
+/// A NUL in a customer id made another customer, answered with no history
+/// and exit 0; in a fatal error's quote it reached the terminal as it was.
+#[test]
+fn control_characters_in_ids_reject_the_row_and_are_escaped_in_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("incidents.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss\nK1,C1\0,late,2026-11-20,20\nK2,C1,late,2026-11-20,20\n",
+    )
+    .unwrap();
+    let run = batch(incidents.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(3));
+    let out = rows(&run.stdout);
+    assert_eq!(
+        out[0]["error"],
+        "line 2: column `customer_id` holds a control character, U+0000"
+    );
+    assert_eq!(
+        (out[1]["decision"].as_str(), out[1]["gesture"].as_str()),
+        ("gesture", "credit")
+    );
+
+    let history = dir.path().join("history.csv");
+    std::fs::write(&history, "customer_id,date,amount\nC1,2025-12-20,1\x0000\n").unwrap();
+    let run = goodwill()
+        .args(["batch", incidents.to_str().unwrap(), "--policy", POLICY, "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(run.stderr).unwrap(),
+        format!(
+            "error: `{}`: line 2: column `amount`: `1\\u{{0}}00` is not a number\n",
+            history.display()
+        )
+    );
+}

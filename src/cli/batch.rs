@@ -277,20 +277,7 @@ const ECHO_CHARS: usize = 500;
 /// is written as an escape (`\n`, `\u{1b}`), as the output's `error` column
 /// cannot need (the CSV quotes it).
 fn printable(reason: &str) -> std::borrow::Cow<'_, str> {
-    if !reason.chars().any(char::is_control) {
-        return reason.into();
-    }
-    reason
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
+    super::escape_controls(reason, &[])
 }
 
 /// The progress bar: on standard error when it is a terminal, hidden otherwise or with `--quiet`.
@@ -340,5 +327,7 @@ mod tests {
             "kind `late\\nnew\\u{1b}[31m\\tx` is not one"
         );
         assert_eq!(printable("kind `caf\u{e9}`"), "kind `caf\u{e9}`");
+        // A report of several lines keeps its lines.
+        assert_eq!(crate::cli::escape_controls("a\u{0}b\nc\td", &['\n']), "a\\u{0}b\nc\\td");
     }
 }

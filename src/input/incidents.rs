@@ -138,6 +138,13 @@ impl Incident {
                     problem: " is missing or empty".into(),
                 });
             }
+            // `C1` and `C1` with a NUL after it would be two customers, apart unseen.
+            if let Some(c) = value.chars().find(|c| c.is_control()) {
+                return Err(FieldError {
+                    field,
+                    problem: format!(" holds a control character, U+{:04X}", u32::from(c)),
+                });
+            }
         }
         Ok(())
     }
@@ -258,6 +265,14 @@ mod tests {
             (err.field, err.problem.as_str()),
             ("customer_id", " is missing or empty")
         );
+        // A NUL after `C1` would make another customer, matched to no history.
+        for (id, c) in [("C1\0", "0000"), ("C\t1", "0009"), ("C\u{85}1", "0085")] {
+            let ids = [("case_id", "K1"), ("customer_id", id), ("kind", "late")];
+            assert_eq!(
+                Incident::from_fields(ids, 0).unwrap_err().to_string(),
+                format!("column `customer_id` holds a control character, U+{c}")
+            );
+        }
         let mut f = base.to_vec();
         f.push(("loss", "1e13"));
         let err = Incident::from_fields(f, 0).unwrap_err();
