@@ -292,7 +292,7 @@ fn day(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Opti
         diags.push(Diagnostic::error(
             "test-file",
             value.span(),
-            format!("`{what}`: `{text}` is not a date (YYYY-MM-DD)"),
+            format!("`{what}`: `{text}` {}", date::NOT_A_DATE),
         ));
     }
     parsed

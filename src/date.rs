@@ -13,6 +13,9 @@ pub type Day = i32;
 
 const EPOCH_FROM_CE: i32 = 719_163;
 
+/// What a message says of a text [`parse`] refuses, after quoting it.
+pub const NOT_A_DATE: &str = "is not a date (expected YYYY-MM-DD)";
+
 /// Parses `YYYY-MM-DD`, or an RFC 3339 timestamp whose date part is used.
 pub fn parse(text: &str) -> Option<Day> {
     // The usual case, with nothing to trim.

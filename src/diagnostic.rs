@@ -201,7 +201,7 @@ impl Report {
 
     /// A one-line summary: `2 errors, 1 warning`.
     pub fn summary(&self) -> String {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", crate::render::plural(n));
         format!(
             "{}, {}",
             plural(self.count(Severity::Error), "error"),

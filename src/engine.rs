@@ -526,10 +526,8 @@ impl<'p> Engine<'p> {
             };
             set_text(values, attr.ty, attr.slot, text.unwrap_or("")).map_err(|why| match (attr.scope, attributes) {
                 (Scope::Customer, Attributes::File(Some(r))) => {
-                    format!(
-                        "`{}`: line {}: column `{}`: {why}",
-                        self.customers_file, r.line, attr.column
-                    )
+                    let message = format!("column `{}`: {why}", attr.column);
+                    crate::input::InputError::row(&self.customers_file, r.line, message).to_string()
                 }
                 _ => format!("column `{}`: {why}", attr.column),
             })?;
@@ -624,15 +622,15 @@ impl<'p> Engine<'p> {
             c.reason = Some(format!(
                 "cost {} is above the case limit {}",
                 money::format(c.cost, currency),
-                cents_text(max, currency)
+                money::format_cents(max, currency)
             ));
         } else if let Some(max) = limits.max_cents_per_customer_12m.filter(|&m| usage.cents + cents > m) {
             c.status = Status::OverCustomerBudget;
             c.reason = Some(format!(
                 "{} already granted in 12 months; {} more is above the limit {}",
-                cents_text(usage.cents, currency),
+                money::format_cents(usage.cents, currency),
                 money::format(c.cost, currency),
-                cents_text(max, currency)
+                money::format_cents(max, currency)
             ));
         } else if let Some(max) = limits.max_gestures_per_customer_12m.filter(|&m| usage.gestures >= m) {
             c.status = Status::OverGestureCount;
@@ -643,10 +641,6 @@ impl<'p> Engine<'p> {
         }
         c
     }
-}
-
-fn cents_text(cents: i64, currency: &str) -> String {
-    money::format(cents as f64 / 100.0, currency)
 }
 
 /// The best eligible candidate by impact; within `tie_tolerance * |best|` of
@@ -681,7 +675,7 @@ pub fn set_text(values: &mut Values, ty: Type, slot: crate::expr::Slot, text: &s
             let v = if text.is_empty() {
                 0
             } else {
-                date::parse(text).ok_or_else(|| format!("`{text}` is not a date (expected YYYY-MM-DD)"))?
+                date::parse(text).ok_or_else(|| format!("`{text}` {}", date::NOT_A_DATE))?
             };
             values.set_number(slot, f64::from(v));
         }

@@ -216,7 +216,7 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
             "error: `{file}`: {} of {} row{} rejected{shown}\n",
             money::group(rejected.len() as u64),
             money::group(total as u64),
-            if total == 1 { "" } else { "s" }
+            crate::render::plural(total)
         ));
     }
 }

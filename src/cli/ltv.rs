@@ -209,8 +209,7 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Res
         (Some(path), _) => {
             let as_of = as_of
                 .map(|text| {
-                    date::parse(text)
-                        .ok_or_else(|| UsageError(format!("`--as-of {text}` is not a date (expected YYYY-MM-DD)")))
+                    date::parse(text).ok_or_else(|| UsageError(format!("`--as-of {text}` {}", crate::date::NOT_A_DATE)))
                 })
                 .transpose()?;
             let file = path.display().to_string();
@@ -348,7 +347,7 @@ fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
 
 /// `1 customer`, `2,357 customers`.
 fn count(customers: usize) -> String {
-    let s = if customers == 1 { "" } else { "s" };
+    let s = crate::render::plural(customers);
     format!("{} customer{s}", crate::money::group(customers as u64))
 }
 
@@ -385,7 +384,7 @@ fn unit_name(unit: TimeUnit) -> &'static str {
 }
 
 fn convergence(converged: bool, iterations: u64) -> String {
-    let plural = if iterations == 1 { "" } else { "s" };
+    let plural = crate::render::plural(iterations);
     if converged {
         format!("converged after {iterations} iteration{plural}")
     } else {
@@ -460,7 +459,7 @@ fn describe_data(customers: &Customers) -> String {
                 0 => String::new(),
                 n => format!(
                     "; {n} customer{} with no purchase by then left out",
-                    if n == 1 { "" } else { "s" }
+                    crate::render::plural(n)
                 ),
             };
             format!(
@@ -530,7 +529,8 @@ fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
             let from = match origin {
                 Origin::File(p) => format!("model file `{}`", p.display()),
                 Origin::Policy(p) => format!("policy `{p}`"),
-                Origin::Fitted(_) => String::new(),
+                // Not a given model: a fit takes the unit asked for.
+                Origin::Fitted(_) => "fit".to_string(),
             };
             return Err(UsageError(format!(
                 "`--time-unit {}` does not match the {from}, fitted in {}: leave `--time-unit` out or refit",

@@ -29,7 +29,8 @@ pub fn terminal_width() -> Option<usize> {
     if !io::stdout().is_terminal() {
         return None;
     }
-    crate::render::table::terminal_width()
+    // comfy-table asks the terminal for its size.
+    comfy_table::Table::new().width().map(usize::from)
 }
 
 /// Whether an error is the reader of a pipe having gone (`goodwill batch ... |
@@ -229,10 +230,12 @@ mod cleanup {
             Ok(Pending { tmp: Some(tmp) })
         }
 
+        /// The file, open for writing.
         pub fn file(&self) -> &NamedTempFile {
             self.tmp.as_ref().expect("a pending file until persisted or dropped")
         }
 
+        /// The file, to write to.
         pub fn file_mut(&mut self) -> &mut NamedTempFile {
             self.tmp.as_mut().expect("a pending file until persisted or dropped")
         }

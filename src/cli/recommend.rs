@@ -170,7 +170,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
             "warning: customer `{}` has {later} history row{} after the incident date {} (the last on {}): \
              they are left out, as the customer is taken as of that day\n",
             incident.customer_id,
-            if later == 1 { "" } else { "s" },
+            crate::render::plural(later),
             crate::date::format(incident.date),
             transactions
                 .last()

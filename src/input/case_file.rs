@@ -4,6 +4,7 @@
 //! history = "history.csv"        # paths are relative to the case file
 //! customers = "customers.csv"
 //! ledger = "ledger.csv"
+//! policy = "policy.toml"          # each one a flag (`--policy`) overrides
 //!
 //! [incident]
 //! case_id = "K-1042"

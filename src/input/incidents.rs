@@ -97,7 +97,7 @@ impl Incident {
                 _ if value.is_empty() => {}
                 "date" => {
                     inc.date = crate::date::parse(value)
-                        .ok_or_else(|| FieldError::value("date", value, "is not a date (expected YYYY-MM-DD)"))?;
+                        .ok_or_else(|| FieldError::value("date", value, crate::date::NOT_A_DATE))?;
                 }
                 "loss" => inc.loss = non_negative(value, "loss")?,
                 "order_value" => inc.order_value = non_negative(value, "order_value")?,

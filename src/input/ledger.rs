@@ -8,9 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Header, InputError, csv_reader, customer_id, field, parse_date, parse_number};
 use crate::date::Day;
-
-/// The id of the built-in apology, which is not a gesture for the caps.
-pub const APOLOGY: &str = "apology";
+use crate::policy::APOLOGY;
 
 /// One past gesture: its day, cost in cents and which gesture it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

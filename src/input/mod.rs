@@ -724,7 +724,7 @@ pub fn parse_date(text: &str, column: &str) -> Result<crate::date::Day, String> 
         if text.is_empty() {
             format!("column `{column}` is empty: a date is required")
         } else {
-            format!("column `{column}`: `{text}` is not a date (expected YYYY-MM-DD)")
+            format!("column `{column}`: `{text}` {}", crate::date::NOT_A_DATE)
         }
     })
 }

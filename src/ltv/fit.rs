@@ -92,7 +92,7 @@ pub enum FitError {
     #[error(
         "the fit did not converge after {iterations} iteration{}: the customers may be \
          too few, or too alike in how they buy, leave or spend, to pin the parameters down",
-        if *iterations == 1 { "" } else { "s" }
+        crate::render::plural(*iterations)
     )]
     NoConvergence {
         /// Optimiser iterations spent

@@ -59,7 +59,7 @@ pub fn coverage(c: &Coverage) -> String {
     let covered = c.rules.iter().chain(&c.gestures).filter(|x| x.1 > 0).count();
     let total = c.rules.len() + c.gestures.len();
     let width = c.rules.iter().chain(&c.gestures).map(|x| x.0.len()).max().unwrap_or(0);
-    let tests = |n: usize| format!("{n} test{}", if n == 1 { "" } else { "s" });
+    let tests = |n: usize| format!("{n} test{}", crate::render::plural(n));
     let mut out = format!(
         "Coverage: {covered} of {total} rules and gestures reached ({:.1}%)\n",
         c.percent()

@@ -34,14 +34,14 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
             "Rejected {} of {} row{}: {}\n",
             money::group(r.rows),
             money::group(all.cases),
-            if all.cases == 1 { "" } else { "s" },
+            crate::render::plural(all.cases),
             parts.join(", ")
         ));
     }
 
     let u = &report.unlisted_kinds;
     if u.by_new + u.by_old > 0 {
-        let rows = |n: u64| format!("{} row{}", money::group(n), if n == 1 { "" } else { "s" });
+        let rows = |n: u64| format!("{} row{}", money::group(n), crate::render::plural(n));
         let parts: Vec<String> = [(u.by_new, "old"), (u.by_old, "new")]
             .iter()
             .filter(|(n, _)| *n > 0)
@@ -49,7 +49,7 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
             .collect();
         out.push_str(&format!(
             "Kind{} listed by one policy only: {} ({})\n",
-            if u.kinds.len() == 1 { "" } else { "s" },
+            crate::render::plural(u.kinds.len()),
             u.kinds.join(", "),
             parts.join(", ")
         ));

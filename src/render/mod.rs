@@ -20,6 +20,11 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// The `s` of a plural noun, for a count: `format!("{n} row{}", plural(n))`.
+pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) { "" } else { "s" }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

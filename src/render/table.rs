@@ -13,7 +13,7 @@ use crate::money;
 use crate::policy::Policy;
 use crate::recovery::Curve;
 
-use super::percent;
+use super::{percent, plural};
 
 const INDENT: &str = "           ";
 
@@ -191,11 +191,6 @@ fn layout(
     text
 }
 
-/// The width of the terminal on standard output, if it is one.
-pub fn terminal_width() -> Option<usize> {
-    Table::new().width().map(usize::from)
-}
-
 /// Why the apology alone was recommended: no rule offered a gesture, none
 /// of the offered ones is eligible, or it beat them (or tied, and costs less).
 /// Also, when no offer is eligible, each one's reason, a line each: the
@@ -216,7 +211,7 @@ fn apology_why(rec: &Recommendation<'_>) -> (String, Vec<String>) {
         );
     }
     let by = rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
-    let by = format!("rule{} {by}", if rules.len() == 1 { "" } else { "s" });
+    let by = format!("rule{} {by}", plural(rules.len()));
     let best = rec
         .candidates
         .iter()
@@ -322,10 +317,6 @@ fn wrap_into(text: &mut String, width: Option<usize>, first: &str, body: &str, r
     }
     text.push_str(&line);
     text.push('\n');
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The options table: every candidate with its numbers and status.
