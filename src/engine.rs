@@ -21,7 +21,7 @@ use crate::input::incidents::Incident;
 use crate::input::ledger::Usage;
 use crate::ltv;
 use crate::money;
-use crate::policy::fields::Scope;
+use crate::policy::fields::{Scope, customer, incident};
 use crate::policy::{APOLOGY, Gesture, Ltv, Policy, Range01};
 use crate::recovery;
 
@@ -346,8 +346,8 @@ impl<'p> Engine<'p> {
     ) -> Result<Recommendation<'p>, String> {
         let policy = self.policy;
         let f = &policy.fields;
-        values.set_number(f.customer[11], future_value);
-        values.set_number(f.customer[12], p_alive);
+        values.set_number(f.customer[customer::FUTURE_VALUE], future_value);
+        values.set_number(f.customer[customer::P_ALIVE], p_alive);
         let params = policy.recovery_for(&incident.kind).eval(values)?;
 
         // Rules, in order.
@@ -494,27 +494,27 @@ impl<'p> Engine<'p> {
     ) -> Result<(), String> {
         let f = &self.policy.fields;
         let c = &f.customer;
-        values.set_string(c[0], &incident.customer_id);
-        values.set_number(c[1], features.orders as f64);
-        values.set_number(c[2], features.total_spend);
-        values.set_number(c[3], features.avg_order_value);
-        values.set_number(c[4], features.first_order.map_or(0.0, f64::from));
-        values.set_number(c[5], features.last_order.map_or(0.0, f64::from));
-        values.set_number(c[6], features.tenure_days);
-        values.set_number(c[7], features.recency_days);
-        values.set_number(c[8], features.refunds as f64);
-        values.set_number(c[9], f64::from(usage.gestures));
-        values.set_number(c[10], usage.cents as f64 / 100.0);
-        values.set_bool(c[13], features.known);
+        values.set_string(c[customer::ID], &incident.customer_id);
+        values.set_number(c[customer::ORDERS], features.orders as f64);
+        values.set_number(c[customer::TOTAL_SPEND], features.total_spend);
+        values.set_number(c[customer::AVG_ORDER_VALUE], features.avg_order_value);
+        values.set_number(c[customer::FIRST_ORDER], features.first_order.map_or(0.0, f64::from));
+        values.set_number(c[customer::LAST_ORDER], features.last_order.map_or(0.0, f64::from));
+        values.set_number(c[customer::TENURE_DAYS], features.tenure_days);
+        values.set_number(c[customer::RECENCY_DAYS], features.recency_days);
+        values.set_number(c[customer::REFUNDS], features.refunds as f64);
+        values.set_number(c[customer::GESTURES_12M], f64::from(usage.gestures));
+        values.set_number(c[customer::GOODWILL_12M], usage.cents as f64 / 100.0);
+        values.set_bool(c[customer::KNOWN], features.known);
         let i = &f.incident;
-        values.set_string(i[0], &incident.case_id);
-        values.set_string(i[1], &incident.customer_id);
-        values.set_string(i[2], &incident.kind);
-        values.set_number(i[3], f64::from(incident.date));
-        values.set_number(i[4], incident.loss);
-        values.set_number(i[5], incident.order_value);
-        values.set_number(i[6], incident.severity);
-        values.set_string(i[7], &incident.channel);
+        values.set_string(i[incident::CASE_ID], &incident.case_id);
+        values.set_string(i[incident::CUSTOMER_ID], &incident.customer_id);
+        values.set_string(i[incident::KIND], &incident.kind);
+        values.set_number(i[incident::DATE], f64::from(incident.date));
+        values.set_number(i[incident::LOSS], incident.loss);
+        values.set_number(i[incident::ORDER_VALUE], incident.order_value);
+        values.set_number(i[incident::SEVERITY], incident.severity);
+        values.set_string(i[incident::CHANNEL], &incident.channel);
         for (attr, column) in self.policy.attributes.iter().zip(&self.customer_columns) {
             let text = match (attr.scope, attributes) {
                 (Scope::Customer, Attributes::File(record)) => record.zip(*column).map(|(r, col)| r.value(col)),

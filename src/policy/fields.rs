@@ -33,6 +33,36 @@ pub const INCIDENT: [(&str, Type); 8] = [
     ("incident.channel", Type::String),
 ];
 
+/// Where each field of [`CUSTOMER`] is, in it and in [`Fields::customer`].
+pub mod customer {
+    pub const ID: usize = 0;
+    pub const ORDERS: usize = 1;
+    pub const TOTAL_SPEND: usize = 2;
+    pub const AVG_ORDER_VALUE: usize = 3;
+    pub const FIRST_ORDER: usize = 4;
+    pub const LAST_ORDER: usize = 5;
+    pub const TENURE_DAYS: usize = 6;
+    pub const RECENCY_DAYS: usize = 7;
+    pub const REFUNDS: usize = 8;
+    pub const GESTURES_12M: usize = 9;
+    pub const GOODWILL_12M: usize = 10;
+    pub const FUTURE_VALUE: usize = 11;
+    pub const P_ALIVE: usize = 12;
+    pub const KNOWN: usize = 13;
+}
+
+/// Where each field of [`INCIDENT`] is, in it and in [`Fields::incident`].
+pub mod incident {
+    pub const CASE_ID: usize = 0;
+    pub const CUSTOMER_ID: usize = 1;
+    pub const KIND: usize = 2;
+    pub const DATE: usize = 3;
+    pub const LOSS: usize = 4;
+    pub const ORDER_VALUE: usize = 5;
+    pub const SEVERITY: usize = 6;
+    pub const CHANNEL: usize = 7;
+}
+
 /// The slots of the built-in fields in a policy's schema, so that a case is
 /// bound by index rather than by name.
 #[derive(Clone, Debug)]
@@ -98,5 +128,51 @@ pub fn parse_type(name: &str) -> Option<Type> {
         "bool" => Some(Type::Bool),
         "date" => Some(Type::Date),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each index names its own field: a field added or moved in
+    /// [`CUSTOMER`] or [`INCIDENT`] would otherwise bind a case's values to
+    /// the wrong names.
+    #[test]
+    fn each_index_is_its_fields() {
+        let c = [
+            (customer::ID, "id"),
+            (customer::ORDERS, "orders"),
+            (customer::TOTAL_SPEND, "total_spend"),
+            (customer::AVG_ORDER_VALUE, "avg_order_value"),
+            (customer::FIRST_ORDER, "first_order"),
+            (customer::LAST_ORDER, "last_order"),
+            (customer::TENURE_DAYS, "tenure_days"),
+            (customer::RECENCY_DAYS, "recency_days"),
+            (customer::REFUNDS, "refunds"),
+            (customer::GESTURES_12M, "gestures_12m"),
+            (customer::GOODWILL_12M, "goodwill_12m"),
+            (customer::FUTURE_VALUE, "future_value"),
+            (customer::P_ALIVE, "p_alive"),
+            (customer::KNOWN, "known"),
+        ];
+        assert_eq!(c.len(), CUSTOMER.len());
+        for (i, name) in c {
+            assert_eq!(CUSTOMER[i].0, format!("customer.{name}"));
+        }
+        let i = [
+            (incident::CASE_ID, "case_id"),
+            (incident::CUSTOMER_ID, "customer_id"),
+            (incident::KIND, "kind"),
+            (incident::DATE, "date"),
+            (incident::LOSS, "loss"),
+            (incident::ORDER_VALUE, "order_value"),
+            (incident::SEVERITY, "severity"),
+            (incident::CHANNEL, "channel"),
+        ];
+        assert_eq!(i.len(), INCIDENT.len());
+        for (i, name) in i {
+            assert_eq!(INCIDENT[i].0, format!("incident.{name}"));
+        }
     }
 }
