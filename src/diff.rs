@@ -266,7 +266,7 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
 pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
     let mut out = Vec::new();
     let mut put = |section: &str, key: &str, o: Option<String>, n: Option<String>| {
-        if o != n {
+        if !same(o.as_deref(), n.as_deref()) {
             out.push(Change {
                 section: section.to_string(),
                 key: key.to_string(),
@@ -408,6 +408,53 @@ pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
     out
 }
 
+/// Whether two values of a key are the same: as text, or, for expressions
+/// (shown quoted), as words: a condition re-wrapped over lines or spaced
+/// out (`a>b`, `a > b`) is no change to list.
+fn same(o: Option<&str>, n: Option<&str>) -> bool {
+    let expr = |v: &str| v.len() >= 2 && v.starts_with('"') && v.ends_with('"');
+    match (o, n) {
+        (Some(o), Some(n)) if expr(o) && expr(n) => words(&o[1..o.len() - 1]) == words(&n[1..n.len() - 1]),
+        _ => o == n,
+    }
+}
+
+/// An expression's text without the spaces that separate nothing: a space
+/// is kept only between two characters of words, and all of a string's.
+fn words(text: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut space = false;
+    for c in text.chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c.is_whitespace() => space = true,
+            None => {
+                if space && out.ends_with(word) && word(c) {
+                    out.push(' ');
+                }
+                space = false;
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// Items of two lists matched by id: old order first, then the new ones.
 fn keyed<'a, T>(old: &'a [T], new: &'a [T], id: impl Fn(&T) -> &String) -> Vec<(String, Option<&'a T>, Option<&'a T>)> {
     let mut out: Vec<(String, Option<&T>, Option<&T>)> = old
@@ -505,6 +552,24 @@ fn recovery_keys(rec: &RawRecovery) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A condition re-wrapped or spaced out is the same condition; a change
+    /// of a word, an operator or a string's spaces is not.
+    #[test]
+    fn expressions_differing_only_in_spacing_are_the_same() {
+        let q = |t: &str| Some(format!("\"{t}\""));
+        let same_text = |a: &str, b: &str| same(q(a).as_deref(), q(b).as_deref());
+        assert!(same_text("incident.loss > 150.0", "incident.loss>150.0"));
+        assert!(same_text(
+            "incident.kind == \"late\" &&\n    customer.orders >= 2.0",
+            "incident.kind == \"late\" && customer.orders >= 2.0"
+        ));
+        assert!(!same_text("incident.loss > 150.0", "incident.loss >= 150.0"));
+        assert!(!same_text("incident.kind == \"a b\"", "incident.kind == \"a  b\""));
+        assert!(!same_text("customer.tier in [\"x\"]", "customer.tierin [\"x\"]"));
+        // Text that is not an expression is compared as it is.
+        assert!(!same(Some("Store credit"), Some("Store  credit")));
+    }
     use crate::policy::{DEFAULT_SOURCE, load_str};
 
     fn policy(source: &str) -> Policy {
