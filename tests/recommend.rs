@@ -824,6 +824,12 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         stderr(&["--customer", "C9", "--history", "tests/data/hand/history.csv"]),
         "warning: customer `C9` has no rows in `tests/data/hand/history.csv`: answered as a new customer\n"
     );
+    // An id typed in the wrong case is named.
+    assert_eq!(
+        stderr(&["--customer", "c1", "--history", "tests/data/hand/history.csv"]),
+        "warning: customer `c1` has no rows in `tests/data/hand/history.csv` (did you mean `C1`?): \
+         answered as a new customer\n"
+    );
     assert_eq!(
         stderr(&["--customer", "C1", "--history", "tests/data/hand/history.csv"]),
         ""

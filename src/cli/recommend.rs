@@ -154,11 +154,16 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
             "warning: no history file (--history, or `history` in the case file): customer `{}` is answered as a new customer\n",
             incident.customer_id
         )),
-        Some(path) if transactions.is_empty() => super::to_stderr(format_args!(
-            "warning: customer `{}` has no rows in `{}`: answered as a new customer\n",
-            incident.customer_id,
-            path.display()
-        )),
+        Some(path) if transactions.is_empty() => {
+            let hint = crate::input::history::History::similar_id(path, &incident.customer_id)
+                .map(|other| format!(" (did you mean `{other}`?)"))
+                .unwrap_or_default();
+            super::to_stderr(format_args!(
+                "warning: customer `{}` has no rows in `{}`{hint}: answered as a new customer\n",
+                incident.customer_id,
+                path.display()
+            ))
+        }
         Some(_) => {}
     }
     // A mistyped year the other way (`2025` for `2026`) leaves the customer's
