@@ -134,10 +134,51 @@ fn idle_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Per rule, whether some case can reach it and match it: it is neither
+/// after a rule that always matches and stops, nor constant false.
+fn can_match(policy: &Policy) -> Vec<bool> {
+    let stopper = policy.rules.iter().position(|r| r.stop && always_matches(r));
+    policy
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            stopper.is_none_or(|s| i <= s) && r.when.as_ref().is_none_or(|w| w.constant_bool() != Some(false))
+        })
+        .collect()
+}
+
 fn unoffered_gestures(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let live = can_match(policy);
     for (i, gesture) in policy.gestures.iter().enumerate() {
-        let offered = policy.rules.iter().any(|r| r.offer.contains(&Some(i)));
-        if !offered {
+        let by: Vec<(&Rule, bool)> = policy
+            .rules
+            .iter()
+            .zip(live.iter().copied())
+            .filter(|(r, _)| r.offer.contains(&Some(i)))
+            .collect();
+        if !by.is_empty() && by.iter().all(|(_, live)| !live) {
+            let rules: Vec<String> = by.iter().map(|(r, _)| format!("`{}`", r.id)).collect();
+            out.push(
+                Diagnostic::warning(
+                    "unused-gesture",
+                    gesture.span.clone(),
+                    match &rules[..] {
+                        [one] => format!(
+                            "gesture `{}` is offered only by rule {one}, which can never match",
+                            gesture.id
+                        ),
+                        _ => format!(
+                            "gesture `{}` is offered only by rules that can never match: {}",
+                            gesture.id,
+                            rules.join(", ")
+                        ),
+                    },
+                )
+                .with_help("see the rule's own warning"),
+            );
+        }
+        if by.is_empty() {
             out.push(
                 Diagnostic::warning(
                     "unused-gesture",
@@ -447,7 +488,14 @@ mod tests {
             "{HEAD}[[rule]]\nid = \"all\"\nescalate = \"x\"\nstop = true\n\
              [[rule]]\nid = \"late\"\nwhen = 'incident.kind == \"late_delivery\"'\noffer = [\"credit\"]\n"
         );
-        assert_eq!(codes(&src), vec![("unreachable-rule", "\"late\"".to_string())]);
+        // `credit` is offered by the unreachable rule only: no case can get it.
+        assert_eq!(
+            codes(&src),
+            vec![
+                ("unused-gesture", "\"credit\"".to_string()),
+                ("unreachable-rule", "\"late\"".to_string())
+            ]
+        );
     }
 
     #[test]
@@ -457,7 +505,13 @@ mod tests {
              [[rule]]\nid = \"b\"\nwhen = \"1 < 2\"\nescalate = \"y\"\nstop = true\n\
              [[rule]]\nid = \"c\"\noffer = [\"credit\"]\n"
         );
-        assert_eq!(codes(&src), vec![("unreachable-rule", "\"c\"".to_string())]);
+        assert_eq!(
+            codes(&src),
+            vec![
+                ("unused-gesture", "\"credit\"".to_string()),
+                ("unreachable-rule", "\"c\"".to_string())
+            ]
+        );
     }
 
     #[test]
@@ -545,9 +599,18 @@ mod tests {
         assert_eq!(
             codes(src),
             vec![
+                ("unused-gesture", "\"g\"".to_string()),
                 ("never-eligible", "\"g\"".to_string()),
                 ("never-matches", "\"r\"".to_string())
             ]
         );
+        let report = check_str(src, "p.toml", None);
+        assert_eq!(
+            report.diagnostics[0].message,
+            "gesture `g` is offered only by rule `r`, which can never match"
+        );
+        // One live offer is enough.
+        let live = format!("{src}[[rule]]\nid = \"s\"\noffer = [\"g\"]\n");
+        assert!(!codes(&live).iter().any(|(code, _)| *code == "unused-gesture"));
     }
 }
