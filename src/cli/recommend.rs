@@ -1,7 +1,7 @@
 //! `goodwill recommend`: one case, one answer, while the customer waits.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -96,34 +96,8 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     let (incident, sources) = incident(&args, &case, today)?;
     let policy = inputs.load_policy().map_err(from_case("policy", &args.inputs.policy))?;
-    // Where a field came from: its flag, its `--set`, or the case file.
-    let source_of = |name: &str| sources.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
-    // A kind the policy does not list is a mistake in the call: said before any file is read.
-    policy.check_kind(&incident.kind).map_err(|e| {
-        // With no near miss to suggest, the kinds to choose from.
-        let kinds = policy.kinds.as_deref().unwrap_or_default();
-        let names = || kinds.iter().map(String::as_str);
-        let listed = match crate::suggest::did_you_mean(&incident.kind, names()) {
-            Some(_) => String::new(),
-            None => format!("; it lists {}", names().collect::<Vec<_>>().join(", ")),
-        };
-        UsageError(format!(
-            "invalid incident: {}: {e}{listed}",
-            source_of("kind").unwrap_or("`--kind`")
-        ))
-    })?;
-    // So is an incident field that does not fit the type the policy declares (`--set incident.coupon_pct=abc`).
-    let mut scratch = Engine::new(&policy, None).values();
-    for attr in policy.attributes.iter().filter(|a| a.scope == Scope::Incident) {
-        if let Some(text) = incident.extra(&attr.column) {
-            crate::engine::set_text(&mut scratch, attr.ty, attr.slot, text).map_err(|why| {
-                UsageError(format!(
-                    "invalid incident: {}: {why}",
-                    source_of(&attr.column).unwrap_or("field")
-                ))
-            })?;
-        }
-    }
+    // Said before any file is read.
+    check_incident(&policy, &incident, &sources)?;
     // A mistyped year (`2027` for `2026`) would otherwise be answered as if the customer had a year more history.
     if incident.date > today {
         super::to_stderr(format_args!(
@@ -147,9 +121,71 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .map_err(from_case("customers", &given.customers))?;
     let ledger = inputs.files.load_ledger().map_err(from_case("ledger", &given.ledger))?;
 
-    // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
     let transactions = history.transactions(&incident.customer_id);
-    match &inputs.files.history {
+    warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);
+    let engine = Engine::new(&policy, customers.as_ref());
+    let customer = Customer {
+        transactions,
+        record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
+        usage: ledger.usage(&incident.customer_id, incident.date, |g| policy.counts_toward_limits(g)),
+    };
+    let mut values = engine.values();
+    let rec = engine
+        .recommend(&incident, &customer, &mut values)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("case `{}`", incident.case_id))?;
+    let text = match args.format {
+        Format::Table => render::table::case(&policy, &incident, &rec, args.explain, super::output::terminal_width()),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&render::json::case(&policy, &incident, &rec))?;
+            s.push('\n');
+            s
+        }
+    };
+    super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
+    Ok(Exit::Success)
+}
+
+/// A kind the policy does not list, or an incident field that does not fit
+/// the type the policy declares (`--set incident.coupon_pct=abc`), is a
+/// mistake in the call (bad usage), named by where it came from.
+fn check_incident(policy: &Policy, incident: &Incident, sources: &[(String, String)]) -> Result<()> {
+    // Where a field came from: its flag, its `--set`, or the case file.
+    let source_of = |name: &str| sources.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
+    policy.check_kind(&incident.kind).map_err(|e| {
+        // With no near miss to suggest, the kinds to choose from.
+        let kinds = policy.kinds.as_deref().unwrap_or_default();
+        let names = || kinds.iter().map(String::as_str);
+        let listed = match crate::suggest::did_you_mean(&incident.kind, names()) {
+            Some(_) => String::new(),
+            None => format!("; it lists {}", names().collect::<Vec<_>>().join(", ")),
+        };
+        UsageError(format!(
+            "invalid incident: {}: {e}{listed}",
+            source_of("kind").unwrap_or("`--kind`")
+        ))
+    })?;
+    // Typed as a batch would type them.
+    let mut scratch = Engine::new(policy, None).values();
+    for attr in policy.attributes.iter().filter(|a| a.scope == Scope::Incident) {
+        if let Some(text) = incident.extra(&attr.column) {
+            crate::engine::set_text(&mut scratch, attr.ty, attr.slot, text).map_err(|why| {
+                UsageError(format!(
+                    "invalid incident: {}: {why}",
+                    source_of(&attr.column).unwrap_or("field")
+                ))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Warns of the history slips that leave a valid case: no history file, no
+/// row for the customer (a mistyped id reads as a new customer), or rows
+/// after an incident dated long ago (a mistyped year).
+fn warn_of_history(history: Option<&Path>, transactions: &[(Day, f64)], incident: &Incident, today: Day) {
+    // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
+    match history {
         None => super::to_stderr(format_args!(
             "warning: no history file (--history, or `history` in the case file): customer `{}` is answered as a new customer\n",
             incident.customer_id
@@ -182,27 +218,6 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
                 .map_or_else(String::new, |(day, _)| crate::date::format(*day))
         ));
     }
-    let engine = Engine::new(&policy, customers.as_ref());
-    let customer = Customer {
-        transactions,
-        record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
-        usage: ledger.usage(&incident.customer_id, incident.date, |g| policy.counts_toward_limits(g)),
-    };
-    let mut values = engine.values();
-    let rec = engine
-        .recommend(&incident, &customer, &mut values)
-        .map_err(anyhow::Error::msg)
-        .with_context(|| format!("case `{}`", incident.case_id))?;
-    let text = match args.format {
-        Format::Table => render::table::case(&policy, &incident, &rec, args.explain, super::output::terminal_width()),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&render::json::case(&policy, &incident, &rec))?;
-            s.push('\n');
-            s
-        }
-    };
-    super::output::write(None, |w| Ok(w.write_all(text.as_bytes())?))?;
-    Ok(Exit::Success)
 }
 
 /// A warning for each extra incident field the policy does not declare: a
