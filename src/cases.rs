@@ -815,6 +815,27 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
         }
         Ok(rec) => rec,
     };
+    check_ids(expect, rec, &mut out);
+    check_money(expect, rec, &mut out);
+    if let Some(text) = &expect.escalation {
+        let reason = rec.escalation.as_deref().unwrap_or("");
+        if !reason.contains(text.as_str()) {
+            out.push(Failure::new(
+                "escalation",
+                format!("containing `{text}`"),
+                if reason.is_empty() {
+                    "no escalation".to_string()
+                } else {
+                    reason.to_string()
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The expected gesture, rule and matched rules, each against the answer.
+fn check_ids(expect: &Expect, rec: &Recommendation<'_>, out: &mut Vec<Failure>) {
     let shown = |s: &str| {
         if s.is_empty() {
             "(none: escalated)".to_string()
@@ -885,66 +906,32 @@ pub fn compare(expect: &Expect, answer: &Result<Recommendation<'_>, String>) -> 
             ));
         }
     }
-    let cost = crate::money::cents(rec.cost());
-    // Impacts are compared as the rep reads them, to the cent, as costs are.
-    let impact = crate::money::cents(rec.impact());
-    let money = crate::money::decimal;
-    if let Some(c) = expect.cost
-        && crate::money::cents(c) != cost
-    {
-        out.push(Failure::new("cost", money(crate::money::cents(c)), money(cost)));
-    }
-    if let Some(c) = expect.cost_min
-        && cost < crate::money::cents(c)
-    {
-        out.push(Failure::new(
-            "cost_min",
-            format!(">= {}", money(crate::money::cents(c))),
-            money(cost),
-        ));
-    }
-    if let Some(c) = expect.cost_max
-        && cost > crate::money::cents(c)
-    {
-        out.push(Failure::new(
-            "cost_max",
-            format!("<= {}", money(crate::money::cents(c))),
-            money(cost),
-        ));
-    }
-    if let Some(i) = expect.impact_min
-        && impact < crate::money::cents(i)
-    {
-        out.push(Failure::new(
-            "impact_min",
-            format!(">= {}", money(crate::money::cents(i))),
-            money(impact),
-        ));
-    }
-    if let Some(i) = expect.impact_max
-        && impact > crate::money::cents(i)
-    {
-        out.push(Failure::new(
-            "impact_max",
-            format!("<= {}", money(crate::money::cents(i))),
-            money(impact),
-        ));
-    }
-    if let Some(text) = &expect.escalation {
-        let reason = rec.escalation.as_deref().unwrap_or("");
-        if !reason.contains(text.as_str()) {
-            out.push(Failure::new(
-                "escalation",
-                format!("containing `{text}`"),
-                if reason.is_empty() {
-                    "no escalation".to_string()
-                } else {
-                    reason.to_string()
-                },
-            ));
+}
+
+/// The expected cost and its bounds, and the impact's, each compared in
+/// whole cents, as the rep reads them.
+fn check_money(expect: &Expect, rec: &Recommendation<'_>, out: &mut Vec<Failure>) {
+    use crate::money::{cents, decimal};
+    let (cost, impact) = (cents(rec.cost()), cents(rec.impact()));
+    type Holds = fn(i64, i64) -> bool;
+    let checks: [(&str, Option<f64>, i64, &str, Holds); 5] = [
+        ("cost", expect.cost, cost, "", |actual, want| actual == want),
+        ("cost_min", expect.cost_min, cost, ">= ", |actual, want| actual >= want),
+        ("cost_max", expect.cost_max, cost, "<= ", |actual, want| actual <= want),
+        ("impact_min", expect.impact_min, impact, ">= ", |actual, want| {
+            actual >= want
+        }),
+        ("impact_max", expect.impact_max, impact, "<= ", |actual, want| {
+            actual <= want
+        }),
+    ];
+    for (key, want, actual, op, holds) in checks {
+        if let Some(want) = want.map(cents)
+            && !holds(actual, want)
+        {
+            out.push(Failure::new(key, format!("{op}{}", decimal(want)), decimal(actual)));
         }
     }
-    out
 }
 
 /// How much of a policy a set of tests exercises.
