@@ -645,26 +645,29 @@ impl Data {
         self.customer_index = index;
     }
 
-    /// Checks the header against the fields the policies read: the standard
-    /// ones and their declared incident attributes (`declared`). A column
-    /// that differs from a missing one only in case or separators (`Loss`,
-    /// `Order Value`) is an error: every row would be answered without it,
-    /// with its default (a loss of 0, today's date). Returns a warning for
-    /// each other unread column that is a near miss (`los`, `coupn_pct`).
-    pub fn check_columns(&self, declared: &[&str]) -> Result<Vec<String>, InputError> {
+    /// Checks the header against the fields the policies read (`read`: the
+    /// standard ones the engine reads itself, those their expressions name,
+    /// and their declared incident attributes). A column that differs from
+    /// a missing one only in case or separators (`Loss`, `Order Value`) is
+    /// an error: every row would be answered without it, with its default
+    /// (a loss of 0, today's date). Returns a warning for each other unread
+    /// column that is a near miss of a field (`los`, `coupn_pct`, or
+    /// `Channel` when no policy reads the channel).
+    pub fn check_columns(&self, read: &[&str]) -> Result<Vec<String>, InputError> {
         let present = |name: &str| self.columns.iter().any(|c| c == name);
         let missing: Vec<&str> = STANDARD
             .iter()
-            .chain(declared)
+            .chain(read)
             .copied()
             .filter(|name| !present(name))
             .collect();
+        let declared = read;
         let mut warnings = Vec::new();
         for column in self.columns.iter().map(String::as_str) {
             if column.is_empty() || STANDARD.contains(&column) || declared.contains(&column) {
                 continue;
             }
-            if let Some(field) = missing.iter().find(|m| loose(m) == loose(column)) {
+            if let Some(field) = missing.iter().find(|m| read.contains(m) && loose(m) == loose(column)) {
                 return Err(InputError::file(
                     &self.file,
                     format!(

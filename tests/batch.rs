@@ -658,6 +658,44 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
     }
 
+    // `Channel` for a channel no expression reads changes no answer: warned of, not refused.
+    let incidents = dir.path().join("channel.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss,Channel\nK1,C1,late,2026-11-20,20,chat\n",
+    )
+    .unwrap();
+    let run = batch(incidents.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "warning: `{}`: column `Channel` is not one the policy reads, so it is ignored (did you mean `channel`?)\n",
+            incidents.display()
+        )
+    );
+    // With a policy whose rule reads it, it is refused.
+    let policy = dir.path().join("channel.toml");
+    let text = std::fs::read_to_string(POLICY).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace(
+            "when = 'incident.kind == \"late\"'",
+            "when = 'incident.kind == \"late\" && incident.channel != \"x\"'",
+        ),
+    )
+    .unwrap();
+    let run = goodwill()
+        .args(["batch", incidents.to_str().unwrap(), "--history", HISTORY, "--policy"])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .contains("column `Channel` is not one the policy reads: did you mean `channel`?")
+    );
+
     // A typo is not refused (`lost` may be a column of its own), but warned of.
     let incidents = dir.path().join("typo.csv");
     std::fs::write(

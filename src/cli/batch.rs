@@ -184,11 +184,15 @@ fn write_rows(w: &mut dyn Write, rendered: &Rendered, format: Format) -> Result<
 /// Refuses an incidents column misnamed for a field the `policies` read,
 /// and warns of each near miss among the columns they do not read.
 pub(super) fn check_columns(data: &Data, policies: &[&Policy]) -> Result<()> {
-    let declared: Vec<&str> = policies
-        .iter()
-        .flat_map(|p| p.attribute_columns(Scope::Incident))
-        .collect();
-    for warning in data.check_columns(&declared)? {
+    // The engine reads these itself; severity and channel only through expressions.
+    let mut read = vec!["case_id", "customer_id", "kind", "date", "loss", "order_value"];
+    for field in ["severity", "channel"] {
+        if policies.iter().any(|p| p.reads(&format!("incident.{field}"))) {
+            read.push(field);
+        }
+    }
+    read.extend(policies.iter().flat_map(|p| p.attribute_columns(Scope::Incident)));
+    for warning in data.check_columns(&read)? {
         super::to_stderr(format_args!("warning: {}\n", shortened(&printable(&warning))));
     }
     Ok(())

@@ -369,6 +369,35 @@ pub enum PolicyError {
 }
 
 impl Policy {
+    /// Whether any of its expressions (a rule's or gesture's condition, a
+    /// gesture's numbers, a recovery parameter) names `field`, as
+    /// `incident.severity`.
+    pub fn reads(&self, field: &str) -> bool {
+        fn param(p: &Param) -> Option<&Expr> {
+            match p {
+                Param::Expr(e) => Some(e),
+                Param::Const(_) => None,
+            }
+        }
+        let recovery = std::iter::once(&self.recovery).chain(self.recovery_kinds.values());
+        let mut exprs = self
+            .rules
+            .iter()
+            .filter_map(|r| r.when.as_ref())
+            .chain(self.gestures.iter().flat_map(|g| {
+                [
+                    g.when.as_ref(),
+                    param(&g.cost),
+                    g.value.as_ref().and_then(param),
+                    param(&g.effectiveness),
+                ]
+                .into_iter()
+                .flatten()
+            }))
+            .chain(recovery.flat_map(|r| r.params.iter().filter_map(param)));
+        exprs.any(|e| e.fields().iter().any(|f| f == field))
+    }
+
     /// Whether the policy answers this kind of incident: an `Err` says which
     /// kinds it lists, with the nearest.
     pub fn check_kind(&self, kind: &str) -> Result<(), String> {
