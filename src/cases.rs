@@ -536,7 +536,8 @@ fn given_customer(table: &Table, as_of: Option<Day>, diags: &mut Vec<Diagnostic>
         match k {
             "orders" => f.orders = count(value, k, diags).unwrap_or(0),
             "refunds" => f.refunds = count(value, k, diags).unwrap_or(0),
-            "total_spend" => spend = number_in(value, k, Range01::Amount, diags),
+            // Refunds count in it: a customer with only a refund has a negative one.
+            "total_spend" => spend = number_in(value, k, Range01::Any, diags),
             "avg_order_value" => avg = number_in(value, k, Range01::Amount, diags),
             "tenure_days" => tenure = number_in(value, k, Range01::NonNegative, diags),
             "recency_days" => recency = number_in(value, k, Range01::NonNegative, diags),
@@ -1118,6 +1119,8 @@ mod tests {
             "first_order = 2027-01-01\nlast_order = 2020-01-01\np_alive = 1.5\nfuture_value = -100\ntenure_days = -5\n",
         );
         let report = parse(&src, "t.toml").unwrap_err();
+        // Refunds alone give a negative total spend: that customer can be described.
+        assert!(parse(&ONE.replace("total_spend = 200", "total_spend = -30"), "t.toml").is_ok());
         let amount = Some("an amount of money: write 0 or a positive number under 1e13");
         assert_eq!(
             found(&report),

@@ -1168,3 +1168,42 @@ fn an_owed_refund_is_outside_the_goodwill_limits() {
     assert!(plain.contains("Recommend  Store credit for the full loss"), "{plain}");
     assert_eq!(after_refunds, plain);
 }
+
+/// With the apology alone there is no remedy to offer, agree on or carry
+/// out, whether the engine fell back on it or a rule offered it by name.
+#[test]
+fn next_leaves_out_the_remedy_when_the_apology_is_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("sorry.toml");
+    let text = std::fs::read_to_string("tests/data/hand/policy.toml").unwrap();
+    let text = text.replace(
+        "[[rule]]\nid = \"all\"\n",
+        "[[rule]]\nid = \"sorry-only\"\noffer = [\"apology\"]\nstop = true\n\n[[rule]]\nid = \"all\"\n",
+    );
+    std::fs::write(&policy, text).unwrap();
+    let next = |policy: &str| {
+        let out = goodwill()
+            .args(["recommend", "--policy", policy, "--kind", "lin", "--customer", "C1"])
+            .args([
+                "--loss",
+                "50",
+                "--date",
+                "2026-11-20",
+                "--history",
+                "tests/data/hand/history.csv",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().find(|l| l.starts_with("Next")).unwrap().to_string()
+    };
+    assert_eq!(
+        next(policy.to_str().unwrap()),
+        "Next       listen · thank · apologise · follow up by 2026-11-21"
+    );
+    assert_eq!(
+        next("tests/data/hand/policy.toml"),
+        "Next       listen · thank · apologise · offer the remedy · agree · act now · follow up by 2026-11-21"
+    );
+}

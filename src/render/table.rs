@@ -176,7 +176,7 @@ fn layout(
     let next = match rec.decision {
         Decision::Escalate => format!("listen · thank · apologise · hand over to a supervisor · follow up by {follow}"),
         // The apology alone has no remedy to offer, agree on or carry out.
-        Decision::Gesture if rec.chosen().is_some_and(|c| c.offered_by.is_empty()) => {
+        Decision::Gesture if rec.chosen().is_none_or(|c| c.gesture == crate::policy::APOLOGY) => {
             format!("listen · thank · apologise · follow up by {follow}")
         }
         Decision::Gesture => {
