@@ -305,3 +305,63 @@ fn a_summary_that_cannot_be_printed_leaves_the_old_output() {
     assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "old answers\n");
 }
+
+/// A result another user owns, or one made read-only, is not replaced: `>`
+/// would refuse it, and the rename would replace it and take it over. As
+/// root (who may write anything), the run is made as `nobody`.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_this_user_may_not_write_is_left_alone() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    for name in ["incidents.csv", "policy.toml", "history.csv"] {
+        std::fs::copy(format!("tests/data/batch/{name}"), at(name)).unwrap();
+    }
+    std::fs::write(at("out.csv"), "old").unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let mut run = if root {
+        // `out.csv` is root's, 0644: nobody may not write it, but may write the folder.
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("goodwill"));
+        c
+    } else {
+        std::fs::set_permissions(at("out.csv"), std::fs::Permissions::from_mode(0o444)).unwrap();
+        Command::new(assert_cmd::cargo::cargo_bin("goodwill"))
+    };
+    let out = run
+        .current_dir(dir.path())
+        .args([
+            "batch",
+            "incidents.csv",
+            "--policy",
+            "policy.toml",
+            "--history",
+            "history.csv",
+            "-o",
+            "out.csv",
+        ])
+        .output();
+    let Ok(out) = out else {
+        return; // no `setpriv` on this machine
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: cannot write `out.csv`: Permission denied (os error 13)\n"
+    );
+    assert_eq!(std::fs::read_to_string(at("out.csv")).unwrap(), "old");
+    assert_eq!(
+        std::fs::metadata(at("out.csv")).unwrap().uid(),
+        std::fs::metadata(dir.path()).unwrap().uid()
+    );
+    assert_eq!(
+        names(dir.path()).len(),
+        4,
+        "no temporary file left: {:?}",
+        names(dir.path())
+    );
+}

