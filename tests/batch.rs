@@ -768,4 +768,18 @@ fn control_characters_in_ids_reject_the_row_and_are_escaped_in_messages() {
             history.display()
         )
     );
+    // A newline in a quoted value keeps the message on one line.
+    std::fs::write(&history, "customer_id,date,amount\nC1,2025-12-20,\"1\n\x1b[31m00\"\n").unwrap();
+    let run = goodwill()
+        .args(["batch", incidents.to_str().unwrap(), "--policy", POLICY, "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(run.stderr).unwrap(),
+        format!(
+            "error: `{}`: line 2: column `amount`: `1\\n\\u{{1b}}[31m00` is not a number\n",
+            history.display()
+        )
+    );
 }

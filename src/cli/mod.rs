@@ -49,22 +49,7 @@ pub fn run(cli: Cli, today: Day) -> Result<Exit> {
     }
 }
 
-/// Text with its control characters written as escapes (`\0`, `\t`,
-/// `\u{1b}`), but for those in `keep`: a NUL or a terminal's escape
-/// sequence from an input file would otherwise reach the screen as it is.
-pub fn escape_controls<'a>(text: &'a str, keep: &[char]) -> std::borrow::Cow<'a, str> {
-    let escaped = |c: &char| c.is_control() && !keep.contains(c);
-    if !text.chars().any(|c| escaped(&c)) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| match escaped(&c) {
-            true => c.escape_default().to_string(),
-            false => c.to_string(),
-        })
-        .collect::<String>()
-        .into()
-}
+pub use crate::input::escape_controls;
 
 /// Writes a message to standard error, beside the output.
 ///

@@ -46,6 +46,23 @@ fn not_utf8_at(e: &std::string::FromUtf8Error) -> (usize, usize) {
     )
 }
 
+/// Text with its control characters written as escapes (`\0`, `\t`,
+/// `\u{1b}`), but for those in `keep`: a NUL or a terminal's escape
+/// sequence from an input file would otherwise reach the screen as it is.
+pub fn escape_controls<'a>(text: &'a str, keep: &[char]) -> std::borrow::Cow<'a, str> {
+    let escaped = |c: &char| c.is_control() && !keep.contains(c);
+    if !text.chars().any(|c| escaped(&c)) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match escaped(&c) {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// A problem with one input file, or one row of it.
 #[derive(Debug, thiserror::Error)]
 pub struct InputError {
@@ -59,9 +76,11 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One line: a value quoted from the file may hold a newline (in quotes) or an escape code.
+        let message = escape_controls(&self.message, &[]);
         match self.line {
-            Some(line) => write!(f, "`{}`: line {line}: {}", self.file, self.message),
-            None => write!(f, "`{}`: {}", self.file, self.message),
+            Some(line) => write!(f, "`{}`: line {line}: {message}", self.file),
+            None => write!(f, "`{}`: {message}", self.file),
         }
     }
 }
@@ -377,9 +396,12 @@ impl Header {
             .byte_headers()
             .map_err(|e| InputError::file(file, format!("cannot read the header: {}", csv_reason(&e))))?;
         // Excel's "Unicode text" is UTF-16: its names would not be found.
-        // Without its byte-order mark, every other byte of a name is a NUL.
+        // Without its byte-order mark, every other byte of a name is a NUL
+        // (not one stray NUL in a UTF-8 header).
         let bom = |f: &[u8]| f.starts_with(b"\xFF\xFE") || f.starts_with(b"\xFE\xFF");
-        if record.get(0).is_some_and(bom) || record.iter().any(|f| f.contains(&0)) {
+        let bytes = record.as_slice();
+        let nuls = bytes.iter().filter(|&&b| b == 0).count();
+        if record.get(0).is_some_and(bom) || (nuls > 0 && nuls * 3 >= bytes.len()) {
             return Err(InputError::file(
                 file,
                 "the file is UTF-16, not UTF-8: save it as UTF-8 (\"CSV UTF-8\" in Excel)",
@@ -770,6 +792,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// One stray NUL in a UTF-8 header is no UTF-16 file.
+    #[test]
+    fn a_nul_in_a_utf8_header_is_not_taken_for_utf16() {
+        let data = b"customer_id,no\0te\nC1,x\n";
+        let mut r = csv_reader(data.as_slice());
+        assert!(Header::read(&mut r, "f.csv").is_ok());
     }
 
     #[test]
