@@ -542,8 +542,8 @@ fn run_score(args: ScoreArgs, today: Day) -> Result<Exit> {
         (Some((model, _)), _) => model.time_unit,
         (None, unit) => unit.unwrap_or_default(),
     };
-    // A policy's horizon is at most 1,200 months: past that window the
-    // expectation loses its digits (NaN at 1e18 weeks).
+    // At most a policy's longest horizon, 1,200 months: an absurd window
+    // (1e18 weeks) made the expectation NaN.
     let longest = 1200.0 * unit.per_month();
     let periods = match args.periods {
         Some(p) if !(p.is_finite() && p > 0.0) => {

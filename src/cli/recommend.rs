@@ -96,7 +96,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     let (incident, sources) = incident(&args, &case, today)?;
     let policy = inputs.load_policy().map_err(from_case("policy", &args.inputs.policy))?;
-    // Said before any file is read.
+    // Said before the data files are read.
     check_incident(&policy, &incident, &sources)?;
     // A mistyped year (`2027` for `2026`) would otherwise be answered as if the customer had a year more history.
     if incident.date > today {

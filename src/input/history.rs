@@ -139,20 +139,21 @@ impl History {
 
     /// An id of the history file that differs from `id` only in case or in
     /// spaces around it (`c0004711` for `C0004711`), for a customer found
-    /// nowhere in it. Reads the whole file: a rep's miss, not a batch's.
+    /// nowhere in it. Reads the whole file again: a rep's miss, not a
+    /// batch's; so none from standard input, which cannot be read twice.
     pub fn similar_id(path: &Path, id: &str) -> Option<String> {
         if path.as_os_str() == "-" {
             return None;
         }
         let mut reader = csv_reader(File::open(path).ok()?);
         let column = super::Header::read(&mut reader, "").ok()?.find(&["customer_id"])?;
-        let id = id.trim();
+        let wanted = id.trim().to_lowercase();
         let mut record = csv::ByteRecord::new();
         while reader.read_byte_record(&mut record).ok()? {
             let Some(other) = record.get(column).and_then(|f| std::str::from_utf8(f).ok()) else {
                 continue;
             };
-            if other.trim().eq_ignore_ascii_case(id) && other != id {
+            if other != id && other.trim().chars().flat_map(char::to_lowercase).eq(wanted.chars()) {
                 return Some(other.to_string());
             }
         }
