@@ -661,10 +661,9 @@ impl Data {
             .copied()
             .filter(|name| !present(name))
             .collect();
-        let declared = read;
         let mut warnings = Vec::new();
         for column in self.columns.iter().map(String::as_str) {
-            if column.is_empty() || STANDARD.contains(&column) || declared.contains(&column) {
+            if column.is_empty() || STANDARD.contains(&column) || read.contains(&column) {
                 continue;
             }
             if let Some(field) = missing.iter().find(|m| read.contains(m) && loose(m) == loose(column)) {
