@@ -246,6 +246,18 @@ pub const APOLOGY_LABEL: &str = "Apologise, with no other gesture";
 /// What the rep says with the apology alone.
 pub const APOLOGY_SCRIPT: &str = "I'm sorry this happened; thank you for telling us.";
 
+/// What every candidate of one case is priced against.
+#[derive(Clone, Copy)]
+struct Case<'a> {
+    incident: &'a Incident,
+    /// Goodwill already granted in the 12 months before it.
+    usage: Usage,
+    /// The recovery parameters for its kind, evaluated for it.
+    params: &'a recovery::Params,
+    future_value: f64,
+    values: &'a Values,
+}
+
 /// Runs a policy on cases. Holds what is worked out once per policy.
 pub struct Engine<'p> {
     policy: &'p Policy,
@@ -390,19 +402,16 @@ impl<'p> Engine<'p> {
             offers.push((None, Vec::new()));
         }
 
+        let case = Case {
+            incident,
+            usage,
+            params: &params,
+            future_value,
+            values,
+        };
         let candidates: Vec<Candidate<'p>> = offers
             .into_iter()
-            .map(|(g, by)| {
-                self.price(
-                    g.map(|i| &policy.gestures[i]),
-                    by,
-                    incident,
-                    usage,
-                    &params,
-                    future_value,
-                    values,
-                )
-            })
+            .map(|(g, by)| self.price(g.map(|i| &policy.gestures[i]), by, &case))
             .collect();
         let mut rec = Recommendation {
             decision: Decision::Gesture,
@@ -536,17 +545,14 @@ impl<'p> Engine<'p> {
     }
 
     /// Prices one candidate gesture (`None` is the apology) and checks it against the limits.
-    #[allow(clippy::too_many_arguments)]
-    fn price(
-        &self,
-        g: Option<&'p Gesture>,
-        offered_by: Vec<&'p str>,
-        incident: &Incident,
-        usage: Usage,
-        params: &recovery::Params,
-        future_value: f64,
-        values: &Values,
-    ) -> Candidate<'p> {
+    fn price(&self, g: Option<&'p Gesture>, offered_by: Vec<&'p str>, case: &Case<'_>) -> Candidate<'p> {
+        let Case {
+            incident,
+            usage,
+            params,
+            future_value,
+            values,
+        } = *case;
         let (gesture, label, script) = match g {
             Some(g) => (g.id.as_str(), g.label.as_str(), g.script.as_deref()),
             None => (APOLOGY, APOLOGY_LABEL, Some(APOLOGY_SCRIPT)),
