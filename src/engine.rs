@@ -426,7 +426,8 @@ impl<'p> Engine<'p> {
             params,
             candidates,
             trace,
-            follow_up_by: incident.date + policy.follow_up_days,
+            // Within the dates goodwill writes and reads (an incident on 9999-12-31 is a typo).
+            follow_up_by: (incident.date + policy.follow_up_days).min(crate::date::CIVIL_LAST_DAY),
         };
         if escalations.is_empty() {
             rec.chosen = choose(&rec.candidates, rec.params.tie_tolerance);

@@ -1207,3 +1207,24 @@ fn next_leaves_out_the_remedy_when_the_apology_is_the_answer() {
         "Next       listen · thank · apologise · offer the remedy · agree · act now · follow up by 2026-11-21"
     );
 }
+
+/// A follow-up past 9999-12-31 was written as `+10000-01-01`, a date no
+/// file or flag of goodwill's can give back.
+#[test]
+fn the_follow_up_date_stays_a_date_goodwill_reads() {
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--date",
+            "9999-12-31",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["follow_up_by"], "9999-12-31", "{j}");
+}
