@@ -1225,6 +1225,6 @@ fn the_follow_up_date_stays_a_date_goodwill_reads() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["follow_up_by"], "9999-12-31", "{j}");
 }
