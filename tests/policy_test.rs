@@ -182,7 +182,10 @@ fn unknown_keys_in_a_test_file_are_errors_with_their_line() {
         stderr.contains("tests/data/cases/unknown-key.tests.toml:13:1"),
         "{stderr}"
     );
-    assert!(stderr.contains("unknown field `cost_maximum`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown key `cost_maximum` in `[test.expect]`"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -451,6 +451,22 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
 }
 
 /// The walker: reads typed values out of tables and records what is wrong.
+/// An `unknown-key` error for each key of `table` not in `allowed`, at the
+/// key, with the nearest allowed one or the list; `at` names the table.
+pub(crate) fn unknown_keys(table: &DeTable<'_>, allowed: &[&str], at: &str, diags: &mut Vec<Diagnostic>) {
+    for key in table.keys() {
+        let name = key.get_ref();
+        if !allowed.contains(&name.as_ref()) {
+            let help = did_you_mean(name, allowed.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("{at} takes: {}", allowed.join(", ")));
+            diags.push(
+                Diagnostic::error("unknown-key", key.span(), format!("unknown key `{name}` in {at}")).with_help(help),
+            );
+        }
+    }
+}
+
 struct Walk<'s, 'd> {
     source: &'s str,
     diags: &'d mut Vec<Diagnostic>,
@@ -458,18 +474,7 @@ struct Walk<'s, 'd> {
 
 impl Walk<'_, '_> {
     fn keys(&mut self, table: &DeTable<'_>, allowed: &[&str], at: &str) {
-        for key in table.keys() {
-            let name = key.get_ref();
-            if !allowed.contains(&name.as_ref()) {
-                let help = did_you_mean(name, allowed.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!("{at} takes: {}", allowed.join(", ")));
-                self.diags.push(
-                    Diagnostic::error("unknown-key", key.span(), format!("unknown key `{name}` in {at}"))
-                        .with_help(help),
-                );
-            }
-        }
+        unknown_keys(table, allowed, at, self.diags);
     }
 
     fn wrong_type(&mut self, span: Range<usize>, at: &str, expected: &str, found: &DeValue<'_>) {
