@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use super::ids::IdIndex;
+use super::ids::{IdIndex, Interner};
 use super::{InputError, csv_reader, customer_id, field, parse_date, parse_number};
 use crate::date::Day;
 
@@ -189,7 +189,7 @@ impl History {
         })?;
         Ok(match only {
             Some(map) => Self::lay_out(map.len(), kept, rows),
-            None => Self::assemble(ids.map, kept, rows),
+            None => Self::assemble(ids.into_map(), kept, rows),
         })
     }
 
@@ -288,7 +288,7 @@ impl History {
         }
         Ok(Some(match indexed {
             Some(map) => Self::lay_out(map.len(), kept, rows),
-            None => Self::assemble(ids.map, kept, rows),
+            None => Self::assemble(ids.into_map(), kept, rows),
         }))
     }
 
@@ -371,7 +371,7 @@ impl History {
             kept.push(ids.get(id), tx);
         }
         let n = kept.transactions.len() as u64;
-        Self::assemble(ids.map, kept, n)
+        Self::assemble(ids.into_map(), kept, n)
     }
 
     /// A customer's transactions, sorted by day (empty for an unknown
@@ -409,23 +409,6 @@ impl History {
             let list = self.transactions_of(i as usize);
             (!list.is_empty()).then_some((&**k, list))
         })
-    }
-}
-
-/// Customer ids to dense indexes, in first-seen order.
-#[derive(Default)]
-struct Interner {
-    map: FxHashMap<Box<str>, u32>,
-}
-
-impl Interner {
-    fn get(&mut self, id: &str) -> u32 {
-        if let Some(&i) = self.map.get(id) {
-            return i;
-        }
-        let i = self.map.len() as u32;
-        self.map.insert(id.into(), i);
-        i
     }
 }
 

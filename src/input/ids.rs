@@ -289,6 +289,38 @@ fn unpack((low, high): (u64, u64)) -> String {
     String::from_utf8_lossy(&bytes[..usize::from(bytes[15])]).into_owned()
 }
 
+/// Ids (customers, gestures) to dense numbers, in first-seen order.
+#[derive(Default)]
+pub(crate) struct Interner {
+    map: FxHashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    /// The id's number, given it now if it is new.
+    pub(crate) fn get(&mut self, id: &str) -> u32 {
+        if let Some(&i) = self.map.get(id) {
+            return i;
+        }
+        let i = self.map.len() as u32;
+        self.map.insert(id.into(), i);
+        i
+    }
+
+    /// The ids and their numbers.
+    pub(crate) fn into_map(self) -> FxHashMap<Box<str>, u32> {
+        self.map
+    }
+
+    /// The ids, each at its number.
+    pub(crate) fn into_names(self) -> Vec<String> {
+        let mut names = vec![String::new(); self.map.len()];
+        for (id, i) in self.map {
+            names[i as usize] = id.into();
+        }
+        names
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
+use super::ids::Interner;
 use super::{Header, InputError, csv_reader, customer_id, field, parse_date, parse_number};
 use crate::date::Day;
 use crate::policy::APOLOGY;
@@ -63,7 +64,7 @@ impl Ledger {
         let fields = header.names().len();
         let mut ledger = Ledger::default();
         // Each gesture id's number in `ledger.gestures`.
-        let mut numbers: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut gestures = Interner::default();
         super::for_each_row(&mut reader, file, |record, _| {
             super::field_count(fields, record.len())?;
             let id = customer_id(record, id_col)?;
@@ -81,15 +82,7 @@ impl Ledger {
                 return Err(format!("column `cost`: `{text}` is negative"));
             }
             if gesture != APOLOGY {
-                let index = match numbers.get(gesture) {
-                    Some(&i) => i,
-                    None => {
-                        let i = ledger.gestures.len() as u32;
-                        numbers.insert(gesture.into(), i);
-                        ledger.gestures.push(gesture.to_string());
-                        i
-                    }
-                };
+                let index = gestures.get(gesture);
                 ledger.add(
                     id,
                     Grant {
@@ -101,6 +94,7 @@ impl Ledger {
             }
             Ok(())
         })?;
+        ledger.gestures = gestures.into_names();
         for list in ledger.grants.values_mut() {
             list.sort_by_key(|g| g.day);
         }
