@@ -193,7 +193,7 @@ pub(super) fn check_columns(data: &Data, policies: &[&Policy]) -> Result<()> {
     }
     read.extend(policies.iter().flat_map(|p| p.attribute_columns(Scope::Incident)));
     for warning in data.check_columns(&read)? {
-        super::to_stderr(format_args!("warning: {}\n", shortened(&printable(&warning))));
+        super::to_stderr(format_args!("warning: {}\n", echoed(&warning)));
     }
     Ok(())
 }
@@ -206,8 +206,7 @@ const ALL_IN_OUTPUT: &str = "every one is in the output's `error` column";
 /// the user finds every one.
 pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usize, all_in: &str) {
     for (line, reason) in rejected.iter().take(ECHOED) {
-        let reason = printable(reason);
-        let reason = shortened(&reason);
+        let reason = echoed(reason);
         super::to_stderr(format_args!("error: `{file}`: line {line}: {reason}\n"));
     }
     if !rejected.is_empty() {
@@ -240,7 +239,7 @@ pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Ve
         let last = listed.pop().unwrap_or_default();
         super::to_stderr(format_args!(
             "warning: `{file}`: case id `{}` is on lines {} and {last}\n",
-            shortened(&printable(id)),
+            echoed(id),
             listed.join(", ")
         ));
     }
@@ -259,6 +258,12 @@ pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Ve
              and its gesture counts against the customer's caps\n"
         ));
     }
+}
+
+/// Text from the input as echoed on standard error: on one line, its
+/// control characters escaped ([`printable`]), and cut short ([`shortened`]).
+fn echoed(text: &str) -> String {
+    shortened(&printable(text)).into_owned()
 }
 
 /// A message cut at [`ECHO_CHARS`] characters: a bad value of a megabyte

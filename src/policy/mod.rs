@@ -64,6 +64,14 @@ impl Param {
         }
     }
 
+    /// The expression, when it is one.
+    pub fn expr(&self) -> Option<&Expr> {
+        match self {
+            Param::Expr(e) => Some(e),
+            Param::Const(_) => None,
+        }
+    }
+
     /// The value, when it does not depend on the case.
     pub fn constant(&self) -> Option<f64> {
         match self {
@@ -373,12 +381,6 @@ impl Policy {
     /// gesture's numbers, a recovery parameter) names `field`, as
     /// `incident.severity`.
     pub fn reads(&self, field: &str) -> bool {
-        fn param(p: &Param) -> Option<&Expr> {
-            match p {
-                Param::Expr(e) => Some(e),
-                Param::Const(_) => None,
-            }
-        }
         let recovery = std::iter::once(&self.recovery).chain(self.recovery_kinds.values());
         let mut exprs = self
             .rules
@@ -387,14 +389,14 @@ impl Policy {
             .chain(self.gestures.iter().flat_map(|g| {
                 [
                     g.when.as_ref(),
-                    param(&g.cost),
-                    g.value.as_ref().and_then(param),
-                    param(&g.effectiveness),
+                    g.cost.expr(),
+                    g.value.as_ref().and_then(Param::expr),
+                    g.effectiveness.expr(),
                 ]
                 .into_iter()
                 .flatten()
             }))
-            .chain(recovery.flat_map(|r| r.params.iter().filter_map(param)));
+            .chain(recovery.flat_map(|r| r.params.iter().filter_map(Param::expr)));
         exprs.any(|e| e.fields().iter().any(|f| f == field))
     }
 
