@@ -40,7 +40,7 @@
 //! assert_eq!(out[1].line, 3);
 //! ```
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -103,6 +103,13 @@ struct Row {
     rejected: u32,
     /// Where its trimmed `case_id`, `customer_id` and `kind` are, from `start` (a good row).
     ids: [(u32, u32); 3],
+}
+
+/// The line ends in a field: `\n`, `\r\n` or a lone `\r`.
+fn line_ends(field: &[u8]) -> usize {
+    memchr::memchr2_iter(b'\r', b'\n', field)
+        .filter(|&at| !(field[at] == b'\n' && at > 0 && field[at - 1] == b'\r'))
+        .count()
 }
 
 impl Row {
@@ -420,56 +427,73 @@ impl Data {
         Ok(())
     }
 
-    /// Splits a file with quoted fields (or lone carriage returns) row by row with the csv crate.
+    /// Splits a file with quoted fields (or lone carriage returns) row by row
+    /// with the csv crate. A misplaced quote, which would take the lines
+    /// after it into its field, rejects its row, and the reading starts
+    /// again at the line after the quote's.
     fn split_csv(&mut self, text: &[u8]) -> Result<(), InputError> {
-        let mut reader = input::csv_reader(text);
+        let mut reader = input::csv_reader(io::Cursor::new(text));
         Header::read(&mut reader, &self.file)?;
-        let mut record = csv::ByteRecord::new();
         let mut bytes = Vec::new();
+        while let Some((line, at, restart)) = self.split_part(&mut reader, &mut bytes)? {
+            let Some(from) = input::line_start(text, at, line, restart) else {
+                break;
+            };
+            input::read_on_from(&mut reader, from, restart)
+                .map_err(|e| InputError::file(&self.file, input::csv_reason(&e)))?;
+        }
+        self.bytes = Text::new(bytes);
+        self.sep = 0;
+        Ok(())
+    }
+
+    /// Reads rows with `reader` into `bytes`, up to the end, or up to a row
+    /// rejected for a misplaced quote: then its line, the byte the reader
+    /// placed it at, and the line to read on from.
+    fn split_part(
+        &mut self,
+        reader: &mut csv::Reader<input::Lines<io::Cursor<&[u8]>>>,
+        bytes: &mut Vec<u8>,
+    ) -> Result<Option<(u64, usize, u64)>, InputError> {
+        let mut record = csv::ByteRecord::new();
+        let mut cut = csv::ByteRecord::new();
         loop {
             match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
+                Ok(false) => return Ok(None),
                 Ok(true) => {
-                    let start = bytes.len();
-                    let first = self.ends.len();
+                    let line = input::line_of(reader, record.position());
+                    let Some((reason, restart)) = self.misquoted(reader, &record, line) else {
+                        self.push_row(&record, line, NONE, bytes);
+                        continue;
+                    };
+                    // Its fields as far as its first line: the lines after it
+                    // are read again.
                     for field in record.iter() {
-                        bytes.extend_from_slice(field);
-                        self.ends.push((bytes.len() - start) as u32);
+                        let end = memchr::memchr2(b'\r', b'\n', field).unwrap_or(field.len());
+                        cut.push_field(&field[..end]);
                     }
-                    let line = input::line_of(&mut reader, record.position());
-                    let mut rejected = NONE;
-                    // A quote never closed, or closed on a later line with text
-                    // after it: the rows it runs over are in its field, so
-                    // refused, not answered.
-                    if let Some((_, reason)) = input::misquoted(&mut reader, record.position(), line) {
-                        rejected = self.rejected.len() as u32;
-                        let [case_id, customer_id, kind] = self.id_columns.map(|i| {
-                            String::from_utf8_lossy(record.get(i).unwrap_or_default())
-                                .trim()
-                                .to_string()
-                        });
-                        self.rejected.push(Rejected {
-                            case_id,
-                            customer_id,
-                            kind,
-                            reason,
-                        });
-                    }
-                    self.rows.push(Row {
-                        line,
-                        start,
-                        first,
-                        fields: record.len() as u32,
-                        rejected,
-                        ..Row::UNREAD
+                    let [case_id, customer_id, kind] = self.id_columns.map(|i| {
+                        String::from_utf8_lossy(cut.get(i).unwrap_or_default())
+                            .trim()
+                            .to_string()
                     });
+                    self.rejected.push(Rejected {
+                        case_id,
+                        customer_id,
+                        kind,
+                        reason,
+                    });
+                    self.push_row(&cut, line, self.rejected.len() as u32 - 1, bytes);
+                    cut.clear();
+                    let at = record.position().map_or(0, |p| p.byte() as usize);
+                    return Ok(Some((line, at, restart)));
                 }
                 Err(e) => {
                     if let csv::ErrorKind::Io(_) = e.kind() {
                         return Err(InputError::file(&self.file, input::csv_reason(&e)));
                     }
                     self.rows.push(Row {
-                        line: input::line_of(&mut reader, e.position()),
+                        line: input::line_of(reader, e.position()),
                         start: bytes.len(),
                         first: self.ends.len(),
                         rejected: self.rejected.len() as u32,
@@ -482,9 +506,50 @@ impl Data {
                 }
             }
         }
-        self.bytes = Text::new(bytes);
-        self.sep = 0;
-        Ok(())
+    }
+
+    /// Why the record just read, at `line`, is rejected for a misplaced
+    /// quote that took the lines after it into a field, and the line to read
+    /// on from: a quote never closed, one closed on a later line with text
+    /// after it, or one closed at the end of a later line's field, which
+    /// leaves the row the wrong number of fields.
+    fn misquoted(
+        &self,
+        reader: &mut csv::Reader<input::Lines<io::Cursor<&[u8]>>>,
+        record: &csv::ByteRecord,
+        line: u64,
+    ) -> Option<(String, u64)> {
+        if let Some(misquote) = input::misquoted(reader, record.position(), line) {
+            return Some((misquote.reason_read_on(line), misquote.opened() + 1));
+        }
+        // An open quote at the last row also takes the file's last line end.
+        let breaks = record.iter().map(|f| line_ends(f.trim_ascii_end())).sum::<usize>();
+        (record.len() != self.columns.len() && breaks > 0).then(|| {
+            let reason = format!(
+                "{} in a row that runs over {} lines: is a quote left open? (the next lines are read as rows of their own)",
+                input::wrong_field_count(self.columns.len(), record.len()),
+                breaks + 1
+            );
+            (reason, line + 1)
+        })
+    }
+
+    /// Adds a row read by the csv crate, with `rejected` its index in `rejected` or [`NONE`].
+    fn push_row(&mut self, record: &csv::ByteRecord, line: u64, rejected: u32, bytes: &mut Vec<u8>) {
+        let start = bytes.len();
+        let first = self.ends.len();
+        for field in record.iter() {
+            bytes.extend_from_slice(field);
+            self.ends.push((bytes.len() - start) as u32);
+        }
+        self.rows.push(Row {
+            line,
+            start,
+            first,
+            fields: record.len() as u32,
+            rejected,
+            ..Row::UNREAD
+        });
     }
 
     /// The fields of a row, untrimmed.
@@ -502,20 +567,8 @@ impl Data {
     /// Rebuilds the incident of a row into `incident`, as the incidents reader would.
     fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
         if row.fields as usize != self.columns.len() {
-            let mut reason = input::wrong_field_count(self.columns.len(), row.fields as usize);
-            // A quote left open takes the lines after it into one field, up to the next quote.
-            // (An open quote at the last row also takes the file's last line end.)
-            let breaks = self
-                .fields(row)
-                .map(|f| memchr::memchr_iter(b'\n', f.trim_ascii_end()).count())
-                .sum::<usize>();
-            if breaks > 0 {
-                reason.push_str(&format!(
-                    " in a row that runs over {} lines: is a quote left open?",
-                    breaks + 1
-                ));
-            }
-            return Err(reason);
+            // (One that runs over lines is rejected by `split_part`.)
+            return Err(input::wrong_field_count(self.columns.len(), row.fields as usize));
         }
         // The row's fields are contiguous in `bytes`: their text at once (checked
         // here unless the whole file was), and a check that no field ends inside

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use common::{goodwill, rows, with_reader_gone};
@@ -292,72 +293,122 @@ fn stdin_and_stdout_with_a_dash_and_jsonl() {
 }
 
 #[test]
-fn a_quote_left_open_is_named_as_the_likely_cause() {
+fn a_quote_left_open_is_named_as_the_likely_cause_and_the_rows_it_took_are_answered() {
     // The quote before `late` is closed only by the one before K4's `20`,
-    // with `20"` after it: K2's row takes in K3's and most of K4's.
+    // with `20"` after it: the csv crate would read K3's row and most of
+    // K4's into K2's. K2 is rejected, and the reading starts again on K3's line.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("open-quote.csv");
     std::fs::write(
         &file,
         "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-11-20,20\nK2,C1,\"late,2026-11-20,20\n\
-         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,\"20\"\n",
+         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,\"20\"\nK5,C1,late,2026-11-20,20\n",
     )
     .unwrap();
     let out = batch(file.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(3));
     let rows = rows(&out.stdout);
-    assert_eq!(rows.len(), 2);
+    let read = |rows: &[HashMap<String, String>]| {
+        rows.iter()
+            .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
+            .collect::<Vec<_>>()
+    };
+    // On its own line, K4's `"20"` is a quoted field like any other.
+    assert_eq!(
+        read(&rows),
+        [
+            "K1 2 gesture",
+            "K2 3 error",
+            "K3 4 gesture",
+            "K4 5 gesture",
+            "K5 6 gesture"
+        ]
+    );
     assert_eq!(
         rows[1]["error"],
-        "line 3: a quote opened on this line is closed on line 5 with text after it, so the lines between \
-         are in one field: is a quote misplaced?"
+        "line 3: a quote opened on this line is closed on line 5 with text after it: is a quote misplaced? \
+         (the lines after it are read as rows of their own)"
     );
     // Closed at the end of a field, the same quote leaves the row too few
-    // fields, and the count says where to look.
+    // fields, and the count says where to look; the lines it ran over are
+    // read again.
     std::fs::write(
         &file,
         "case_id,customer_id,kind,date,loss\nK1,C1,late,2026-11-20,20\nK2,C1,\"late,2026-11-20,20\n\
-         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20\",20\n",
+         K3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20\",20\nK5,C1,late,2026-11-20,20\n",
     )
     .unwrap();
     let short = self::rows(&batch(file.to_str().unwrap(), &[]).stdout);
     assert_eq!(
         short[1]["error"],
-        "line 3: expected 5 fields, found 4 in a row that runs over 3 lines: is a quote left open?"
+        "line 3: expected 5 fields, found 4 in a row that runs over 3 lines: is a quote left open? \
+         (the next lines are read as rows of their own)"
+    );
+    // The rejected row's fields go as far as its first line: the rest is read again.
+    assert_eq!(short[1]["kind"], "late,2026-11-20,20");
+    // K4's `2026-11-20"` is read as it stands, and is no date.
+    assert!(
+        short[3]["error"].starts_with("line 5: column `date`: `2026-11-20\"`"),
+        "{}",
+        short[3]["error"]
+    );
+    assert_eq!(
+        read(&short),
+        [
+            "K1 2 gesture",
+            "K2 3 error",
+            "K3 4 gesture",
+            "K4 5 error",
+            "K5 6 gesture"
+        ]
     );
 }
 
 #[test]
-fn a_quote_never_closed_rejects_the_row_it_opens_in() {
+fn a_quote_never_closed_rejects_the_row_it_opens_in_and_the_rows_after_are_answered() {
     // The csv crate reads a quote that is never closed as running to the end
     // of the file: in the last column, the row would have the right number
     // of fields and the rows after it would be lost without a word.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("open-quote.csv");
-    for (text, line) in [
+    for (text, line, after) in [
         (
             "K1,C1,late,2026-11-20,20\nK2,C1,late,2026-11-20,\"20\nK3,C1,late,2026-11-20,20\nK4,C1,late,2026-11-20,20\n",
             3,
+            &["K3 4", "K4 5"][..],
         ),
         (
-            "K1,C1,late,2026-11-20,20\r\nK2,C1,\"late,2026-11-20,20\r\nK3,C1,late,2026-11-20,20\r\n",
+            "K1,C1,late,2026-11-20,20\r\nK2,C1,\"late,2026-11-20,20\r\n\r\nK3,C1,late,2026-11-20,20\r\n",
             3,
+            &["K3 5"],
         ),
-        ("K1,C1,late,2026-11-20,20\n\nK2,C1,late,2026-11-20,\"", 4),
+        // A lone carriage return ends a line too.
+        (
+            "K1,C1,late,2026-11-20,20\rK2,C1,\"late,2026-11-20,20\rK3,C1,late,2026-11-20,20\r",
+            3,
+            &["K3 4"],
+        ),
+        ("K1,C1,late,2026-11-20,20\n\nK2,C1,late,2026-11-20,\"", 4, &[]),
     ] {
         std::fs::write(&file, format!("case_id,customer_id,kind,date,loss\n{text}")).unwrap();
         let out = batch(file.to_str().unwrap(), &[]);
         assert_eq!(out.status.code(), Some(3), "{text:?}");
         let rows = rows(&out.stdout);
-        assert_eq!(rows.len(), 2, "{text:?}");
+        assert_eq!(rows.len(), 2 + after.len(), "{text:?}");
         assert_eq!(rows[1]["case_id"], "K2");
         assert_eq!(
             rows[1]["error"],
             format!(
-                "line {line}: a quote opened on this line is never closed: the rest of the file would be one field"
+                "line {line}: a quote opened on this line is never closed (the lines after it are read as rows of their own)"
             ),
             "{text:?}"
         );
+        let read = rows[2..]
+            .iter()
+            .map(|r| format!("{} {}", r["case_id"], r["line"]))
+            .collect::<Vec<_>>();
+        assert_eq!(read, after, "{text:?}");
+        assert!(rows[2..].iter().all(|r| r["decision"] == "gesture"), "{text:?}");
     }
 }
 

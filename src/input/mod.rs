@@ -171,6 +171,21 @@ pub fn csv_reader<R: Read>(input: R) -> csv::Reader<Lines<R>> {
         .from_reader(Lines::new(input))
 }
 
+/// Makes `reader` read on from byte `at` of its input, where line `line`
+/// starts, as if that line came just after the header: the reading that a
+/// misplaced quote took past the line it opened on starts again after it.
+pub fn read_on_from<R: Read + io::Seek>(
+    reader: &mut csv::Reader<Lines<R>>,
+    at: usize,
+    line: u64,
+) -> Result<(), csv::Error> {
+    let mut position = csv::Position::new();
+    position.set_byte(at as u64).set_line(line);
+    reader.seek_raw(io::SeekFrom::Start(at as u64), position)?;
+    reader.get_mut().lines = line - 1;
+    Ok(())
+}
+
 /// A reader that notes where the line ends it passes on are, so that a
 /// record's line in the file can be told from where the csv reader says it
 /// is: the csv crate's own line numbers leave out blank lines, and the line
@@ -202,6 +217,10 @@ pub struct Lines<R> {
     after_close: Option<(u64, bool)>,
     /// Whether the input has given its last byte.
     done: bool,
+    /// The most the next read passes on, doubled at each: after a seek, a
+    /// reader that may be sent on again after a few rows does not look
+    /// through a whole buffer's worth of the text first.
+    chunk: usize,
 }
 
 /// Where a text is with respect to quotes, as the csv crate reads it: a
@@ -231,6 +250,7 @@ impl<R> Lines<R> {
             strays: std::collections::VecDeque::new(),
             after_close: None,
             done: false,
+            chunk: usize::MAX,
         }
     }
 
@@ -350,8 +370,32 @@ impl<R> Lines<R> {
     }
 }
 
+/// Seeking starts the bookkeeping again at the new place, taken to be the
+/// start of a line outside any quoted field: the caller says which line
+/// (`lines`). The reads after pass on a few KiB at first, and twice as much
+/// at each: a reader may be sent on again after a few rows.
+impl<R: io::Seek> io::Seek for Lines<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        self.passed = at;
+        self.ends.clear();
+        self.lines = 0;
+        self.last_cr = None;
+        self.quote = Quote::Out;
+        self.last = b'\n';
+        self.strays.clear();
+        self.after_close = None;
+        self.done = false;
+        self.chunk = 4 << 10;
+        Ok(at)
+    }
+}
+
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min(self.chunk);
+        self.chunk = self.chunk.saturating_mul(2);
+        let buf = &mut buf[..want];
         let mut n = self.inner.read(buf)?;
         // The csv crate skips a BOM only when its first read holds all of
         // it, and takes a first read of just the BOM for the end of the
@@ -481,52 +525,108 @@ pub fn for_each_row<R: Read>(
             }
         }
         let line = line_of(reader, record.position());
-        if let Some((at, reason)) = misquoted(reader, record.position(), line) {
-            return Err(InputError::row(file, at, reason));
+        if let Some(misquote) = misquoted(reader, record.position(), line) {
+            return Err(InputError::row(file, misquote.line(), misquote.reason()));
         }
         each(&record, line).map_err(|m| InputError::row(file, line, m))?;
     }
 }
 
+/// A quote that takes other rows into a field: the csv crate reads on
+/// through the lines after it, rows and all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Misquote {
+    /// A quote opened on line `opened` and never closed: the rest of the
+    /// file is in its field.
+    Unclosed { opened: u64 },
+    /// A quoted field of the record at `line`, opened on line `opened` and
+    /// closed on line `closed` with text after it (`"chat` ... `chat"x`):
+    /// the csv crate reads on to the next comma, so the lines between are
+    /// in that field.
+    Stray { line: u64, opened: u64, closed: u64 },
+}
+
+impl Misquote {
+    /// The line to report: the quote's when it is never closed, the record's otherwise.
+    pub fn line(&self) -> u64 {
+        match *self {
+            Misquote::Unclosed { opened } => opened,
+            Misquote::Stray { line, .. } => line,
+        }
+    }
+
+    /// The line the misplaced quote is on: the lines after it are the ones
+    /// it takes into its field.
+    pub fn opened(&self) -> u64 {
+        match *self {
+            Misquote::Unclosed { opened } | Misquote::Stray { opened, .. } => opened,
+        }
+    }
+
+    /// Why the row is refused, where a misplaced quote stops the reading of its file.
+    pub fn reason(&self) -> String {
+        match *self {
+            Misquote::Unclosed { .. } => UNCLOSED_QUOTE.to_string(),
+            Misquote::Stray { line, closed, .. } => format!(
+                "a quote opened on {} is closed on line {closed} with text after it, so the lines between \
+                 are in one field: is a quote misplaced?",
+                self.on(line)
+            ),
+        }
+    }
+
+    /// Why the row at `line` is refused, where the reading goes on at the
+    /// line after the quote's, as a batch's incidents do.
+    pub fn reason_read_on(&self, line: u64) -> String {
+        let on = self.on(line);
+        match *self {
+            Misquote::Unclosed { .. } => {
+                format!("a quote opened on {on} is never closed (the lines after it are read as rows of their own)")
+            }
+            Misquote::Stray { closed, .. } => format!(
+                "a quote opened on {on} is closed on line {closed} with text after it: is a quote misplaced? \
+                 (the lines after it are read as rows of their own)"
+            ),
+        }
+    }
+
+    /// The quote's line as said in the message of the row at `line`.
+    fn on(&self, line: u64) -> String {
+        match self.opened() {
+            opened if opened == line => "this line".to_string(),
+            opened => format!("line {opened}"),
+        }
+    }
+}
+
 /// Whether the record just read, at `line`, takes other rows into a field
-/// through a misplaced quote, and if so the line to report and why: a quote
-/// never closed (at the quote's line), or one closed on a later line with
-/// text after it (at the record's). Call after each record, once its line is
+/// through a misplaced quote. Call after each record, once its line is
 /// known, with the position the csv reader gave it.
 pub fn misquoted<R: Read>(
     reader: &mut csv::Reader<Lines<R>>,
     start: Option<&csv::Position>,
     line: u64,
-) -> Option<(u64, String)> {
-    match unclosed_quote(reader) {
-        Some(quote) => Some((quote, UNCLOSED_QUOTE.to_string())),
-        None => stray_quote(reader, start, line).map(|reason| (line, reason)),
+) -> Option<Misquote> {
+    if let Some(opened) = unclosed_quote(reader) {
+        return Some(Misquote::Unclosed { opened });
     }
-}
-
-/// Why the record just read, at `line`, is refused if a quote opened on one
-/// line closes its field on a later one with text after it (`"chat` ...
-/// `chat"x`): the csv crate reads on to the next comma, so the lines
-/// between, rows and all, are in that field. (On one line, such text only
-/// joins its field, `"O"Brien` read as `OBrien`, as before.)
-fn stray_quote<R: Read>(
-    reader: &mut csv::Reader<Lines<R>>,
-    start: Option<&csv::Position>,
-    line: u64,
-) -> Option<String> {
     let from = start.map_or(0, csv::Position::byte);
     let to = reader.position().byte();
-    let lines = reader.get_mut();
-    let (opened, closed) = lines.stray_quote(from, to)?;
-    let on = if opened == line {
-        "this line".to_string()
-    } else {
-        format!("line {opened}")
-    };
-    Some(format!(
-        "a quote opened on {on} is closed on line {closed} with text after it, so the lines between \
-         are in one field: is a quote misplaced?"
-    ))
+    let (opened, closed) = reader.get_mut().stray_quote(from, to)?;
+    Some(Misquote::Stray { line, opened, closed })
+}
+
+/// Where line `target` of `text` starts, given that the first byte from
+/// `from` on that does not end a line is on line `line`, as
+/// [`Lines::line_at`] counts them (a line ends at `\n`, `\r\n` or a lone
+/// `\r`); `None` when the text ends first.
+pub(crate) fn line_start(text: &[u8], from: usize, line: u64, target: u64) -> Option<usize> {
+    let mut at = from + text[from..].iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
+    for _ in line..target {
+        let end = at + memchr::memchr2(b'\r', b'\n', &text[at..])?;
+        at = end + 1 + usize::from(text[end] == b'\r' && text.get(end + 1) == Some(&b'\n'));
+    }
+    Some(at)
 }
 
 /// Why a row whose quote is never closed is refused: the csv crate reads
@@ -1014,6 +1114,26 @@ mod tests {
                 assert!(for_each_row(&mut r, "f.csv", |_, _| Ok(())).is_ok(), "{data:?}");
             }
         }
+    }
+
+    #[test]
+    fn line_start_counts_lines_as_the_line_finder_does() {
+        // From a record at byte 2 on line 2 (after `a\n`), where lines 3 and 4 start.
+        for text in ["a\nbc\nde\nf", "a\r\nbc\r\nde\r\nf", "a\rbc\rde\rf"] {
+            let from = text.find('b').unwrap();
+            let d = text.find('d').unwrap();
+            let f = text.find('f').unwrap();
+            assert_eq!(line_start(text.as_bytes(), from, 2, 2), Some(from), "{text:?}");
+            assert_eq!(line_start(text.as_bytes(), from, 2, 3), Some(d), "{text:?}");
+            assert_eq!(line_start(text.as_bytes(), from, 2, 4), Some(f), "{text:?}");
+            assert_eq!(line_start(text.as_bytes(), from, 2, 5), None, "{text:?}");
+        }
+        // A record placed at the line end before it, as the csv crate places
+        // the records of a CRLF file, and blank lines before it.
+        let text = b"a\r\n\r\nbc\r\nd";
+        assert_eq!(line_start(text, 2, 3, 4), Some(9));
+        // The line after the last line end is empty, and starts at the end.
+        assert_eq!(line_start(b"a\nbc\n", 2, 2, 3), Some(5));
     }
 
     #[test]
