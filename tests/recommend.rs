@@ -1228,3 +1228,27 @@ fn the_follow_up_date_stays_a_date_goodwill_reads() {
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["follow_up_by"], "9999-12-31", "{j}");
 }
+
+#[test]
+fn ledger_costs_count_to_the_cent_row_by_row() {
+    // Two rows of 195.005 are 195.01 each, as read: $390.02, not the
+    // $390.01 of their exact sum.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ledger.csv"),
+        "customer_id,date,gesture,cost\nP1,2025-12-01,credit_loss,195.005\nP1,2025-12-02,credit_loss,195.005\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .current_dir(dir.path())
+        .args(["recommend", "--ledger", "ledger.csv", "--customer", "P1", "--kind", "expired_coupon"])
+        .args(["--loss", "10", "--date", "2026-03-01", "--format", "json"])
+        .arg("--policy")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/default.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["customer"]["goodwill_12m"].as_f64(), Some(390.02));
+    assert_eq!(answer["customer"]["gestures_12m"].as_u64(), Some(2));
+}
