@@ -726,6 +726,47 @@ fn a_gamma_gamma_fit_that_cannot_settle_ends_with_an_error() {
     assert!(stderr.contains("did not converge"), "{stderr}");
 }
 
+/// A fit that fails names the customer whose row stands far out from the
+/// others', a likely typo: the generic reason alone sent the user looking
+/// at the whole data set.
+#[test]
+fn a_failed_fit_names_the_customer_that_stands_out() {
+    let text = std::fs::read_to_string(SUMMARY_TX).unwrap();
+    let head: String = text.lines().take(201).map(|l| format!("{l}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    for (row, hint) in [
+        (
+            "9999,1000,5,10,3",
+            "; customer `9999` stands out, with 1000 repeat purchases, where 99% of the other repeat buyers \
+             have 29 or fewer: if its row is a mistake, it alone can stop the fit",
+        ),
+        (
+            "9999,2,5,10,100000",
+            "; customer `9999` stands out, with an average spend of 100000, where 99% of the other repeat \
+             buyers' is 227.14 or less: if its row is a mistake, it alone can stop the fit",
+        ),
+    ] {
+        let file = dir.path().join("s.csv");
+        std::fs::write(&file, format!("{head}{row}\n")).unwrap();
+        let out = goodwill()
+            .args(["ltv", "fit", "--summary"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{row}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: cannot fit Gamma-Gamma on"), "{stderr}");
+        assert!(stderr.trim_end().ends_with(hint), "{stderr}");
+        // Without the row, the same customers fit.
+        std::fs::write(&file, &head).unwrap();
+        goodwill()
+            .args(["ltv", "fit", "--summary"])
+            .arg(&file)
+            .assert()
+            .success();
+    }
+}
+
 /// One mistyped year in a history sets the end of observation, by default
 /// its latest date, thousands of years out: said, not scored in silence.
 #[test]

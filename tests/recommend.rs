@@ -1241,7 +1241,15 @@ fn ledger_costs_count_to_the_cent_row_by_row() {
     .unwrap();
     let out = goodwill()
         .current_dir(dir.path())
-        .args(["recommend", "--ledger", "ledger.csv", "--customer", "P1", "--kind", "expired_coupon"])
+        .args([
+            "recommend",
+            "--ledger",
+            "ledger.csv",
+            "--customer",
+            "P1",
+            "--kind",
+            "expired_coupon",
+        ])
         .args(["--loss", "10", "--date", "2026-03-01", "--format", "json"])
         .arg("--policy")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/default.toml"))

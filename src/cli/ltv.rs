@@ -22,7 +22,7 @@ use crate::input::history::History;
 use crate::input::rfm::{self, Summary};
 use crate::ltv::{self, BgNbdFit, GammaGammaFit, LtvModel, Score, Settings, TimeUnit};
 use crate::money;
-use crate::policy::{self, Ltv, Policy};
+use crate::policy::{self, Ltv, Policy, shown};
 
 /// The examples closing `ltv --help` and `ltv -h`, as a literal for `concat!`
 macro_rules! examples {
@@ -284,20 +284,26 @@ fn has_spend(summary: &Summary) -> bool {
 /// `spend_optional`, scoring goes on without it, as for data without spend.
 fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
     let data = &customers.summary.rfm;
-    let bgnbd = ltv::fit_bgnbd(data).with_context(|| format!("cannot fit BG/NBD on `{}`", customers.file))?;
+    let bgnbd = ltv::fit_bgnbd(data)
+        .map_err(|e| anyhow::anyhow!("cannot fit BG/NBD on `{}`: {e}{}", customers.file, standouts(customers)))?;
     let gamma_gamma = if has_spend(&customers.summary) {
         match ltv::fit_gamma_gamma(data) {
             Ok(fit) => Some(fit),
             Err(e) if spend_optional => {
                 super::to_stderr(format_args!(
-                    "warning: cannot fit Gamma-Gamma on `{}`: {e}: expected_avg_value and clv are left empty \
+                    "warning: cannot fit Gamma-Gamma on `{}`: {e}{}: expected_avg_value and clv are left empty \
                      (a model fitted on other customers, given with `--model`, would value them)\n",
-                    customers.file
+                    customers.file,
+                    standouts(customers)
                 ));
                 None
             }
             Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!("cannot fit Gamma-Gamma on `{}`", customers.file)));
+                return Err(anyhow::anyhow!(
+                    "cannot fit Gamma-Gamma on `{}`: {e}{}",
+                    customers.file,
+                    standouts(customers)
+                ));
             }
         }
     } else {
@@ -310,6 +316,27 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
         ));
     }
     Ok(fits)
+}
+
+/// What a fit that failed may owe to one row, said after its reason: each
+/// customer whose frequency or spend stands far out from the others'.
+fn standouts(customers: &Customers) -> String {
+    ltv::standouts(&customers.summary.rfm)
+        .iter()
+        .map(|s| {
+            let (value, typical) = (shown(s.value), shown(s.typical));
+            let figure = match s.field {
+                "frequency" => {
+                    format!("{value} repeat purchases, where 99% of the other repeat buyers have {typical} or fewer")
+                }
+                _ => format!("an average spend of {value}, where 99% of the other repeat buyers' is {typical} or less"),
+            };
+            format!(
+                "; customer `{}` stands out, with {figure}: if its row is a mistake, it alone can stop the fit",
+                customers.summary.ids[s.index]
+            )
+        })
+        .collect()
 }
 
 fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {

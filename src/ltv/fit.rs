@@ -222,6 +222,62 @@ pub fn fit_gamma_gamma_from(data: &[Rfm], start: GammaGamma) -> Result<GammaGamm
     })
 }
 
+/// A customer whose figure stands far out from everyone else's, as one
+/// mistyped row does (`1e12` purchases, a spend of `100000` among tens):
+/// what a fit that fails may owe to that row alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standout {
+    /// Position in the input slice
+    pub index: usize,
+    /// `frequency`, or `monetary_value` (among repeat buyers)
+    pub field: &'static str,
+    /// The customer's figure
+    pub value: f64,
+    /// The 99th percentile of the other customers' positive figures
+    pub typical: f64,
+}
+
+/// How many times the others' 99th percentile a figure must be to stand out
+const STANDOUT: f64 = 20.0;
+/// Fewer positive figures than this make no percentile to stand out from
+const STANDOUT_MIN_CUSTOMERS: usize = 20;
+
+/// The customer with the largest frequency, and the repeat buyer with the
+/// largest monetary value, each if it is more than [`STANDOUT`] times the
+/// 99th percentile of the other customers' positive figures.
+pub fn standouts(data: &[Rfm]) -> Vec<Standout> {
+    let column = |field: &'static str, figure: fn(&Rfm) -> f64| {
+        let mut values: Vec<(f64, usize)> = data
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| field == "frequency" || c.frequency > 0.0)
+            .map(|(index, c)| (figure(c), index))
+            .filter(|&(v, _)| v > 0.0 && v.is_finite())
+            .collect();
+        if values.len() < STANDOUT_MIN_CUSTOMERS {
+            return None;
+        }
+        values.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (value, index) = values.pop()?;
+        // The nearest rank: the smallest figure with 99% of the others at or below it.
+        let rank = (values.len() * 99).div_ceil(100);
+        let typical = values[rank - 1].0;
+        (value > STANDOUT * typical).then_some(Standout {
+            index,
+            field,
+            value,
+            typical,
+        })
+    };
+    [
+        column("frequency", |c| c.frequency),
+        column("monetary_value", |c| c.monetary_value),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 fn check_finite(index: usize, field: &'static str, value: f64) -> Result<(), FitError> {
     if value.is_finite() {
         Ok(())
@@ -349,6 +405,43 @@ mod tests {
 
     fn cdnow() -> Vec<Rfm> {
         testdata::cdnow_summary().into_iter().map(|row| row.rfm).collect()
+    }
+
+    #[test]
+    fn one_mistyped_row_stands_out_and_the_published_data_has_none() {
+        assert_eq!(standouts(&cdnow()), []);
+        assert_eq!(standouts(&cdnow_with_spend()), []);
+        let with = |row: Rfm| {
+            let mut data = cdnow_with_spend();
+            data.insert(7, row);
+            standouts(&data)
+        };
+        let row = |frequency, monetary_value| Rfm {
+            frequency,
+            recency: 5.0,
+            t: 10.0,
+            monetary_value,
+        };
+        let found = with(row(1e12, 3.0));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].index, found[0].field, found[0].value), (7, "frequency", 1e12));
+        let found = with(row(2.0, 1e5));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].index, found[0].field, found[0].value),
+            (7, "monetary_value", 1e5)
+        );
+        // The others' 99th percentile, the nearest rank among 2,357 customers' 1,000 repeat buyers.
+        let mut spends: Vec<f64> = cdnow_with_spend()
+            .iter()
+            .filter(|c| c.frequency > 0.0 && c.monetary_value > 0.0)
+            .map(|c| c.monetary_value)
+            .collect();
+        spends.sort_by(f64::total_cmp);
+        assert_eq!(found[0].typical, spends[(spends.len() * 99).div_ceil(100) - 1]);
+        // A spend 20 times the percentile is no outlier yet; a frequency of a few hundred is one.
+        assert_eq!(with(row(2.0, 20.0 * found[0].typical)), []);
+        assert_eq!(with(row(1000.0, 3.0)).len(), 1);
     }
 
     fn cdnow_with_spend() -> Vec<Rfm> {

@@ -39,7 +39,10 @@ mod testdata;
 
 pub use bgnbd::BgNbd;
 pub use clv::{LtvModel, clv, discounted_purchases};
-pub use fit::{BgNbdFit, FitError, GammaGammaFit, fit_bgnbd, fit_bgnbd_from, fit_gamma_gamma, fit_gamma_gamma_from};
+pub use fit::{
+    BgNbdFit, FitError, GammaGammaFit, Standout, fit_bgnbd, fit_bgnbd_from, fit_gamma_gamma, fit_gamma_gamma_from,
+    standouts,
+};
 pub use gamma_gamma::GammaGamma;
 pub use rfm::{Rfm, TimeUnit, summarize};
 pub use score::{Score, Settings, score};

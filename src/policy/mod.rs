@@ -83,7 +83,7 @@ impl Param {
 
 /// A number as a message shows it: in full, but past 1e15 (where a number
 /// of 300 digits would swamp the message) with an exponent, as `5e301`.
-fn shown(v: f64) -> String {
+pub(crate) fn shown(v: f64) -> String {
     match v.is_finite() && v.abs() >= 1e15 {
         true => format!("{v:e}"),
         false => v.to_string(),
