@@ -328,6 +328,70 @@ fn escalation_shows_figures_and_costs_nothing() {
 }
 
 #[test]
+fn several_escalations_name_every_rule_and_join_their_reasons() {
+    let src = POLICY.replace(
+        "[[rule]]\nid = \"all\"",
+        "[[rule]]\nid = \"big\"\nwhen = \"incident.loss > 40\"\nescalate = \"big loss\"\n\n\
+         [[rule]]\nid = \"bigger\"\nwhen = \"incident.loss > 45\"\nescalate = \"bigger loss\"\n\n[[rule]]\nid = \"all\"",
+    );
+    let p = policy(&src);
+    let e = Engine::new(&p, None);
+    let rec = run(&e, &history(), &incident("lin", 50.0), Usage::default());
+    assert_eq!(rec.decision, Decision::Escalate);
+    assert_eq!(rec.rules, ["big", "bigger"]);
+    assert_eq!(rec.escalation.as_deref(), Some("big loss; bigger loss"));
+    let rec = run(&e, &history(), &incident("lin", 42.0), Usage::default());
+    assert_eq!(
+        (rec.rules.as_slice(), rec.escalation.as_deref()),
+        (&["big"][..], Some("big loss"))
+    );
+}
+
+#[test]
+fn a_limit_left_out_is_no_limit() {
+    // Without `max_gestures_per_customer_12m`, a customer with 50 gestures
+    // and $30.00 of the $50.00 budget used still gets the $20 credit; the
+    // two other limits still hold.
+    let src = POLICY.replace("max_gestures_per_customer_12m = 2\n", "");
+    let p = policy(&src);
+    let e = Engine::new(&p, None);
+    let usage = Usage {
+        gestures: 50,
+        cents: 3000,
+    };
+    assert_eq!(run(&e, &history(), &incident("lin", 50.0), usage).gesture(), "credit");
+    let over = Usage { cents: 3001, ..usage };
+    let rec = run(&e, &history(), &incident("lin", 50.0), over);
+    assert_eq!(rec.candidates[0].status, Status::OverCustomerBudget);
+    // With no `[limits]` at all, the $40 refund over the $30 case limit is allowed too.
+    let start = src.find("[limits]").unwrap();
+    let end = src.find("[attributes]").unwrap();
+    let none = format!("{}{}", &src[..start], &src[end..]);
+    let p = policy(&none);
+    let e = Engine::new(&p, None);
+    let rec = run(
+        &e,
+        &history(),
+        &incident("lin", 50.0),
+        Usage {
+            gestures: 50,
+            cents: 1_000_000,
+        },
+    );
+    assert!(
+        rec.candidates.iter().all(|c| c.status != Status::OverCaseLimit),
+        "{:?}",
+        rec.candidates
+    );
+    let big = rec.candidates.iter().find(|c| c.gesture == "big").unwrap();
+    assert!(
+        matches!(big.status, Status::Eligible | Status::Recommended),
+        "{:?}",
+        big.status
+    );
+}
+
+#[test]
 fn unknown_customer_uses_the_order_value() {
     let p = policy(POLICY);
     let e = Engine::new(&p, None);
