@@ -427,6 +427,38 @@ fn a_fitted_model_file_drives_recommendations() {
         assert!(rel(num(&c["clv"]), fv) < 1e-12, "{extra:?}: {} vs {fv}", c["clv"]);
         assert_eq!(num(&c["p_alive"]), p_alive);
     }
+    // A customer with no purchase yet is a new one, x = t_x = T = 0, at the
+    // population's mean spend: the order value plays no part.
+    let new = Rfm {
+        frequency: 0.0,
+        recency: 0.0,
+        t: 0.0,
+        monetary_value: 0.0,
+    };
+    let want = clv(&fitted.bgnbd, &gg, &new, 0.25, 24, 0.08, TimeUnit::Weeks);
+    for order_value in ["50", "500"] {
+        let rec = json(&[
+            "recommend",
+            "--policy",
+            policy,
+            "--history",
+            HISTORY,
+            "--customer",
+            "nobody",
+            "--kind",
+            "late",
+            "--loss",
+            "10",
+            "--order-value",
+            order_value,
+            "--date",
+            "1997-09-30",
+            "--format",
+            "json",
+        ]);
+        assert!(rel(num(&rec["future_value"]), want) < 1e-12, "{order_value}: {rec}");
+        assert_eq!(num(&rec["p_alive"]), 1.0);
+    }
 }
 
 /// The model file a policy names is read on every run: an output over it
