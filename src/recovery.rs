@@ -187,6 +187,13 @@ mod tests {
         close(p.impact(0.55, 1000.0, 20.0), 249.5);
         close(p.response(3.0), 1.0);
         close(p.value_at_risk(1000.0), 540.0);
+        // Full recovery only at twice the loss: R(0.5) = 0.5 / 2, R(2.5) = 1.
+        let p = Params {
+            full_recovery_at: 2.0,
+            ..p
+        };
+        close(p.response(0.5), 0.25);
+        close(p.response(2.5), 1.0);
     }
 
     #[test]
