@@ -522,9 +522,12 @@ impl Data {
         if let Some(misquote) = input::misquoted(reader, record.position(), line) {
             return Some((misquote.reason_read_on(line), misquote.opened() + 1));
         }
+        if record.len() == self.columns.len() {
+            return None;
+        }
         // An open quote at the last row also takes the file's last line end.
         let breaks = record.iter().map(|f| line_ends(f.trim_ascii_end())).sum::<usize>();
-        (record.len() != self.columns.len() && breaks > 0).then(|| {
+        (breaks > 0).then(|| {
             let reason = format!(
                 "{} in a row that runs over {} lines: is a quote left open? (the next lines are read as rows of their own)",
                 input::wrong_field_count(self.columns.len(), record.len()),
