@@ -435,10 +435,12 @@ impl Data {
         let mut reader = input::csv_reader(io::Cursor::new(text));
         Header::read(&mut reader, &self.file)?;
         let mut bytes = Vec::new();
-        while let Some((line, at, restart)) = self.split_part(&mut reader, &mut bytes)? {
+        let mut suspect_until = 0;
+        while let Some((line, at, restart, suspect)) = self.split_part(&mut reader, suspect_until, &mut bytes)? {
             let Some(from) = input::line_start(text, at, line, restart) else {
                 break;
             };
+            suspect_until = suspect;
             input::read_on_from(&mut reader, from, restart)
                 .map_err(|e| InputError::file(&self.file, input::csv_reason(&e)))?;
         }
@@ -449,12 +451,14 @@ impl Data {
 
     /// Reads rows with `reader` into `bytes`, up to the end, or up to a row
     /// rejected for a misplaced quote: then its line, the byte the reader
-    /// placed it at, and the line to read on from.
+    /// placed it at, the line to read on from, and the line up to which a
+    /// quote read again is suspect (see [`Data::misquoted`]).
     fn split_part(
         &mut self,
         reader: &mut csv::Reader<input::Lines<io::Cursor<&[u8]>>>,
+        suspect_until: u64,
         bytes: &mut Vec<u8>,
-    ) -> Result<Option<(u64, usize, u64)>, InputError> {
+    ) -> Result<Option<(u64, usize, u64, u64)>, InputError> {
         let mut record = csv::ByteRecord::new();
         let mut cut = csv::ByteRecord::new();
         loop {
@@ -462,15 +466,21 @@ impl Data {
                 Ok(false) => return Ok(None),
                 Ok(true) => {
                     let line = input::line_of(reader, record.position());
-                    let Some((reason, restart)) = self.misquoted(reader, &record, line) else {
+                    let Some((reason, restart, suspect)) = self.misquoted(reader, &record, line, suspect_until) else {
                         self.push_row(&record, line, NONE, bytes);
                         continue;
                     };
-                    // Its fields as far as its first line: the lines after it
-                    // are read again.
+                    // Its fields as far as its first line end, and none after:
+                    // the lines after it are read again.
+                    let mut cut_off = false;
                     for field in record.iter() {
-                        let end = memchr::memchr2(b'\r', b'\n', field).unwrap_or(field.len());
-                        cut.push_field(&field[..end]);
+                        let end = memchr::memchr2(b'\r', b'\n', field);
+                        cut.push_field(if cut_off {
+                            b""
+                        } else {
+                            &field[..end.unwrap_or(field.len())]
+                        });
+                        cut_off |= end.is_some();
                     }
                     let [case_id, customer_id, kind] = self.id_columns.map(|i| {
                         String::from_utf8_lossy(cut.get(i).unwrap_or_default())
@@ -486,7 +496,7 @@ impl Data {
                     self.push_row(&cut, line, self.rejected.len() as u32 - 1, bytes);
                     cut.clear();
                     let at = record.position().map_or(0, |p| p.byte() as usize);
-                    return Ok(Some((line, at, restart)));
+                    return Ok(Some((line, at, restart, suspect)));
                 }
                 Err(e) => {
                     if let csv::ErrorKind::Io(_) = e.kind() {
@@ -509,32 +519,66 @@ impl Data {
     }
 
     /// Why the record just read, at `line`, is rejected for a misplaced
-    /// quote that took the lines after it into a field, and the line to read
-    /// on from: a quote never closed, one closed on a later line with text
-    /// after it, or one closed at the end of a later line's field, which
-    /// leaves the row the wrong number of fields.
+    /// quote that took the lines after it into a field, the line to read on
+    /// from, and the line up to which a quote read again is suspect: a quote
+    /// never closed; one closed on a later line with text after it (up to
+    /// that line, where the reading starts again, the quote that closed it
+    /// would open a field); or a quoted field that runs over lines where
+    /// none can: in a row with the wrong number of fields, in a column of
+    /// the incident's own (`kind`, `loss`, `channel`, ...), or opened on a
+    /// line up to `suspect_until`.
     fn misquoted(
         &self,
         reader: &mut csv::Reader<input::Lines<io::Cursor<&[u8]>>>,
         record: &csv::ByteRecord,
         line: u64,
-    ) -> Option<(String, u64)> {
+        suspect_until: u64,
+    ) -> Option<(String, u64, u64)> {
         if let Some(misquote) = input::misquoted(reader, record.position(), line) {
-            return Some((misquote.reason_read_on(line), misquote.opened() + 1));
+            let closed = match misquote {
+                input::Misquote::Stray { closed, .. } => closed,
+                input::Misquote::Unclosed { .. } => 0,
+            };
+            return Some((misquote.reason_read_on(line), misquote.opened() + 1, closed));
         }
-        if record.len() == self.columns.len() {
-            return None;
+        memchr::memchr2(b'\r', b'\n', record.as_slice())?;
+        // The first field that runs over lines, and the first one that may not, with the line each opens on.
+        let (mut first, mut suspect, mut breaks) = (None, None, 0);
+        for (i, field) in record.iter().enumerate() {
+            // An open quote at the last row also takes the file's last line end.
+            let ends = line_ends(field.trim_ascii_end());
+            if ends > 0 {
+                let at = line + breaks as u64;
+                first = first.or(Some((i, at, ends)));
+                let own = self.columns.get(i).is_none_or(|name| STANDARD.contains(&name.as_str()));
+                if suspect.is_none() && (own || at <= suspect_until) {
+                    suspect = Some((i, at, ends));
+                }
+            }
+            breaks += ends;
         }
-        // An open quote at the last row also takes the file's last line end.
-        let breaks = record.iter().map(|f| line_ends(f.trim_ascii_end())).sum::<usize>();
-        (breaks > 0).then(|| {
+        let read_on = "(the next lines are read as rows of their own)";
+        if record.len() != self.columns.len() {
+            let (_, at, _) = first?;
             let reason = format!(
-                "{} in a row that runs over {} lines: is a quote left open? (the next lines are read as rows of their own)",
+                "{} in a row that runs over {} lines: is a quote left open? {read_on}",
                 input::wrong_field_count(self.columns.len(), record.len()),
                 breaks + 1
             );
-            (reason, line + 1)
-        })
+            return Some((reason, at + 1, 0));
+        }
+        let (i, at, ends) = suspect?;
+        let on = if at == line {
+            "this line".to_string()
+        } else {
+            format!("line {at}")
+        };
+        let reason = format!(
+            "column `{}` runs over {} lines from {on}: is a quote left open? {read_on}",
+            self.columns[i],
+            ends + 1
+        );
+        Some((reason, at + 1, 0))
     }
 
     /// Adds a row read by the csv crate, with `rejected` its index in `rejected` or [`NONE`].

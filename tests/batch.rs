@@ -413,6 +413,67 @@ fn a_quote_never_closed_rejects_the_row_it_opens_in_and_the_rows_after_are_answe
 }
 
 #[test]
+fn a_quoted_field_over_lines_where_none_can_be_rejects_its_row_alone() {
+    // A quote opened in `channel` (one of the incident's own columns, which
+    // hold no line end) and closed at the end of the same column on a later
+    // line leaves the right number of fields: the rows between were answered
+    // as part of one, or lost. In a free-text column (`note`) a field over
+    // lines is read as one, unless its quote is one that closed a misplaced
+    // quote before the reading started again.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pairs.csv");
+    let head = "case_id,customer_id,kind,date,loss,channel,note\n";
+    let read = |text: &str| {
+        std::fs::write(&file, format!("{head}{text}")).unwrap();
+        let out = batch(file.to_str().unwrap(), &[]);
+        let rows = rows(&out.stdout);
+        let seen = rows
+            .iter()
+            .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
+            .collect::<Vec<_>>();
+        (out.status.code(), seen, rows)
+    };
+    let (code, seen, rows) = read(
+        "K1,C1,late,2026-11-20,20,\"chat,x\nK2,C1,late,2026-11-20,20,chat\",x\nK3,C1,late,2026-11-20,20,phone,x\n",
+    );
+    assert_eq!(code, Some(3));
+    assert_eq!(seen, ["K1 2 error", "K2 3 gesture", "K3 4 gesture"]);
+    assert_eq!(
+        rows[0]["error"],
+        "line 2: column `channel` runs over 2 lines from this line: is a quote left open? \
+         (the next lines are read as rows of their own)"
+    );
+    // Read again after K1's misplaced quote, the quote that closed it (K3's)
+    // would open a field that K5's closes, and take K4 in: it is rejected too.
+    let (_, seen, rows) = read(
+        "K1,C1,late,2026-11-20,20,chat,\"a\nK2,C1,late,2026-11-20,20,chat,b\nK3,C1,late,2026-11-20,20,chat,\"c\n\
+         K4,C1,late,2026-11-20,20,chat,d\nK5,C1,late,2026-11-20,20,chat,e\"\nK6,C1,late,2026-11-20,20,chat,\"a real\nnote\"\n\
+         K7,C1,late,2026-11-20,20,chat,f\n",
+    );
+    assert_eq!(
+        seen,
+        [
+            "K1 2 error",
+            "K2 3 gesture",
+            "K3 4 error",
+            "K4 5 gesture",
+            "K5 6 gesture",
+            "K6 7 gesture",
+            "K7 9 gesture"
+        ]
+    );
+    assert!(
+        rows[2]["error"].starts_with("line 4: column `note` runs over 3 lines"),
+        "{}",
+        rows[2]["error"]
+    );
+    // A rejected row keeps what its first line holds, and nothing of the lines after it.
+    let (_, seen, rows) = read("K1,\"C1\nK2,C1,late,2026-11-20,20,chat,x\nK3\",C1,late,2026-11-20,20,chat,x\n");
+    assert_eq!(seen[..2], ["K1 2 error", "K2 3 gesture"]);
+    assert_eq!((rows[0]["customer_id"].as_str(), rows[0]["kind"].as_str()), ("C1", ""));
+}
+
+#[test]
 fn standard_input_feeds_one_input_only() {
     let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
     let out = goodwill()

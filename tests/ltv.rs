@@ -797,6 +797,34 @@ fn a_failed_fit_names_the_customer_that_stands_out() {
             .assert()
             .success();
     }
+    // Both figures of one customer: one clause.
+    let file = dir.path().join("s.csv");
+    std::fs::write(&file, format!("{head}9999,1000,5,10,100000\n")).unwrap();
+    let out = goodwill()
+        .args(["ltv", "fit", "--summary"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.trim_end().ends_with(
+            "; customer `9999` stands out, with 1000 repeat purchases, where 99% of the other repeat buyers have \
+             29 or fewer, and an average spend of 100000, where 99% of the other repeat buyers' is 227.14 or \
+             less: if its row is a mistake, it alone can stop the fit"
+        ),
+        "{stderr}"
+    );
+    // BG/NBD reads no spend: where it fails, a spend that stands out is not named.
+    let alike: String = (1..=30).map(|id| format!("{id},2,5,10,20\n")).collect();
+    std::fs::write(&file, format!("ID,x,t_x,T,zbar\n{alike}31,2,5,10,500\n")).unwrap();
+    let out = goodwill()
+        .args(["ltv", "fit", "--summary"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: cannot fit BG/NBD"), "{stderr}");
+    assert!(!stderr.contains("stands out"), "{stderr}");
 }
 
 /// One mistyped year in a history sets the end of observation, by default

@@ -284,8 +284,13 @@ fn has_spend(summary: &Summary) -> bool {
 /// `spend_optional`, scoring goes on without it, as for data without spend.
 fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
     let data = &customers.summary.rfm;
-    let bgnbd = ltv::fit_bgnbd(data)
-        .map_err(|e| anyhow::anyhow!("cannot fit BG/NBD on `{}`: {e}{}", customers.file, standouts(customers)))?;
+    let bgnbd = ltv::fit_bgnbd(data).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot fit BG/NBD on `{}`: {e}{}",
+            customers.file,
+            standouts(customers, false)
+        )
+    })?;
     let gamma_gamma = if has_spend(&customers.summary) {
         match ltv::fit_gamma_gamma(data) {
             Ok(fit) => Some(fit),
@@ -294,7 +299,7 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
                     "warning: cannot fit Gamma-Gamma on `{}`: {e}{}: expected_avg_value and clv are left empty \
                      (a model fitted on other customers, given with `--model`, would value them)\n",
                     customers.file,
-                    standouts(customers)
+                    standouts(customers, true)
                 ));
                 None
             }
@@ -302,7 +307,7 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
                 return Err(anyhow::anyhow!(
                     "cannot fit Gamma-Gamma on `{}`: {e}{}",
                     customers.file,
-                    standouts(customers)
+                    standouts(customers, true)
                 ));
             }
         }
@@ -319,24 +324,33 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
 }
 
 /// What a fit that failed may owe to one row, said after its reason: each
-/// customer whose frequency or spend stands far out from the others'.
-fn standouts(customers: &Customers) -> String {
-    ltv::standouts(&customers.summary.rfm)
-        .iter()
-        .map(|s| {
-            let (value, typical) = (shown(s.value), shown(s.typical));
-            let figure = match s.field {
-                "frequency" => {
-                    format!("{value} repeat purchases, where 99% of the other repeat buyers have {typical} or fewer")
-                }
-                _ => format!("an average spend of {value}, where 99% of the other repeat buyers' is {typical} or less"),
-            };
-            format!(
-                "; customer `{}` stands out, with {figure}: if its row is a mistake, it alone can stop the fit",
-                customers.summary.ids[s.index]
-            )
-        })
-        .collect()
+/// customer whose frequency, or with `spend` (a Gamma-Gamma fit) whose
+/// average spend, stands far out from the others'.
+fn standouts(customers: &Customers, spend: bool) -> String {
+    let found: Vec<_> = ltv::standouts(&customers.summary.rfm)
+        .into_iter()
+        .filter(|s| spend || s.field == "frequency")
+        .collect();
+    let mut said = String::new();
+    for (n, s) in found.iter().enumerate() {
+        let (value, typical) = (shown(s.value), shown(s.typical));
+        let figure = match s.field {
+            "frequency" => {
+                format!("{value} repeat purchases, where 99% of the other repeat buyers have {typical} or fewer")
+            }
+            _ => format!("an average spend of {value}, where 99% of the other repeat buyers' is {typical} or less"),
+        };
+        let id = &customers.summary.ids[s.index];
+        let same = n > 0 && found[n - 1].index == s.index;
+        said.push_str(&match same {
+            true => format!(", and {figure}"),
+            false => format!("; customer `{id}` stands out, with {figure}"),
+        });
+        if found.get(n + 1).is_none_or(|next| next.index != s.index) {
+            said.push_str(": if its row is a mistake, it alone can stop the fit");
+        }
+    }
+    said
 }
 
 fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
