@@ -132,8 +132,37 @@ fn linear_by_hand() {
     close(rec.churn_before(), 0.54);
     close(rec.churn_after(), 0.2705);
     close(rec.cost(), 20.0);
+    close(rec.value(), 25.0);
     close(rec.impact(), 44.68);
     close(rec.value_at_risk(), 129.6);
+    assert!(rec.grants(), "a credit counts against the caps");
+}
+
+#[test]
+fn the_case_limit_is_exact_to_the_cent_and_goodwill_12m_is_in_dollars() {
+    // The $30.00 case limit: a gesture of exactly $30.00 is within it, one
+    // of $30.01 is not.
+    for (cost, within) in [("30", true), ("30.01", false)] {
+        let src = POLICY.replace("cost = 20\nvalue = 25", &format!("cost = {cost}\nvalue = 25"));
+        let p = policy(&src);
+        let e = Engine::new(&p, None);
+        let rec = run(&e, &history(), &incident("lin", 50.0), Usage::default());
+        assert_eq!(rec.candidates[0].status != Status::OverCaseLimit, within, "{cost}");
+    }
+    // `customer.goodwill_12m` reads the ledger's cents as dollars: $30.00 used.
+    let src = POLICY.replace(
+        "[[rule]]\nid = \"all\"",
+        "[[rule]]\nid = \"spent\"\nwhen = \"customer.goodwill_12m == 30.0\"\nescalate = \"spent\"\nstop = true\n\n[[rule]]\nid = \"all\"",
+    );
+    let p = policy(&src);
+    let e = Engine::new(&p, None);
+    let usage = Usage {
+        gestures: 1,
+        cents: 3000,
+    };
+    let rec = run(&e, &history(), &incident("lin", 50.0), usage);
+    assert_eq!(rec.decision, Decision::Escalate);
+    close(rec.goodwill_12m, 30.0);
 }
 
 #[test]
