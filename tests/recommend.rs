@@ -1260,3 +1260,33 @@ fn ledger_costs_count_to_the_cent_row_by_row() {
     assert_eq!(answer["customer"]["goodwill_12m"].as_f64(), Some(390.02));
     assert_eq!(answer["customer"]["gestures_12m"].as_u64(), Some(2));
 }
+
+#[test]
+fn a_customer_attribute_of_the_wrong_type_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "customer_id,plan,plan_price\nC9,basic,5\nC0004711,pro,abc\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .current_dir(dir.path())
+        .args([
+            "recommend",
+            "--customers",
+            "c.csv",
+            "--customer",
+            "C0004711",
+            "--kind",
+            "payment_failed",
+        ])
+        .args(["--loss", "10", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.ends_with("\nerror: case `case`: `c.csv`: line 3: column `plan_price`: `abc` is not a number\n"),
+        "{stderr}"
+    );
+}
