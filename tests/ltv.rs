@@ -327,12 +327,17 @@ offer = ["credit"]
 
 /// `recommend --format json` for CDNOW customer `id` on 1997-09-30, with `extra` flags
 fn recommend(policy: &str, id: &str, extra: &[&str]) -> Value {
+    recommend_from(HISTORY, policy, id, extra)
+}
+
+/// [`recommend`] with another history
+fn recommend_from(history: &str, policy: &str, id: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "recommend",
         "--policy",
         policy,
         "--history",
-        HISTORY,
+        history,
         "--customer",
         id,
         "--kind",
@@ -880,4 +885,37 @@ fn a_spend_model_that_cannot_be_fitted_leaves_scoring_to_the_purchase_model() {
     let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
     assert_eq!(rows.len(), 2357);
     assert!(rows.iter().all(|r| r["clv"].is_empty() && !r["p_alive"].is_empty()));
+}
+
+/// Under `bgnbd` a zero-amount row is a purchase, as in the fit (docs/ltv.md):
+/// a $40 order and two $0 ones are two repeat purchase days, spend 0 each.
+#[test]
+fn bgnbd_counts_zero_amount_rows_as_purchases() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(PUBLISHED, dir.path().join("model.toml")).unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, bgnbd_policy(r#"model_file = "model.toml""#)).unwrap();
+    let history = dir.path().join("h.csv");
+    std::fs::write(
+        &history,
+        "customer_id,date,amount\nZ,1997-01-01,40\nZ,1997-03-01,0\nZ,1997-06-01,0\nZ,1997-07-01,-40\n",
+    )
+    .unwrap();
+    let rec = recommend_from(history.to_str().unwrap(), policy.to_str().unwrap(), "Z", &[]);
+    let model = goodwill::ltv::LtvModel::from_toml(&std::fs::read_to_string(PUBLISHED).unwrap()).unwrap();
+    let gg = model.gamma_gamma.unwrap();
+    // Days 0, 59 and 151 of 272; the refund on day 181 is no purchase.
+    let (recency, t) = (151.0 / 7.0, 272.0 / 7.0);
+    let rfm = Rfm {
+        frequency: 2.0,
+        recency,
+        t,
+        monetary_value: 0.0,
+    };
+    let want = clv(&model.bgnbd, &gg, &rfm, 0.25, 24, 0.08, TimeUnit::Weeks);
+    assert!(rel(num(&rec["future_value"]), want) < 1e-12, "{rec}");
+    assert!(
+        rel(num(&rec["p_alive"]), model.bgnbd.p_alive(2.0, recency, t)) < 1e-12,
+        "{rec}"
+    );
 }
