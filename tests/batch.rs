@@ -770,21 +770,28 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
     }
 
+    // An incidents file (`name`, holding `text`) answered with a warning
+    // that `column` is ignored, nearest to `field`: the file and the run.
+    let ignored = |name: &str, text: &str, column: &str, field: &str| {
+        let incidents = dir.path().join(name);
+        std::fs::write(&incidents, text).unwrap();
+        let run = batch(incidents.to_str().unwrap(), &[]);
+        assert_eq!(run.status.code(), Some(0));
+        assert_eq!(
+            String::from_utf8_lossy(&run.stderr),
+            format!(
+                "warning: `{}`: column `{column}` is not one the policy reads, so it is ignored (did you mean `{field}`?)\n",
+                incidents.display()
+            )
+        );
+        (incidents, run)
+    };
     // `Channel` for a channel no expression reads changes no answer: warned of, not refused.
-    let incidents = dir.path().join("channel.csv");
-    std::fs::write(
-        &incidents,
+    let (incidents, _) = ignored(
+        "channel.csv",
         "case_id,customer_id,kind,date,loss,Channel\nK1,C1,late,2026-11-20,20,chat\n",
-    )
-    .unwrap();
-    let run = batch(incidents.to_str().unwrap(), &[]);
-    assert_eq!(run.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&run.stderr),
-        format!(
-            "warning: `{}`: column `Channel` is not one the policy reads, so it is ignored (did you mean `channel`?)\n",
-            incidents.display()
-        )
+        "Channel",
+        "channel",
     );
     // With a policy whose rule reads it, it is refused.
     let policy = dir.path().join("channel.toml");
@@ -809,20 +816,11 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
     );
 
     // A typo is not refused (`lost` may be a column of its own), but warned of.
-    let incidents = dir.path().join("typo.csv");
-    std::fs::write(
-        &incidents,
+    let (_, run) = ignored(
+        "typo.csv",
         "case_id,customer_id,kind,date,loss,coupn_pct,note\nK1,C1,late,2026-11-20,20,5,x\n",
-    )
-    .unwrap();
-    let run = batch(incidents.to_str().unwrap(), &[]);
-    assert_eq!(run.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&run.stderr),
-        format!(
-            "warning: `{}`: column `coupn_pct` is not one the policy reads, so it is ignored (did you mean `coupon_pct`?)\n",
-            incidents.display()
-        )
+        "coupn_pct",
+        "coupon_pct",
     );
     assert_eq!(rows(&run.stdout).len(), 1);
 

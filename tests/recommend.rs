@@ -1229,32 +1229,40 @@ fn the_follow_up_date_stays_a_date_goodwill_reads() {
     assert_eq!(j["follow_up_by"], "9999-12-31", "{j}");
 }
 
+/// `goodwill recommend ARGS`, run in a new directory that holds one input file.
+fn recommend_beside(file: &str, text: &str, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), text).unwrap();
+    goodwill()
+        .current_dir(dir.path())
+        .arg("recommend")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn ledger_costs_count_to_the_cent_row_by_row() {
     // Two rows of 195.005 are 195.01 each, as read: $390.02, not the
     // $390.01 of their exact sum.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ledger.csv"),
+    let out = recommend_beside(
+        "ledger.csv",
         "customer_id,date,gesture,cost\nP1,2025-12-01,credit_loss,195.005\nP1,2025-12-02,credit_loss,195.005\n",
-    )
-    .unwrap();
-    let out = goodwill()
-        .current_dir(dir.path())
-        .args([
-            "recommend",
+        &[
             "--ledger",
             "ledger.csv",
             "--customer",
             "P1",
             "--kind",
             "expired_coupon",
-        ])
-        .args(["--loss", "10", "--date", "2026-03-01", "--format", "json"])
-        .arg("--policy")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/default.toml"))
-        .output()
-        .unwrap();
+            "--loss",
+            "10",
+            "--date",
+            "2026-03-01",
+            "--format",
+            "json",
+        ],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["customer"]["goodwill_12m"].as_f64(), Some(390.02));
@@ -1263,26 +1271,22 @@ fn ledger_costs_count_to_the_cent_row_by_row() {
 
 #[test]
 fn a_customer_attribute_of_the_wrong_type_names_its_file_and_line() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("c.csv"),
+    let out = recommend_beside(
+        "c.csv",
         "customer_id,plan,plan_price\nC9,basic,5\nC0004711,pro,abc\n",
-    )
-    .unwrap();
-    let out = goodwill()
-        .current_dir(dir.path())
-        .args([
-            "recommend",
+        &[
             "--customers",
             "c.csv",
             "--customer",
             "C0004711",
             "--kind",
             "payment_failed",
-        ])
-        .args(["--loss", "10", "--date", "2026-11-20"])
-        .output()
-        .unwrap();
+            "--loss",
+            "10",
+            "--date",
+            "2026-11-20",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
