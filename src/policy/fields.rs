@@ -174,5 +174,10 @@ mod tests {
         for (i, name) in i {
             assert_eq!(INCIDENT[i].0, format!("incident.{name}"));
         }
+        // The incidents reader's own list of these fields, in the same order.
+        assert_eq!(
+            INCIDENT.map(|f| f.0),
+            crate::input::incidents::STANDARD.map(|n| format!("incident.{n}"))
+        );
     }
 }
