@@ -105,7 +105,7 @@ fn one_bad_bgnbd_parameter_is_one_error() {
     let (code, stdout, _) = check(&[path.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(
-        stdout.contains("error[out-of-range]: `r` in `[model.bgnbd]` must be more than zero"),
+        stdout.contains("error[out-of-range]: `r` in `[model.bgnbd]` must be a positive number"),
         "{stdout}"
     );
     assert!(!stdout.contains("needs its parameters"), "{stdout}");

@@ -791,8 +791,8 @@ impl<'a> Resolver<'a> {
                 TimeUnit::Weeks
             }
         };
-        let param = |list: &[(Sp<String>, Sp<f64>)], name: &str| {
-            list.iter().find(|(k, _)| k.value == name).map(|(_, v)| v.clone())
+        let param = |list: &[(Sp<String>, Option<Sp<f64>>)], name: &str| {
+            list.iter().find(|(k, _)| k.value == name).and_then(|(_, v)| v.clone())
         };
         let positive = |resolver: &mut Self, v: Option<Sp<f64>>, table: &str, name: &str| -> Option<f64> {
             match v {
@@ -801,7 +801,7 @@ impl<'a> Resolver<'a> {
                     resolver.error(
                         "out-of-range",
                         v.span,
-                        format!("`{name}` in `[model.{table}]` must be more than zero"),
+                        format!("`{name}` in `[model.{table}]` must be a positive number"),
                     );
                     None
                 }
@@ -866,10 +866,11 @@ impl<'a> Resolver<'a> {
                 let p = positive(self, param(g, "p"), "gamma_gamma", "p");
                 let q = positive(self, param(g, "q"), "gamma_gamma", "q");
                 let v = positive(self, param(g, "v"), "gamma_gamma", "v");
-                // A parameter given but out of range has its own error: only
-                // one left out is a missing parameter.
-                let all_given =
-                    |list: &[(Sp<String>, Sp<f64>)], names: &[&str]| names.iter().all(|n| param(list, n).is_some());
+                // A parameter given but out of range, or not a number, has its
+                // own error: only one left out is a missing parameter.
+                let all_given = |list: &[(Sp<String>, Option<Sp<f64>>)], names: &[&str]| {
+                    names.iter().all(|n| list.iter().any(|(k, _)| k.value == *n))
+                };
                 match (r, alpha, a, bb) {
                     (Some(r), Some(alpha), Some(a), Some(b)) => LtvModel {
                         time_unit: unit,

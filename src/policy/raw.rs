@@ -132,10 +132,11 @@ pub struct RawModel {
     pub time_unit: Option<Sp<String>>,
     /// A fitted model file (`goodwill ltv fit -o`), relative to the policy.
     pub model_file: Option<Sp<String>>,
-    /// Inline BG/NBD parameters: r, alpha, a, b.
-    pub bgnbd: Vec<(Sp<String>, Sp<f64>)>,
-    /// Inline Gamma-Gamma parameters: p, q, v.
-    pub gamma_gamma: Vec<(Sp<String>, Sp<f64>)>,
+    /// Inline BG/NBD parameters: r, alpha, a, b; `None` for a value that is
+    /// not a finite number (reported as read).
+    pub bgnbd: Vec<(Sp<String>, Option<Sp<f64>>)>,
+    /// Inline Gamma-Gamma parameters: p, q, v, the same way.
+    pub gamma_gamma: Vec<(Sp<String>, Option<Sp<f64>>)>,
 }
 
 /// `[recovery]` or `[recovery.kinds.KIND]`.
@@ -609,17 +610,20 @@ impl Walk<'_, '_> {
         key: &str,
         allowed: &[&str],
         at: &str,
-    ) -> Vec<(Sp<String>, Sp<f64>)> {
+    ) -> Vec<(Sp<String>, Option<Sp<f64>>)> {
         let Some(t) = self.table(table, key, at) else {
             return Vec::new();
         };
         self.keys(t, allowed, at);
         let mut out = Vec::new();
         for (k, v) in t.iter() {
-            if allowed.contains(&k.get_ref().as_ref())
-                && let Some(n) = self.number_value(v, &format!("`{}` in {at}", k.get_ref()))
-            {
-                out.push((sp_string(k), n));
+            if allowed.contains(&k.get_ref().as_ref()) {
+                // A key given a bad value is kept, so that it is not also
+                // reported as missing.
+                out.push((
+                    sp_string(k),
+                    self.number_value(v, &format!("`{}` in {at}", k.get_ref())),
+                ));
             }
         }
         out

@@ -385,7 +385,7 @@ fn a_bgnbd_parameter_out_of_range_is_not_also_a_missing_one() {
         [(
             "4:5".to_string(),
             "out-of-range",
-            "`r` in `[model.bgnbd]` must be more than zero".to_string()
+            "`r` in `[model.bgnbd]` must be a positive number".to_string()
         )]
     );
     assert_eq!(
@@ -393,7 +393,7 @@ fn a_bgnbd_parameter_out_of_range_is_not_also_a_missing_one() {
         [(
             "9:5".to_string(),
             "out-of-range",
-            "`p` in `[model.gamma_gamma]` must be more than zero".to_string()
+            "`p` in `[model.gamma_gamma]` must be a positive number".to_string()
         )]
     );
     // `q` of 1 or less is named at the `q`, not at `ltv`.
@@ -405,6 +405,20 @@ fn a_bgnbd_parameter_out_of_range_is_not_also_a_missing_one() {
             "Gamma-Gamma `q` must be more than 1: the mean spend is infinite otherwise".to_string()
         )]
     );
+    // A value that is not a finite number, or not a number at all, has its
+    // own error and is not also missing.
+    for (bad, message) in [
+        ("inf", "`r` in `[model.bgnbd]` must be a finite number"),
+        ("nan", "`r` in `[model.bgnbd]` must be a finite number"),
+        ("\"x\"", "`r` in `[model.bgnbd]` must be a number, found a string"),
+    ] {
+        let e = only(errors(&full.replace("r = 0.243", &format!("r = {bad}"))));
+        assert_eq!(e.len(), 1, "{bad}: {e:?}");
+        assert_eq!((e[0].0.as_str(), e[0].2.as_str()), ("4:5", message));
+    }
+    let e = only(errors(&full.replace("v = 15.44", "v = -inf")));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].2, "`v` in `[model.gamma_gamma]` must be a finite number");
     // One left out is still missing, beside another out of range.
     let codes: Vec<&str> = errors(&full.replace("r = 0.243", "r = -0.243").replace("alpha = 4.414\n", ""))
         .iter()
