@@ -23,6 +23,14 @@ fn batch(file: &str, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// [`batch`] over an incidents file holding `csv`.
+fn batch_of(csv: &str, extra: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("incidents.csv");
+    std::fs::write(&file, csv).unwrap();
+    batch(file.to_str().unwrap(), extra)
+}
+
 #[test]
 fn good_rows_are_answered_and_bad_rows_reported_with_their_line() {
     let out = batch("tests/data/batch/incidents.csv", &[]);
@@ -547,6 +555,47 @@ fn summary_table() {
     let out = batch("tests/data/batch/incidents.csv", &["--summary"]);
     assert!(String::from_utf8(out.stderr).unwrap().contains("By kind\n"));
     assert!(!String::from_utf8(out.stdout).unwrap().contains("By kind"));
+}
+
+#[test]
+fn a_summary_tells_a_kind_named_like_its_own_labels_from_them() {
+    // Rejected rows' kinds are whatever the file holds: `all` is not the
+    // total, `(none)` not the empty kind, `(rejected)` not the row of counts.
+    let out = batch_of(
+        "case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
+         K1,C1,late,2026-11-20,20,100,0\n\
+         K2,C1,all,2026-11-20,20,100,0\n\
+         K3,C1,(none),2026-11-20,20,100,0\n\
+         K4,C1,,2026-11-20,20,100,0\n\
+         K5,C1,(rejected),2026-11-20,20,100,0\n",
+        &["--format", "table"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first_cells = |table: &str| -> Vec<String> {
+        table
+            .lines()
+            .filter(|l| l.starts_with('│'))
+            .map(|l| l.trim_start_matches('│').split('┆').next().unwrap().trim().to_string())
+            .collect()
+    };
+    let (kinds, decisions) = text.split_once("Decisions\n").unwrap();
+    assert_eq!(
+        first_cells(kinds),
+        ["kind", "(none)", "`(none)`", "`(rejected)`", "`all`", "late", "all"],
+        "{text}"
+    );
+    assert_eq!(
+        first_cells(decisions),
+        ["gesture", "credit", "(escalated)", "(rejected)"],
+        "{text}"
+    );
+    let header = decisions.lines().nth(1).unwrap();
+    let header: Vec<&str> = header.trim_matches('│').split('┆').map(str::trim).collect();
+    assert_eq!(
+        header,
+        ["gesture", "all", "(none)", "`(none)`", "`(rejected)`", "`all`", "late"]
+    );
 }
 
 /// A deterministic data set with many customers having several incidents

@@ -172,11 +172,7 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
 
 fn kind_row(kind: &str, s: &Slice, m: &dyn Fn(i64) -> String, d: &dyn Fn(i64) -> String) -> [String; 9] {
     [
-        if kind.is_empty() {
-            "(none)".to_string()
-        } else {
-            kind.to_string()
-        },
+        crate::render::label(kind).into_owned(),
         money::group(s.cases),
         money::group(s.changed),
         m(s.old.cost_cents),

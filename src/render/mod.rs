@@ -25,8 +25,37 @@ pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
     if n == N::from(1) { "" } else { "s" }
 }
 
+/// A kind or gesture id as a summary's cell shows it: `(none)` when empty,
+/// and in backticks when it would read as one of the summary's own labels
+/// (`all`, `(none)`, `(escalated)`, `(rejected)`) or starts with a backtick.
+/// A rejected row's kind is whatever its file holds.
+pub fn label(id: &str) -> std::borrow::Cow<'_, str> {
+    const OWN: [&str; 4] = ["all", "(none)", "(escalated)", "(rejected)"];
+    if id.is_empty() {
+        "(none)".into()
+    } else if OWN.contains(&id) || id.starts_with('`') {
+        format!("`{id}`").into()
+    } else {
+        id.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_label_never_reads_as_the_summarys_own() {
+        use super::label;
+        assert_eq!(label("late_delivery"), "late_delivery");
+        assert_eq!(label(""), "(none)");
+        assert_eq!(label("all"), "`all`");
+        assert_eq!(label("(none)"), "`(none)`");
+        assert_eq!(label("(rejected)"), "`(rejected)`");
+        assert_eq!(label("(escalated)"), "`(escalated)`");
+        assert_eq!(label("`all`"), "``all``");
+        assert_eq!(label("All"), "All");
+        assert_eq!(label("(other)"), "(other)");
+    }
+
     #[test]
     fn percent_rounds_to_whole_or_one_decimal() {
         assert_eq!(super::percent(0.54), "54%");

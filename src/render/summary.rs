@@ -10,6 +10,7 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
 use crate::batch::{Summary, Totals};
 use crate::money;
+use crate::render::label;
 
 /// The summary of a batch, as text; amounts in `currency`.
 pub fn summary(s: &Summary, currency: &str) -> String {
@@ -41,20 +42,16 @@ pub fn summary(s: &Summary, currency: &str) -> String {
         ]
     };
     for (kind, t) in &s.kinds {
-        kinds.add_row(line(if kind.is_empty() { "(none)" } else { kind }, t));
+        kinds.add_row(line(&label(kind), t));
     }
     kinds.add_row(line("all", &s.all));
 
-    let mut header = vec!["gesture", "all"];
-    header.extend(
-        s.kinds
-            .iter()
-            .map(|(k, _)| if k.is_empty() { "(none)" } else { k.as_str() }),
-    );
+    let mut header = vec!["gesture".into(), "all".into()];
+    header.extend(s.kinds.iter().map(|(k, _)| label(k)));
     let mut gestures = table(&header);
     let chosen = |t: &Totals, g: &str| t.gestures.iter().find(|(id, _)| id == g).map_or(0, |(_, n)| *n);
     for (g, n) in &s.all.gestures {
-        let mut row = vec![Cell::new(g), count(*n)];
+        let mut row = vec![Cell::new(label(g)), count(*n)];
         row.extend(s.kinds.iter().map(|(_, t)| count(chosen(t, g))));
         gestures.add_row(row);
     }
@@ -68,11 +65,11 @@ pub fn summary(s: &Summary, currency: &str) -> String {
     format!("By kind\n{kinds}\nDecisions\n{gestures}\n")
 }
 
-fn table(header: &[&str]) -> Table {
+fn table<S: AsRef<str>>(header: &[S]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().map(Cell::new));
+        .set_header(header.iter().map(|h| Cell::new(h.as_ref())));
     t
 }
 
