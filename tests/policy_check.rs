@@ -222,3 +222,34 @@ fn an_unreadable_policy_is_a_json_diagnostic_under_json() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read policy"));
 }
+
+#[test]
+fn the_expression_errors_in_the_docs_are_the_binarys() {
+    // docs/expressions.md shows these three errors as `policy check` prints
+    // them for a policy.toml with these rules.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[[rule]]\nid = \"r1\"\nwhen = 'incident.kidn == \"late\"'\noffer = [\"apology\"]\n\n\
+         [[rule]]\nid = \"r2\"\nwhen = 'customer.orders >= \"5\"'\noffer = [\"apology\"]\n\n\
+         [[rule]]\nid = \"r3\"\nwhen = 'incident.loss * 2'\noffer = [\"apology\"]\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .args(["policy", "check", "policy.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let docs = std::fs::read_to_string("docs/expressions.md").unwrap();
+    let blocks: Vec<&str> = docs.split("```\n").filter(|b| b.starts_with("error[")).collect();
+    assert_eq!(blocks.len(), 2, "{docs}");
+    for block in blocks {
+        assert!(
+            stdout.contains(block),
+            "docs/expressions.md shows:\n{block}\nthe binary prints:\n{stdout}"
+        );
+    }
+    assert!(stdout.ends_with("3 errors, 0 warnings\n"), "{stdout}");
+}

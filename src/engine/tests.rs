@@ -331,6 +331,18 @@ offer = ["rich", "cheap"]
         run(&e, &history(), &incident("x", 10.0), Usage::default()).gesture(),
         "rich"
     );
+    // Left out, the tolerance is 0 (the README says so; only the shipped
+    // policy sets 0.02).
+    let unset = policy(&src.replace("tie_tolerance = 0.5", ""));
+    assert_eq!(
+        unset.recovery.param("tie_tolerance").and_then(|p| p.constant()),
+        Some(0.0)
+    );
+    let e = Engine::new(&unset, None);
+    assert_eq!(
+        run(&e, &history(), &incident("x", 10.0), Usage::default()).gesture(),
+        "rich"
+    );
 }
 
 #[test]
