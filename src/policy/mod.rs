@@ -1045,6 +1045,22 @@ impl<'a> Resolver<'a> {
                 );
                 return None;
             }
+            if !Range01::Amount.allows(v.value) {
+                // Past it, cents are no longer exact; a limit that high is none.
+                self.diags.push(
+                    Diagnostic::error(
+                        "out-of-range",
+                        v.span.clone(),
+                        format!(
+                            "`{name}` must be {}, found {}",
+                            Range01::Amount.describe(),
+                            shown(v.value)
+                        ),
+                    )
+                    .with_help("leave the key out for no limit of its kind"),
+                );
+                return None;
+            }
             Some(crate::money::cents(v.value))
         };
         let max_cents_per_case = money(&raw.max_cost_per_case, "max_cost_per_case");

@@ -292,6 +292,22 @@ fn negative_money_and_duplicate_ids() {
 }
 
 #[test]
+fn a_money_limit_of_1e13_or_more_is_refused_as_a_cost_is() {
+    let limits = |v: &str| format!("[limits]\nmax_cost_per_case = 1\nmax_cost_per_customer_12m = {v}\n");
+    assert!(load_str(&limits("9999999999999.99"), "p.toml", None).is_ok());
+    for (v, found) in [("1e13", "10000000000000"), ("1e300", "1e300")] {
+        let e = errors(&limits(v));
+        assert_eq!(e.len(), 1, "{v}: {e:?}");
+        assert_eq!((e[0].0.as_str(), e[0].1), ("3:29", "out-of-range"));
+        assert_eq!(
+            e[0].2,
+            format!("`max_cost_per_customer_12m` must be zero or more and under 1e13 (10 trillion), found {found}")
+        );
+        assert_eq!(e[0].3.as_deref(), Some("leave the key out for no limit of its kind"));
+    }
+}
+
+#[test]
 fn every_error_is_reported_in_one_run() {
     let src = r#"
 [policy]
