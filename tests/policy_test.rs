@@ -230,6 +230,30 @@ fn a_test_file_that_cannot_be_read_is_a_usage_error() {
     );
     let (code, _, _) = run(&["tests/data/cases/missing.toml", "policies/default.tests.toml"]);
     assert_eq!(code, 2);
+    // Under JSON, either is a report of one `read` diagnostic on standard
+    // output, as `policy check --format json` gives one.
+    for (args, file, message) in [
+        (
+            ["policies/default.toml", "tests/data/cases/missing.tests.toml"],
+            "tests/data/cases/missing.tests.toml",
+            "cannot read test file: ",
+        ),
+        (
+            ["tests/data/cases/missing.toml", "policies/default.tests.toml"],
+            "tests/data/cases/missing.toml",
+            "cannot read policy: ",
+        ),
+    ] {
+        let (code, stdout, stderr) = run(&[args[0], args[1], "--format", "json"]);
+        assert_eq!((code, stderr.as_str()), (2, ""));
+        let j: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!((j["file"].as_str(), j["errors"].as_u64()), (Some(file), Some(1)));
+        assert_eq!(j["diagnostics"][0]["code"], "read");
+        assert!(
+            j["diagnostics"][0]["message"].as_str().unwrap().starts_with(message),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]

@@ -165,6 +165,13 @@ fn report_json(report: &Report) -> serde_json::Value {
     })
 }
 
+/// A file that cannot be read, as a report of one `read` diagnostic: what
+/// a script reading JSON gets in place of the file's own findings.
+fn unreadable(file: &str, what: &str, reason: &str) -> Report {
+    let d = crate::diagnostic::Diagnostic::error("read", 0..0, format!("cannot read {what}: {reason}"));
+    Report::new(file, "", vec![d])
+}
+
 fn check(args: CheckArgs) -> Result<Exit> {
     let file = args.policy.display().to_string();
     // Unreadable is as unusable as invalid: exit 2, as every command's
@@ -173,8 +180,7 @@ fn check(args: CheckArgs) -> Result<Exit> {
         Ok(source) => crate::check::check_str(&source, &file, args.policy.parent()),
         Err(policy::PolicyError::Invalid(report)) => report,
         Err(policy::PolicyError::Read { reason, .. }) if args.format == Format::Json => {
-            let d = crate::diagnostic::Diagnostic::error("read", 0..0, format!("cannot read policy: {reason}"));
-            Report::new(&file, "", vec![d])
+            unreadable(&file, "policy", &reason)
         }
         Err(e) => return Err(e.into()),
     };
@@ -225,12 +231,24 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
     let policy = match policy::load_file(&args.policy) {
         Ok((policy, _)) => policy,
         Err(policy::PolicyError::Invalid(report)) => return refuse("policy", &report),
+        Err(policy::PolicyError::Read { file, reason }) if args.format == Format::Json => {
+            return refuse("policy", &unreadable(&file, "policy", &reason));
+        }
         Err(e) => return Err(e.into()),
     };
     let mut files: Vec<TestFile> = Vec::new();
     for path in &args.tests {
         let name = path.display().to_string();
-        let source = read(path, "test file")?;
+        let source = match args.format {
+            Format::Text => read(path, "test file")?,
+            Format::Json => match policy::read_source(path, &name) {
+                Ok(source) => source,
+                Err(policy::PolicyError::Invalid(report)) => return refuse("test file", &report),
+                Err(policy::PolicyError::Read { reason, .. }) => {
+                    return refuse("test file", &unreadable(&name, "test file", &reason));
+                }
+            },
+        };
         let file = match cases::parse(&source, &name) {
             Ok(file) => file,
             Err(report) => return refuse("test file", &report),
