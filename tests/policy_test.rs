@@ -189,6 +189,43 @@ fn unknown_keys_in_a_test_file_are_errors_with_their_line() {
 }
 
 #[test]
+fn every_mistake_of_a_test_file_is_reported_in_one_run() {
+    // An unknown key, values of the wrong type or out of range, and ids,
+    // kinds and fields the policy does not know: none hides another.
+    let file = "tests/data/cases/every-mistake.tests.toml";
+    let (code, stdout, stderr) = run(&["policies/default.toml", file]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    let found: Vec<(String, &str)> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error["))
+        .zip(
+            stderr
+                .lines()
+                .filter_map(|l| l.trim_start().strip_prefix(&format!("┌─ {file}:"))),
+        )
+        .map(|(e, at)| (at.to_string(), e.split(']').next().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("6:1".to_string(), "unknown-key"),
+            ("8:8".to_string(), "unknown-kind"),
+            ("9:8".to_string(), "wrong-type"),
+            ("10:12".to_string(), "wrong-type"),
+            ("11:1".to_string(), "unknown-field"),
+            ("15:1".to_string(), "unknown-field"),
+            ("16:11".to_string(), "out-of-range"),
+            ("18:11".to_string(), "unknown-gesture"),
+            ("19:27".to_string(), "unknown-gesture"),
+            ("20:8".to_string(), "wrong-type"),
+            ("21:12".to_string(), "wrong-type"),
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.starts_with(&format!("error: invalid test file `{file}`: 11 errors, 0 warnings\n")));
+}
+
+#[test]
 fn ids_and_attributes_are_checked_against_the_policy() {
     let (code, _, stderr) = run(&["policies/default.toml", "tests/data/cases/unknown-ids.tests.toml"]);
     assert_eq!(code, 2);

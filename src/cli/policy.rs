@@ -249,11 +249,12 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
                 }
             },
         };
-        let file = match cases::parse(&source, &name) {
-            Ok(file) => file,
-            Err(report) => return refuse("test file", &report),
-        };
-        let report = cases::validate(&file, &policy);
+        // Every mistake in one run: those of the file's own, and those
+        // against the policy of the tests that could be read.
+        let (file, mut diags) = cases::read(&source, &name);
+        diags.extend(cases::validate(&file, &policy).diagnostics);
+        diags.sort_by_key(|d| d.span.start);
+        let report = Report::new(&name, &source, diags);
         if report.has_errors() {
             return refuse("test file", &report);
         }
