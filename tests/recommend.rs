@@ -523,7 +523,7 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("case.toml`: field `loss`: `abc` is not a number"),
+        stderr.contains("case.toml`: line 4, column 8: field `loss`: `abc` is not a number"),
         "{stderr}"
     );
     std::fs::write(
@@ -535,8 +535,54 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("case.toml`: field `coupon_pct`: `20%` is not a number"),
+        stderr.contains("case.toml`: line 4, column 14: field `coupon_pct`: `20%` is not a number"),
         "{stderr}"
+    );
+    // Every mistake at once, in the order of the file, then the flags'; a
+    // JSON case file names its fields without a place.
+    std::fs::write(
+        &case,
+        "[incident]\ncustomer_id = \"C1\"\nkind = \"expired_cupon\"\ndate = \"2026-13-20\"\n\
+         severity = 9\ncoupon_pct = \"20%\"\nloss = -1\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .args(["recommend", "--case"])
+        .arg(&case)
+        .args(["--order-value", "sixty"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let file = case.display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: invalid incident: `{file}`: line 3, column 8: field `kind`: kind `expired_cupon` is not one of \
+             the policy's kinds (did you mean `expired_coupon`?)\n\
+             error: invalid incident: `{file}`: line 4, column 8: field `date`: `2026-13-20` is not a date \
+             (expected YYYY-MM-DD)\n\
+             error: invalid incident: `{file}`: line 5, column 12: field `severity`: `9` is not a whole number \
+             from 1 to 5\n\
+             error: invalid incident: `{file}`: line 6, column 14: field `coupon_pct`: `20%` is not a number\n\
+             error: invalid incident: `{file}`: line 7, column 8: field `loss`: `-1` is negative\n\
+             error: invalid incident: `--order-value`: `sixty` is not a number\n"
+        )
+    );
+    let json = dir.path().join("case.json");
+    std::fs::write(
+        &json,
+        r#"{"incident": {"customer_id": "C1", "kind": "late_delivery", "loss": "abc", "severity": 0}}"#,
+    )
+    .unwrap();
+    let out = goodwill().args(["recommend", "--case"]).arg(&json).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let file = json.display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: invalid incident: `{file}`: field `loss`: `abc` is not a number\n\
+             error: invalid incident: `{file}`: field `severity`: `0` is not a whole number from 1 to 5\n"
+        )
     );
 }
 

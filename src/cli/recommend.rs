@@ -11,7 +11,7 @@ use crate::date::Day;
 use crate::engine::{Customer, Engine};
 use crate::exit::Exit;
 use crate::input::case_file::CaseFile;
-use crate::input::incidents::Incident;
+use crate::input::incidents::{Incident, STANDARD};
 use crate::policy::Policy;
 use crate::policy::fields::Scope;
 use crate::render;
@@ -94,10 +94,22 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
             None => e,
         }
     };
-    let (incident, sources) = incident(&args, &case, today)?;
-    let policy = inputs.load_policy().map_err(from_case("policy", &args.inputs.policy))?;
-    // Said before the data files are read.
-    check_incident(&policy, &incident, &sources)?;
+    let (fields, incident) = incident(&args, &case, today)?;
+    // Every mistake in the incident at once, before the data files are read:
+    // its fields' own, then those against the policy.
+    let mut problems = incident.as_ref().err().cloned().unwrap_or_default();
+    let policy = match inputs.load_policy().map_err(from_case("policy", &args.inputs.policy)) {
+        Ok(policy) => {
+            problems.extend(check_fields(&policy, &fields));
+            policy
+        }
+        Err(_) if !problems.is_empty() => return Err(invalid_incident(problems)),
+        Err(e) => return Err(e),
+    };
+    let incident = match incident {
+        Ok(incident) if problems.is_empty() => incident,
+        _ => return Err(invalid_incident(problems)),
+    };
     // A mistyped year (`2027` for `2026`) would otherwise be answered as if the customer had a year more history.
     if incident.date > today {
         super::to_stderr(format_args!(
@@ -146,38 +158,51 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// A kind the policy does not list, or an incident field that does not fit
-/// the type the policy declares (`--set incident.coupon_pct=abc`), is a
-/// mistake in the call (bad usage), named by where it came from.
-fn check_incident(policy: &Policy, incident: &Incident, sources: &[(String, String)]) -> Result<()> {
-    // Where a field came from: its flag, its `--set`, or the case file.
-    let source_of = |name: &str| sources.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
-    policy.check_kind(&incident.kind).map_err(|e| {
+/// What a kind the policy does not list, or an incident field that does
+/// not fit the type the policy declares (`--set incident.coupon_pct=abc`),
+/// makes of the case: each named by where it came from, as a batch row's
+/// would be rejected.
+fn check_fields(policy: &Policy, fields: &[Field]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let kind = fields.iter().position(|f| f.name == "kind");
+    if let Some((at, kind)) = kind.map(|at| (at, &fields[at]))
+        && let Err(e) = policy.check_kind(crate::input::trim(&kind.value))
+    {
         // With no near miss to suggest, the kinds to choose from.
         let kinds = policy.kinds.as_deref().unwrap_or_default();
         let names = || kinds.iter().map(String::as_str);
-        let listed = match crate::suggest::did_you_mean(&incident.kind, names()) {
+        let listed = match crate::suggest::did_you_mean(crate::input::trim(&kind.value), names()) {
             Some(_) => String::new(),
             None => format!("; it lists {}", names().collect::<Vec<_>>().join(", ")),
         };
-        UsageError(format!(
-            "invalid incident: {}: {e}{listed}",
-            source_of("kind").unwrap_or("`--kind`")
-        ))
-    })?;
+        problems.push((at, format!("{}: {e}{listed}", kind.source)));
+    }
     // Typed as a batch would type them.
     let mut scratch = Engine::new(policy, None).values();
     for attr in policy.attributes.iter().filter(|a| a.scope == Scope::Incident) {
-        if let Some(text) = incident.extra(&attr.column) {
-            crate::engine::set_text(&mut scratch, attr.ty, attr.slot, text).map_err(|why| {
-                UsageError(format!(
-                    "invalid incident: {}: {why}",
-                    source_of(&attr.column).unwrap_or("field")
-                ))
-            })?;
+        if let Some(at) = fields.iter().position(|f| f.name == attr.column) {
+            let text = crate::input::trim(&fields[at].value);
+            if let Err(why) = crate::engine::set_text(&mut scratch, attr.ty, attr.slot, text) {
+                problems.push((at, format!("{}: {why}", fields[at].source)));
+            }
         }
     }
-    Ok(())
+    problems
+}
+
+/// A mistake in the incident: the field's place in the list of fields, and
+/// what is wrong, named by where the field came from.
+type Problem = (usize, String);
+
+/// The incident, or every mistake that keeps it from being one.
+type Checked = Result<Incident, Vec<Problem>>;
+
+/// A usage error naming every mistake in the incident, one to a line, in
+/// the order of the fields: the case file's, then the flags'.
+fn invalid_incident(mut problems: Vec<Problem>) -> anyhow::Error {
+    problems.sort_by_key(|(at, _)| *at);
+    let lines: Vec<String> = problems.iter().map(|(_, p)| format!("invalid incident: {p}")).collect();
+    UsageError(lines.join("\nerror: ")).into()
 }
 
 /// Warns of the history slips that leave a valid case: no history file, no
@@ -251,30 +276,48 @@ fn empty_given(value: &str, source: &str) -> Result<()> {
     Ok(())
 }
 
-/// The incident: the case file's fields, overridden by flags. A field that
-/// does not parse is bad usage, named by where it came from: its flag, its
-/// `--set`, or the case file. Also each field's name and where it came from.
-fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(String, String)>)> {
-    // Each field: its name, its value, and where it came from.
-    type Fields = Vec<(String, String, String)>;
-    fn put(fields: &mut Fields, name: &str, value: &Option<String>, source: String) {
+/// One incident field: its name, its value, and where it came from (its
+/// flag, its `--set`, or its place in the case file).
+struct Field {
+    name: String,
+    value: String,
+    source: String,
+}
+
+/// The incident: the case file's fields, overridden by flags, or every field
+/// that does not parse, each named by where it came from. A flag that cannot
+/// be read at all (an empty value, a `--set` that is not `incident.FIELD=VALUE`,
+/// no customer or kind) is bad usage at once.
+fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Vec<Field>, Checked)> {
+    fn put(fields: &mut Vec<Field>, name: &str, value: &Option<String>, source: String) {
         if let Some(v) = value {
-            fields.retain(|(n, _, _)| n != name);
-            fields.push((name.to_string(), v.clone(), source));
+            fields.retain(|f| f.name != name);
+            fields.push(Field {
+                name: name.to_string(),
+                value: v.clone(),
+                source,
+            });
         }
     }
     let case_file = args.case.as_ref().map(|p| p.display().to_string());
-    let mut fields: Fields = case
+    let mut fields: Vec<Field> = case
         .incident
         .iter()
         .map(|(n, v)| {
-            let source = match &case_file {
-                Some(file) => format!("`{file}`: field `{n}`"),
-                None => format!("field `{n}`"),
+            let source = match (&case_file, case.at.get(n)) {
+                (Some(file), Some((line, column))) => format!("`{file}`: line {line}, column {column}: field `{n}`"),
+                (Some(file), None) => format!("`{file}`: field `{n}`"),
+                (None, _) => format!("field `{n}`"),
             };
-            (n.clone(), v.clone(), source)
+            Field {
+                name: n.clone(),
+                value: v.clone(),
+                source,
+            }
         })
         .collect();
+    // In the order of the file, where it says.
+    fields.sort_by_key(|f| case.at.get(&f.name).copied());
     // The fields given on the command line: the flags, then each `--set`.
     let mut given: Vec<&str> = Vec::new();
     for (name, flag, value) in [
@@ -304,30 +347,38 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Incident, Vec<(
         empty_given(value, &source)?;
         // `--loss 7 --set incident.loss=5`: which one the rep meant is not ours to guess.
         if given.contains(&field)
-            && let Some((_, _, earlier)) = fields.iter().find(|(n, _, _)| n == field)
+            && let Some(earlier) = fields.iter().find(|f| f.name == field)
         {
-            return Err(UsageError(format!("{earlier} and {source} both give `{field}`: keep one")).into());
+            return Err(UsageError(format!("{} and {source} both give `{field}`: keep one", earlier.source)).into());
         }
         given.push(field);
         put(&mut fields, field, &Some(value.to_string()), source);
     }
-    if !fields.iter().any(|(n, _, _)| n == "case_id") {
-        fields.push(("case_id".into(), "case".into(), "`--case-id`".into()));
+    if !fields.iter().any(|f| f.name == "case_id") {
+        put(&mut fields, "case_id", &Some("case".into()), "`--case-id`".into());
     }
     for (flag, name) in [("--customer", "customer_id"), ("--kind", "kind")] {
-        if !fields.iter().any(|(n, v, _)| n == name && !v.trim().is_empty()) {
+        if !fields.iter().any(|f| f.name == name && !f.value.trim().is_empty()) {
             return Err(UsageError(format!("`{flag}` is required (or a `--case` file naming `{name}`)")).into());
         }
     }
-    let incident =
-        Incident::from_fields(fields.iter().map(|(k, v, _)| (k.as_str(), v.as_str())), today).map_err(|e| {
-            // Named by where the field came from (a flag, `--set`, the case
-            // file), not as the CSV column the incident reader would name.
-            let named = match fields.iter().find(|(n, _, _)| n == e.field) {
-                Some((_, _, source)) => format!("{source}{}", e.problem),
-                None => e.to_string(),
-            };
-            UsageError(format!("invalid incident: {named}"))
-        })?;
-    Ok((incident, fields.into_iter().map(|(n, _, source)| (n, source)).collect()))
+    // Each standard field on its own, so that one mistake hides no other;
+    // named by where it came from, not as the CSV column the incident reader
+    // would name it.
+    let problems: Vec<Problem> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| STANDARD.contains(&f.name.as_str()))
+        .filter_map(|(at, f)| {
+            let e = Incident::check_field(&f.name, &f.value).err()?;
+            Some((at, format!("{}{}", f.source, e.problem)))
+        })
+        .collect();
+    let incident = if problems.is_empty() {
+        Incident::from_fields(fields.iter().map(|f| (f.name.as_str(), f.value.as_str())), today)
+            .map_err(|e| vec![(0, e.to_string())])
+    } else {
+        Err(problems)
+    };
+    Ok((fields, incident))
 }

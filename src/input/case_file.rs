@@ -35,6 +35,9 @@ pub struct CaseFile {
     pub ledger: Option<PathBuf>,
     /// The incident's fields as text, in name order.
     pub incident: Vec<(String, String)>,
+    /// Where each incident field's value stands in a TOML case file: its
+    /// line and column, from 1. Empty for JSON.
+    pub at: BTreeMap<String, (usize, usize)>,
 }
 
 #[derive(Deserialize)]
@@ -126,8 +129,26 @@ impl CaseFile {
             customers: resolve(raw.customers),
             ledger: resolve(raw.ledger),
             incident: raw.incident.into_iter().map(|(k, v)| (k, v.text())).collect(),
+            at: if json { BTreeMap::new() } else { positions(text) },
         })
     }
+}
+
+/// Where each `[incident]` value of a TOML case file stands, as the file
+/// has been read without error: line and column, from 1.
+fn positions(text: &str) -> BTreeMap<String, (usize, usize)> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(doc) = DeTable::parse(text) else {
+        return BTreeMap::new();
+    };
+    let Some(DeValue::Table(incident)) = doc.get_ref().get("incident").map(|v| v.get_ref()) else {
+        return BTreeMap::new();
+    };
+    let lines = crate::diagnostic::Report::new("", text, Vec::new());
+    incident
+        .iter()
+        .map(|(k, v)| (k.get_ref().to_string(), lines.line_col(v.span().start)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -140,7 +161,18 @@ mod tests {
         let json = r#"{"history": "h.csv", "incident": {"case_id": "K1", "loss": 12.5, "severity": 2, "date": "2026-11-20", "vip": true}}"#;
         let a = CaseFile::parse(toml, false, Path::new("cases")).unwrap();
         let b = CaseFile::parse(json, true, Path::new("cases")).unwrap();
-        assert_eq!(a, b);
+        // Only a TOML file says where its values stand.
+        assert_eq!(a.at["loss"], (4, 8));
+        assert_eq!(a.at["date"], (6, 8));
+        assert_eq!(a.at.len(), 5);
+        assert!(b.at.is_empty());
+        assert_eq!(
+            CaseFile {
+                at: BTreeMap::new(),
+                ..a.clone()
+            },
+            b
+        );
         assert_eq!(a.history, Some(PathBuf::from("cases/h.csv")));
         assert!(a.incident.contains(&("loss".into(), "12.5".into())));
         assert!(a.incident.contains(&("date".into(), "2026-11-20".into())));
