@@ -20,13 +20,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().ok_or("usage: batch_phases DIR [ROUNDS]")?);
     let rounds: usize = args.next().map_or(Ok(5), |r| r.parse())?;
+    let policy = Policy::default_policy();
     let sources = Sources {
         history: Some(dir.join("history.csv")),
         customers: Some(dir.join("customers.csv")),
         ledger: Some(dir.join("ledger.csv")),
+        single_line: policy.single_line_columns(),
     };
     let today = goodwill::date::parse("2026-01-01").ok_or("bad date")?;
-    let policy = Policy::default_policy();
     let mut load = Vec::new();
     let mut data = None;
     for _ in 0..rounds {

@@ -69,6 +69,11 @@ pub struct Sources {
     pub customers: Option<PathBuf>,
     /// Goodwill ledger CSV.
     pub ledger: Option<PathBuf>,
+    /// The incidents columns besides the incident's own (`case_id` to
+    /// `channel`) that hold no line end: those a policy types as a number,
+    /// a date or a boolean ([`crate::policy::Policy::single_line_columns`]).
+    /// A quoted field over lines in one is a misplaced quote.
+    pub single_line: Vec<String>,
 }
 
 /// A row rejected when it was read: what could be made of its ids, and why.
@@ -155,6 +160,8 @@ pub struct Data {
     sep: usize,
     /// Where `case_id`, `customer_id` and `kind` are.
     id_columns: [usize; 3],
+    /// The columns besides the incident's own that hold no line end (see [`Sources::single_line`]).
+    single_line: Vec<String>,
     rows: Vec<Row>,
     rejected: Vec<Rejected>,
     /// Indexes into `rows` of the good rows, grouped by customer, each group in (date, line) order.
@@ -223,7 +230,7 @@ impl Data {
         } else {
             input::read_whole(incidents).map_err(|e| InputError::file(&file, format!("cannot open: {e}")))?
         };
-        let mut data = Data::parse(text, file, today)?;
+        let mut data = Data::parse(text, file, today, &sources.single_line)?;
         timer.phase("read incidents");
         let ids = &data.customer_index;
         let ((history, customers), ledger) = rayon::join(
@@ -276,7 +283,7 @@ impl Data {
         input
             .read_to_end(&mut text)
             .map_err(|e| InputError::file(file, format!("read error: {e}")))?;
-        let mut data = Data::parse(text, file.to_string(), today)?;
+        let mut data = Data::parse(text, file.to_string(), today, &[])?;
         data.history = history;
         data.customers = customers;
         data.ledger = ledger;
@@ -284,7 +291,7 @@ impl Data {
     }
 
     /// Splits the incidents file into rows and fields, checks every row, and groups the good ones by customer.
-    fn parse(text: Vec<u8>, file: String, today: Day) -> Result<Data, InputError> {
+    fn parse(text: Vec<u8>, file: String, today: Day, single_line: &[String]) -> Result<Data, InputError> {
         let mut header_reader = input::csv_reader(text.as_slice());
         let header = Header::read(&mut header_reader, &file)?;
         let mut id_columns = [0; 3];
@@ -306,6 +313,7 @@ impl Data {
             ends: Vec::new(),
             sep: 1,
             id_columns,
+            single_line: single_line.to_vec(),
             rows: Vec::new(),
             rejected: Vec::new(),
             order: Vec::new(),
@@ -545,12 +553,14 @@ impl Data {
         // The first field that runs over lines, and the first one that may not, with the line each opens on.
         let (mut first, mut suspect, mut breaks) = (None, None, 0);
         for (i, field) in record.iter().enumerate() {
-            // An open quote at the last row also takes the file's last line end.
-            let ends = line_ends(field.trim_ascii_end());
+            let ends = line_ends(field);
             if ends > 0 {
                 let at = line + breaks as u64;
                 first = first.or(Some((i, at, ends)));
-                let own = self.columns.get(i).is_none_or(|name| STANDARD.contains(&name.as_str()));
+                let own = self
+                    .columns
+                    .get(i)
+                    .is_none_or(|name| STANDARD.contains(&name.as_str()) || self.single_line.contains(name));
                 if suspect.is_none() && (own || at <= suspect_until) {
                     suspect = Some((i, at, ends));
                 }
@@ -558,14 +568,15 @@ impl Data {
             breaks += ends;
         }
         let read_on = "(the next lines are read as rows of their own)";
+        // The quote that closed the field, read again, is suspect up to its line.
         if record.len() != self.columns.len() {
-            let (_, at, _) = first?;
+            let (_, at, ends) = first?;
             let reason = format!(
                 "{} in a row that runs over {} lines: is a quote left open? {read_on}",
                 input::wrong_field_count(self.columns.len(), record.len()),
                 breaks + 1
             );
-            return Some((reason, at + 1, 0));
+            return Some((reason, at + 1, at + ends as u64));
         }
         let (i, at, ends) = suspect?;
         let on = if at == line {
@@ -578,7 +589,7 @@ impl Data {
             self.columns[i],
             ends + 1
         );
-        Some((reason, at + 1, 0))
+        Some((reason, at + 1, at + ends as u64))
     }
 
     /// Adds a row read by the csv crate, with `rejected` its index in `rejected` or [`NONE`].

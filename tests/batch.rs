@@ -479,6 +479,74 @@ fn a_quoted_field_over_lines_where_none_can_be_rejects_its_row_alone() {
     let (_, seen, rows) = read("K1,\"C1\nK2,C1,late,2026-11-20,20,chat,x\nK3\",C1,late,2026-11-20,20,chat,x\n");
     assert_eq!(seen[..2], ["K1 2 error", "K2 3 gesture"]);
     assert_eq!((rows[0]["customer_id"].as_str(), rows[0]["kind"].as_str()), ("C1", ""));
+    // A field whose closing quote starts the next line runs over lines as
+    // much as one closed later in it: in `kind`, its row is rejected; with
+    // the wrong field count, the next line is a row of its own, and none of
+    // its fields shows on the rejected one.
+    let (code, seen, _) = read("K1,C1,\"late\n\",2026-11-20,20,chat,x\nK2,C1,late,2026-11-20,20,chat,x\n");
+    assert_eq!(code, Some(3));
+    assert_eq!(seen, ["K1 2 error", ",2026-11-20,20,chat,x 3 error", "K2 4 gesture"]);
+    let (_, seen, rows) = read(
+        "K1,C1,late,2026-11-20,20,chat,\"see next\n\",K2,C1,late,2026-11-20,20\nK3,C1,late,2026-11-20,20,chat,x\n",
+    );
+    assert_eq!(
+        seen,
+        ["K1 2 error", ",K2,C1,late,2026-11-20,20 3 error", "K3 4 gesture"]
+    );
+    assert_eq!((rows[0]["case_id"].as_str(), rows[0]["kind"].as_str()), ("K1", "late"));
+    assert!(rows[0]["error"].starts_with("line 2: expected 7 fields, found 12 in a row that runs over 2 lines"));
+    // After a row rejected for a field over lines in `kind`, or for its
+    // field count, the quote that closed the field is read again: it opens
+    // no note that would take the next rows in.
+    let (_, seen, _) = read(
+        "K1,C1,\"late,2026-11-20,20,chat,x\nK2,C1,late,2026-11-20,20,chat,\"\nK3,C1,late,2026-11-20,20,chat,y\"\n\
+         K4,C1,late,2026-11-20,20,chat,x\n",
+    );
+    assert_eq!(seen, ["K1 2 error", "K2 3 error", "K3 4 gesture", "K4 5 gesture"]);
+    let (_, seen, _) = read(
+        "K1,C1,late,2026-11-20,20,\"chat,x\nK2,C1,late,2026-11-20,20,chat\",\"\nK3,C1,late,2026-11-20,20,chat,y\"\n\
+         K4,C1,late,2026-11-20,20,chat,x\n",
+    );
+    assert_eq!(seen, ["K1 2 error", "K2 3 error", "K3 4 gesture", "K4 5 gesture"]);
+}
+
+#[test]
+fn a_quoted_field_over_lines_in_a_typed_attribute_rejects_its_row_alone() {
+    // The policy declares `coupon_pct` a number, which holds no line end: a
+    // quote pair around rows in it is misplaced, as in `channel`, and the
+    // rows between are read; `note`, which the policy does not type, reads
+    // a field over lines as one.
+    let out = batch_of(
+        "case_id,customer_id,kind,date,loss,order_value,coupon_pct,note\n\
+         K1,C1,coupon,2026-01-01,20,100,\"10,x\n\
+         K2,C2,late,2026-01-02,20,100,0,x\n\
+         K3,C3,late,2026-01-03,20,100,5\",x\n\
+         K4,C4,late,2026-01-04,20,100,0,\"two\nlines\"\n\
+         K5,C5,late,2026-01-05,20,100,0,x\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let rows = rows(&out.stdout);
+    let seen: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "K1 2 error",
+            "K2 3 gesture",
+            "K3 4 error",
+            "K4 5 gesture",
+            "K5 7 gesture"
+        ]
+    );
+    assert_eq!(rows[2]["error"], "line 4: column `coupon_pct`: `5\"` is not a number");
+    assert_eq!(
+        rows[0]["error"],
+        "line 2: column `coupon_pct` runs over 3 lines from this line: is a quote left open? \
+         (the next lines are read as rows of their own)"
+    );
 }
 
 #[test]

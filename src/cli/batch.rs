@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::inputs::Inputs;
-use crate::batch::{self, Data, Outcome, Rendered};
+use crate::batch::{self, Data, Outcome, Rendered, Sources};
 use crate::date::Day;
 use crate::exit::Exit;
 use crate::policy::Policy;
@@ -89,7 +89,10 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let output = crate::cli::output::Output::create(to_file)?;
     let progress = Progress::new(args.quiet);
     progress.phase("reading inputs");
-    let sources = args.inputs.files.sources();
+    let sources = Sources {
+        single_line: policy.single_line_columns(),
+        ..args.inputs.files.sources()
+    };
     let data = Data::load(&args.incidents, &sources, today)?;
     check_columns(&data, &[&policy])?;
     timer.phase("load (total)");

@@ -61,6 +61,7 @@ impl Files {
             history: self.history.clone(),
             customers: self.customers.clone(),
             ledger: self.ledger.clone(),
+            single_line: Vec::new(),
         }
     }
 

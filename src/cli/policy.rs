@@ -399,7 +399,15 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         .as_deref()
         .map(|p| super::output::Output::create(Some(p)))
         .transpose()?;
-    let data = Data::load(&args.incidents, &args.files.sources(), today)?;
+    // A column either policy types holds no line end: for that one, a value
+    // over lines is wrong anyway.
+    let mut single_line = old.single_line_columns();
+    single_line.extend(new.single_line_columns());
+    let sources = batch::Sources {
+        single_line,
+        ..args.files.sources()
+    };
+    let data = Data::load(&args.incidents, &sources, today)?;
     super::batch::check_columns(&data, &[&old, &new])?;
     let old_out = batch::evaluate(&old, &data);
     let new_out = batch::evaluate(&new, &data);

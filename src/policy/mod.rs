@@ -433,6 +433,16 @@ impl Policy {
             .collect()
     }
 
+    /// The incident attributes typed as a number, a date or a boolean: their
+    /// columns hold no line end, as the incident's own do not.
+    pub fn single_line_columns(&self) -> Vec<String> {
+        self.attributes
+            .iter()
+            .filter(|a| a.scope == Scope::Incident && a.ty != Type::String)
+            .map(|a| a.column.clone())
+            .collect()
+    }
+
     /// The recovery parameters for an incident kind.
     pub fn recovery_for(&self, kind: &str) -> &RecoverySpec {
         self.recovery_kinds.get(kind).unwrap_or(&self.recovery)
