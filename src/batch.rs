@@ -89,6 +89,21 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// A row read with a field over lines whose later lines read like
+/// rows of the file: a quote misplaced in a free-text column, or a note
+/// that holds such lines ([`Data::row_like_fields`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowLike {
+    /// The row's first line.
+    pub line: u64,
+    /// The field's column, in [`Data::columns`].
+    pub column: usize,
+    /// How many lines the field runs over.
+    pub lines: u64,
+    /// How many of its lines after the first hold a comma for each column but one.
+    pub rows: usize,
+}
+
 /// Where one row of the incidents file is kept.
 #[derive(Clone, Copy, Debug)]
 struct Row {
@@ -162,6 +177,9 @@ pub struct Data {
     id_columns: [usize; 3],
     /// The columns besides the incident's own that hold no line end (see [`Sources::single_line`]).
     single_line: Vec<String>,
+    /// The answered rows with a field over lines whose lines after the
+    /// first read like rows (see [`Data::row_like_fields`]).
+    row_like: Vec<RowLike>,
     rows: Vec<Row>,
     rejected: Vec<Rejected>,
     /// Indexes into `rows` of the good rows, grouped by customer, each group in (date, line) order.
@@ -314,6 +332,7 @@ impl Data {
             sep: 1,
             id_columns,
             single_line: single_line.to_vec(),
+            row_like: Vec::new(),
             rows: Vec::new(),
             rejected: Vec::new(),
             order: Vec::new(),
@@ -536,7 +555,7 @@ impl Data {
     /// the incident's own (`kind`, `loss`, `channel`, ...), or opened on a
     /// line up to `suspect_until`.
     fn misquoted(
-        &self,
+        &mut self,
         reader: &mut csv::Reader<input::Lines<io::Cursor<&[u8]>>>,
         record: &csv::ByteRecord,
         line: u64,
@@ -578,7 +597,10 @@ impl Data {
             );
             return Some((reason, at + 1, at + ends as u64));
         }
-        let (i, at, ends) = suspect?;
+        let Some((i, at, ends)) = suspect else {
+            self.note_row_like(record, line);
+            return None;
+        };
         let on = if at == line {
             "this line".to_string()
         } else {
@@ -590,6 +612,34 @@ impl Data {
             ends + 1
         );
         Some((reason, at + 1, at + ends as u64))
+    }
+
+    /// Notes a row read with a field over lines in a free-text column when
+    /// lines of that field after the first hold a comma for each column
+    /// but one, as a row of the file does: a quote opened and closed in the
+    /// column by mistake would read so, and the rows between be lost into it.
+    fn note_row_like(&mut self, record: &csv::ByteRecord, line: u64) {
+        let commas = self.columns.len().saturating_sub(1).max(1);
+        for (i, field) in record.iter().enumerate() {
+            let ends = line_ends(field);
+            if ends == 0 {
+                continue;
+            }
+            let rows = field
+                .split(|&b| b == b'\n' || b == b'\r')
+                .skip(1)
+                .filter(|l| memchr::memchr_iter(b',', l).count() >= commas)
+                .count();
+            if rows > 0 {
+                self.row_like.push(RowLike {
+                    line,
+                    column: i,
+                    lines: ends as u64 + 1,
+                    rows,
+                });
+                return;
+            }
+        }
     }
 
     /// Adds a row read by the csv crate, with `rejected` its index in `rejected` or [`NONE`].
@@ -823,6 +873,13 @@ impl Data {
             ..Rejected::default()
         })?;
         Ok(incident)
+    }
+
+    /// The rows read with a field over lines in a free-text column whose
+    /// later lines read like rows of the file, in file order: each is read
+    /// as CSV reads it, its field whole, and is worth a warning.
+    pub fn row_like_fields(&self) -> &[RowLike] {
+        &self.row_like
     }
 
     /// The case ids on more than one answerable row (an export repeated, a

@@ -511,6 +511,56 @@ fn a_quoted_field_over_lines_where_none_can_be_rejects_its_row_alone() {
 }
 
 #[test]
+fn a_note_over_lines_that_reads_like_rows_is_warned_of() {
+    // A quote pair misplaced in a free-text column cannot be told from a note
+    // over lines: the rows between are read into the note, as CSV reads it,
+    // and the exit code is 0. Lines in it with a comma for each column but
+    // one are worth a warning; a note of prose over lines is not.
+    let head = "case_id,customer_id,kind,date,loss,order_value,coupon_pct,note\n";
+    let out = batch_of(
+        &format!(
+            "{head}K1,C1,late,2026-01-01,20,100,0,\"12 inch\nK2,C2,late,2026-01-02,20,100,0,ok\n\
+             K3,C3,late,2026-01-03,20,100,0,27\"\nK4,C4,late,2026-01-04,20,100,0,\"a real note,\nover two lines\"\n"
+        ),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let seen: Vec<String> = rows(&out.stdout)
+        .iter()
+        .map(|r| format!("{} {}", r["case_id"], r["line"]))
+        .collect();
+    assert_eq!(seen, ["K1 2", "K4 5"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains("not one the policy reads"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].ends_with(
+            "incidents.csv`: line 2: column `note` runs over 3 lines, and 2 lines after its first read like rows: \
+             is a quote misplaced? (the field is read whole, as CSV reads it)"
+        ),
+        "{stderr}"
+    );
+    // Past 20, a count.
+    let many: String = (0..22)
+        .map(|i| format!("K{i},C{i},late,2026-01-01,20,100,0,\"x\nA,B,C,D,E,F,G,H\"\n"))
+        .collect();
+    let out = batch_of(&format!("{head}{many}"), &[]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr.matches("read like").count() + stderr.matches("reads like").count(),
+        20,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("incidents.csv`: 22 rows hold such a field (the first 20 shown above)\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_quoted_field_over_lines_in_a_typed_attribute_rejects_its_row_alone() {
     // The policy declares `coupon_pct` a number, which holds no line end: a
     // quote pair around rows in it is misplaced, as in `channel`, and the

@@ -137,6 +137,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
 
     let rejected = &rendered.rejected;
     report_repeated(&data.file, &repeated);
+    report_row_like(&data);
     if args.format != Format::Table
         && to_file.is_none()
         && let Some(text) = &table
@@ -259,6 +260,36 @@ pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Ve
         super::to_stderr(format_args!(
             "warning: `{file}`: {ids} {are} on more than one line{more}: each line is answered as a case of its own, \
              and its gesture counts against the customer's caps\n"
+        ));
+    }
+}
+
+/// Warns of the rows whose field over lines in a free-text column holds
+/// lines that read like rows of the file (the first [`ECHOED`], then how
+/// many): a quote opened and closed there by mistake takes the rows between
+/// into the field, answered as one row with exit 0.
+pub(super) fn report_row_like(data: &Data) {
+    let found = data.row_like_fields();
+    for f in found.iter().take(ECHOED) {
+        let column = data.columns.get(f.column).map_or("", String::as_str);
+        let like = match f.rows {
+            1 => "a line after its first reads like a row".to_string(),
+            n => format!("{} lines after its first read like rows", money::group(n as u64)),
+        };
+        super::to_stderr(format_args!(
+            "warning: `{}`: line {}: column `{}` runs over {} lines, and {like}: is a quote misplaced? \
+             (the field is read whole, as CSV reads it)\n",
+            data.file,
+            f.line,
+            echoed(column),
+            f.lines,
+        ));
+    }
+    if found.len() > ECHOED {
+        super::to_stderr(format_args!(
+            "warning: `{}`: {} rows hold such a field (the first {ECHOED} shown above)\n",
+            data.file,
+            money::group(found.len() as u64)
         ));
     }
 }

@@ -439,6 +439,7 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
         "`goodwill batch` with each policy lists every one in its `error` column",
     );
     super::batch::report_repeated(&data.file, &data.duplicate_case_ids(super::batch::ECHOED));
+    super::batch::report_row_like(&data);
     // 3, not 1: the run finished and its report is written; 1 is a fatal error.
     Ok(if report.rejected.rows > 0 || (args.exit_code && report.any_change()) {
         Exit::Rejected
