@@ -177,8 +177,8 @@ pub struct Data {
     id_columns: [usize; 3],
     /// The columns besides the incident's own that hold no line end (see [`Sources::single_line`]).
     single_line: Vec<String>,
-    /// The answered rows with a field over lines whose lines after the
-    /// first read like rows (see [`Data::row_like_fields`]).
+    /// The rows read with a field over lines in a free-text column whose
+    /// later lines read like rows (see [`Data::row_like_fields`]).
     row_like: Vec<RowLike>,
     rows: Vec<Row>,
     rejected: Vec<Rejected>,
@@ -548,12 +548,14 @@ impl Data {
     /// Why the record just read, at `line`, is rejected for a misplaced
     /// quote that took the lines after it into a field, the line to read on
     /// from, and the line up to which a quote read again is suspect: a quote
-    /// never closed; one closed on a later line with text after it (up to
-    /// that line, where the reading starts again, the quote that closed it
-    /// would open a field); or a quoted field that runs over lines where
-    /// none can: in a row with the wrong number of fields, in a column of
-    /// the incident's own (`kind`, `loss`, `channel`, ...), or opened on a
-    /// line up to `suspect_until`.
+    /// never closed; one closed on a later line with text after it; or a
+    /// quoted field that runs over lines where none can: in a row with the
+    /// wrong number of fields, in a column of the incident's own (`kind`,
+    /// `loss`, `channel`, ...) or of a typed attribute, or opened on a line
+    /// up to `suspect_until`. The reading starts again on the line after
+    /// the quote's, where the quote that closed it would open a field: it is
+    /// suspect up to its line. A row it does not reject may still be noted
+    /// as holding row-like lines ([`Data::note_row_like`]).
     fn misquoted(
         &mut self,
         reader: &mut csv::Reader<input::Lines<io::Cursor<&[u8]>>>,
@@ -587,7 +589,6 @@ impl Data {
             breaks += ends;
         }
         let read_on = "(the next lines are read as rows of their own)";
-        // The quote that closed the field, read again, is suspect up to its line.
         if record.len() != self.columns.len() {
             let (_, at, ends) = first?;
             let reason = format!(
