@@ -243,7 +243,7 @@ const STANDOUT: f64 = 20.0;
 const STANDOUT_MIN_CUSTOMERS: usize = 20;
 
 /// The customer with the largest frequency, and the repeat buyer with the
-/// largest monetary value, each if it is more than [`STANDOUT`] times the
+/// largest monetary value, each if it is more than `STANDOUT` (20) times the
 /// 99th percentile of the other customers' positive figures.
 pub fn standouts(data: &[Rfm]) -> Vec<Standout> {
     let column = |field: &'static str, figure: fn(&Rfm) -> f64| {
