@@ -411,3 +411,27 @@ fn a_number_too_large_to_hold_to_the_cent_is_refused_in_every_input() {
         (Some(2), format!("error: invalid incident: `--loss`: `1e16` {why}\n"))
     );
 }
+
+#[test]
+fn customers_can_come_from_standard_input() {
+    let dir = files(&[
+        ("inc.csv", INCIDENTS.as_bytes()),
+        ("c.csv", b"customer_id,tier\nC1,gold\n"),
+    ]);
+    let expected = batch(dir.path(), &["--customers", "c.csv"]);
+    assert_eq!(expected.status.code(), Some(0), "{}", stderr(&expected));
+    let piped = |text: &str| {
+        goodwill(dir.path())
+            .args(["batch", "inc.csv", "--policy", POLICY, "--customers", "-"])
+            .write_stdin(text.to_string())
+            .output()
+            .unwrap()
+    };
+    let out = piped("customer_id,tier\nC1,gold\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.stdout, expected.stdout);
+    fatal(
+        &piped("customer_id,tier\nC1,gold\nC1,silver\n"),
+        "`-`: line 3: customer `C1` appears twice (first on line 2)",
+    );
+}

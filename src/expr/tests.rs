@@ -787,3 +787,77 @@ fn errors_are_sorted_by_position() {
     let texts: Vec<&str> = all.iter().map(|(t, _, _)| t.as_str()).collect();
     assert_eq!(texts, ["foo(customer.ordrs)", "customer.ordrs", "bar"]);
 }
+
+/// Each comparison operator with its answers at an equal, a greater and a
+/// smaller right-hand side: no two alike, so none may read as another.
+const COMPARISONS: [(&str, [bool; 3]); 6] = [
+    ("==", [true, false, false]),
+    ("!=", [false, true, true]),
+    ("<", [false, true, false]),
+    ("<=", [true, true, false]),
+    (">", [false, false, true]),
+    (">=", [true, false, true]),
+];
+
+#[test]
+fn each_comparison_operator_is_its_own() {
+    // `customer.orders` is 3: against 3, 4 and 2 each operator gives its own
+    // three answers, so none may read as another (`<=` as `>=`, `>` as `>=`...).
+    for (op, answers) in COMPARISONS {
+        for (n, expected) in [3, 4, 2].into_iter().zip(answers) {
+            assert_eq!(cond(&format!("customer.orders {op} {n}")), expected, "3 {op} {n}");
+        }
+    }
+}
+
+#[test]
+fn membership_in_a_list_of_string_expressions() {
+    // Items that are not constants are compared one by one; none may be dropped.
+    assert!(cond(r#"customer.tier in ["silver", customer.tier]"#));
+    assert!(cond(r#""gold" in [customer.tier]"#));
+    assert!(!cond("customer.tier in [incident.kind, incident.channel]"));
+}
+
+#[test]
+fn ends_with_is_not_contains() {
+    // `incident.kind` is "expired_coupon".
+    assert!(!cond(r#"incident.kind.endsWith("expired")"#));
+    assert!(!cond(r#"incident.kind.endsWith("d_c")"#));
+    assert!(cond(r#"incident.kind.contains("d_c")"#));
+}
+
+#[test]
+fn min_and_max_refuse_a_number_with_a_date() {
+    for f in ["min", "max"] {
+        let (text, message, _) = error(&format!("{f}(customer.orders, incident.date)"), Type::Number);
+        assert_eq!(text, "incident.date");
+        assert_eq!(
+            message,
+            format!("`{f}` takes arguments of one type: `customer.orders` is a number, `incident.date` is a date")
+        );
+    }
+}
+
+#[test]
+fn each_string_comparison_operator_is_its_own() {
+    // Field against field and field against constant: at equal, smaller and
+    // greater values each operator gives its own three answers. `customer.tier`
+    // is "gold", `incident.channel` "Email" (smaller: 'E' < 'g').
+    for (op, answers) in COMPARISONS {
+        let fields = [
+            format!("customer.tier {op} customer.tier"),
+            format!("incident.channel {op} customer.tier"),
+            format!("customer.tier {op} incident.channel"),
+        ];
+        let constants = [
+            format!(r#"customer.tier {op} "gold""#),
+            format!(r#"customer.tier {op} "golf""#),
+            format!(r#"customer.tier {op} "gola""#),
+        ];
+        for srcs in [fields, constants] {
+            for (src, expected) in srcs.iter().zip(answers) {
+                assert_eq!(cond(src), expected, "{src}");
+            }
+        }
+    }
+}

@@ -486,6 +486,13 @@ mod tests {
     }
 
     #[test]
+    fn values_are_the_attribute_values_in_column_order() {
+        let data = "tier,customer_id,plan_price\ngold,C1,19.99\n";
+        let c = Customers::from_reader(data.as_bytes(), "c.csv").unwrap();
+        assert_eq!(c.get("C1").unwrap().values().collect::<Vec<_>>(), ["gold", "19.99"]);
+    }
+
+    #[test]
     fn duplicate_and_short_rows_are_errors() {
         let dup = "customer_id,tier\nC1,gold\nC1,silver\n";
         let err = Customers::from_reader(dup.as_bytes(), "c.csv").unwrap_err();
@@ -631,6 +638,22 @@ mod tests {
         let fast = fast.unwrap();
         assert_eq!(fast.named(1).unwrap().value(0), "gold, old");
         assert!(fast.named(0).is_none());
+    }
+
+    #[test]
+    fn a_customer_twice_in_a_plain_file_is_an_error_on_any_number_of_threads() {
+        // No quote: the fast reader reads it, and must find the duplicate itself.
+        let text = "customer_id,tier\nC1,gold\nC2,silver\nC1,bronze\n";
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let (fast, whole) = pool.install(|| both(text, None));
+            let err = fast.expect_err("a duplicate must be refused").to_string();
+            assert_eq!(err, whole.unwrap_err().to_string(), "{threads} threads");
+            assert!(
+                err.ends_with("line 4: customer `C1` appears twice (first on line 2)"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -282,4 +282,31 @@ mod tests {
             ": `1e13` is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent"
         );
     }
+
+    #[test]
+    fn the_channel_is_a_standard_field_and_empty_values_are_defaults() {
+        let today = parse("2026-11-22").unwrap();
+        let inc = Incident::from_fields(
+            [
+                ("case_id", "K1"),
+                ("customer_id", "C1"),
+                ("kind", "late"),
+                ("channel", " chat "),
+                ("date", ""),
+                ("loss", " "),
+                ("order_value", ""),
+                ("severity", ""),
+                ("coupon_pct", ""),
+            ],
+            today,
+        )
+        .unwrap();
+        assert_eq!(inc.channel, "chat");
+        assert_eq!(
+            (inc.date, inc.loss, inc.order_value, inc.severity),
+            (today, 0.0, 0.0, 3.0)
+        );
+        // Neither the channel nor an empty extra is kept as an extra field.
+        assert!(inc.extra.is_empty(), "{:?}", inc.extra);
+    }
 }

@@ -212,4 +212,21 @@ mod tests {
             "`l.csv`: line 3: column `gesture` is empty: name the gesture (`apology` for an apology alone)"
         );
     }
+
+    #[test]
+    fn add_keeps_a_customers_grants_sorted_by_day() {
+        let mut l = Ledger::default();
+        for day in [5, 1, 3, 3, 9, 2] {
+            l.add(
+                "C1",
+                Grant {
+                    day,
+                    cents: 1,
+                    gesture: IN_RUN,
+                },
+            );
+        }
+        let days: Vec<Day> = l.grants_of("C1").iter().map(|g| g.day).collect();
+        assert_eq!(days, [1, 2, 3, 3, 5, 9]);
+    }
 }
