@@ -138,6 +138,8 @@ impl CaseFile {
 /// has been read without error: line and column, from 1.
 fn positions(text: &str) -> BTreeMap<String, (usize, usize)> {
     use toml::de::{DeTable, DeValue};
+    // A byte-order mark is no character of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Ok(doc) = DeTable::parse(text) else {
         return BTreeMap::new();
     };
@@ -166,6 +168,9 @@ mod tests {
         assert_eq!(a.at["date"], (6, 8));
         assert_eq!(a.at.len(), 5);
         assert!(b.at.is_empty());
+        // A byte-order mark and CRLF line ends move no column.
+        let marked = format!("\u{feff}{}", toml.replace('\n', "\r\n"));
+        assert_eq!(CaseFile::parse(&marked, false, Path::new("cases")).unwrap().at, a.at);
         assert_eq!(
             CaseFile {
                 at: BTreeMap::new(),
