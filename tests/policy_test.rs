@@ -223,6 +223,14 @@ fn every_mistake_of_a_test_file_is_reported_in_one_run() {
         "{stderr}"
     );
     assert!(stderr.starts_with(&format!("error: invalid test file `{file}`: 11 errors, 0 warnings\n")));
+    // Behind a byte-order mark, every mistake is where it was.
+    let dir = tempfile::tempdir().unwrap();
+    let marked = dir.path().join("marked.tests.toml");
+    let text = std::fs::read_to_string(file).unwrap();
+    std::fs::write(&marked, format!("\u{feff}{text}")).unwrap();
+    let (code, _, marked_err) = run(&["policies/default.toml", marked.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(marked_err.replace(marked.to_str().unwrap(), file), stderr);
 }
 
 #[test]

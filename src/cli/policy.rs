@@ -251,10 +251,11 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         };
         // Every mistake in one run: those of the file's own, and those
         // against the policy of the tests that could be read.
-        let (file, mut diags) = cases::read(&source, &name);
-        diags.extend(cases::validate(&file, &policy).diagnostics);
-        diags.sort_by_key(|d| d.span.start);
-        let report = Report::new(&name, &source, diags);
+        // (Each report places its spans in the text as shown, past a byte-order mark.)
+        let (file, diags) = cases::read(&source, &name);
+        let mut report = Report::new(&name, &source, diags);
+        report.diagnostics.extend(cases::validate(&file, &policy).diagnostics);
+        report.diagnostics.sort_by_key(|d| d.span.start);
         if report.has_errors() {
             return refuse("test file", &report);
         }
