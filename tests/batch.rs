@@ -418,6 +418,22 @@ fn a_quote_never_closed_rejects_the_row_it_opens_in_and_the_rows_after_are_answe
         assert_eq!(read, after, "{text:?}");
         assert!(rows[2..].iter().all(|r| r["decision"] == "gesture"), "{text:?}");
     }
+    // A stray quote before the one never closed is the one that misplaced
+    // the lines: the reading starts again after it, and only the row where
+    // the last quote opens is rejected with it.
+    let out = batch_of(
+        "case_id,customer_id,kind,date,loss,order_value,coupon_pct\nK1,C1,late,2026-11-20,\"20,100,0\n\
+         K2,C1,late,2026-11-20,20,100,0\nK3,C\"1,late,2026-11-20,20,100,\"0\nK4,C1,late,2026-11-20,20,100,0\n",
+        &[],
+    );
+    let rows = rows(&out.stdout);
+    let seen: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
+        .collect();
+    assert_eq!(seen, ["K1 2 error", "K2 3 gesture", "K3 4 error", "K4 5 gesture"]);
+    assert!(rows[0]["error"].starts_with("line 2: a quote opened on this line is closed on line 4 with text after it"));
+    assert!(rows[2]["error"].starts_with("line 4: a quote opened on this line is never closed"));
 }
 
 #[test]

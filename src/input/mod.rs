@@ -607,13 +607,13 @@ pub fn misquoted<R: Read>(
     start: Option<&csv::Position>,
     line: u64,
 ) -> Option<Misquote> {
-    if let Some(opened) = unclosed_quote(reader) {
-        return Some(Misquote::Unclosed { opened });
-    }
+    // A stray comes first: a quote never closed can only be the record's last.
     let from = start.map_or(0, csv::Position::byte);
     let to = reader.position().byte();
-    let (opened, closed) = reader.get_mut().stray_quote(from, to)?;
-    Some(Misquote::Stray { line, opened, closed })
+    if let Some((opened, closed)) = reader.get_mut().stray_quote(from, to) {
+        return Some(Misquote::Stray { line, opened, closed });
+    }
+    unclosed_quote(reader).map(|opened| Misquote::Unclosed { opened })
 }
 
 /// Where line `target` of `text` starts, given that the first byte from
