@@ -617,8 +617,9 @@ impl Data {
 
     /// Notes a row read with a field over lines in a free-text column when
     /// lines of that field after the first hold a comma for each column
-    /// but one, as a row of the file does: a quote opened and closed in the
-    /// column by mistake would read so, and the rows between be lost into it.
+    /// but one (its last line with the fields after it), as a row of the
+    /// file does: a quote opened and closed in the column by mistake would
+    /// read so, and the rows between be lost into it.
     fn note_row_like(&mut self, record: &csv::ByteRecord, line: u64) {
         let commas = self.columns.len().saturating_sub(1).max(1);
         for (i, field) in record.iter().enumerate() {
@@ -626,10 +627,17 @@ impl Data {
             if ends == 0 {
                 continue;
             }
-            let rows = field
-                .split(|&b| b == b'\n' || b == b'\r')
-                .skip(1)
-                .filter(|l| memchr::memchr_iter(b',', l).count() >= commas)
+            // The field's last line goes on with the row's fields after it,
+            // a comma before each.
+            let after = record.len() - 1 - i;
+            let lines: Vec<&[u8]> = field.split(|&b| b == b'\n' || b == b'\r').skip(1).collect();
+            let rows = lines
+                .iter()
+                .enumerate()
+                .filter(|(k, l)| {
+                    let last = if *k + 1 == lines.len() { after } else { 0 };
+                    memchr::memchr_iter(b',', l).count() + last >= commas
+                })
                 .count();
             if rows > 0 {
                 self.row_like.push(RowLike {

@@ -559,6 +559,25 @@ fn a_note_over_lines_that_reads_like_rows_is_warned_of() {
         ),
         "{stderr}"
     );
+    // With the note before other columns, the last line of the field goes
+    // on with them: `27 monitor"` and the fields after it make a row.
+    let middle = |rows: &str| {
+        let out = batch_of(
+            &format!("case_id,customer_id,kind,note,date,loss,order_value,coupon_pct\n{rows}"),
+            &[],
+        );
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = middle(
+        "K1,C1,late,\"12 inch,2026-11-20,20,100,0\nK2,C1,late,27 monitor\",2026-11-20,20,100,0\n\
+         K3,C1,late,x,2026-11-20,20,100,0\n",
+    );
+    assert!(
+        stderr.contains("line 2: column `note` runs over 2 lines, and a line after its first reads like a row"),
+        "{stderr}"
+    );
+    let stderr = middle("K1,C1,late,\"a real note,\nover, two lines\",2026-11-20,20,100,0\n");
+    assert!(!stderr.contains("reads like"), "{stderr}");
     // Past 20, a count.
     let many: String = (0..22)
         .map(|i| format!("K{i},C{i},late,2026-01-01,20,100,0,\"x\nA,B,C,D,E,F,G,H\"\n"))
