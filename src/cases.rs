@@ -527,13 +527,15 @@ fn test_case(t: RawTest, default_date: Option<Day>, diags: &mut Vec<Diagnostic>)
             incident.push(("customer_id".into(), "test".into()));
             Some(TestCustomer::Given(given_customer(given.get_ref(), date, diags)))
         }
-        (Some(id), Some(_)) => {
+        (Some(id), Some(given)) => {
             diags.push(Diagnostic::error(
                 "conflict",
                 id.span(),
                 format!("test `{name}` gives both `customer_id` and `[test.customer]`: give one"),
             ));
-            None
+            // Read on, for the test's other mistakes.
+            incident.push(("customer_id".into(), id.get_ref().clone()));
+            Some(TestCustomer::Given(given_customer(given.get_ref(), date, diags)))
         }
         (None, None) => {
             diags.push(
@@ -1208,6 +1210,15 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_test_with_both_customers_is_read_on_for_its_other_mistakes() {
+        let src = "[[test]]\nname = \"t\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"late_delivery\"\n\
+                   date = 2026-11-20\n[test.customer]\norders = \"3\"\n";
+        let (_, diags) = read(src, "t.toml");
+        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["conflict", "wrong-type"]);
     }
 
     #[test]
