@@ -568,6 +568,45 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
              error: invalid incident: `--order-value`: `sixty` is not a number\n"
         )
     );
+    // With a policy that cannot be used too, both are said.
+    let policy = dir.path().join("bad.toml");
+    std::fs::write(&policy, "[policy]\nbogus = 1\n").unwrap();
+    let out = goodwill()
+        .args(["recommend", "--case"])
+        .arg(&case)
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: invalid incident: `{file}`: line 4, column 8: field `date`"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error[unknown-key]: unknown key `bogus` in `[policy]`"),
+        "{stderr}"
+    );
+    // A kind refused for what it holds is not also an unknown kind.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--customer",
+            "C1",
+            "--kind",
+            "late\u{1}",
+            "--date",
+            "2026-11-20",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: invalid incident: `--kind` holds a control character, U+0001\n"
+    );
     let json = dir.path().join("case.json");
     std::fs::write(
         &json,

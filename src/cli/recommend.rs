@@ -100,10 +100,15 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let mut problems = incident.as_ref().err().cloned().unwrap_or_default();
     let policy = match inputs.load_policy().map_err(from_case("policy", &args.inputs.policy)) {
         Ok(policy) => {
-            problems.extend(check_fields(&policy, &fields));
+            problems.extend(check_fields(&policy, &fields, &problems));
             policy
         }
-        Err(_) if !problems.is_empty() => return Err(invalid_incident(problems)),
+        // Both said: the incident's mistakes, then the policy's.
+        Err(e) if !problems.is_empty() => {
+            let said = invalid_incident(problems).to_string();
+            super::to_stderr(format_args!("error: {}\n", super::escape_controls(&said, &['\n'])));
+            return Err(e);
+        }
         Err(e) => return Err(e),
     };
     let incident = match incident {
@@ -162,9 +167,13 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
 /// not fit the type the policy declares (`--set incident.coupon_pct=abc`),
 /// makes of the case: each named by where it came from, as a batch row's
 /// would be rejected.
-fn check_fields(policy: &Policy, fields: &[Field]) -> Vec<Problem> {
+fn check_fields(policy: &Policy, fields: &[Field], known: &[Problem]) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let kind = fields.iter().position(|f| f.name == "kind");
+    // A kind already refused (a control character in it) is not said twice.
+    let kind = fields
+        .iter()
+        .position(|f| f.name == "kind")
+        .filter(|at| !known.iter().any(|(k, _)| k == at));
     if let Some((at, kind)) = kind.map(|at| (at, &fields[at]))
         && let Err(e) = policy.check_kind(crate::input::trim(&kind.value))
     {
