@@ -1051,7 +1051,7 @@ impl<'a> Resolver<'a> {
                 self.error(
                     "negative-money",
                     v.span.clone(),
-                    format!("`{name}` cannot be negative, found {}", v.value),
+                    format!("`{name}` cannot be negative, found {}", shown(v.value)),
                 );
                 return None;
             }

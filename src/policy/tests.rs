@@ -295,6 +295,14 @@ fn negative_money_and_duplicate_ids() {
 fn a_money_limit_of_1e13_or_more_is_refused_as_a_cost_is() {
     let limits = |v: &str| format!("[limits]\nmax_cost_per_case = 1\nmax_cost_per_customer_12m = {v}\n");
     assert!(load_str(&limits("9999999999999.99"), "p.toml", None).is_ok());
+    let e = errors(&limits("-1e300"));
+    assert_eq!(
+        (e[0].1, e[0].2.as_str()),
+        (
+            "negative-money",
+            "`max_cost_per_customer_12m` cannot be negative, found -1e300"
+        )
+    );
     for (v, found) in [("1e13", "10000000000000"), ("1e300", "1e300")] {
         let e = errors(&limits(v));
         assert_eq!(e.len(), 1, "{v}: {e:?}");
