@@ -146,10 +146,14 @@ fn positions(text: &str) -> BTreeMap<String, (usize, usize)> {
     let Some(DeValue::Table(incident)) = doc.get_ref().get("incident").map(|v| v.get_ref()) else {
         return BTreeMap::new();
     };
-    let lines = crate::diagnostic::Report::new("", text, Vec::new());
     incident
         .iter()
-        .map(|(k, v)| (k.get_ref().to_string(), lines.line_col(v.span().start)))
+        .map(|(k, v)| {
+            (
+                k.get_ref().to_string(),
+                crate::diagnostic::line_col(text, v.span().start),
+            )
+        })
         .collect()
 }
 

@@ -39,11 +39,7 @@ pub fn not_utf8(e: &std::string::FromUtf8Error) -> String {
 fn not_utf8_at(e: &std::string::FromUtf8Error) -> (usize, usize) {
     let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
     let before = std::str::from_utf8(valid).unwrap_or_default();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
+    crate::diagnostic::line_col(before, before.len())
 }
 
 /// Text with its control characters written as escapes (`\0`, `\t`,
