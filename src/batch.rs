@@ -175,8 +175,9 @@ pub struct Data {
     sep: usize,
     /// Where `case_id`, `customer_id` and `kind` are.
     id_columns: [usize; 3],
-    /// The columns besides the incident's own that hold no line end (see [`Sources::single_line`]).
-    single_line: Vec<String>,
+    /// For each column, whether it holds no line end: the incident's own
+    /// (`case_id` to `channel`) and those of [`Sources::single_line`].
+    single_line: Vec<bool>,
     /// The rows read with a field over lines in a free-text column whose
     /// later lines read like rows (see [`Data::row_like_fields`]).
     row_like: Vec<RowLike>,
@@ -317,6 +318,8 @@ impl Data {
             *slot = header.require(&[name], &file)?;
         }
         let columns = header.names().to_vec();
+        let one_line = |name: &String| STANDARD.contains(&name.as_str()) || single_line.contains(name);
+        let single_line = columns.iter().map(one_line).collect();
         let header_end = header_reader.position().byte() as usize;
         drop(header_reader);
         let mut data = Data {
@@ -331,7 +334,7 @@ impl Data {
             ends: Vec::new(),
             sep: 1,
             id_columns,
-            single_line: single_line.to_vec(),
+            single_line,
             row_like: Vec::new(),
             rows: Vec::new(),
             rejected: Vec::new(),
@@ -578,10 +581,7 @@ impl Data {
             if ends > 0 {
                 let at = line + breaks as u64;
                 first = first.or(Some((i, at, ends)));
-                let own = self
-                    .columns
-                    .get(i)
-                    .is_none_or(|name| STANDARD.contains(&name.as_str()) || self.single_line.contains(name));
+                let own = self.single_line.get(i).copied().unwrap_or(true);
                 if suspect.is_none() && (own || at <= suspect_until) {
                     suspect = Some((i, at, ends));
                 }
