@@ -602,15 +602,11 @@ impl Data {
             self.note_row_like(record, line);
             return None;
         };
-        let on = if at == line {
-            "this line".to_string()
-        } else {
-            format!("line {at}")
-        };
         let reason = format!(
-            "column `{}` runs over {} lines from {on}: is a quote left open? {read_on}",
+            "column `{}` runs over {} lines from {}: is a quote left open? {read_on}",
             self.columns[i],
-            ends + 1
+            ends + 1,
+            input::line_from(at, line)
         );
         Some((reason, at + 1, at + ends as u64))
     }

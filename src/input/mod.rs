@@ -588,10 +588,16 @@ impl Misquote {
 
     /// The quote's line as said in the message of the row at `line`.
     fn on(&self, line: u64) -> String {
-        match self.opened() {
-            opened if opened == line => "this line".to_string(),
-            opened => format!("line {opened}"),
-        }
+        line_from(self.opened(), line)
+    }
+}
+
+/// Line `at` as the message of the row at `line` says it: `this line`, or `line 7`.
+pub(crate) fn line_from(at: u64, line: u64) -> String {
+    if at == line {
+        "this line".to_string()
+    } else {
+        format!("line {at}")
     }
 }
 
