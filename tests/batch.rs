@@ -23,6 +23,13 @@ fn batch(file: &str, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Each output row as `case_id line decision`: which line became which answer.
+fn seen(rows: &[HashMap<String, String>]) -> Vec<String> {
+    rows.iter()
+        .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
+        .collect()
+}
+
 /// [`batch`] over an incidents file holding `csv`.
 fn batch_of(csv: &str, extra: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
@@ -316,14 +323,9 @@ fn a_quote_left_open_is_named_as_the_likely_cause_and_the_rows_it_took_are_answe
     let out = batch(file.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(3));
     let rows = rows(&out.stdout);
-    let read = |rows: &[HashMap<String, String>]| {
-        rows.iter()
-            .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
-            .collect::<Vec<_>>()
-    };
     // On its own line, K4's `"20"` is a quoted field like any other.
     assert_eq!(
-        read(&rows),
+        seen(&rows),
         [
             "K1 2 gesture",
             "K2 3 error",
@@ -361,7 +363,7 @@ fn a_quote_left_open_is_named_as_the_likely_cause_and_the_rows_it_took_are_answe
         short[3]["error"]
     );
     assert_eq!(
-        read(&short),
+        seen(&short),
         [
             "K1 2 gesture",
             "K2 3 error",
@@ -427,11 +429,10 @@ fn a_quote_never_closed_rejects_the_row_it_opens_in_and_the_rows_after_are_answe
         &[],
     );
     let rows = rows(&out.stdout);
-    let seen: Vec<String> = rows
-        .iter()
-        .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
-        .collect();
-    assert_eq!(seen, ["K1 2 error", "K2 3 gesture", "K3 4 error", "K4 5 gesture"]);
+    assert_eq!(
+        seen(&rows),
+        ["K1 2 error", "K2 3 gesture", "K3 4 error", "K4 5 gesture"]
+    );
     assert!(rows[0]["error"].starts_with("line 2: a quote opened on this line is closed on line 4 with text after it"));
     assert!(rows[2]["error"].starts_with("line 4: a quote opened on this line is never closed"));
 }
@@ -451,11 +452,7 @@ fn a_quoted_field_over_lines_where_none_can_be_rejects_its_row_alone() {
         std::fs::write(&file, format!("{head}{text}")).unwrap();
         let out = batch(file.to_str().unwrap(), &[]);
         let rows = rows(&out.stdout);
-        let seen = rows
-            .iter()
-            .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
-            .collect::<Vec<_>>();
-        (out.status.code(), seen, rows)
+        (out.status.code(), seen(&rows), rows)
     };
     let (code, seen, rows) = read(
         "K1,C1,late,2026-11-20,20,\"chat,x\nK2,C1,late,2026-11-20,20,chat\",x\nK3,C1,late,2026-11-20,20,phone,x\n",
@@ -541,11 +538,7 @@ fn a_note_over_lines_that_reads_like_rows_is_warned_of() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0));
-    let seen: Vec<String> = rows(&out.stdout)
-        .iter()
-        .map(|r| format!("{} {}", r["case_id"], r["line"]))
-        .collect();
-    assert_eq!(seen, ["K1 2", "K4 5"]);
+    assert_eq!(seen(&rows(&out.stdout)), ["K1 2 gesture", "K4 5 gesture"]);
     let stderr = String::from_utf8(out.stderr).unwrap();
     let warnings: Vec<&str> = stderr
         .lines()
@@ -612,12 +605,8 @@ fn a_quoted_field_over_lines_in_a_typed_attribute_rejects_its_row_alone() {
     );
     assert_eq!(out.status.code(), Some(3));
     let rows = rows(&out.stdout);
-    let seen: Vec<String> = rows
-        .iter()
-        .map(|r| format!("{} {} {}", r["case_id"], r["line"], r["decision"]))
-        .collect();
     assert_eq!(
-        seen,
+        seen(&rows),
         [
             "K1 2 error",
             "K2 3 gesture",
