@@ -235,8 +235,9 @@ impl Data {
     /// Reads the incidents file (`-` is standard input), then the history of
     /// the customers it names, the customers file and the ledger. `today` is
     /// the date of incidents that give none. A bad incident row is kept as
-    /// rejected; a bad row in any other file, or a file that cannot be read,
-    /// is an error.
+    /// rejected, and so is a named customer's bad row in the history or
+    /// customers file (see `History::load_indexed`); a bad ledger row, or a
+    /// file that cannot be read, is an error.
     pub fn load(incidents: &Path, sources: &Sources, today: Day) -> Result<Data, InputError> {
         let timer = Timer::start();
         let file = incidents.display().to_string();
@@ -1454,9 +1455,20 @@ fn customer_cases<'a>(
         false => data.customers.as_ref().and_then(|c| c.get(customer_id)),
     };
     let ledger = data.ledger.grants_of(customer_id);
+    // A bad row of theirs in the history or customers file: their figures
+    // cannot be known, so each of their rows is rejected with its reason.
+    let problem = match data.indexed {
+        true => (data.history.problem_of(first.customer as usize))
+            .or_else(|| data.customers.as_ref()?.problem_of(first.customer as usize)),
+        false => None,
+    };
     for &i in group {
         let row = &data.rows[i as usize];
         let ids = [data.id(row, 0), customer_id, data.id(row, 2)];
+        if let Some(problem) = problem {
+            out(Outcome::rejected(row.line, ids, Some(row.date), problem.to_string()));
+            continue;
+        }
         if let Err(reason) = data.fill(row, incident) {
             // Checked when read: cannot happen, but is reported rather than hidden.
             out(Outcome::rejected(row.line, ids, None, reason));

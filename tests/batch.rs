@@ -1031,6 +1031,69 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("column `Date` is not one the policy reads"));
 }
 
+/// A bad row in the history or customers file is its customer's alone:
+/// each of that customer's incidents is rejected with the row's file, line
+/// and reason, the other customers are answered as they would be without
+/// it, and a bad row of a customer the incidents do not name is not read.
+#[test]
+fn a_bad_history_or_customers_row_rejects_only_its_customers_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let history = std::fs::read_to_string(HISTORY).unwrap() + "C3,2026-01-01,abc,O9\nC7,bad,bad\n";
+    std::fs::write(path("h.csv"), history).unwrap();
+    std::fs::write(path("c.csv"), "customer_id,tier\nC4,gold\nC8,x,y\nC4,silver\n").unwrap();
+    std::fs::write(path("good.csv"), "customer_id,tier\nC4,gold\n").unwrap();
+    std::fs::write(
+        path("i.csv"),
+        "case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
+         K1,C1,late,2026-11-20,20,100,0\n\
+         K2,C3,coupon,2026-11-20,12,60,20\n\
+         K3,C4,late,2026-11-21,600,40,0\n\
+         K4,C3,late,2026-11-22,20,100,0\n",
+    )
+    .unwrap();
+    let run = |history: &str, customers: &str| {
+        goodwill()
+            .args(["batch", &path("i.csv"), "--policy", POLICY])
+            .args(["--history", history, "--customers", customers])
+            .output()
+            .unwrap()
+    };
+    let out = run(&path("h.csv"), &path("c.csv"));
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = rows(&out.stdout);
+    let history_row = format!("`{}`: line 11: column `amount`: `abc` is not a number", path("h.csv"));
+    let customers_row = format!(
+        "`{}`: line 4: customer `C4` appears twice (first on line 2)",
+        path("c.csv")
+    );
+    let errors: Vec<&str> = got.iter().map(|r| r["error"].as_str()).collect();
+    assert_eq!(
+        errors,
+        [
+            String::new(),
+            format!("line 3: {history_row}"),
+            format!("line 4: {customers_row}"),
+            format!("line 5: {history_row}"),
+        ]
+    );
+    assert_eq!(seen(&got), ["K1 2 gesture", "K2 3 error", "K3 4 error", "K4 5 error"]);
+    // K1 is C1's, answered as with files that have no bad row (54.68: see
+    // the first test).
+    let clean = rows(&run(HISTORY, &path("good.csv")).stdout);
+    assert_eq!(got[0], clean[0]);
+    assert_eq!(got[0]["impact"], "54.68");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let i = path("i.csv");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: `{i}`: line 3: {history_row}\nerror: `{i}`: line 4: {customers_row}\n\
+             error: `{i}`: line 5: {history_row}\nerror: `{i}`: 3 of 4 rows rejected\n"
+        )
+    );
+}
+
 /// A NUL in a customer id made another customer, answered with no history
 /// and exit 0; in a fatal error's quote it reached the terminal as it was.
 #[test]
@@ -1061,13 +1124,18 @@ fn control_characters_in_ids_reject_the_row_and_are_escaped_in_messages() {
         .arg(&history)
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8(run.stderr).unwrap(),
-        format!(
-            "error: `{}`: line 2: column `amount`: `1\\u{{0}}00` is not a number\n",
-            history.display()
-        )
+    // C1's history row rejects C1's rows; the message is escaped in the
+    // output and on standard error.
+    assert_eq!(run.status.code(), Some(3));
+    let reason = format!(
+        "`{}`: line 2: column `amount`: `1\\u{{0}}00` is not a number",
+        history.display()
+    );
+    assert_eq!(rows(&run.stdout)[1]["error"], format!("line 3: {reason}"));
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("\nerror: `{}`: line 3: {reason}\n", incidents.display())),
+        "{stderr}"
     );
     // A newline in a quoted value keeps the message on one line.
     std::fs::write(&history, "customer_id,date,amount\nC1,2025-12-20,\"1\n\x1b[31m00\"\n").unwrap();
@@ -1076,11 +1144,13 @@ fn control_characters_in_ids_reject_the_row_and_are_escaped_in_messages() {
         .arg(&history)
         .output()
         .unwrap();
-    assert_eq!(
-        String::from_utf8(run.stderr).unwrap(),
-        format!(
-            "error: `{}`: line 2: column `amount`: `1\\n\\u{{1b}}[31m00` is not a number\n",
-            history.display()
-        )
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    let reason = format!(
+        "`{}`: line 2: column `amount`: `1\\n\\u{{1b}}[31m00` is not a number",
+        history.display()
+    );
+    assert!(
+        stderr.contains(&format!("\nerror: `{}`: line 3: {reason}\n", incidents.display())),
+        "{stderr}"
     );
 }

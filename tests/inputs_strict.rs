@@ -67,6 +67,18 @@ fn fatal(out: &Output, message: &str) {
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
+/// Asserts that C1's one incident (line 2 of `inc.csv`) was rejected for
+/// `reason`, a bad row of C1's in another file: exit 3, the reason in the
+/// output row and on standard error.
+fn rejected(out: &Output, reason: &str) {
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
+    assert_eq!(column(out, "error"), [format!("line 2: {reason}")]);
+    assert_eq!(
+        stderr(out),
+        format!("error: `inc.csv`: line 2: {reason}\nerror: `inc.csv`: 1 of 1 row rejected\n")
+    );
+}
+
 #[test]
 fn a_history_with_lone_carriage_returns_reads_as_with_line_feeds() {
     let lf = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", HISTORY.as_bytes())]);
@@ -85,11 +97,11 @@ fn a_history_with_lone_carriage_returns_reads_as_with_line_feeds() {
 }
 
 #[test]
-fn a_bad_row_in_a_cr_history_is_fatal_at_its_line() {
+fn a_bad_row_in_a_cr_history_is_named_at_its_line() {
     let cr = HISTORY.replace('\n', "\r").replace("03-01,100", "03-01,x");
     let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", cr.as_bytes())]);
     let out = batch(dir.path(), &["--history", "h.csv"]);
-    fatal(&out, "`h.csv`: line 3: column `amount`: `x` is not a number");
+    rejected(&out, "`h.csv`: line 3: column `amount`: `x` is not a number");
 }
 
 #[test]
@@ -124,7 +136,7 @@ fn cr_files_report_their_own_lines() {
         ),
     ]);
     let out = batch(dir.path(), &["--customers", "c.csv"]);
-    fatal(&out, "`c.csv`: line 3: customer `C1` appears twice (first on line 2)");
+    rejected(&out, "`c.csv`: line 3: customer `C1` appears twice (first on line 2)");
     let out = batch(dir.path(), &["--ledger", "l.csv"]);
     fatal(&out, "`l.csv`: line 3: column `cost`: `x` is not a number");
     // Incidents: each output row has its line, and a rejected row says it.
@@ -141,7 +153,7 @@ fn cr_files_report_their_own_lines() {
 }
 
 #[test]
-fn a_history_row_with_the_wrong_number_of_fields_is_fatal() {
+fn a_history_row_with_the_wrong_number_of_fields_rejects_its_customers_incidents() {
     let head = "customer_id,date,amount\nC1,2026-01-01,100\n";
     for (row, found) in [("C1,2026-03-01,1,234.50", 4), ("C1,2026-03-01", 2)] {
         let plain = format!("{head}{row}\n");
@@ -150,7 +162,7 @@ fn a_history_row_with_the_wrong_number_of_fields_is_fatal() {
         for text in [&plain, &quoted] {
             let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", text.as_bytes())]);
             let out = batch(dir.path(), &["--history", "h.csv"]);
-            fatal(&out, &format!("`h.csv`: line 3: expected 3 fields, found {found}"));
+            rejected(&out, &format!("`h.csv`: line 3: expected 3 fields, found {found}"));
         }
     }
 }
@@ -160,11 +172,14 @@ fn a_fatal_error_leaves_an_existing_output_byte_for_byte() {
     let old = b"case_id,decision\r\nK0,gesture\r\n\xff no trailing line end";
     let dir = files(&[
         ("inc.csv", INCIDENTS.as_bytes()),
-        ("h.csv", b"customer_id,date,amount\nC1,2026-01-01,1,234.50\n"),
+        (
+            "l.csv",
+            b"customer_id,date,gesture,cost\nC1,2026-11-01,credit,1,234.50\n",
+        ),
         ("out.csv", old),
     ]);
-    let out = batch(dir.path(), &["--history", "h.csv", "-o", "out.csv"]);
-    fatal(&out, "`h.csv`: line 2: expected 3 fields, found 4");
+    let out = batch(dir.path(), &["--ledger", "l.csv", "-o", "out.csv"]);
+    fatal(&out, "`l.csv`: line 2: expected 4 fields, found 5");
     assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), old);
 }
 
@@ -372,7 +387,7 @@ fn a_number_too_large_to_hold_to_the_cent_is_refused_in_every_input() {
     ]);
     for (file, line, text) in [("h.csv", 3, "1e18"), ("hq.csv", 3, "1e18")] {
         let out = batch(dir.path(), &["--history", file]);
-        fatal(&out, &format!("`{file}`: line {line}: column `amount`: `{text}` {why}"));
+        rejected(&out, &format!("`{file}`: line {line}: column `amount`: `{text}` {why}"));
     }
     let out = batch(dir.path(), &["--ledger", "l.csv"]);
     fatal(&out, &format!("`l.csv`: line 2: column `cost`: `10000000000000` {why}"));
@@ -430,7 +445,7 @@ fn customers_can_come_from_standard_input() {
     let out = piped("customer_id,tier\nC1,gold\n");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(out.stdout, expected.stdout);
-    fatal(
+    rejected(
         &piped("customer_id,tier\nC1,gold\nC1,silver\n"),
         "`-`: line 3: customer `C1` appears twice (first on line 2)",
     );

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::ids::{IdIndex, NONE};
 use super::{Header, InputError, csv_reader, customer_id, field};
@@ -81,6 +81,10 @@ pub struct Customers {
     index: HashTable<u32>,
     /// For `Customers::load_indexed`: the row of each id named, or [`NONE`].
     named: Vec<u32>,
+    /// Read for named customers: the first bad row of each named customer
+    /// who has one, by the customer's number. Such a customer's record is
+    /// not to be used.
+    problems: FxHashMap<u32, InputError>,
 }
 
 fn hash(id: &str) -> u64 {
@@ -98,6 +102,9 @@ impl Customers {
     /// rows are skipped unread (a problem in them is not one for a batch that
     /// does not use them), and the file is not indexed by id
     /// ([`Customers::get`] may find nobody), as a batch needs no lookup by id.
+    /// A bad row of a named customer is not an error here:
+    /// [`Customers::problem_of`] gives it, and the batch rejects that
+    /// customer's incidents.
     pub(crate) fn load_indexed(path: &Path, ids: &IdIndex) -> Result<Customers, InputError> {
         Self::load_only(path, Some(ids))
     }
@@ -105,9 +112,12 @@ impl Customers {
     /// Reads a customers file for the customers `ids`, found by
     /// [`Customers::get`]. As in a batch, the other customers' rows are
     /// skipped unread: a problem in another customer's row does not stop the
-    /// answer to these ones' cases.
+    /// answer to these ones' cases. A bad row of one of them is an error.
     pub fn load_some<'a>(path: &Path, ids: impl IntoIterator<Item = &'a str>) -> Result<Customers, InputError> {
         let mut customers = Self::load_only(path, Some(&IdIndex::new(ids)))?;
+        if let Some(first) = customers.problems.values().min_by_key(|e| e.line) {
+            return Err(first.clone());
+        }
         customers.index = HashTable::with_capacity(customers.rows.len());
         for at in 0..customers.rows.len() {
             customers.insert_at(at);
@@ -162,19 +172,32 @@ impl Customers {
                 },
                 None => None,
             };
-            super::field_count(header.names().len(), record.len())?;
-            let id = customer_id(record, id_col)?;
-            let values = keep
-                .iter()
-                .map(|&i| field(record, i, &header.names()[i]))
-                .collect::<Result<Vec<_>, _>>()?;
-            let first = match name {
-                Some(i) => customers.named(i),
-                None => customers.get(id),
+            let read = || -> Result<(&str, Vec<&str>), String> {
+                super::field_count(header.names().len(), record.len())?;
+                let id = customer_id(record, id_col)?;
+                let values = keep
+                    .iter()
+                    .map(|&i| field(record, i, &header.names()[i]))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let first = match name {
+                    Some(i) => customers.named(i),
+                    None => customers.get(id),
+                };
+                if let Some(first) = first {
+                    return Err(format!("customer `{id}` appears twice (first on line {})", first.line));
+                }
+                Ok((id, values))
             };
-            if let Some(first) = first {
-                return Err(format!("customer `{id}` appears twice (first on line {})", first.line));
-            }
+            let (id, values) = match (read(), name) {
+                (Ok(row), _) => row,
+                // A named customer's bad row is theirs alone (see `load_indexed`).
+                (Err(why), Some(i)) => {
+                    let problem = || InputError::row(file, line, why);
+                    customers.problems.entry(i as u32).or_insert_with(problem);
+                    return Ok(());
+                }
+                (Err(why), None) => return Err(why),
+            };
             customers.push(line, id, values.into_iter());
             let at = customers.rows.len() - 1;
             match name {
@@ -338,6 +361,12 @@ impl Customers {
     /// A customer's record (none in a file read by `Customers::load_indexed`).
     pub fn get(&self, customer_id: &str) -> Option<Record<'_>> {
         self.find(customer_id).map(|at| self.record(at))
+    }
+
+    /// The first bad row of customer number `i` of the ids given to
+    /// [`Customers::load_indexed`]: their record is not to be used.
+    pub(crate) fn problem_of(&self, i: usize) -> Option<&InputError> {
+        self.problems.get(&(i as u32))
     }
 
     /// The record of customer number `i` of the ids given to `Customers::load_indexed`, if the file has it.
@@ -630,8 +659,17 @@ mod tests {
             "customer_id,tier\nC1,gold,extra\n",
             "customer_id,tier\nC1,gold\nC2,\"x\"\nC1,silver\n",
         ] {
-            let (fast, whole) = both(text, Some(&["C1"]));
-            assert_eq!(fast.unwrap_err().to_string(), whole.unwrap_err().to_string(), "{text}");
+            // Read for a batch, the problem is C1's alone; read for a few
+            // customers (`recommend`), it is an error.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("c.csv");
+            std::fs::write(&path, text).unwrap();
+            let whole = Customers::from_reader(text.as_bytes(), &path.display().to_string());
+            let whole = whole.unwrap_err().to_string();
+            let batch = Customers::load_indexed(&path, &IdIndex::new(["C1"])).unwrap();
+            assert_eq!(batch.problem_of(0).unwrap().to_string(), whole, "{text}");
+            let some = Customers::load_some(&path, ["C1"]).unwrap_err();
+            assert_eq!(some.to_string(), whole, "{text}");
         }
         let quoted = "customer_id,tier\nC1,\"gold, old\"\n";
         let (fast, _) = both(quoted, Some(&["C9", "C1"]));

@@ -41,6 +41,10 @@ pub struct History {
     /// Customers with at least one transaction.
     customers: usize,
     rows: u64,
+    /// Read with an index of named customers: the first bad row of each
+    /// named customer who has one, by the customer's number. Their other
+    /// rows are kept, but the customer's history is not to be used.
+    problems: FxHashMap<u32, InputError>,
 }
 
 /// The rows kept while reading, in file order, as runs of one customer's
@@ -51,6 +55,8 @@ struct Kept {
     transactions: Vec<Transaction>,
     /// Per run: the customer's index and the number of rows.
     runs: Vec<(u32, u32)>,
+    /// The bad rows of named customers: the customer, the row's line and why.
+    problems: Vec<(u32, u64, String)>,
 }
 
 impl Kept {
@@ -59,12 +65,18 @@ impl Kept {
         self.transactions.push(tx);
     }
 
-    /// Appends another's rows, its customers renumbered by `number`.
-    fn append(&mut self, other: Kept, number: impl Fn(u32) -> u32) {
+    /// Appends another's rows, its customers renumbered by `number` and its
+    /// problems' lines moved on by `lines`.
+    fn append(&mut self, other: Kept, number: impl Fn(u32) -> u32, lines: u64) {
         for (c, n) in other.runs {
             self.extend_run(number(c), n);
         }
         self.transactions.extend(other.transactions);
+        let moved = other
+            .problems
+            .into_iter()
+            .map(|(c, line, why)| (number(c), line + lines, why));
+        self.problems.extend(moved);
     }
 
     /// Counts `n` more rows of `customer`: the last run's, if it is theirs.
@@ -83,7 +95,8 @@ const PIECE: usize = 1 << 20;
 
 impl History {
     /// Reads a history file. With `only`, the rows of customers not in the
-    /// set are skipped unread: a problem in them is not reported.
+    /// set are skipped unread: a problem in them is not reported. A bad row
+    /// of a customer read is an error.
     pub fn load(path: &Path, only: Option<&HashSet<String>>) -> Result<History, InputError> {
         match only {
             Some(set) => {
@@ -98,7 +111,7 @@ impl History {
     /// rows are skipped unread). `-` is standard input.
     pub fn load_only(path: &Path, only: &FxHashSet<&str>) -> Result<History, InputError> {
         let indexed = IdIndex::new(only.iter().copied());
-        let mut history = Self::load_path(path, Some(&indexed))?;
+        let mut history = Self::load_path(path, Some(&indexed))?.strict()?;
         history.index = by_id(&indexed);
         Ok(history)
     }
@@ -106,7 +119,9 @@ impl History {
     /// Reads a history file, keeping only the customers `ids` numbers (the
     /// other rows are skipped unread); customer number `i` is then
     /// [`History::transactions_of`]`(i)`. Such a history has no index by id:
-    /// [`History::transactions`] finds nobody in it.
+    /// [`History::transactions`] finds nobody in it. A bad row of a named
+    /// customer is not an error here: [`History::problem_of`] gives the
+    /// first, and the batch rejects that customer's incidents.
     pub(crate) fn load_indexed(path: &Path, ids: &IdIndex) -> Result<History, InputError> {
         Self::load_path(path, Some(ids))
     }
@@ -129,7 +144,7 @@ impl History {
         match only {
             Some(set) => {
                 let indexed = IdIndex::new(set.iter().map(String::as_str));
-                let mut history = Self::read_csv(input, file, Some(&indexed))?;
+                let mut history = Self::read_csv(input, file, Some(&indexed))?.strict()?;
                 history.index = by_id(&indexed);
                 Ok(history)
             }
@@ -171,7 +186,7 @@ impl History {
         let mut ids = Interner::default();
         let mut kept = Kept::default();
         let mut rows = 0;
-        super::for_each_row(&mut reader, file, |record, _| {
+        super::for_each_row(&mut reader, file, |record, line| {
             rows += 1;
             // With `only`, the other customers' rows are not read (as the parallel reader).
             let customer = match only {
@@ -181,15 +196,23 @@ impl History {
                 },
                 None => ids.get(customer_id(record, id_col)?),
             };
-            super::field_count(fields, record.len())?;
-            let day = parse_date(field(record, date_col, "date")?, "date")?;
-            let amount = parse_number(field(record, amount_col, "amount")?, "amount")?;
-            kept.push(customer, (day, amount));
+            let transaction = || -> Result<Transaction, String> {
+                super::field_count(fields, record.len())?;
+                let day = parse_date(field(record, date_col, "date")?, "date")?;
+                let amount = parse_number(field(record, amount_col, "amount")?, "amount")?;
+                Ok((day, amount))
+            };
+            match transaction() {
+                Ok(tx) => kept.push(customer, tx),
+                // A named customer's bad row is theirs alone (see `load_indexed`).
+                Err(why) if only.is_some() => kept.problems.push((customer, line, why)),
+                Err(why) => return Err(why),
+            }
             Ok(())
         })?;
         Ok(match only {
-            Some(map) => Self::lay_out(map.len(), kept, rows),
-            None => Self::assemble(ids.into_map(), kept, rows),
+            Some(map) => Self::lay_out(map.len(), kept, rows, file),
+            None => Self::assemble(ids.into_map(), kept, rows, file),
         })
     }
 
@@ -254,15 +277,15 @@ impl History {
             for result in parsed {
                 match result {
                     Ok(p) if indexed.is_some() => {
-                        at_line += p.newlines;
                         rows += p.rows;
-                        kept.append(p.kept, |i| i);
+                        kept.append(p.kept, |i| i, at_line + 1);
+                        at_line += p.newlines;
                     }
                     Ok(p) => {
-                        at_line += p.newlines;
                         rows += p.rows;
                         let local: Vec<u32> = p.ids.iter().map(|id| ids.get(id)).collect();
-                        kept.append(p.kept, |i| local[i as usize]);
+                        kept.append(p.kept, |i| local[i as usize], at_line + 1);
+                        at_line += p.newlines;
                     }
                     Err(Failure::NeedsCsv) => return Ok(None),
                     Err(Failure::Row { line, message }) => {
@@ -287,23 +310,33 @@ impl History {
             eof = fill(&mut file, &mut buf, block).map_err(read_err)?;
         }
         Ok(Some(match indexed {
-            Some(map) => Self::lay_out(map.len(), kept, rows),
-            None => Self::assemble(ids.into_map(), kept, rows),
+            Some(map) => Self::lay_out(map.len(), kept, rows, name),
+            None => Self::assemble(ids.into_map(), kept, rows, name),
         }))
     }
 
     /// Lays the kept rows out customer by customer, each sorted by day.
-    fn assemble(index: FxHashMap<Box<str>, u32>, kept: Kept, rows: u64) -> History {
+    fn assemble(index: FxHashMap<Box<str>, u32>, kept: Kept, rows: u64, file: &str) -> History {
         let n = index.len();
         History {
             index,
-            ..Self::lay_out(n, kept, rows)
+            ..Self::lay_out(n, kept, rows, file)
         }
     }
 
-    /// [`History::assemble`] for `n` customers, without the index by id.
-    fn lay_out(n: usize, kept: Kept, rows: u64) -> History {
-        let Kept { mut transactions, runs } = kept;
+    /// [`History::assemble`] for `n` customers, without the index by id;
+    /// `file` names the file in the problems' messages.
+    fn lay_out(n: usize, kept: Kept, rows: u64, file: &str) -> History {
+        let Kept {
+            mut transactions,
+            runs,
+            problems,
+        } = kept;
+        let mut first: FxHashMap<u32, InputError> = FxHashMap::default();
+        // In line order: the first of a customer's is kept.
+        for (c, line, why) in problems {
+            first.entry(c).or_insert_with(|| InputError::row(file, line, why));
+        }
         // Where each customer's rows are, if each has one run: then they stay
         // where they are. `bounds`: where the runs begin and end, in file order.
         let mut spans = vec![(0usize, 0usize); n];
@@ -360,7 +393,23 @@ impl History {
             transactions,
             customers,
             rows,
+            problems: first,
         }
+    }
+
+    /// The history, or the error of its first bad row: for a reader of a
+    /// few customers (`recommend`), which has no incident to reject instead.
+    fn strict(self) -> Result<History, InputError> {
+        match self.problems.values().min_by_key(|e| e.line) {
+            Some(first) => Err(first.clone()),
+            None => Ok(self),
+        }
+    }
+
+    /// The first bad row of customer number `i` of a history read with
+    /// [`History::load_indexed`]: their rows are not to be used.
+    pub(crate) fn problem_of(&self, i: usize) -> Option<&InputError> {
+        self.problems.get(&(i as u32))
     }
 
     /// Builds a history from transactions in memory.
@@ -371,7 +420,7 @@ impl History {
             kept.push(ids.get(id), tx);
         }
         let n = kept.transactions.len() as u64;
-        Self::assemble(ids.into_map(), kept, n)
+        Self::assemble(ids.into_map(), kept, n, "")
     }
 
     /// A customer's transactions, sorted by day (empty for an unknown
@@ -464,6 +513,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         kept: Kept {
             transactions: Vec::with_capacity(piece.len() / 32),
             runs: Vec::new(),
+            problems: Vec::new(),
         },
         rows: 0,
         newlines: 0,
@@ -546,15 +596,20 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         if found == 0 {
             found = last + 2 + commas(piece, offset + start, offset + line.len());
         }
-        if found != cols.fields {
-            return Err(bad(super::wrong_field_count(cols.fields, found)));
-        }
         let transaction = || -> Result<Transaction, String> {
+            if found != cols.fields {
+                return Err(super::wrong_field_count(cols.fields, found));
+            }
             let day = parse_date(text(fields[1], "date")?, "date")?;
             let amount = parse_number(text(fields[2], "amount")?, "amount")?;
             Ok((day, amount))
         };
-        out.kept.push(customer, transaction().map_err(bad)?);
+        match transaction() {
+            Ok(tx) => out.kept.push(customer, tx),
+            // A named customer's bad row is theirs alone (see `load_indexed`).
+            Err(why) if indexed.is_some() => out.kept.problems.push((customer, n as u64, why)),
+            Err(why) => return Err(bad(why)),
+        }
     }
     Ok(out)
 }
@@ -688,12 +743,28 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let indexed: Option<IdIndex> = only.map(|set| IdIndex::new(set.iter().copied()));
         let read = History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), 40, 16)?;
-        Ok(read.map(|mut history| {
-            if let Some(ids) = &indexed {
-                history.index = by_id(ids);
-            }
-            history
-        }))
+        // With `only`, as `load_only`: a named customer's bad row is an error.
+        read.map(|history| match &indexed {
+            Some(ids) => history.strict().map(|h| History { index: by_id(ids), ..h }),
+            None => Ok(history),
+        })
+        .transpose()
+    }
+
+    /// A history read for a batch: per named customer, their rows and
+    /// their first bad row's line and message.
+    #[allow(clippy::type_complexity)]
+    fn per_customer(
+        read: Result<Option<History>, InputError>,
+        n: usize,
+    ) -> Vec<(Vec<Transaction>, Option<(u64, String)>)> {
+        let h = read.unwrap().expect("read");
+        (0..n)
+            .map(|i| {
+                let problem = h.problem_of(i).map(|e| (e.line.unwrap(), e.message.clone()));
+                (h.transactions_of(i).to_vec(), problem)
+            })
+            .collect()
     }
 
     fn same(a: &History, b: &History) {
@@ -792,6 +863,14 @@ mod tests {
             let fast = parallel(&plain, Some(&only)).map(|h| h.expect("a plain file is read in parallel"));
             prop_assert_eq!(&outcome(fast), &expected, "parallel, only");
             prop_assert_eq!(&outcome(History::load(&path, Some(&set))), &expected, "quoted, only");
+            // Read for a batch: each named customer's first bad row is theirs,
+            // the same on both readers.
+            let ids = IdIndex::new(["C1", "C9"]);
+            let plain_path = dir.path().join("plain.csv");
+            std::fs::write(&plain_path, &plain).unwrap();
+            let fast = History::read_parallel(File::open(&plain_path).unwrap(), "h.csv", Some(&ids), 40, 16);
+            let slow = History::read_csv(quoted.as_bytes(), "h.csv", Some(&ids)).map(Some);
+            prop_assert_eq!(per_customer(fast, 2), per_customer(slow, 2), "for a batch");
         }
     }
 

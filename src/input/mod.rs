@@ -60,7 +60,7 @@ pub fn escape_controls<'a>(text: &'a str, keep: &[char]) -> std::borrow::Cow<'a,
 }
 
 /// A problem with one input file, or one row of it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct InputError {
     /// The file as the user named it.
     pub file: String,
