@@ -235,9 +235,9 @@ impl Data {
     /// Reads the incidents file (`-` is standard input), then the history of
     /// the customers it names, the customers file and the ledger. `today` is
     /// the date of incidents that give none. A bad incident row is kept as
-    /// rejected, and so is a named customer's bad row in the history or
-    /// customers file (see `History::load_indexed`); a bad ledger row, or a
-    /// file that cannot be read, is an error.
+    /// rejected, and a named customer's bad row in the history, customers or
+    /// ledger file rejects their rows when they are evaluated (see
+    /// `History::load_indexed`); a file that cannot be read is an error.
     pub fn load(incidents: &Path, sources: &Sources, today: Day) -> Result<Data, InputError> {
         let timer = Timer::start();
         let file = incidents.display().to_string();
@@ -1455,13 +1455,15 @@ fn customer_cases<'a>(
         false => data.customers.as_ref().and_then(|c| c.get(customer_id)),
     };
     let ledger = data.ledger.grants_of(customer_id);
-    // A bad row of theirs in the history or customers file: their figures
-    // cannot be known, so each of their rows is rejected with its reason.
+    // A bad row of theirs in the history, customers or ledger file: their
+    // figures or limits cannot be known, so each of their rows is rejected
+    // with its reason.
     let problem = match data.indexed {
         true => (data.history.problem_of(first.customer as usize))
             .or_else(|| data.customers.as_ref()?.problem_of(first.customer as usize)),
         false => None,
-    };
+    }
+    .or_else(|| data.ledger.problem(customer_id));
     for &i in group {
         let row = &data.rows[i as usize];
         let ids = [data.id(row, 0), customer_id, data.id(row, 2)];

@@ -1031,35 +1031,40 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("column `Date` is not one the policy reads"));
 }
 
-/// A bad row in the history or customers file is its customer's alone:
-/// each of that customer's incidents is rejected with the row's file, line
-/// and reason, the other customers are answered as they would be without
-/// it, and a bad row of a customer the incidents do not name is not read.
+/// A bad row in the history, customers or ledger file is its customer's
+/// alone: each of that customer's incidents is rejected with the row's
+/// file, line and reason, the other customers are answered as they would
+/// be without it, and a bad row of a customer the incidents do not name
+/// changes nothing.
 #[test]
-fn a_bad_history_or_customers_row_rejects_only_its_customers_incidents() {
+fn a_bad_history_customers_or_ledger_row_rejects_only_its_customers_incidents() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let history = std::fs::read_to_string(HISTORY).unwrap() + "C3,2026-01-01,abc,O9\nC7,bad,bad\n";
     std::fs::write(path("h.csv"), history).unwrap();
     std::fs::write(path("c.csv"), "customer_id,tier\nC4,gold\nC8,x,y\nC4,silver\n").unwrap();
     std::fs::write(path("good.csv"), "customer_id,tier\nC4,gold\n").unwrap();
+    let ledger = "customer_id,date,gesture,cost\nC6,2026-10-01,credit,y\nC5,2026-10-01,credit,x\n";
+    std::fs::write(path("l.csv"), ledger).unwrap();
     std::fs::write(
         path("i.csv"),
         "case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
          K1,C1,late,2026-11-20,20,100,0\n\
          K2,C3,coupon,2026-11-20,12,60,20\n\
          K3,C4,late,2026-11-21,600,40,0\n\
-         K4,C3,late,2026-11-22,20,100,0\n",
+         K4,C3,late,2026-11-22,20,100,0\n\
+         K5,C5,late,2026-11-22,20,100,0\n",
     )
     .unwrap();
-    let run = |history: &str, customers: &str| {
+    let run = |history: &str, customers: &str, more: &[&str]| {
         goodwill()
             .args(["batch", &path("i.csv"), "--policy", POLICY])
             .args(["--history", history, "--customers", customers])
+            .args(more)
             .output()
             .unwrap()
     };
-    let out = run(&path("h.csv"), &path("c.csv"));
+    let out = run(&path("h.csv"), &path("c.csv"), &["--ledger", &path("l.csv")]);
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     let got = rows(&out.stdout);
     let history_row = format!("`{}`: line 11: column `amount`: `abc` is not a number", path("h.csv"));
@@ -1067,6 +1072,7 @@ fn a_bad_history_or_customers_row_rejects_only_its_customers_incidents() {
         "`{}`: line 4: customer `C4` appears twice (first on line 2)",
         path("c.csv")
     );
+    let ledger_row = format!("`{}`: line 3: column `cost`: `x` is not a number", path("l.csv"));
     let errors: Vec<&str> = got.iter().map(|r| r["error"].as_str()).collect();
     assert_eq!(
         errors,
@@ -1075,12 +1081,16 @@ fn a_bad_history_or_customers_row_rejects_only_its_customers_incidents() {
             format!("line 3: {history_row}"),
             format!("line 4: {customers_row}"),
             format!("line 5: {history_row}"),
+            format!("line 6: {ledger_row}"),
         ]
     );
-    assert_eq!(seen(&got), ["K1 2 gesture", "K2 3 error", "K3 4 error", "K4 5 error"]);
+    assert_eq!(
+        seen(&got),
+        ["K1 2 gesture", "K2 3 error", "K3 4 error", "K4 5 error", "K5 6 error"]
+    );
     // K1 is C1's, answered as with files that have no bad row (54.68: see
     // the first test).
-    let clean = rows(&run(HISTORY, &path("good.csv")).stdout);
+    let clean = rows(&run(HISTORY, &path("good.csv"), &[]).stdout);
     assert_eq!(got[0], clean[0]);
     assert_eq!(got[0]["impact"], "54.68");
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -1089,7 +1099,8 @@ fn a_bad_history_or_customers_row_rejects_only_its_customers_incidents() {
         stderr,
         format!(
             "error: `{i}`: line 3: {history_row}\nerror: `{i}`: line 4: {customers_row}\n\
-             error: `{i}`: line 5: {history_row}\nerror: `{i}`: 3 of 4 rows rejected\n"
+             error: `{i}`: line 5: {history_row}\nerror: `{i}`: line 6: {ledger_row}\n\
+             error: `{i}`: 4 of 5 rows rejected\n"
         )
     );
 }

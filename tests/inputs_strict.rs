@@ -138,7 +138,7 @@ fn cr_files_report_their_own_lines() {
     let out = batch(dir.path(), &["--customers", "c.csv"]);
     rejected(&out, "`c.csv`: line 3: customer `C1` appears twice (first on line 2)");
     let out = batch(dir.path(), &["--ledger", "l.csv"]);
-    fatal(&out, "`l.csv`: line 3: column `cost`: `x` is not a number");
+    rejected(&out, "`l.csv`: line 3: column `cost`: `x` is not a number");
     // Incidents: each output row has its line, and a rejected row says it.
     let out = goodwill(dir.path())
         .args(["batch", "cr.csv", "--policy", POLICY])
@@ -172,24 +172,22 @@ fn a_fatal_error_leaves_an_existing_output_byte_for_byte() {
     let old = b"case_id,decision\r\nK0,gesture\r\n\xff no trailing line end";
     let dir = files(&[
         ("inc.csv", INCIDENTS.as_bytes()),
-        (
-            "l.csv",
-            b"customer_id,date,gesture,cost\nC1,2026-11-01,credit,1,234.50\n",
-        ),
+        // A ledger row that names no customer could be anyone's.
+        ("l.csv", b"customer_id,date,gesture,cost\n,2026-11-01,credit,5\n"),
         ("out.csv", old),
     ]);
     let out = batch(dir.path(), &["--ledger", "l.csv", "-o", "out.csv"]);
-    fatal(&out, "`l.csv`: line 2: expected 4 fields, found 5");
+    fatal(&out, "`l.csv`: line 2: column `customer_id` is empty");
     assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), old);
 }
 
 #[test]
-fn a_ledger_row_with_the_wrong_number_of_fields_is_fatal() {
+fn a_ledger_row_with_the_wrong_number_of_fields_rejects_its_customers_incidents() {
     for (row, found) in [("C1,2026-11-01,credit,1,000.00", 5), ("C1,2026-11-01,credit", 3)] {
         let ledger = format!("customer_id,date,gesture,cost\nC1,2026-10-01,credit,5\n{row}\n");
         let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("l.csv", ledger.as_bytes())]);
         let out = batch(dir.path(), &["--ledger", "l.csv"]);
-        fatal(&out, &format!("`l.csv`: line 3: expected 4 fields, found {found}"));
+        rejected(&out, &format!("`l.csv`: line 3: expected 4 fields, found {found}"));
     }
 }
 
@@ -390,7 +388,7 @@ fn a_number_too_large_to_hold_to_the_cent_is_refused_in_every_input() {
         rejected(&out, &format!("`{file}`: line {line}: column `amount`: `{text}` {why}"));
     }
     let out = batch(dir.path(), &["--ledger", "l.csv"]);
-    fatal(&out, &format!("`l.csv`: line 2: column `cost`: `10000000000000` {why}"));
+    rejected(&out, &format!("`l.csv`: line 2: column `cost`: `10000000000000` {why}"));
     let out = goodwill(dir.path())
         .args(["ltv", "--summary", "s.csv", "--time-unit", "weeks"])
         .output()

@@ -208,6 +208,42 @@ fn policy_errors_name_file_line_and_column() {
     assert!(stderr.contains("did you mean `incident.kind`?"), "{stderr}");
 }
 
+/// A rep's case is not held up by another customer's bad ledger row; the
+/// customer's own stops it, as their limits cannot be known.
+#[test]
+fn a_bad_ledger_row_stops_only_its_own_customers_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("l.csv");
+    std::fs::write(
+        &ledger,
+        "customer_id,date,gesture,cost\nC1,2026-10-01,credit,5\nC9,2026-10-01,credit,abc\n",
+    )
+    .unwrap();
+    let run = |customer: &str| {
+        goodwill()
+            .args(["recommend", "--customer", customer, "--kind", "expired_coupon"])
+            .args(["--date", "2026-11-20", "--format", "json", "--ledger"])
+            .arg(&ledger)
+            .output()
+            .unwrap()
+    };
+    let out = run("C1");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["customer"]["gestures_12m"], 1);
+    let out = run("C9");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.ends_with(&format!(
+            "error: `{}`: line 3: column `cost`: `abc` is not a number\n",
+            ledger.display()
+        )),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn bad_history_row_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -83,10 +83,16 @@ impl Files {
             .map_err(Into::into)
     }
 
-    /// The ledger, if named (empty otherwise).
-    pub fn load_ledger(&self) -> Result<Ledger> {
+    /// The ledger, if named (empty otherwise); a bad row of one of the
+    /// customers `ids` is an error, another customer's is not read into
+    /// any answer.
+    pub fn load_ledger<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Ledger> {
         match &self.ledger {
-            Some(path) => Ok(Ledger::load(path)?),
+            Some(path) => {
+                let ledger = Ledger::load(path)?;
+                ledger.check(ids)?;
+                Ok(ledger)
+            }
             None => Ok(Ledger::default()),
         }
     }

@@ -271,7 +271,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         .collect();
     let history = args.files.load_history(Some(&ids))?;
     let customers = args.files.load_customers(ids.iter().map(String::as_str))?;
-    let ledger = args.files.load_ledger()?;
+    let ledger = args.files.load_ledger(ids.iter().map(String::as_str))?;
     let engine = Engine::new(&policy, customers.as_ref());
     let mut values = engine.values();
     let mut coverage = Coverage::new(&policy);

@@ -136,7 +136,9 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .files
         .load_customers([incident.customer_id.as_str()])
         .map_err(from_case("customers", &given.customers))?;
-    let ledger = inputs.files.load_ledger().map_err(from_case("ledger", &given.ledger))?;
+    let ledger = (inputs.files)
+        .load_ledger([incident.customer_id.as_str()])
+        .map_err(from_case("ledger", &given.ledger))?;
 
     let transactions = history.transactions(&incident.customer_id);
     warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);

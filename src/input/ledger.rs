@@ -32,6 +32,8 @@ pub struct Ledger {
     grants: FxHashMap<Box<str>, Vec<Grant>>,
     /// The ids of the gestures its rows name, each once.
     gestures: Vec<String>,
+    /// Per customer with a bad row, the first: their limits cannot be known.
+    problems: FxHashMap<Box<str>, InputError>,
 }
 
 /// A customer's goodwill in a 12-month window.
@@ -47,13 +49,14 @@ pub struct Usage {
 pub const WINDOW_DAYS: Day = 365;
 
 impl Ledger {
-    /// Reads a ledger file.
+    /// Reads a ledger file. A bad row whose customer can be told is that
+    /// customer's ([`Ledger::problem`]); one without a customer id is an error.
     pub fn load(path: &Path) -> Result<Ledger, InputError> {
         let name = path.display().to_string();
         Self::from_reader(super::open(path)?, &name)
     }
 
-    /// Reads a ledger from any reader; `file` names it in errors.
+    /// Reads a ledger from any reader, as [`Ledger::load`]; `file` names it in errors.
     pub fn from_reader<R: Read>(input: R, file: &str) -> Result<Ledger, InputError> {
         let mut reader = csv_reader(input);
         let header = Header::read(&mut reader, file)?;
@@ -65,32 +68,45 @@ impl Ledger {
         let mut ledger = Ledger::default();
         // Each gesture id's number in `ledger.gestures`.
         let mut gestures = Interner::default();
-        super::for_each_row(&mut reader, file, |record, _| {
-            super::field_count(fields, record.len())?;
+        super::for_each_row(&mut reader, file, |record, line| {
+            // Whose row it is, or it cannot be told apart from anyone's.
             let id = customer_id(record, id_col)?;
-            let day = parse_date(field(record, date_col, "date")?, "date")?;
-            let gesture = field(record, gesture_col, "gesture")?;
-            // Nothing tells an unnamed gesture from an apology, which the caps leave out.
-            if gesture.is_empty() {
-                return Err(format!(
-                    "column `gesture` is empty: name the gesture (`{APOLOGY}` for an apology alone)"
-                ));
-            }
-            let text = field(record, cost_col, "cost")?;
-            let cost = parse_number(text, "cost")?;
-            if cost < 0.0 {
-                return Err(format!("column `cost`: `{text}` is negative"));
-            }
-            if gesture != APOLOGY {
-                let index = gestures.get(gesture);
-                ledger.add(
-                    id,
-                    Grant {
-                        day,
-                        cents: crate::money::cents(cost),
-                        gesture: index,
-                    },
-                );
+            let row = || -> Result<(Day, &str, f64), String> {
+                super::field_count(fields, record.len())?;
+                let day = parse_date(field(record, date_col, "date")?, "date")?;
+                let gesture = field(record, gesture_col, "gesture")?;
+                // Nothing tells an unnamed gesture from an apology, which the caps leave out.
+                if gesture.is_empty() {
+                    return Err(format!(
+                        "column `gesture` is empty: name the gesture (`{APOLOGY}` for an apology alone)"
+                    ));
+                }
+                let text = field(record, cost_col, "cost")?;
+                let cost = parse_number(text, "cost")?;
+                if cost < 0.0 {
+                    return Err(format!("column `cost`: `{text}` is negative"));
+                }
+                Ok((day, gesture, cost))
+            };
+            match row() {
+                Ok((_, APOLOGY, _)) => {}
+                Ok((day, gesture, cost)) => {
+                    let index = gestures.get(gesture);
+                    let cents = crate::money::cents(cost);
+                    ledger.add(
+                        id,
+                        Grant {
+                            day,
+                            cents,
+                            gesture: index,
+                        },
+                    );
+                }
+                Err(why) => {
+                    if !ledger.problems.contains_key(id) {
+                        ledger.problems.insert(id.into(), InputError::row(file, line, why));
+                    }
+                }
             }
             Ok(())
         })?;
@@ -127,6 +143,21 @@ impl Ledger {
         self.gestures.iter().map(|g| counted(g)).collect()
     }
 
+    /// The first bad row of a customer's: their limits cannot be known, so
+    /// none of their cases can be answered.
+    pub fn problem(&self, customer_id: &str) -> Option<&InputError> {
+        self.problems.get(customer_id)
+    }
+
+    /// The first bad row (by line) of any of the customers `ids`, as an
+    /// error: for a command about those customers alone.
+    pub fn check<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<(), InputError> {
+        match ids.into_iter().filter_map(|id| self.problem(id)).min_by_key(|e| e.line) {
+            Some(first) => Err(first.clone()),
+            None => Ok(()),
+        }
+    }
+
     /// A customer's gestures (apologies aside), sorted by day.
     pub fn grants_of(&self, customer_id: &str) -> &[Grant] {
         self.grants.get(customer_id).map_or(&[], Vec::as_slice)
@@ -151,6 +182,12 @@ pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day, cou
 mod tests {
     use super::*;
     use crate::date::parse;
+
+    /// The ledger's first bad row of C1's, as an error.
+    fn c1_problem(data: &str) -> InputError {
+        let ledger = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap();
+        ledger.check(["C2", "C1"]).unwrap_err()
+    }
 
     #[test]
     fn window_is_open_at_365_days_back_and_skips_apologies() {
@@ -182,10 +219,10 @@ mod tests {
     fn a_row_with_the_wrong_number_of_fields_names_the_line() {
         // An unquoted thousands separator would read the cost as 1.
         let data = "customer_id,date,gesture,cost\nC1,2026-11-01,credit,5\nC1,2026-11-01,credit,1,000.00\n";
-        let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+        let err = c1_problem(data);
         assert_eq!(err.to_string(), "`l.csv`: line 3: expected 4 fields, found 5");
         let short = "customer_id,date,gesture,cost\nC1,2026-11-01,credit\n";
-        let err = Ledger::from_reader(short.as_bytes(), "l.csv").unwrap_err();
+        let err = c1_problem(short);
         assert_eq!(err.to_string(), "`l.csv`: line 2: expected 4 fields, found 3");
     }
 
@@ -194,7 +231,7 @@ mod tests {
         // The cost as the file writes it, not as the number it reads as.
         for cost in ["-5", "-5.50", "-1e3"] {
             let data = format!("customer_id,date,gesture,cost\nC1,2026-01-01,credit,{cost}\n");
-            let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+            let err = c1_problem(&data);
             assert_eq!(
                 err.to_string(),
                 format!("`l.csv`: line 2: column `cost`: `{cost}` is negative")
@@ -206,10 +243,43 @@ mod tests {
     fn a_gesture_without_a_name_names_the_line() {
         // It could be an apology (no gesture for the caps) or a credit (one).
         let data = "customer_id,date,gesture,cost\nC1,2026-01-01,credit,5\nC1,2026-01-02, ,5\n";
-        let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+        let err = c1_problem(data);
         assert_eq!(
             err.to_string(),
             "`l.csv`: line 3: column `gesture` is empty: name the gesture (`apology` for an apology alone)"
+        );
+    }
+
+    #[test]
+    fn a_bad_row_is_its_customers_alone() {
+        let data = "customer_id,date,gesture,cost\n\
+            C1,2026-01-01,credit,5\n\
+            C2,2026-01-02,credit,7\n\
+            C1,2026-01-03,credit,x\n\
+            C1,2026-01-04,credit\n";
+        let l = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap();
+        let day = parse("2026-11-20").unwrap();
+        assert_eq!(
+            l.usage("C2", day, |_| true),
+            Usage {
+                gestures: 1,
+                cents: 700
+            }
+        );
+        assert!(l.problem("C2").is_none());
+        assert_eq!(l.check(["C2", "C3"]).map_err(|e| e.to_string()), Ok(()));
+        // The first of C1's bad rows.
+        let want = "`l.csv`: line 4: column `cost`: `x` is not a number";
+        assert_eq!(l.problem("C1").unwrap().to_string(), want);
+        assert_eq!(l.check(["C2", "C1"]).unwrap_err().to_string(), want);
+        // A row that names no customer could be anyone's.
+        let err = Ledger::from_reader(
+            "customer_id,date,gesture,cost\n,2026-01-01,credit,5\n".as_bytes(),
+            "l.csv",
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "`l.csv`: line 2: column `customer_id` is empty"
         );
     }
 
