@@ -1205,6 +1205,23 @@ impl<'a> Resolver<'a> {
                 ids.push(id);
             }
         }
+        // Gestures whose `id` is written but could not be read (not a
+        // string): an offer of theirs reads as unknown, and its error says so.
+        let unreadable: Vec<String> = (raw_gestures.iter().enumerate())
+            .filter(|(_, g)| g.id.is_none() && g.written.iter().any(|k| k == "id"))
+            .map(|(n, _)| format!("#{}", n + 1))
+            .collect();
+        let unreadable = match unreadable.len() {
+            0 => None,
+            1 => Some(format!(
+                "`[[gesture]]` {} has an `id` that is not a string",
+                unreadable[0]
+            )),
+            _ => Some(format!(
+                "`[[gesture]]` {} have an `id` that is not a string",
+                unreadable.join(", ")
+            )),
+        };
         for r in raw {
             let Some(id) = &r.id else {
                 if !r.written.iter().any(|k| k == "id") {
@@ -1237,6 +1254,10 @@ impl<'a> Resolver<'a> {
                     let help = did_you_mean(&g.value, ids.iter().copied())
                         .map(|s| format!("did you mean `{s}`?"))
                         .unwrap_or_else(|| format!("gestures are: {}", ids.join(", ")));
+                    let help = match &unreadable {
+                        Some(which) => format!("{which}: if this is it, mend that `id`; {help}"),
+                        None => help,
+                    };
                     self.diags.push(
                         Diagnostic::error(
                             "unknown-gesture",

@@ -241,6 +241,30 @@ fn an_attribute_of_unknown_type_is_one_error_not_one_per_use() {
     assert_eq!(e[0].3.as_deref(), Some("did you mean `number`?"));
 }
 
+/// A gesture whose `id` is not a string cannot be found by the rules that
+/// offer it: their errors say that it may be the one.
+#[test]
+fn an_offer_of_a_gesture_whose_id_is_unreadable_says_it_may_be_that_one() {
+    let src = MINIMAL.replacen("id = \"honor_coupon\"", "id = 5", 1);
+    let e = errors(&src);
+    let got: Vec<(&str, &str)> = e.iter().map(|e| (e.1, e.2.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "wrong-type",
+                "`id` in `[[gesture]]` #1 must be a string, found a number"
+            ),
+            ("unknown-gesture", "rule `coupon` offers unknown gesture `honor_coupon`"),
+        ],
+        "{e:?}"
+    );
+    assert_eq!(
+        e[1].3.as_deref(),
+        Some("`[[gesture]]` #1 has an `id` that is not a string: if this is it, mend that `id`; gestures are: apology")
+    );
+}
+
 #[test]
 fn a_key_of_the_wrong_type_is_not_also_missing() {
     let e = errors(&with("[[gesture]]\nid = \"g\"\nlabel = 5\ncost = 1e400\n"));
