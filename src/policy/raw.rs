@@ -440,7 +440,7 @@ fn sp_string(key: &Spanned<std::borrow::Cow<'_, str>>) -> Sp<String> {
     }
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
     match v {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) | DeValue::Float(_) => "a number",
