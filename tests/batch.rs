@@ -661,6 +661,48 @@ fn a_named_pipe_reads_like_the_file() {
     assert_eq!(piped.stdout, batch("tests/data/batch/incidents.csv", &[]).stdout);
 }
 
+/// A history from a pipe (`--history <(zcat h.csv.gz)`) with a quoted
+/// field: the parallel reader cannot take it, and the pipe cannot be read
+/// again from the start; it was taken for an empty file.
+#[test]
+fn a_quoted_history_from_a_named_pipe_reads_like_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("history.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let text = std::fs::read_to_string(HISTORY).unwrap();
+    let quoted = text.replacen("\nC1,", "\n\"C1\",", 1);
+    assert_ne!(quoted, text);
+    let file = dir.path().join("quoted.csv");
+    std::fs::write(&file, &quoted).unwrap();
+    let run = |history: &Path| {
+        goodwill()
+            .args([
+                "batch",
+                "tests/data/batch/incidents.csv",
+                "--policy",
+                POLICY,
+                "--history",
+            ])
+            .arg(history)
+            // Reopening the pipe would wait for a writer for ever.
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(path, quoted));
+    let piped = run(&fifo);
+    writer.join().unwrap().unwrap();
+    assert_eq!(
+        piped.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert_eq!(piped.stdout, run(&file).stdout);
+}
+
 #[test]
 fn a_quoted_file_reads_like_a_plain_one() {
     // Quotes send the file down the csv crate's path instead of the parallel splitter.

@@ -165,6 +165,7 @@ impl Customers {
             customers.named = vec![NONE; only.len()];
         }
         super::for_each_row(&mut reader, file, |record, line| {
+            super::owner_known(id_col, header.names().len(), record.len())?;
             let name = match only {
                 Some(only) => match field(record, id_col, "customer_id").ok().and_then(|id| only.get(id)) {
                     Some(i) => Some(i as usize),
@@ -440,6 +441,10 @@ impl<'t> Piece<'t> {
                 }
             }
             row.push(trimmed(content, from, content.len()));
+            // A row whose owner cannot be told: the csv reader says where.
+            if super::owner_known(id_col, fields, row.len()).is_err() {
+                return None;
+            }
             let id = row
                 .get(id_col)
                 .map_or("", |&(from, to)| &content[from as usize..to as usize]);
@@ -676,6 +681,25 @@ mod tests {
         let fast = fast.unwrap();
         assert_eq!(fast.named(1).unwrap().value(0), "gold, old");
         assert!(fast.named(0).is_none());
+    }
+
+    /// With `customer_id` after another column, a row with a comma too
+    /// many or too few could be anyone's: an error of the file, on both
+    /// readers, even when the customers read are others.
+    #[test]
+    fn a_row_whose_id_may_have_moved_is_an_error_of_the_file() {
+        for (text, found) in [
+            ("tier,customer_id\ngold,C1\nsilver,old,C2\n", 3),
+            ("tier,customer_id\ngold,C1\nC2\n", 1),
+            ("tier,customer_id\ngold,C1\n\"silver\",old,C2\n", 3),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("c.csv");
+            std::fs::write(&path, text).unwrap();
+            let err = Customers::load_indexed(&path, &IdIndex::new(["C1", "C9"])).unwrap_err();
+            assert_eq!(err.line, Some(3), "{text}");
+            assert_eq!(err.message, format!("expected 2 fields, found {found}"), "{text}");
+        }
     }
 
     #[test]

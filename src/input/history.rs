@@ -42,8 +42,8 @@ pub struct History {
     customers: usize,
     rows: u64,
     /// Read with an index of named customers: the first bad row of each
-    /// named customer who has one, by the customer's number. Their other
-    /// rows are kept, but the customer's history is not to be used.
+    /// named customer who has one, by the customer's number. Some of their
+    /// rows may be kept, but the customer's history is not to be used.
     problems: FxHashMap<u32, InputError>,
 }
 
@@ -133,6 +133,10 @@ impl History {
             return Self::read_csv(super::open(path)?, &name, only);
         }
         let file = File::open(path).map_err(|e| InputError::file(&name, format!("cannot open: {e}")))?;
+        // A pipe (`--history <(...)`) cannot be read again: it is read row by row from the start.
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Self::read_csv(file, &name, only);
+        }
         match Self::read_parallel(file, &name, only, BLOCK, PIECE)? {
             Some(history) => Ok(history),
             None => Self::read_csv(super::open(path)?, &name, only),
@@ -186,8 +190,10 @@ impl History {
         let mut ids = Interner::default();
         let mut kept = Kept::default();
         let mut rows = 0;
+        let mut with_problem = FxHashSet::default();
         super::for_each_row(&mut reader, file, |record, line| {
             rows += 1;
+            super::owner_known(id_col, fields, record.len())?;
             // With `only`, the other customers' rows are not read (as the parallel reader).
             let customer = match only {
                 Some(map) => match field(record, id_col, "customer_id").ok().and_then(|id| map.get(id)) {
@@ -196,6 +202,10 @@ impl History {
                 },
                 None => ids.get(customer_id(record, id_col)?),
             };
+            // Only a customer's first bad row is reported.
+            if with_problem.contains(&customer) {
+                return Ok(());
+            }
             let transaction = || -> Result<Transaction, String> {
                 super::field_count(fields, record.len())?;
                 let day = parse_date(field(record, date_col, "date")?, "date")?;
@@ -205,7 +215,10 @@ impl History {
             match transaction() {
                 Ok(tx) => kept.push(customer, tx),
                 // A named customer's bad row is theirs alone (see `load_indexed`).
-                Err(why) if only.is_some() => kept.problems.push((customer, line, why)),
+                Err(why) if only.is_some() => {
+                    with_problem.insert(customer);
+                    kept.problems.push((customer, line, why));
+                }
                 Err(why) => return Err(why),
             }
             Ok(())
@@ -524,6 +537,8 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
     let whole = std::str::from_utf8(piece).ok();
     let mut previous: (&str, Option<u32>) = ("", None);
     let mut cursor = indexed.map(IdIndex::cursor);
+    // Only a customer's first bad row is reported: the others are not read.
+    let mut with_problem: FxHashSet<u32> = FxHashSet::default();
     for (n, (offset, line)) in super::lines(piece).enumerate() {
         // Every line after the first follows a `\n`.
         out.newlines = n as u64;
@@ -565,6 +580,14 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             message,
         };
         out.rows += 1;
+        if cols.id != 0 {
+            // A comma too many or too few before the id moves it: the row's
+            // owner cannot be told, whoever's id stands in the column.
+            if found == 0 {
+                found = last + 2 + commas(piece, offset + start, offset + line.len());
+            }
+            super::owner_known(cols.id, cols.fields, found).map_err(bad)?;
+        }
         let id = text(fields[0], "customer_id");
         let customer = match &mut cursor {
             // Only the named customers' rows are read: a customer's rows
@@ -592,6 +615,9 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
                 })
             }
         };
+        if !with_problem.is_empty() && with_problem.contains(&customer) {
+            continue;
+        }
         // The fields past the last one read are counted only in a row that is kept.
         if found == 0 {
             found = last + 2 + commas(piece, offset + start, offset + line.len());
@@ -607,7 +633,10 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         match transaction() {
             Ok(tx) => out.kept.push(customer, tx),
             // A named customer's bad row is theirs alone (see `load_indexed`).
-            Err(why) if indexed.is_some() => out.kept.problems.push((customer, n as u64, why)),
+            Err(why) if indexed.is_some() => {
+                with_problem.insert(customer);
+                out.kept.problems.push((customer, n as u64, why));
+            }
             Err(why) => return Err(bad(why)),
         }
     }
@@ -751,7 +780,8 @@ mod tests {
         .transpose()
     }
 
-    /// A history read for a batch: per named customer, their rows and
+    /// A history read for a batch: per named customer, their rows (none
+    /// shown for a customer with a bad row: they are not to be used) or
     /// their first bad row's line and message.
     #[allow(clippy::type_complexity)]
     fn per_customer(
@@ -760,9 +790,9 @@ mod tests {
     ) -> Vec<(Vec<Transaction>, Option<(u64, String)>)> {
         let h = read.unwrap().expect("read");
         (0..n)
-            .map(|i| {
-                let problem = h.problem_of(i).map(|e| (e.line.unwrap(), e.message.clone()));
-                (h.transactions_of(i).to_vec(), problem)
+            .map(|i| match h.problem_of(i) {
+                Some(e) => (Vec::new(), Some((e.line.unwrap(), e.message.clone()))),
+                None => (h.transactions_of(i).to_vec(), None),
             })
             .collect()
     }
@@ -1020,6 +1050,64 @@ mod tests {
         let text = format!("{head}C1,2025-01-02,5,O2\nC1,2025-01-03,1,234.50,O3\n");
         let err = parallel(&text, None).unwrap_err();
         assert_eq!(err.to_string(), "`h.csv`: line 4: expected 4 fields, found 5");
+    }
+
+    /// With `customer_id` after another column, a comma too many or too
+    /// few before it moves the id: the row could be anyone's (here C1's,
+    /// read as `234.50` or as nobody), so it stops the reading, on both
+    /// readers, even for a batch, which reads only its customers' rows.
+    #[test]
+    fn a_row_whose_id_may_have_moved_is_an_error_of_the_file() {
+        let head = "amount,customer_id,date\n5,C1,2025-01-01\n";
+        let ids = IdIndex::new(["C1", "C2"]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        for (row, found) in [
+            ("1,234.50,C1,2025-01-02", 4),
+            ("C1,2025-01-02", 2),
+            ("5,C2,2025-01-02,x", 4),
+        ] {
+            let text = format!("{head}{row}\n");
+            let quoted = format!("{text}5,\"C1\",2025-01-03\n");
+            for (text, via) in [(&text, "parallel"), (&quoted, "csv")] {
+                std::fs::write(&path, text).unwrap();
+                let err = History::load_indexed(&path, &ids).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    format!("`{}`: line 3: expected 3 fields, found {found}", path.display()),
+                    "{via} {row}"
+                );
+            }
+        }
+        // With the id first, the row is its customer's.
+        let text = "customer_id,amount,date\nC1,5,2025-01-01\nC1,1,234.50,2025-01-02\nC2,5,2025-01-01\n";
+        std::fs::write(&path, text).unwrap();
+        let h = History::load_indexed(&path, &ids).unwrap();
+        assert_eq!(h.problem_of(0).unwrap().message, "expected 3 fields, found 4");
+        assert!(h.problem_of(1).is_none());
+    }
+
+    /// A customer's rows after their first bad one are not read: a file
+    /// of bad rows keeps one message per customer, not one per row.
+    #[test]
+    fn only_a_customers_first_bad_row_is_kept() {
+        let text = "customer_id,date,amount\nC1,x,5\nC1,y,5\nC2,2025-01-01,5\nC1,z,5\n";
+        let ids = IdIndex::new(["C1", "C2"]);
+        let cols = Columns {
+            id: 0,
+            date: 1,
+            amount: 2,
+            fields: 3,
+        };
+        let body = &text.as_bytes()[text.find('\n').unwrap() + 1..];
+        let piece = parse_piece(body, &cols, Some(&ids)).ok().unwrap();
+        let problems: Vec<(u32, u64)> = piece.kept.problems.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(problems, [(0, 0)]);
+        let csv = History::read_csv(text.as_bytes(), "h.csv", Some(&ids)).unwrap();
+        assert_eq!(
+            csv.problem_of(0).unwrap().to_string(),
+            "`h.csv`: line 2: column `date`: `x` is not a date (expected YYYY-MM-DD)"
+        );
     }
 
     #[test]

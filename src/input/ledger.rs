@@ -70,6 +70,7 @@ impl Ledger {
         let mut gestures = Interner::default();
         super::for_each_row(&mut reader, file, |record, line| {
             // Whose row it is, or it cannot be told apart from anyone's.
+            super::owner_known(id_col, fields, record.len())?;
             let id = customer_id(record, id_col)?;
             let row = || -> Result<(Day, &str, f64), String> {
                 super::field_count(fields, record.len())?;
@@ -281,6 +282,21 @@ mod tests {
             err.unwrap_err().to_string(),
             "`l.csv`: line 2: column `customer_id` is empty"
         );
+    }
+
+    /// With `customer_id` last, a comma too many moves `00` into its
+    /// place, and C1's gesture would count for nobody; too few leaves it
+    /// empty. Whose row it is cannot be told: an error of the file's.
+    #[test]
+    fn a_row_whose_id_may_have_moved_is_an_error_of_the_file() {
+        for (row, found) in [("2026-10-01,credit,10,00,C1", 5), ("2026-10-01,credit,10", 3)] {
+            let data = format!("date,gesture,cost,customer_id\n2026-09-01,credit,10,C1\n{row}\n");
+            let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("`l.csv`: line 3: expected 4 fields, found {found}")
+            );
+        }
     }
 
     #[test]

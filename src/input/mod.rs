@@ -502,6 +502,18 @@ impl Header {
     }
 }
 
+/// A row of `found` fields, where the header has `fields`, is its
+/// customer's (their problem alone, in a batch) only when `customer_id` is
+/// the first column, at `id_col`: elsewhere a comma too many or too few
+/// before it moves it, and the row could be anyone's. So such a row is an
+/// error of the file's.
+pub fn owner_known(id_col: usize, fields: usize, found: usize) -> Result<(), String> {
+    match id_col != 0 && found != fields {
+        true => Err(wrong_field_count(fields, found)),
+        false => Ok(()),
+    }
+}
+
 /// Calls `each` with every row of a CSV file and its 1-based line; the first
 /// row it rejects, or the first that cannot be read, stops the reading with
 /// the file, the line and the reason.
