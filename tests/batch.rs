@@ -639,17 +639,28 @@ fn standard_input_feeds_one_input_only() {
     assert!(out.stdout.is_empty());
 }
 
+/// A named pipe `name` in `dir`, and a thread writing `text` into it once
+/// it is opened: as `<(zcat file.csv.gz)` gives a file, with no length and
+/// no seeking.
+#[cfg(unix)]
+fn named_pipe(
+    dir: &Path,
+    name: &str,
+    text: Vec<u8>,
+) -> (std::path::PathBuf, std::thread::JoinHandle<std::io::Result<()>>) {
+    let fifo = dir.join(name);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let path = fifo.clone();
+    (fifo, std::thread::spawn(move || std::fs::write(path, text)))
+}
+
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_reads_like_the_file() {
-    // As `goodwill batch <(zcat incidents.csv.gz)` gives it: no length, no seeking.
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("incidents.csv");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
     let input = std::fs::read("tests/data/batch/incidents.csv").unwrap();
-    let path = fifo.clone();
-    let writer = std::thread::spawn(move || std::fs::write(path, input));
+    let (fifo, writer) = named_pipe(dir.path(), "incidents.csv", input);
     let piped = batch(fifo.to_str().unwrap(), &[]);
     writer.join().unwrap().unwrap();
     assert_eq!(
@@ -664,12 +675,10 @@ fn a_named_pipe_reads_like_the_file() {
 /// A history from a pipe (`--history <(zcat h.csv.gz)`) with a quoted
 /// field: the parallel reader cannot take it, and the pipe cannot be read
 /// again from the start; it was taken for an empty file.
+#[cfg(unix)]
 #[test]
 fn a_quoted_history_from_a_named_pipe_reads_like_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("history.csv");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
     let text = std::fs::read_to_string(HISTORY).unwrap();
     let quoted = text.replacen("\nC1,", "\n\"C1\",", 1);
     assert_ne!(quoted, text);
@@ -690,8 +699,7 @@ fn a_quoted_history_from_a_named_pipe_reads_like_the_file() {
             .output()
             .unwrap()
     };
-    let path = fifo.clone();
-    let writer = std::thread::spawn(move || std::fs::write(path, quoted));
+    let (fifo, writer) = named_pipe(dir.path(), "history.csv", quoted.into_bytes());
     let piped = run(&fifo);
     writer.join().unwrap().unwrap();
     assert_eq!(
