@@ -94,6 +94,10 @@ pub struct TestCase {
     pub customer: TestCustomer,
     /// What the answer must be.
     pub expect: Expect,
+    /// Whether its `expect`, `decision` or `error` is written but could not
+    /// be read (each has its error): the test may mean its incident to be
+    /// refused, so [`validate`] does not hold its incident to be answered.
+    pub expectation_unread: bool,
 }
 
 /// Who the customer of a test is.
@@ -168,9 +172,17 @@ struct RawTest {
     name: Spanned<String>,
     customer_id: Option<Spanned<String>>,
     incident: Spanned<Table>,
-    /// The incident's keys whose value could not be read (each has its error).
-    unreadable: Vec<String>,
+    /// The incident's keys whose value could not be read (each has its
+    /// error), with where their values stand.
+    unreadable: Unreadable,
     customer: Option<Spanned<Table>>,
+    /// Whether `customer_id` or `customer` is written, read or not.
+    customer_written: bool,
+    /// Whether its name could be read (a stand-in `#N` otherwise).
+    named: bool,
+    /// Whether `expect`, `decision` or `error` is written but could not be
+    /// read: the test may mean to expect an error.
+    expect_unread: bool,
     expect: RawExpect,
 }
 
@@ -241,19 +253,18 @@ pub fn read(source: &str, file: &str) -> (TestFile, Vec<Diagnostic>) {
         false => None,
     };
     let mut tests = Vec::new();
-    for t in raw.test {
-        if let Some(case) = test_case(t, default_date, &mut diags) {
-            tests.push(case);
-        }
-    }
     let mut seen = std::collections::HashSet::new();
-    for t in &tests {
-        if !seen.insert(t.name.as_str()) {
+    for t in raw.test {
+        // A test without a readable name has a stand-in, which is no one's.
+        if t.named && !seen.insert(t.name.get_ref().clone()) {
             diags.push(Diagnostic::error(
                 "duplicate-id",
-                t.span.clone(),
-                format!("duplicate test name `{}`", t.name),
+                t.name.span(),
+                format!("duplicate test name `{}`", t.name.get_ref()),
             ));
+        }
+        if let Some(case) = test_case(t, default_date, &mut diags) {
+            tests.push(case);
         }
     }
     if tests.is_empty() && diags.is_empty() {
@@ -302,20 +313,12 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
     };
     let (doc, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
-        let mut last_line = None;
-        for e in errors {
-            let span = e.span().unwrap_or(0..0);
-            // The parser resumes after an error and often trips again on the same line.
-            let line = source[..span.start.min(source.len())].matches('\n').count();
-            if last_line.replace(line) != Some(line) {
-                let message = e.message().lines().next().unwrap_or("").trim_end_matches('.');
-                diags.push(Diagnostic::error(
-                    "test-file",
-                    span,
-                    format!("invalid test file: {message}"),
-                ));
-            }
-        }
+        diags.extend(crate::policy::raw::syntax_errors(
+            source,
+            errors,
+            "test-file",
+            "invalid test file",
+        ));
         return file;
     }
     let top = doc.get_ref();
@@ -347,13 +350,16 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                 None
             }
         };
+        let named = name.is_some();
         let name = name.unwrap_or_else(|| Spanned::new(item.span(), format!("#{}", n + 1)));
         let customer_id = t.get("customer_id").and_then(|v| string(v, "`customer_id`", diags));
         let customer = t
             .get("customer")
             .and_then(|v| fields(v, "customer", diags))
             .map(|(t, _)| t);
+        let customer_written = t.contains_key("customer_id") || t.contains_key("customer");
         let mut expect = RawExpect::default();
+        let mut expect_unread = false;
         match t.get("expect").map(|v| (v, v.get_ref())) {
             Some((_, DeValue::Table(e))) => {
                 unknown(e, &EXPECT_KEYS, "`[test.expect]`", diags);
@@ -378,8 +384,13 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                     escalation: text("escalation", diags).map(Spanned::into_inner),
                     error: text("error", diags).map(Spanned::into_inner),
                 };
+                expect_unread = (e.contains_key("decision") && expect.decision.is_none())
+                    || (e.contains_key("error") && expect.error.is_none());
             }
-            Some((v, _)) => diags.push(wrong_type(v, "`expect`", "a table (`[test.expect]`)")),
+            Some((v, _)) => {
+                diags.push(wrong_type(v, "`expect`", "a table (`[test.expect]`)"));
+                expect_unread = true;
+            }
             None => {}
         }
         // Without its incident a test is not read on: each of the
@@ -399,6 +410,9 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                 incident,
                 unreadable,
                 customer,
+                customer_written,
+                named,
+                expect_unread,
                 expect,
             });
         }
@@ -434,14 +448,9 @@ fn scalar(value: &Spanned<DeValue<'_>>, what: &str, diags: &mut Vec<Diagnostic>)
         DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
             .ok()
             .map(Scalar::Int),
-        DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
-            Ok(x) if x.is_finite() => Some(Scalar::Float(x)),
-            _ => {
-                let message = format!("{what} must be a finite number, found `{}`", f.as_str());
-                diags.push(Diagnostic::error("out-of-range", value.span(), message));
-                return None;
-            }
-        },
+        // `inf` and `nan` are read as the text a CSV cell would hold: a
+        // number field refuses them (`number`), an incident field as a batch row's.
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok().map(Scalar::Float),
         DeValue::Datetime(d) => Some(Scalar::Date(*d)),
         DeValue::Array(_) | DeValue::Table(_) => {
             diags.push(wrong_type(value, what, "a string, a number, a boolean or a date"));
@@ -458,13 +467,16 @@ fn scalar(value: &Spanned<DeValue<'_>>, what: &str, diags: &mut Vec<Diagnostic>)
     read.map(|r| Spanned::new(value.span(), r))
 }
 
+/// A table's keys whose value could not be read, each with its value's place.
+type Unreadable = Vec<(Spanned<String>, Range<usize>)>;
+
 /// `[test.incident]` or `[test.customer]`: each field's key and value, and
 /// the keys whose value could not be read.
 fn fields(
     value: &Spanned<DeValue<'_>>,
     key: &str,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(Spanned<Table>, Vec<String>)> {
+) -> Option<(Spanned<Table>, Unreadable)> {
     let DeValue::Table(t) = value.get_ref() else {
         diags.push(wrong_type(
             value,
@@ -476,9 +488,10 @@ fn fields(
     let mut table = Table::new();
     let mut unreadable = Vec::new();
     for (k, v) in t.iter() {
+        let key = Spanned::new(k.span(), k.get_ref().to_string());
         match scalar(v, &format!("`{}`", k.get_ref()), diags) {
-            Some(v) => drop(table.insert(Spanned::new(k.span(), k.get_ref().to_string()), v)),
-            None => unreadable.push(k.get_ref().to_string()),
+            Some(v) => drop(table.insert(key, v)),
+            None => unreadable.push((key, v.span())),
         }
     }
     Some((Spanned::new(value.span(), table), unreadable))
@@ -519,6 +532,14 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
     match value.get_ref() {
         Scalar::Int(i) => Some(*i as f64),
         Scalar::Float(f) if f.is_finite() => Some(*f),
+        Scalar::Float(_) => {
+            diags.push(Diagnostic::error(
+                "out-of-range",
+                value.span(),
+                format!("`{what}` must be a finite number, found `{}`", value.get_ref().text()),
+            ));
+            None
+        }
         Scalar::Text(t) => {
             let unquoted = t.trim().parse::<f64>().is_ok_and(f64::is_finite);
             diags.push(written_as_text(value, what, "a number", t, unquoted));
@@ -634,22 +655,35 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         .iter()
         .map(|(k, v)| (k.get_ref().clone(), v.get_ref().text()))
         .collect();
-    let incident_keys: Vec<Spanned<String>> = t.incident.get_ref().keys().cloned().collect();
-    let incident_value_spans: Vec<Range<usize>> = t.incident.get_ref().values().map(Spanned::span).collect();
+    // The keys whose value could not be read are checked too (a misspelt
+    // one is still misspelt); each has its error for the value.
+    let mut written: Vec<(Spanned<String>, Range<usize>)> = (t.incident.get_ref().iter())
+        .map(|(k, v)| (k.clone(), v.span()))
+        .chain(t.unreadable.iter().cloned())
+        .collect();
+    written.sort_by_key(|(k, _)| k.span().start);
+    let (incident_keys, incident_value_spans): (Vec<_>, Vec<_>) = written.into_iter().unzip();
+    let unread = |key: &str| t.unreadable.iter().any(|(k, _)| k.get_ref() == key);
     if !incident.iter().any(|(k, _)| k == "case_id") {
         incident.push(("case_id".into(), name.clone()));
     }
-    if let Some(v) = t.incident.get_ref().get("customer_id") {
+    let customer_id_at = (t.incident.get_ref().get("customer_id").map(Spanned::span)).or_else(|| {
+        t.unreadable
+            .iter()
+            .find(|(k, _)| k.get_ref() == "customer_id")
+            .map(|(_, v)| v.clone())
+    });
+    if let Some(at) = customer_id_at {
         diags.push(
             Diagnostic::error(
                 "test-file",
-                v.span(),
+                at,
                 "`customer_id` belongs in the test, not in `[test.incident]`",
             )
             .with_help("write `customer_id = \"...\"` under `[[test]]`"),
         );
     }
-    if !incident.iter().any(|(k, _)| k == "kind") && !t.unreadable.iter().any(|k| k == "kind") {
+    if !incident.iter().any(|(k, _)| k == "kind") && !unread("kind") {
         diags.push(Diagnostic::error(
             "missing-key",
             t.incident.span(),
@@ -659,7 +693,7 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
     let date = match t.incident.get_ref().get("date") {
         Some(d) => day(d, "date", diags),
         // Written but unreadable: it has its own error.
-        None if t.unreadable.iter().any(|k| k == "date") => None,
+        None if unread("date") => None,
         None => {
             if default_date.is_none() {
                 diags.push(
@@ -697,6 +731,9 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
             incident.push(("customer_id".into(), id.get_ref().clone()));
             Some(TestCustomer::Given(given_customer(given.get_ref(), date, diags)))
         }
+        // Written but unreadable: it has its own error, and the test is
+        // read on for its other mistakes with a customer of no features.
+        (None, None) if t.customer_written => Some(TestCustomer::Given(GivenSpec::default())),
         (None, None) => {
             diags.push(
                 Diagnostic::error("missing-key", span.clone(), format!("test `{name}` has no customer"))
@@ -737,6 +774,7 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         incident_value_spans,
         customer: customer?,
         expect,
+        expectation_unread: t.expect_unread,
     })
 }
 
@@ -879,7 +917,8 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
         // A test of how a bad incident is refused says so; any other test
         // means its incident to be answered, so a value the policy cannot
         // take is a mistake in the test, found before anything runs.
-        let expects_error = t.expect.decision.as_deref() == Some("error") || t.expect.error.is_some();
+        let expects_error =
+            t.expectation_unread || t.expect.decision.as_deref() == Some("error") || t.expect.error.is_some();
         for (key, span) in t.incident_keys.iter().zip(&t.incident_value_spans) {
             let name = key.get_ref().as_str();
             let Some((_, text)) = t.incident.iter().find(|(k, _)| k == name).filter(|_| !expects_error) else {
@@ -1413,7 +1452,6 @@ mod tests {
                     (8, 8),
                     "`loss` must be a string, a number, a boolean or a date, found an array"
                 ),
-                ((9, 12), "`severity` must be a finite number, found `1e400`"),
                 ((11, 12), "`decision` must be a string, found a number"),
                 ((12, 17), "each id in `matched` must be a string, found a number"),
                 ((13, 15), "`not_gesture` must be an id or a list of ids, found a table"),
@@ -1427,6 +1465,55 @@ mod tests {
                 ),
                 ((22, 10), "`expect` must be a table (`[test.expect]`), found a string"),
             ]
+        );
+    }
+
+    /// What could not be read has its error, and no second one that only
+    /// follows from it; the test is read on for its other mistakes.
+    #[test]
+    fn a_value_that_cannot_be_read_raises_no_second_error() {
+        let src = "date = 2026-11-20\n\
+                   [[test]]\nname = \"a\"\ncustomer_id = 7\n\
+                   [test.incident]\nkind = \"late_delivery\"\ndat = [1]\ncustomer_id = [2]\n\
+                   [test.expect]\ngesture = \"credit_lost\"\n\
+                   [[test]]\nname = \"b\"\n[test.customer]\norders = 1\n\
+                   [test.incident]\nkind = \"nope\"\nloss = -1\n\
+                   [test.expect]\ndecision = [\"error\"]\ncost = inf\n\
+                   [[test]]\nname = \"#4\"\n[test.customer]\n[test.incident]\nkind = \"late_delivery\"\n\
+                   [[test]]\nname = 4\n[test.customer]\n[test.incident]\nkind = \"late_delivery\"\n\
+                   [[test]]\nname = \"e\"\n[test.customer]\n\
+                   [test.incident]\nkind = \"nope\"\nloss = inf\n[test.expect]\ndecision = \"error\"\n";
+        let (file, mut diags) = read(src, "t.toml");
+        diags.extend(validate(&file, &Policy::default_policy()).diagnostics);
+        diags.sort_by_key(|d| d.span.start);
+        let report = Report::new("t.toml", src, diags);
+        let got: Vec<((usize, usize), &str)> = found(&report).into_iter().map(|(at, m, _)| (at, m)).collect();
+        assert_eq!(
+            got,
+            [
+                ((4, 15), "`customer_id` must be a string, found a number"),
+                (
+                    (7, 1),
+                    "`dat` is neither an incident field nor an attribute the policy declares"
+                ),
+                (
+                    (7, 7),
+                    "`dat` must be a string, a number, a boolean or a date, found an array"
+                ),
+                (
+                    (8, 15),
+                    "`customer_id` must be a string, a number, a boolean or a date, found an array"
+                ),
+                ((8, 15), "`customer_id` belongs in the test, not in `[test.incident]`"),
+                (
+                    (10, 11),
+                    "`credit_lost` is not a gesture of policy `policies/default.toml`"
+                ),
+                ((19, 12), "`decision` must be a string, found an array"),
+                ((20, 8), "`cost` must be a finite number, found `inf`"),
+                ((27, 8), "`name` must be a string, found a number"),
+            ],
+            "{got:#?}"
         );
     }
 

@@ -293,29 +293,7 @@ pub const RULE_KEYS: [&str; 5] = ["id", "when", "offer", "escalate", "stop"];
 pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
     let (doc, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
-        let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
-        let mut last_line = None;
-        for e in errors {
-            let span = e.span().unwrap_or(0..0);
-            // The parser resumes after an error and often trips again on the
-            // same line (an unclosed `[` gives five): the first one says it.
-            let line = line_of(span.start);
-            if last_line == Some(line) {
-                continue;
-            }
-            last_line = Some(line);
-            let message = first_line(e.message());
-            let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
-            let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
-            let d = Diagnostic::error("syntax", span, format!("invalid TOML: {message}"));
-            diags.push(
-                if message.starts_with("missing comma between array elements") && first_on_line {
-                    d.with_help("an array on a line above is not closed: is its `]` missing?")
-                } else {
-                    d
-                },
-            );
-        }
+        diags.extend(syntax_errors(source, errors, "syntax", "invalid TOML"));
         return None;
     }
     let top = doc.get_ref();
@@ -427,6 +405,48 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
         });
     }
     Some(raw)
+}
+
+/// A TOML file's syntax errors as diagnostics, each `code` and its message
+/// after `prefix`. The parser resumes after an error and often trips again:
+/// on the same line (an unclosed `[` gives five), and on every later line
+/// when a bracket is left open (it reads them all as the array's or the
+/// inline table's elements, with false messages such as "invalid boolean"
+/// on a `[[test]]`). So the first error of a line is kept, and none after a
+/// missing comma between elements, the mark of a bracket left open.
+pub(crate) fn syntax_errors(
+    source: &str,
+    errors: Vec<toml::de::Error>,
+    code: &'static str,
+    prefix: &str,
+) -> Vec<Diagnostic> {
+    let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
+    let mut diags = Vec::new();
+    let mut last_line = None;
+    for e in errors {
+        let span = e.span().unwrap_or(0..0);
+        let line = line_of(span.start);
+        if last_line == Some(line) {
+            continue;
+        }
+        last_line = Some(line);
+        let message = first_line(e.message());
+        let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+        let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
+        let d = Diagnostic::error(code, span, format!("{prefix}: {message}"));
+        let open = message.starts_with("missing comma between");
+        diags.push(
+            if message.starts_with("missing comma between array elements") && first_on_line {
+                d.with_help("an array on a line above is not closed: is its `]` missing?")
+            } else {
+                d
+            },
+        );
+        if open {
+            break;
+        }
+    }
+    diags
 }
 
 fn first_line(message: &str) -> &str {
@@ -822,7 +842,10 @@ stop = true
     #[test]
     fn an_unclosed_array_is_one_error_that_says_so() {
         let mut d = Vec::new();
-        let src = "[[rule]]\nid = \"r\"\noffer = [\"g\"\nwhen = \"true\"\n";
+        // The lines after it are read as the array's elements, each with a
+        // false error of its own ("invalid boolean" on `[[gesture]]`).
+        let src =
+            "[[rule]]\nid = \"r\"\noffer = [\"g\"\nwhen = \"true\"\n[[gesture]]\nid = \"g\"\nlabel = \"G\"\ncost = 1\n";
         assert!(parse(src, &mut d).is_none());
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(src[..d[0].span.start].matches('\n').count() + 1, 4);
