@@ -1090,7 +1090,7 @@ fn a_column_misnamed_for_a_field_is_refused_and_a_near_miss_warned_of() {
 fn a_bad_history_customers_or_ledger_row_rejects_only_its_customers_incidents() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let history = std::fs::read_to_string(HISTORY).unwrap() + "C3,2026-01-01,abc,O9\nC7,bad,bad\n";
+    let history = std::fs::read_to_string(HISTORY).unwrap() + "C3,2026-01-01,abc,O9\nC7,bad,bad,bad\n";
     std::fs::write(path("h.csv"), history).unwrap();
     std::fs::write(path("c.csv"), "customer_id,tier\nC4,gold\nC8,x,y\nC4,silver\n").unwrap();
     std::fs::write(path("good.csv"), "customer_id,tier\nC4,gold\n").unwrap();

@@ -154,15 +154,26 @@ fn cr_files_report_their_own_lines() {
 
 #[test]
 fn a_history_row_with_the_wrong_number_of_fields_rejects_its_customers_incidents() {
+    // A comma too many after the id leaves it C1's; a comma too few could
+    // have glued the id to the date (`C12026-03-01`), and the row could be
+    // anyone's: that stops the run.
     let head = "customer_id,date,amount\nC1,2026-01-01,100\n";
-    for (row, found) in [("C1,2026-03-01,1,234.50", 4), ("C1,2026-03-01", 2)] {
+    for (row, found) in [
+        ("C1,2026-03-01,1,234.50", 4),
+        ("C1,2026-03-01", 2),
+        ("C12026-03-01,100", 2),
+    ] {
         let plain = format!("{head}{row}\n");
         // A quoted field sends the file to the csv crate's reader: the same error.
         let quoted = format!("{plain}\"C1\",2026-05-01,100\n");
         for text in [&plain, &quoted] {
             let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("h.csv", text.as_bytes())]);
             let out = batch(dir.path(), &["--history", "h.csv"]);
-            rejected(&out, &format!("`h.csv`: line 3: expected 3 fields, found {found}"));
+            let reason = format!("`h.csv`: line 3: expected 3 fields, found {found}");
+            match found > 3 {
+                true => rejected(&out, &reason),
+                false => fatal(&out, &reason),
+            }
         }
     }
 }
@@ -183,11 +194,16 @@ fn a_fatal_error_leaves_an_existing_output_byte_for_byte() {
 
 #[test]
 fn a_ledger_row_with_the_wrong_number_of_fields_rejects_its_customers_incidents() {
+    // Too few fields: the id may be glued to the date, the row anyone's.
     for (row, found) in [("C1,2026-11-01,credit,1,000.00", 5), ("C1,2026-11-01,credit", 3)] {
         let ledger = format!("customer_id,date,gesture,cost\nC1,2026-10-01,credit,5\n{row}\n");
         let dir = files(&[("inc.csv", INCIDENTS.as_bytes()), ("l.csv", ledger.as_bytes())]);
         let out = batch(dir.path(), &["--ledger", "l.csv"]);
-        rejected(&out, &format!("`l.csv`: line 3: expected 4 fields, found {found}"));
+        let reason = format!("`l.csv`: line 3: expected 4 fields, found {found}");
+        match found > 4 {
+            true => rejected(&out, &reason),
+            false => fatal(&out, &reason),
+        }
     }
 }
 

@@ -244,6 +244,53 @@ fn a_bad_ledger_row_stops_only_its_own_customers_case() {
     );
 }
 
+/// A file with a bad row of the customer's and, later, a row whose
+/// customer cannot be told: the customer's, the first, is the one named.
+#[test]
+fn the_first_bad_row_that_matters_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, file, text, want) in [
+        (
+            "--history",
+            "h.csv",
+            "amount,customer_id,date\n100,C1,2026-01-01\nabc,C1,2026-02-01\n1,234.50,C3,2026-03-01\n",
+            "line 3: column `amount`: `abc` is not a number",
+        ),
+        (
+            "--customers",
+            "c.csv",
+            "tier,customer_id\ngold,C1\nsilver,C1\nx,y,C3\n",
+            "line 3: customer `C1` appears twice (first on line 2)",
+        ),
+        (
+            "--ledger",
+            "l.csv",
+            "date,gesture,cost,customer_id\n2026-01-01,credit,-1,C1\n2026-01-01,credit,5,00,C3\n",
+            "line 2: column `cost`: `-1` is negative",
+        ),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let out = goodwill()
+            .args([
+                "recommend",
+                "--customer",
+                "C1",
+                "--kind",
+                "expired_coupon",
+                "--date",
+                "2026-11-20",
+                flag,
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.ends_with(&format!("`{}`: {want}\n", path.display())), "{stderr}");
+    }
+}
+
 #[test]
 fn bad_history_row_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -88,11 +88,7 @@ impl Files {
     /// any answer.
     pub fn load_ledger<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Ledger> {
         match &self.ledger {
-            Some(path) => {
-                let ledger = Ledger::load(path)?;
-                ledger.check(ids)?;
-                Ok(ledger)
-            }
+            Some(path) => Ok(Ledger::load_for(path, ids)?),
             None => Ok(Ledger::default()),
         }
     }

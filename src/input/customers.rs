@@ -94,7 +94,7 @@ fn hash(id: &str) -> u64 {
 impl Customers {
     /// Reads a customers file.
     pub fn load(path: &Path) -> Result<Customers, InputError> {
-        Self::load_only(path, None)
+        Self::load_only(path, None, false)
     }
 
     /// Reads a customers file for the customers `ids` numbers; customer
@@ -106,7 +106,7 @@ impl Customers {
     /// [`Customers::problem_of`] gives it, and the batch rejects that
     /// customer's incidents.
     pub(crate) fn load_indexed(path: &Path, ids: &IdIndex) -> Result<Customers, InputError> {
-        Self::load_only(path, Some(ids))
+        Self::load_only(path, Some(ids), true)
     }
 
     /// Reads a customers file for the customers `ids`, found by
@@ -114,10 +114,7 @@ impl Customers {
     /// skipped unread: a problem in another customer's row does not stop the
     /// answer to these ones' cases. A bad row of one of them is an error.
     pub fn load_some<'a>(path: &Path, ids: impl IntoIterator<Item = &'a str>) -> Result<Customers, InputError> {
-        let mut customers = Self::load_only(path, Some(&IdIndex::new(ids)))?;
-        if let Some(first) = customers.problems.values().min_by_key(|e| e.line) {
-            return Err(first.clone());
-        }
+        let mut customers = Self::load_only(path, Some(&IdIndex::new(ids)), false)?;
         customers.index = HashTable::with_capacity(customers.rows.len());
         for at in 0..customers.rows.len() {
             customers.insert_at(at);
@@ -125,15 +122,17 @@ impl Customers {
         Ok(customers)
     }
 
-    fn load_only(path: &Path, only: Option<&IdIndex>) -> Result<Customers, InputError> {
+    /// With `per_customer`, a named customer's bad row is theirs
+    /// ([`Customers::problem_of`]), not an error.
+    fn load_only(path: &Path, only: Option<&IdIndex>, per_customer: bool) -> Result<Customers, InputError> {
         let name = path.display().to_string();
         if path.as_os_str() == "-" {
-            return Self::read_csv(super::open(path)?, &name, only);
+            return Self::read_csv(super::open(path)?, &name, only, per_customer);
         }
         let text = std::fs::read(path).map_err(|e| InputError::file(&name, format!("cannot open: {e}")))?;
         match Self::from_plain(text, &name, only)? {
             Ok(customers) => Ok(customers),
-            Err(text) => Self::read_csv(text.as_slice(), &name, only),
+            Err(text) => Self::read_csv(text.as_slice(), &name, only, per_customer),
         }
     }
 
@@ -151,11 +150,16 @@ impl Customers {
 
     /// Reads customers from any reader; `file` names it in errors.
     pub fn from_reader<R: Read>(input: R, file: &str) -> Result<Customers, InputError> {
-        Self::read_csv(input, file, None)
+        Self::read_csv(input, file, None, false)
     }
 
     /// The csv crate's reader; with `only`, as `Customers::load_indexed`.
-    fn read_csv<R: Read>(input: R, file: &str, only: Option<&IdIndex>) -> Result<Customers, InputError> {
+    fn read_csv<R: Read>(
+        input: R,
+        file: &str,
+        only: Option<&IdIndex>,
+        per_customer: bool,
+    ) -> Result<Customers, InputError> {
         let mut reader = csv_reader(input);
         let header = Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
@@ -192,12 +196,12 @@ impl Customers {
             let (id, values) = match (read(), name) {
                 (Ok(row), _) => row,
                 // A named customer's bad row is theirs alone (see `load_indexed`).
-                (Err(why), Some(i)) => {
+                (Err(why), Some(i)) if per_customer => {
                     let problem = || InputError::row(file, line, why);
                     customers.problems.entry(i as u32).or_insert_with(problem);
                     return Ok(());
                 }
-                (Err(why), None) => return Err(why),
+                (Err(why), _) => return Err(why),
             };
             customers.push(line, id, values.into_iter());
             let at = customers.rows.len() - 1;
@@ -650,7 +654,7 @@ mod tests {
             let index = IdIndex::new(named);
             for text in [&plain, &quoted] {
                 let (fast, _) = both(text, Some(&named));
-                let expected = records(Customers::read_csv(plain.as_bytes(), "c.csv", Some(&index)), &named, true);
+                let expected = records(Customers::read_csv(plain.as_bytes(), "c.csv", Some(&index), true), &named, true);
                 proptest::prop_assert_eq!(records(fast, &named, true), expected);
             }
         }
@@ -660,7 +664,6 @@ mod tests {
     fn a_named_customers_problem_is_reported_as_the_csv_reader_does() {
         for text in [
             "tier,customer_id\r\ngold,C1\r\n\r\ngold, C1 \r\n",
-            "customer_id,tier\nC2,gold\nC1\n",
             "customer_id,tier\nC1,gold,extra\n",
             "customer_id,tier\nC1,gold\nC2,\"x\"\nC1,silver\n",
         ] {
@@ -722,7 +725,7 @@ mod tests {
     fn other_customers_rows_are_skipped_unread() {
         for text in [
             "customer_id,tier\nC1,gold\nC2,gold\nC2,silver\n",
-            "customer_id,tier\nC1,gold\nC2\n",
+            "customer_id,tier\nC1,gold\nC2,gold,old\n",
             "customer_id,tier\nC1,gold\n ,x\n",
             "customer_id,tier\nC2,\"a, b\",c\nC1,gold\n",
         ] {

@@ -103,7 +103,7 @@ impl History {
                 let set: FxHashSet<&str> = set.iter().map(String::as_str).collect();
                 Self::load_only(path, &set)
             }
-            None => Self::load_path(path, None),
+            None => Self::load_path(path, None, false),
         }
     }
 
@@ -111,7 +111,7 @@ impl History {
     /// rows are skipped unread). `-` is standard input.
     pub fn load_only(path: &Path, only: &FxHashSet<&str>) -> Result<History, InputError> {
         let indexed = IdIndex::new(only.iter().copied());
-        let mut history = Self::load_path(path, Some(&indexed))?.strict()?;
+        let mut history = Self::load_path(path, Some(&indexed), false)?;
         history.index = by_id(&indexed);
         Ok(history)
     }
@@ -123,23 +123,25 @@ impl History {
     /// customer is not an error here: [`History::problem_of`] gives the
     /// first, and the batch rejects that customer's incidents.
     pub(crate) fn load_indexed(path: &Path, ids: &IdIndex) -> Result<History, InputError> {
-        Self::load_path(path, Some(ids))
+        Self::load_path(path, Some(ids), true)
     }
 
-    /// Reads a file; with `only`, the rows are tagged with `only`'s numbers and the history has no index by id.
-    fn load_path(path: &Path, only: Option<&IdIndex>) -> Result<History, InputError> {
+    /// Reads a file; with `only`, the rows are tagged with `only`'s numbers
+    /// and the history has no index by id. With `per_customer`, a named
+    /// customer's bad row is theirs ([`History::problem_of`]), not an error.
+    fn load_path(path: &Path, only: Option<&IdIndex>, per_customer: bool) -> Result<History, InputError> {
         let name = path.display().to_string();
         if path.as_os_str() == "-" {
-            return Self::read_csv(super::open(path)?, &name, only);
+            return Self::read_csv(super::open(path)?, &name, only, per_customer);
         }
         let file = File::open(path).map_err(|e| InputError::file(&name, format!("cannot open: {e}")))?;
         // A pipe (`--history <(...)`) cannot be read again: it is read row by row from the start.
         if !file.metadata().is_ok_and(|m| m.is_file()) {
-            return Self::read_csv(file, &name, only);
+            return Self::read_csv(file, &name, only, per_customer);
         }
-        match Self::read_parallel(file, &name, only, BLOCK, PIECE)? {
+        match Self::read_parallel(file, &name, only, per_customer, BLOCK, PIECE)? {
             Some(history) => Ok(history),
-            None => Self::read_csv(super::open(path)?, &name, only),
+            None => Self::read_csv(super::open(path)?, &name, only, per_customer),
         }
     }
 
@@ -148,11 +150,11 @@ impl History {
         match only {
             Some(set) => {
                 let indexed = IdIndex::new(set.iter().map(String::as_str));
-                let mut history = Self::read_csv(input, file, Some(&indexed))?.strict()?;
+                let mut history = Self::read_csv(input, file, Some(&indexed), false)?;
                 history.index = by_id(&indexed);
                 Ok(history)
             }
-            None => Self::read_csv(input, file, None),
+            None => Self::read_csv(input, file, None, false),
         }
     }
 
@@ -180,7 +182,12 @@ impl History {
     }
 
     /// The row-by-row reader, for streams and files the parallel reader declines.
-    fn read_csv<R: Read>(input: R, file: &str, only: Option<&IdIndex>) -> Result<History, InputError> {
+    fn read_csv<R: Read>(
+        input: R,
+        file: &str,
+        only: Option<&IdIndex>,
+        per_customer: bool,
+    ) -> Result<History, InputError> {
         let mut reader = csv_reader(input);
         let header = super::Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
@@ -215,7 +222,7 @@ impl History {
             match transaction() {
                 Ok(tx) => kept.push(customer, tx),
                 // A named customer's bad row is theirs alone (see `load_indexed`).
-                Err(why) if only.is_some() => {
+                Err(why) if per_customer => {
                     with_problem.insert(customer);
                     kept.problems.push((customer, line, why));
                 }
@@ -234,6 +241,7 @@ impl History {
         mut file: File,
         name: &str,
         indexed: Option<&IdIndex>,
+        per_customer: bool,
         block: usize,
         piece: usize,
     ) -> Result<Option<History>, InputError> {
@@ -284,8 +292,10 @@ impl History {
                 .into_iter()
                 .map(|(from, to)| &buf[from..to])
                 .collect();
-            let parsed: Vec<Result<Piece<'_>, Failure>> =
-                pieces.par_iter().map(|p| parse_piece(p, &cols, indexed)).collect();
+            let parsed: Vec<Result<Piece<'_>, Failure>> = pieces
+                .par_iter()
+                .map(|p| parse_piece(p, &cols, indexed, per_customer))
+                .collect();
             let mut at_line = lines_before;
             for result in parsed {
                 match result {
@@ -410,15 +420,6 @@ impl History {
         }
     }
 
-    /// The history, or the error of its first bad row: for a reader of a
-    /// few customers (`recommend`), which has no incident to reject instead.
-    fn strict(self) -> Result<History, InputError> {
-        match self.problems.values().min_by_key(|e| e.line) {
-            Some(first) => Err(first.clone()),
-            None => Ok(self),
-        }
-    }
-
     /// The first bad row of customer number `i` of a history read with
     /// [`History::load_indexed`]: their rows are not to be used.
     pub(crate) fn problem_of(&self, i: usize) -> Option<&InputError> {
@@ -516,7 +517,12 @@ fn by_id(ids: &IdIndex) -> FxHashMap<Box<str>, u32> {
 /// Parses one piece. With `indexed`, rows of other customers are skipped
 /// unread, and kept rows carry the customer's index from the map; without,
 /// every row is kept, keyed by an index into the piece's own `ids`.
-fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -> Result<Piece<'a>, Failure> {
+fn parse_piece<'a>(
+    piece: &'a [u8],
+    cols: &Columns,
+    indexed: Option<&IdIndex>,
+    per_customer: bool,
+) -> Result<Piece<'a>, Failure> {
     if !super::plain(piece, 0, piece.len()) {
         return Err(Failure::NeedsCsv);
     }
@@ -580,12 +586,15 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
             message,
         };
         out.rows += 1;
-        if cols.id != 0 {
-            // A comma too many or too few before the id moves it: the row's
-            // owner cannot be told, whoever's id stands in the column.
-            if found == 0 {
-                found = last + 2 + commas(piece, offset + start, offset + line.len());
-            }
+        // Whose row it is, before it is skipped as another customer's: a
+        // comma too few, or one too many before the id, leaves it anyone's.
+        // The fields are counted here only when the scan above leaves that
+        // open (a row that goes on past the last field read has at least
+        // `last + 2`).
+        if found == 0 && (cols.id != 0 || cols.fields > last + 2) {
+            found = last + 2 + commas(piece, offset + start, offset + line.len());
+        }
+        if found != 0 {
             super::owner_known(cols.id, cols.fields, found).map_err(bad)?;
         }
         let id = text(fields[0], "customer_id");
@@ -633,7 +642,7 @@ fn parse_piece<'a>(piece: &'a [u8], cols: &Columns, indexed: Option<&IdIndex>) -
         match transaction() {
             Ok(tx) => out.kept.push(customer, tx),
             // A named customer's bad row is theirs alone (see `load_indexed`).
-            Err(why) if indexed.is_some() => {
+            Err(why) if per_customer => {
                 with_problem.insert(customer);
                 out.kept.problems.push((customer, n as u64, why));
             }
@@ -771,30 +780,33 @@ mod tests {
         let path = dir.path().join("h.csv");
         std::fs::write(&path, text).unwrap();
         let indexed: Option<IdIndex> = only.map(|set| IdIndex::new(set.iter().copied()));
-        let read = History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), 40, 16)?;
         // With `only`, as `load_only`: a named customer's bad row is an error.
-        read.map(|history| match &indexed {
-            Some(ids) => history.strict().map(|h| History { index: by_id(ids), ..h }),
-            None => Ok(history),
-        })
-        .transpose()
+        let read = History::read_parallel(File::open(&path).unwrap(), "h.csv", indexed.as_ref(), false, 40, 16)?;
+        Ok(read.map(|history| match &indexed {
+            Some(ids) => History {
+                index: by_id(ids),
+                ..history
+            },
+            None => history,
+        }))
     }
 
     /// A history read for a batch: per named customer, their rows (none
     /// shown for a customer with a bad row: they are not to be used) or
-    /// their first bad row's line and message.
+    /// their first bad row's line and message; or the error of a row whose
+    /// customer cannot be told.
     #[allow(clippy::type_complexity)]
     fn per_customer(
         read: Result<Option<History>, InputError>,
         n: usize,
-    ) -> Vec<(Vec<Transaction>, Option<(u64, String)>)> {
-        let h = read.unwrap().expect("read");
-        (0..n)
+    ) -> Result<Vec<(Vec<Transaction>, Option<(u64, String)>)>, (Option<u64>, String)> {
+        let h = read.map_err(|e| (e.line, e.message))?.expect("read");
+        Ok((0..n)
             .map(|i| match h.problem_of(i) {
                 Some(e) => (Vec::new(), Some((e.line.unwrap(), e.message.clone()))),
                 None => (h.transactions_of(i).to_vec(), None),
             })
-            .collect()
+            .collect())
     }
 
     fn same(a: &History, b: &History) {
@@ -898,8 +910,8 @@ mod tests {
             let ids = IdIndex::new(["C1", "C9"]);
             let plain_path = dir.path().join("plain.csv");
             std::fs::write(&plain_path, &plain).unwrap();
-            let fast = History::read_parallel(File::open(&plain_path).unwrap(), "h.csv", Some(&ids), 40, 16);
-            let slow = History::read_csv(quoted.as_bytes(), "h.csv", Some(&ids)).map(Some);
+            let fast = History::read_parallel(File::open(&plain_path).unwrap(), "h.csv", Some(&ids), true, 40, 16);
+            let slow = History::read_csv(quoted.as_bytes(), "h.csv", Some(&ids), true).map(Some);
             prop_assert_eq!(per_customer(fast, 2), per_customer(slow, 2), "for a batch");
         }
     }
@@ -1079,7 +1091,22 @@ mod tests {
                 );
             }
         }
-        // With the id first, the row is its customer's.
+        // With the id first, a comma too few may glue it to the next field
+        // (`C12025-01-02` is nobody's): the row could be C1's.
+        for row in ["C12025-01-02,5", "C9,2025-01-02"] {
+            let text = format!("customer_id,date,amount\nC1,2025-01-01,5\n{row}\n");
+            let quoted = format!("{text}\"C1\",2025-01-03,5\n");
+            for (text, via) in [(&text, "parallel"), (&quoted, "csv")] {
+                std::fs::write(&path, text).unwrap();
+                let err = History::load_indexed(&path, &ids).unwrap_err();
+                assert_eq!(
+                    (err.line, err.message.as_str()),
+                    (Some(3), "expected 3 fields, found 2"),
+                    "{via} {row}"
+                );
+            }
+        }
+        // A comma too many after a first-column id leaves it where it is: the row is its customer's.
         let text = "customer_id,amount,date\nC1,5,2025-01-01\nC1,1,234.50,2025-01-02\nC2,5,2025-01-01\n";
         std::fs::write(&path, text).unwrap();
         let h = History::load_indexed(&path, &ids).unwrap();
@@ -1100,10 +1127,10 @@ mod tests {
             fields: 3,
         };
         let body = &text.as_bytes()[text.find('\n').unwrap() + 1..];
-        let piece = parse_piece(body, &cols, Some(&ids)).ok().unwrap();
+        let piece = parse_piece(body, &cols, Some(&ids), true).ok().unwrap();
         let problems: Vec<(u32, u64)> = piece.kept.problems.iter().map(|p| (p.0, p.1)).collect();
         assert_eq!(problems, [(0, 0)]);
-        let csv = History::read_csv(text.as_bytes(), "h.csv", Some(&ids)).unwrap();
+        let csv = History::read_csv(text.as_bytes(), "h.csv", Some(&ids), true).unwrap();
         assert_eq!(
             csv.problem_of(0).unwrap().to_string(),
             "`h.csv`: line 2: column `date`: `x` is not a date (expected YYYY-MM-DD)"
@@ -1122,8 +1149,7 @@ mod tests {
     fn other_customers_rows_are_skipped_unread() {
         // C1's rows are bad in three ways, an empty id and a bad UTF-8 id name nobody;
         // C2's rows are read. The quoted copy goes through the csv reader.
-        let plain =
-            b"customer_id,date,amount\nC1,2025-02-30,5\nC1,2025-01-01,five\n,x,y\n\xff,1,2\nC1\nC2,2025-01-02,7\n";
+        let plain = b"customer_id,date,amount\nC1,2025-02-30,5\nC1,2025-01-01,five\n,x,y\n\xff,1,2\nC1,x,y,z\nC2,2025-01-02,7\n";
         let quoted = [plain.as_slice(), b"C1,\"x\",1\n"].concat();
         let only: HashSet<String> = ["C2".to_string()].into();
         let dir = tempfile::tempdir().unwrap();

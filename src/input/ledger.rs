@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::ids::Interner;
 use super::{Header, InputError, csv_reader, customer_id, field, parse_date, parse_number};
@@ -50,14 +50,27 @@ pub const WINDOW_DAYS: Day = 365;
 
 impl Ledger {
     /// Reads a ledger file. A bad row whose customer can be told is that
-    /// customer's ([`Ledger::problem`]); one without a customer id is an error.
+    /// customer's ([`Ledger::problem`]); one whose customer cannot (no id,
+    /// or a comma too few) is an error.
     pub fn load(path: &Path) -> Result<Ledger, InputError> {
+        Self::load_for(path, [])
+    }
+
+    /// [`Ledger::load`] for a command about the customers `ids` alone
+    /// (`recommend`, `policy test`): a bad row of theirs is an error too, so
+    /// that the file's first bad row that matters is the one reported.
+    pub fn load_for<'a>(path: &Path, ids: impl IntoIterator<Item = &'a str>) -> Result<Ledger, InputError> {
         let name = path.display().to_string();
-        Self::from_reader(super::open(path)?, &name)
+        Self::read(super::open(path)?, &name, &ids.into_iter().collect())
     }
 
     /// Reads a ledger from any reader, as [`Ledger::load`]; `file` names it in errors.
     pub fn from_reader<R: Read>(input: R, file: &str) -> Result<Ledger, InputError> {
+        Self::read(input, file, &FxHashSet::default())
+    }
+
+    /// Reads a ledger; a bad row of a customer in `fatal` is an error.
+    fn read<R: Read>(input: R, file: &str, fatal: &FxHashSet<&str>) -> Result<Ledger, InputError> {
         let mut reader = csv_reader(input);
         let header = Header::read(&mut reader, file)?;
         let id_col = header.require(&["customer_id"], file)?;
@@ -103,6 +116,7 @@ impl Ledger {
                         },
                     );
                 }
+                Err(why) if fatal.contains(id) => return Err(why),
                 Err(why) => {
                     if !ledger.problems.contains_key(id) {
                         ledger.problems.insert(id.into(), InputError::row(file, line, why));
@@ -150,15 +164,6 @@ impl Ledger {
         self.problems.get(customer_id)
     }
 
-    /// The first bad row (by line) of any of the customers `ids`, as an
-    /// error: for a command about those customers alone.
-    pub fn check<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<(), InputError> {
-        match ids.into_iter().filter_map(|id| self.problem(id)).min_by_key(|e| e.line) {
-            Some(first) => Err(first.clone()),
-            None => Ok(()),
-        }
-    }
-
     /// A customer's gestures (apologies aside), sorted by day.
     pub fn grants_of(&self, customer_id: &str) -> &[Grant] {
         self.grants.get(customer_id).map_or(&[], Vec::as_slice)
@@ -186,8 +191,8 @@ mod tests {
 
     /// The ledger's first bad row of C1's, as an error.
     fn c1_problem(data: &str) -> InputError {
-        let ledger = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap();
-        ledger.check(["C2", "C1"]).unwrap_err()
+        let ids: FxHashSet<&str> = ["C2", "C1"].into_iter().collect();
+        Ledger::read(data.as_bytes(), "l.csv", &ids).unwrap_err()
     }
 
     #[test]
@@ -222,8 +227,9 @@ mod tests {
         let data = "customer_id,date,gesture,cost\nC1,2026-11-01,credit,5\nC1,2026-11-01,credit,1,000.00\n";
         let err = c1_problem(data);
         assert_eq!(err.to_string(), "`l.csv`: line 3: expected 4 fields, found 5");
+        // A short row could have its id glued to the next field: anyone's.
         let short = "customer_id,date,gesture,cost\nC1,2026-11-01,credit\n";
-        let err = c1_problem(short);
+        let err = Ledger::from_reader(short.as_bytes(), "l.csv").unwrap_err();
         assert_eq!(err.to_string(), "`l.csv`: line 2: expected 4 fields, found 3");
     }
 
@@ -257,7 +263,7 @@ mod tests {
             C1,2026-01-01,credit,5\n\
             C2,2026-01-02,credit,7\n\
             C1,2026-01-03,credit,x\n\
-            C1,2026-01-04,credit\n";
+            C1,2026-01-04,credit,5,extra\n";
         let l = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap();
         let day = parse("2026-11-20").unwrap();
         assert_eq!(
@@ -268,11 +274,12 @@ mod tests {
             }
         );
         assert!(l.problem("C2").is_none());
-        assert_eq!(l.check(["C2", "C3"]).map_err(|e| e.to_string()), Ok(()));
-        // The first of C1's bad rows.
+        // The first of C1's bad rows; read for C2 and C3 alone, C1's are no error.
         let want = "`l.csv`: line 4: column `cost`: `x` is not a number";
         assert_eq!(l.problem("C1").unwrap().to_string(), want);
-        assert_eq!(l.check(["C2", "C1"]).unwrap_err().to_string(), want);
+        assert_eq!(c1_problem(data).to_string(), want);
+        let others: FxHashSet<&str> = ["C2", "C3"].into_iter().collect();
+        assert!(Ledger::read(data.as_bytes(), "l.csv", &others).is_ok());
         // A row that names no customer could be anyone's.
         let err = Ledger::from_reader(
             "customer_id,date,gesture,cost\n,2026-01-01,credit,5\n".as_bytes(),
@@ -282,6 +289,15 @@ mod tests {
             err.unwrap_err().to_string(),
             "`l.csv`: line 2: column `customer_id` is empty"
         );
+    }
+
+    /// A comma missing after the id glues it to the date: C1's gesture
+    /// would count for a customer `C12026-10-01`.
+    #[test]
+    fn a_row_whose_id_may_be_glued_is_an_error_of_the_file() {
+        let data = "customer_id,date,gesture,cost\nC1,2026-09-01,credit,10\nC12026-10-01,credit,10\n";
+        let err = Ledger::from_reader(data.as_bytes(), "l.csv").unwrap_err();
+        assert_eq!(err.to_string(), "`l.csv`: line 3: expected 4 fields, found 3");
     }
 
     /// With `customer_id` last, a comma too many moves `00` into its

@@ -502,13 +502,14 @@ impl Header {
     }
 }
 
-/// A row of `found` fields, where the header has `fields`, is its
-/// customer's (their problem alone, in a batch) only when `customer_id` is
-/// the first column, at `id_col`: elsewhere a comma too many or too few
-/// before it moves it, and the row could be anyone's. So such a row is an
-/// error of the file's.
+/// Whether a row of `found` fields, where the header has `fields`, can be
+/// told to be the customer's whose id it holds (their problem alone, in a
+/// batch). A comma too few may have glued the id to the next field
+/// (`C12026-10-01,credit,10`), and with `customer_id` after another column
+/// (at `id_col`) a comma too many before it moves it: such a row could be
+/// anyone's, so it is an error of the file's.
 pub fn owner_known(id_col: usize, fields: usize, found: usize) -> Result<(), String> {
-    match id_col != 0 && found != fields {
+    match found < fields || (found > fields && id_col != 0) {
         true => Err(wrong_field_count(fields, found)),
         false => Ok(()),
     }

@@ -412,15 +412,18 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Option<RawPolicy> {
 /// on the same line (an unclosed `[` gives five), and on every later line
 /// when a bracket is left open (it reads them all as the array's or the
 /// inline table's elements, with false messages such as "invalid boolean"
-/// on a `[[test]]`). So the first error of a line is kept, and none after a
-/// missing comma between elements, the mark of a bracket left open.
+/// on a `[[test]]`). So the errors are taken in file order (the parser
+/// gives structural ones before the others), the first of each line, and
+/// none after a missing comma between elements at the start of a line,
+/// the mark of a bracket left open on a line above.
 pub(crate) fn syntax_errors(
     source: &str,
-    errors: Vec<toml::de::Error>,
+    mut errors: Vec<toml::de::Error>,
     code: &'static str,
     prefix: &str,
 ) -> Vec<Diagnostic> {
     let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
+    errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
     let mut diags = Vec::new();
     let mut last_line = None;
     for e in errors {
@@ -434,7 +437,7 @@ pub(crate) fn syntax_errors(
         let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
         let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
         let d = Diagnostic::error(code, span, format!("{prefix}: {message}"));
-        let open = message.starts_with("missing comma between");
+        let open = message.starts_with("missing comma between") && first_on_line;
         diags.push(
             if message.starts_with("missing comma between array elements") && first_on_line {
                 d.with_help("an array on a line above is not closed: is its `]` missing?")
@@ -853,6 +856,20 @@ stop = true
             d[0].help.as_deref(),
             Some("an array on a line above is not closed: is its `]` missing?")
         );
+    }
+
+    /// Errors before a bracket left open, and a missing comma in a closed
+    /// array, do not hide the file's other syntax errors.
+    #[test]
+    fn syntax_errors_on_other_lines_are_each_reported() {
+        let mut d = Vec::new();
+        let src = "[policy]\nname = \"x\nversion = 1.\nkinds = [\"a\" \"b\"]\n[limits]\nmax_cost_per_case = 1_\n";
+        assert!(parse(src, &mut d).is_none());
+        let lines: Vec<usize> = d
+            .iter()
+            .map(|d| src[..d.span.start].matches('\n').count() + 1)
+            .collect();
+        assert_eq!(lines, [2, 3, 4, 6], "{d:?}");
     }
 
     #[test]
