@@ -182,7 +182,7 @@ struct RawTest {
     named: bool,
     /// Whether `expect`, `decision` or `error` is written but could not be
     /// read: the test may mean to expect an error.
-    expect_unread: bool,
+    expectation_unread: bool,
     expect: RawExpect,
 }
 
@@ -359,7 +359,7 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
             .map(|(t, _)| t);
         let customer_written = t.contains_key("customer_id") || t.contains_key("customer");
         let mut expect = RawExpect::default();
-        let mut expect_unread = false;
+        let mut expectation_unread = false;
         match t.get("expect").map(|v| (v, v.get_ref())) {
             Some((_, DeValue::Table(e))) => {
                 unknown(e, &EXPECT_KEYS, "`[test.expect]`", diags);
@@ -384,12 +384,12 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                     escalation: text("escalation", diags).map(Spanned::into_inner),
                     error: text("error", diags).map(Spanned::into_inner),
                 };
-                expect_unread = (e.contains_key("decision") && expect.decision.is_none())
+                expectation_unread = (e.contains_key("decision") && expect.decision.is_none())
                     || (e.contains_key("error") && expect.error.is_none());
             }
             Some((v, _)) => {
                 diags.push(wrong_type(v, "`expect`", "a table (`[test.expect]`)"));
-                expect_unread = true;
+                expectation_unread = true;
             }
             None => {}
         }
@@ -412,7 +412,7 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                 customer,
                 customer_written,
                 named,
-                expect_unread,
+                expectation_unread,
                 expect,
             });
         }
@@ -774,7 +774,7 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         incident_value_spans,
         customer: customer?,
         expect,
-        expectation_unread: t.expect_unread,
+        expectation_unread: t.expectation_unread,
     })
 }
 

@@ -244,6 +244,39 @@ fn a_bad_ledger_row_stops_only_its_own_customers_case() {
     );
 }
 
+/// `recommend` for an expired coupon of C1's on 2026-11-20.
+const C1_COUPON: [&str; 7] = [
+    "recommend",
+    "--customer",
+    "C1",
+    "--kind",
+    "expired_coupon",
+    "--date",
+    "2026-11-20",
+];
+
+/// A history from a named pipe, and a customer it does not hold: the
+/// look for a similar id opened the pipe again, and waited for ever.
+#[cfg(unix)]
+#[test]
+fn a_customer_not_in_a_history_from_a_named_pipe_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("history.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(path, "customer_id,date,amount\nc1,2026-01-01,10\n"));
+    let out = goodwill()
+        .args(C1_COUPON)
+        .arg("--history")
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A file with a bad row of the customer's and, later, a row whose
 /// customer cannot be told: the customer's, the first, is the one named.
 #[test]
@@ -271,20 +304,7 @@ fn the_first_bad_row_that_matters_is_named() {
     ] {
         let path = dir.path().join(file);
         std::fs::write(&path, text).unwrap();
-        let out = goodwill()
-            .args([
-                "recommend",
-                "--customer",
-                "C1",
-                "--kind",
-                "expired_coupon",
-                "--date",
-                "2026-11-20",
-                flag,
-            ])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = goodwill().args(C1_COUPON).arg(flag).arg(&path).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{file}");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(stderr.ends_with(&format!("`{}`: {want}\n", path.display())), "{stderr}");

@@ -166,6 +166,10 @@ impl History {
         if path.as_os_str() == "-" {
             return None;
         }
+        // Nor from a named pipe: opening it again would wait for a writer for ever.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
         let mut reader = csv_reader(File::open(path).ok()?);
         let column = super::Header::read(&mut reader, "").ok()?.find(&["customer_id"])?;
         let wanted = id.trim().to_lowercase();
@@ -627,7 +631,7 @@ fn parse_piece<'a>(
         if !with_problem.is_empty() && with_problem.contains(&customer) {
             continue;
         }
-        // The fields past the last one read are counted only in a row that is kept.
+        // A kept row's fields, if not counted above.
         if found == 0 {
             found = last + 2 + commas(piece, offset + start, offset + line.len());
         }
