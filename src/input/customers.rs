@@ -169,7 +169,13 @@ impl Customers {
             customers.named = vec![NONE; only.len()];
         }
         super::for_each_row(&mut reader, file, |record, line| {
-            super::owner_known(id_col, header.names().len(), record.len())?;
+            if let Err(why) = super::owner_known(id_col, header.names().len(), record.len()) {
+                // Unless it is blank, and so no one's.
+                return match only.is_some() && super::blank(record.iter()) {
+                    true => Ok(()),
+                    false => Err(why),
+                };
+            }
             let name = match only {
                 Some(only) => match field(record, id_col, "customer_id").ok().and_then(|id| only.get(id)) {
                     Some(i) => Some(i as usize),
@@ -445,9 +451,13 @@ impl<'t> Piece<'t> {
                 }
             }
             row.push(trimmed(content, from, content.len()));
-            // A row whose owner cannot be told: the csv reader says where.
+            // A row whose owner cannot be told (unless it is blank, and so
+            // no one's): the csv reader says where.
             if super::owner_known(id_col, fields, row.len()).is_err() {
-                return None;
+                match only.is_some() && super::blank(content.as_bytes().split(|&c| c == b',')) {
+                    true => continue,
+                    false => return None,
+                }
             }
             let id = row
                 .get(id_col)
@@ -684,6 +694,20 @@ mod tests {
         let fast = fast.unwrap();
         assert_eq!(fast.named(1).unwrap().value(0), "gold, old");
         assert!(fast.named(0).is_none());
+    }
+
+    /// A row of blank fields names no customer: read for some customers,
+    /// it is passed by on both readers, whatever its number of fields.
+    #[test]
+    fn a_blank_row_is_passed_by_when_reading_some_customers() {
+        for blank in ["   ", ",,", " , "] {
+            let text = format!("customer_id,tier\nC2,silver\n{blank}\nC1,gold\n");
+            let quoted = format!("{text}\"C3\",x\n");
+            for text in [&text, &quoted] {
+                let (fast, _) = both(text, Some(&["C1"]));
+                assert_eq!(fast.unwrap().named(0).unwrap().value(0), "gold", "{text:?}");
+            }
+        }
     }
 
     /// With `customer_id` after another column, a row with a comma too

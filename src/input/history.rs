@@ -204,7 +204,13 @@ impl History {
         let mut with_problem = FxHashSet::default();
         super::for_each_row(&mut reader, file, |record, line| {
             rows += 1;
-            super::owner_known(id_col, fields, record.len())?;
+            if let Err(why) = super::owner_known(id_col, fields, record.len()) {
+                // Unless it is blank, and so no one's.
+                return match only.is_some() && super::blank(record.iter()) {
+                    true => Ok(()),
+                    false => Err(why),
+                };
+            }
             // With `only`, the other customers' rows are not read (as the parallel reader).
             let customer = match only {
                 Some(map) => match field(record, id_col, "customer_id").ok().and_then(|id| map.get(id)) {
@@ -598,8 +604,14 @@ fn parse_piece<'a>(
         if found == 0 && (cols.id != 0 || cols.fields > last + 2) {
             found = last + 2 + commas(piece, offset + start, offset + line.len());
         }
-        if found != 0 {
-            super::owner_known(cols.id, cols.fields, found).map_err(bad)?;
+        if found != 0
+            && let Err(why) = super::owner_known(cols.id, cols.fields, found)
+        {
+            // Unless it is blank, and so no one's.
+            match indexed.is_some() && super::blank(line.split(|&c| c == b',')) {
+                true => continue,
+                false => return Err(bad(why)),
+            }
         }
         let id = text(fields[0], "customer_id");
         let customer = match &mut cursor {
@@ -1116,6 +1128,27 @@ mod tests {
         let h = History::load_indexed(&path, &ids).unwrap();
         assert_eq!(h.problem_of(0).unwrap().message, "expected 3 fields, found 4");
         assert!(h.problem_of(1).is_none());
+    }
+
+    /// A row of blank fields (spaces, commas) names no customer: read for
+    /// some customers, it is passed by on both readers, whatever its number
+    /// of fields; read whole, it is an error, as before.
+    #[test]
+    fn a_blank_row_is_passed_by_when_reading_some_customers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.csv");
+        let ids = IdIndex::new(["C1"]);
+        for blank in ["   ", ",,", " , ", "\t,,,,"] {
+            let text = format!("customer_id,date,amount\nC1,2025-01-01,5\n{blank}\nC1,2025-01-02,6\n");
+            let quoted = format!("{text}\"C1\",2025-01-03,7\n");
+            for (text, via, rows) in [(&text, "parallel", 2), (&quoted, "csv", 3)] {
+                std::fs::write(&path, text).unwrap();
+                let h = History::load_indexed(&path, &ids).unwrap();
+                assert_eq!(h.transactions_of(0).len(), rows, "{via} {blank:?}");
+                assert!(h.problem_of(0).is_none(), "{via} {blank:?}");
+                assert!(History::load(&path, None).is_err(), "{via} {blank:?}");
+            }
+        }
     }
 
     /// A customer's rows after their first bad one are not read: a file

@@ -502,6 +502,13 @@ impl Header {
     }
 }
 
+/// Whether a row's every field is blank (`" "`, `,,`, `\t,`): it holds no
+/// data and names no customer, whatever its number of fields, so a reader
+/// of some customers' rows passes it by.
+pub fn blank<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> bool {
+    fields.all(|f| f.trim_ascii().is_empty())
+}
+
 /// Whether a row of `found` fields, where the header has `fields`, can be
 /// told to be the customer's whose id it holds (their problem alone, in a
 /// batch). A comma too few may have glued the id to the next field
