@@ -9,6 +9,8 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
+#[cfg(unix)]
+use common::named_pipe;
 use common::{goodwill, rows, with_reader_gone};
 use serde_json::Value;
 
@@ -637,22 +639,6 @@ fn standard_input_feeds_one_input_only() {
         "error: `INCIDENTS` and `--history` both read standard input (`-`): it can feed only one of them\n"
     );
     assert!(out.stdout.is_empty());
-}
-
-/// A named pipe `name` in `dir`, and a thread writing `text` into it once
-/// it is opened: as `<(zcat file.csv.gz)` gives a file, with no length and
-/// no seeking.
-#[cfg(unix)]
-fn named_pipe(
-    dir: &Path,
-    name: &str,
-    text: Vec<u8>,
-) -> (std::path::PathBuf, std::thread::JoinHandle<std::io::Result<()>>) {
-    let fifo = dir.join(name);
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
-    let path = fifo.clone();
-    (fifo, std::thread::spawn(move || std::fs::write(path, text)))
 }
 
 #[cfg(unix)]

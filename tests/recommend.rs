@@ -261,11 +261,8 @@ const C1_COUPON: [&str; 7] = [
 #[test]
 fn a_customer_not_in_a_history_from_a_named_pipe_is_answered() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("history.csv");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
-    let path = fifo.clone();
-    let writer = std::thread::spawn(move || std::fs::write(path, "customer_id,date,amount\nc1,2026-01-01,10\n"));
+    let history = b"customer_id,date,amount\nc1,2026-01-01,10\n".to_vec();
+    let (fifo, writer) = common::named_pipe(dir.path(), "history.csv", history);
     let out = goodwill()
         .args(C1_COUPON)
         .arg("--history")

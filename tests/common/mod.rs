@@ -1,5 +1,5 @@
-//! Helpers the CLI test files share: the binary as a user runs it, and its
-//! CSV output read back.
+//! Helpers the CLI test files share: the binary as a user runs it, its
+//! CSV output read back, and a file fed through a named pipe.
 // Each test file is a crate of its own and uses only some of these.
 #![allow(dead_code)]
 
@@ -50,4 +50,20 @@ pub fn with_reader_gone(args: &[&str]) -> (Option<i32>, String) {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// A named pipe `name` in `dir`, and a thread writing `text` into it once
+/// it is opened: as `<(zcat file.csv.gz)` gives a file, with no length and
+/// no seeking.
+#[cfg(unix)]
+pub fn named_pipe(
+    dir: &std::path::Path,
+    name: &str,
+    text: Vec<u8>,
+) -> (std::path::PathBuf, std::thread::JoinHandle<std::io::Result<()>>) {
+    let fifo = dir.join(name);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let path = fifo.clone();
+    (fifo, std::thread::spawn(move || std::fs::write(path, text)))
 }
