@@ -169,12 +169,10 @@ impl Customers {
             customers.named = vec![NONE; only.len()];
         }
         super::for_each_row(&mut reader, file, |record, line| {
-            if let Err(why) = super::owner_known(id_col, header.names().len(), record.len()) {
-                // Unless it is blank, and so no one's.
-                return match only.is_some() && super::blank(record.iter()) {
-                    true => Ok(()),
-                    false => Err(why),
-                };
+            if !super::to_read(id_col, header.names().len(), record.len(), only.is_some(), || {
+                record.iter()
+            })? {
+                return Ok(());
             }
             let name = match only {
                 Some(only) => match field(record, id_col, "customer_id").ok().and_then(|id| only.get(id)) {
@@ -451,13 +449,12 @@ impl<'t> Piece<'t> {
                 }
             }
             row.push(trimmed(content, from, content.len()));
-            // A row whose owner cannot be told (unless it is blank, and so
-            // no one's): the csv reader says where.
-            if super::owner_known(id_col, fields, row.len()).is_err() {
-                match only.is_some() && super::blank(content.as_bytes().split(|&c| c == b',')) {
-                    true => continue,
-                    false => return None,
-                }
+            // A row whose owner cannot be told: the csv reader says where.
+            let split = || content.as_bytes().split(|&c| c == b',');
+            match super::to_read(id_col, fields, row.len(), only.is_some(), split) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => return None,
             }
             let id = row
                 .get(id_col)

@@ -204,12 +204,8 @@ impl History {
         let mut with_problem = FxHashSet::default();
         super::for_each_row(&mut reader, file, |record, line| {
             rows += 1;
-            if let Err(why) = super::owner_known(id_col, fields, record.len()) {
-                // Unless it is blank, and so no one's.
-                return match only.is_some() && super::blank(record.iter()) {
-                    true => Ok(()),
-                    false => Err(why),
-                };
+            if !super::to_read(id_col, fields, record.len(), only.is_some(), || record.iter())? {
+                return Ok(());
             }
             // With `only`, the other customers' rows are not read (as the parallel reader).
             let customer = match only {
@@ -601,17 +597,14 @@ fn parse_piece<'a>(
         // The fields are counted here only when the scan above leaves that
         // open (a row that goes on past the last field read has at least
         // `last + 2`).
+        // The number of fields of a row that goes on past the last one read.
+        let count = || last + 2 + commas(piece, offset + start, offset + line.len());
         if found == 0 && (cols.id != 0 || cols.fields > last + 2) {
-            found = last + 2 + commas(piece, offset + start, offset + line.len());
+            found = count();
         }
-        if found != 0
-            && let Err(why) = super::owner_known(cols.id, cols.fields, found)
-        {
-            // Unless it is blank, and so no one's.
-            match indexed.is_some() && super::blank(line.split(|&c| c == b',')) {
-                true => continue,
-                false => return Err(bad(why)),
-            }
+        let split = || line.split(|&c| c == b',');
+        if found != 0 && !super::to_read(cols.id, cols.fields, found, indexed.is_some(), split).map_err(bad)? {
+            continue;
         }
         let id = text(fields[0], "customer_id");
         let customer = match &mut cursor {
@@ -645,7 +638,7 @@ fn parse_piece<'a>(
         }
         // A kept row's fields, if not counted above.
         if found == 0 {
-            found = last + 2 + commas(piece, offset + start, offset + line.len());
+            found = count();
         }
         let transaction = || -> Result<Transaction, String> {
             if found != cols.fields {

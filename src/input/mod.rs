@@ -502,11 +502,23 @@ impl Header {
     }
 }
 
-/// Whether a row's every field is blank (`" "`, `,,`, `\t,`): it holds no
-/// data and names no customer, whatever its number of fields, so a reader
-/// of some customers' rows passes it by.
-pub fn blank<'a>(mut fields: impl Iterator<Item = &'a [u8]>) -> bool {
-    fields.all(|f| f.trim_ascii().is_empty())
+/// Whether to read a row of `found` fields, for a reader of `some`
+/// customers' rows or of all: the error of [`owner_known`] for a row whose
+/// customer cannot be told, but, reading some, `Ok(false)` for one whose
+/// every field (from `row`) is blank (`" "`, `,,`, `\t,`): it holds no data
+/// and names no customer, whatever its number of fields, so it is passed by.
+pub fn to_read<'a, I: Iterator<Item = &'a [u8]>>(
+    id_col: usize,
+    fields: usize,
+    found: usize,
+    some: bool,
+    row: impl FnOnce() -> I,
+) -> Result<bool, String> {
+    match owner_known(id_col, fields, found) {
+        Ok(()) => Ok(true),
+        Err(_) if some && row().all(|f| f.trim_ascii().is_empty()) => Ok(false),
+        Err(why) => Err(why),
+    }
 }
 
 /// Whether a row of `found` fields, where the header has `fields`, can be
