@@ -234,6 +234,28 @@ fn every_mistake_of_a_test_file_is_reported_in_one_run() {
 }
 
 #[test]
+fn a_test_table_before_the_first_test_is_one_error_at_it() {
+    // Each later `[[test]]`, and each key of the second test, was a
+    // "duplicate key" of its own: six errors, none at the mistake.
+    let file = "tests/data/cases/table-before-test.tests.toml";
+    let (code, stdout, stderr) = run(&["policies/default.toml", file]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: invalid test file `{file}`: 1 error, 0 warnings\n")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("┌─ {file}:4:1")), "{stderr}");
+    assert!(
+        stderr.contains("`[test.incident]` comes before the first `[[test]]` (line 9)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: move `[test.incident]` below the `[[test]]` it belongs to"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn ids_and_attributes_are_checked_against_the_policy() {
     let (code, _, stderr) = run(&["policies/default.toml", "tests/data/cases/unknown-ids.tests.toml"]);
     assert_eq!(code, 2);

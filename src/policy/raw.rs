@@ -426,6 +426,7 @@ pub(crate) fn syntax_errors(
     errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
     let mut diags = Vec::new();
     let mut last_line = None;
+    let mut table_first = false;
     for e in errors {
         let span = e.span().unwrap_or(0..0);
         let line = line_of(span.start);
@@ -434,6 +435,34 @@ pub(crate) fn syntax_errors(
         }
         last_line = Some(line);
         let message = first_line(e.message());
+        if message == "duplicate key" {
+            // Once a table is found written before its array, every later
+            // duplicate key may only follow from it.
+            if table_first {
+                continue;
+            }
+            if let Some((table, name)) = table_before_array(source, span.start) {
+                table_first = true;
+                let header = &source[table.clone()];
+                diags.push(
+                    Diagnostic::error(
+                        code,
+                        table,
+                        format!(
+                            "{prefix}: `{header}` comes before the first `[[{name}]]` (line {}): \
+                             it makes `{name}` one table, so each `[[{name}]]` is a duplicate key",
+                            line + 1
+                        ),
+                    )
+                    .with_help(if header.trim_matches(['[', ']']).trim() == name {
+                        format!("write it `[[{name}]]`: each of the list is a `[[{name}]]` of its own")
+                    } else {
+                        format!("move `{header}` below the `[[{name}]]` it belongs to")
+                    }),
+                );
+                continue;
+            }
+        }
         let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
         let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
         let d = Diagnostic::error(code, span, format!("{prefix}: {message}"));
@@ -450,6 +479,34 @@ pub(crate) fn syntax_errors(
         }
     }
     diags
+}
+
+/// For a duplicate key at `at` on an array-of-tables header `[[name]]`:
+/// the span of an earlier table header, `[name]` or `[name.sub]`, that made
+/// `name` one table, and `name`.
+fn table_before_array(source: &str, at: usize) -> Option<(Range<usize>, String)> {
+    let key = |inner: &str| inner.split('.').map(str::trim).collect::<Vec<_>>().join(".");
+    let line_start = source[..at.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[line_start..].lines().next().unwrap_or("");
+    let inner = line.trim().strip_prefix("[[")?;
+    let name = key(&inner[..inner.find("]]")?]);
+    let mut offset = 0;
+    for text in source[..line_start].split_inclusive('\n') {
+        let trimmed = text.trim_start();
+        let header = trimmed
+            .strip_prefix('[')
+            .filter(|rest| !rest.starts_with('['))
+            .and_then(|rest| rest.find(']').map(|end| &rest[..end]));
+        if let Some(inner) = header {
+            let found = key(inner);
+            if found == name || found.starts_with(&format!("{name}.")) {
+                let start = offset + (text.len() - trimmed.len());
+                return Some((start..start + inner.len() + 2, name));
+            }
+        }
+        offset += text.len();
+    }
+    None
 }
 
 fn first_line(message: &str) -> &str {
@@ -856,6 +913,41 @@ stop = true
             d[0].help.as_deref(),
             Some("an array on a line above is not closed: is its `]` missing?")
         );
+    }
+
+    /// A table written before the array of the same name is one error, at
+    /// that table; every later `[[gesture]]` only follows from it.
+    #[test]
+    fn a_table_before_its_array_is_one_error_at_the_table() {
+        let line = |src: &str, d: &Diagnostic| src[..d.span.start].matches('\n').count() + 1;
+        let src = "[policy]\nname = \"x\"\n[gesture.a]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n[[gesture]]\nid = \"c\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((line(src, &d[0]), &src[d[0].span.clone()]), (3, "[gesture.a]"));
+        assert!(
+            d[0].message.contains("before the first `[[gesture]]` (line 5)"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("move `[gesture.a]` below the `[[gesture]]` it belongs to")
+        );
+        // `[gesture]` itself: the fix is the double brackets.
+        let src = "[ gesture ]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(&src[d[0].span.clone()], "[ gesture ]");
+        assert!(d[0].help.as_deref().unwrap().starts_with("write it `[[gesture]]`"));
+        // A key written twice before it is still its own error.
+        let src = "[policy]\nname = \"x\"\nname = \"y\"\n[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        let lines: Vec<usize> = d.iter().map(|d| line(src, d)).collect();
+        assert_eq!(lines, [3, 4], "{d:?}");
+        assert!(d[0].message.ends_with("duplicate key"), "{}", d[0].message);
     }
 
     /// Errors before a bracket left open, and a missing comma in a closed
