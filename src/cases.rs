@@ -122,6 +122,9 @@ pub struct GivenSpec {
     pub attributes: Vec<(String, String)>,
     /// Where each attribute's key stands, for [`validate`].
     pub attribute_spans: Vec<Range<usize>>,
+    /// Keys other than features whose value could not be read (each has its
+    /// error), for [`validate`] to check the name too.
+    pub unread: Vec<Spanned<String>>,
     /// Goodwill already granted in the 12 months.
     pub usage: Usage,
 }
@@ -175,7 +178,8 @@ struct RawTest {
     /// The incident's keys whose value could not be read (each has its
     /// error), with where their values stand.
     unreadable: Unreadable,
-    customer: Option<Spanned<Table>>,
+    /// `[test.customer]`, and its keys whose value could not be read.
+    customer: Option<(Spanned<Table>, Unreadable)>,
     /// Whether `customer_id` or `customer` is written, read or not.
     customer_written: bool,
     /// Whether its name could be read (a stand-in `#N` otherwise).
@@ -353,10 +357,7 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
         let named = name.is_some();
         let name = name.unwrap_or_else(|| Spanned::new(item.span(), format!("#{}", n + 1)));
         let customer_id = t.get("customer_id").and_then(|v| string(v, "`customer_id`", diags));
-        let customer = t
-            .get("customer")
-            .and_then(|v| fields(v, "customer", diags))
-            .map(|(t, _)| t);
+        let customer = t.get("customer").and_then(|v| fields(v, "customer", diags));
         let customer_written = t.contains_key("customer_id") || t.contains_key("customer");
         let mut expect = RawExpect::default();
         let mut expectation_unread = false;
@@ -719,7 +720,7 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         }
         (None, Some(given)) => {
             incident.push(("customer_id".into(), "test".into()));
-            Some(TestCustomer::Given(given_customer(given.get_ref(), date, diags)))
+            Some(TestCustomer::Given(given_customer(given, date, diags)))
         }
         (Some(id), Some(given)) => {
             diags.push(Diagnostic::error(
@@ -729,7 +730,7 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
             ));
             // Read on, for the test's other mistakes.
             incident.push(("customer_id".into(), id.get_ref().clone()));
-            Some(TestCustomer::Given(given_customer(given.get_ref(), date, diags)))
+            Some(TestCustomer::Given(given_customer(given, date, diags)))
         }
         // Written but unreadable: it has its own error, and the test is
         // read on for its other mistakes with a customer of no features.
@@ -778,8 +779,19 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
     })
 }
 
-fn given_customer(table: &Table, as_of: Option<Day>, diags: &mut Vec<Diagnostic>) -> GivenSpec {
-    let mut g = GivenSpec::default();
+fn given_customer(
+    (table, unreadable): &(Spanned<Table>, Unreadable),
+    as_of: Option<Day>,
+    diags: &mut Vec<Diagnostic>,
+) -> GivenSpec {
+    let mut g = GivenSpec {
+        unread: unreadable
+            .iter()
+            .map(|(key, _)| key.clone())
+            .filter(|key| !CUSTOMER_FEATURES.contains(&key.get_ref().as_str()) && key.get_ref() != "customer_id")
+            .collect(),
+        ..GivenSpec::default()
+    };
     let f = &mut g.features;
     let mut known = None;
     let mut tenure = None;
@@ -787,7 +799,7 @@ fn given_customer(table: &Table, as_of: Option<Day>, diags: &mut Vec<Diagnostic>
     let mut avg = None;
     let mut spend = None;
     let mut order_spans = [None, None];
-    for (key, value) in table {
+    for (key, value) in table.get_ref() {
         let k = key.get_ref().as_str();
         match k {
             "orders" => f.orders = count(value, k, diags).unwrap_or(0),
@@ -991,6 +1003,15 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
                         format!("`{name}` in `[test.customer]`: {why}"),
                     ));
                 }
+            }
+            // Read or not, a key that names nothing is an error of its own.
+            let keys = g
+                .attribute_spans
+                .iter()
+                .zip(&g.attributes)
+                .map(|(span, (name, _))| (name, span.clone()));
+            let unread = g.unread.iter().map(|key| (key.get_ref(), key.span()));
+            for (name, span) in keys.chain(unread) {
                 if !declared.contains(&name.as_str()) {
                     let candidates = CUSTOMER_FEATURES.iter().copied().chain(declared.iter().copied());
                     let help = crate::suggest::did_you_mean(name, candidates)
@@ -999,7 +1020,7 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
                     diags.push(
                         Diagnostic::error(
                             "unknown-field",
-                            span.clone(),
+                            span,
                             format!("`{name}` is neither a customer feature nor an attribute the policy declares"),
                         )
                         .with_help(help),
@@ -1582,8 +1603,9 @@ mod tests {
                 "loss = 8\n",
                 "loss = 8\ncoupn_pct = 20\nweather = \"rain\"\ncoupon_pct = 5\nseverity = 2\n",
             )
-            .replace("tier = \"gold\"", "tenure_dayz = 2089");
-        let file = parse(&src, "t.toml").unwrap();
+            .replace("tier = \"gold\"", "tenure_dayz = 2089\nordrs = [2]");
+        let (file, read_errors) = read(&src, "t.toml");
+        assert_eq!(read_errors.len(), 1, "{read_errors:?}");
         let report = validate(&file, &Policy::default_policy());
         assert_eq!(
             found(&report),
@@ -1602,6 +1624,13 @@ mod tests {
                     (15, 1),
                     "`tenure_dayz` is neither a customer feature nor an attribute the policy declares",
                     Some("did you mean `tenure_days`?")
+                ),
+                // Its value is of the wrong type (an error of its own), and
+                // its name is still checked.
+                (
+                    (16, 1),
+                    "`ordrs` is neither a customer feature nor an attribute the policy declares",
+                    Some("did you mean `orders`?")
                 ),
             ]
         );
