@@ -387,6 +387,7 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                 };
                 expectation_unread = (e.contains_key("decision") && expect.decision.is_none())
                     || (e.contains_key("error") && expect.error.is_none());
+                expected_error_conflicts(e, expect.decision.as_ref().map(|d| d.get_ref().as_str()), diags);
             }
             Some((v, _)) => {
                 diags.push(wrong_type(v, "`expect`", "a table (`[test.expect]`)"));
@@ -419,6 +420,45 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
         }
     }
     file
+}
+
+/// Refuses the expectations that cannot be checked beside an expected
+/// error: a refused case has no gesture, rule, cost or impact, so each of
+/// them would pass or fail whatever the policy does. `decision` is the
+/// expected decision, if it could be read.
+fn expected_error_conflicts(e: &DeTable<'_>, decision: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    let error_key = e.keys().find(|k| k.get_ref() == "error");
+    if let (Some(key), Some(d @ ("gesture" | "escalate"))) = (error_key, decision) {
+        diags.push(
+            Diagnostic::error(
+                "conflict",
+                key.span(),
+                format!("`error` expects the case to be refused, but `decision` is `{d}`"),
+            )
+            .with_help("expect either an error (`decision = \"error\"`, `error = \"...\"`) or an answer"),
+        );
+        return;
+    }
+    if decision != Some("error") && (decision.is_some() || error_key.is_none()) {
+        return;
+    }
+    // `decision` and `error` aside, every key is about the answer.
+    for key in e
+        .keys()
+        .filter(|k| EXPECT_KEYS[1..EXPECT_KEYS.len() - 1].contains(&k.get_ref().as_ref()))
+    {
+        diags.push(
+            Diagnostic::error(
+                "conflict",
+                key.span(),
+                format!(
+                    "`{}` cannot be checked: the test expects an error, which has no answer",
+                    key.get_ref()
+                ),
+            )
+            .with_help("remove it, or expect the answer instead of an error"),
+        );
+    }
 }
 
 /// A `wrong-type` error at `value`: `what` (a key, in backticks) must be `expected`.
@@ -1485,6 +1525,50 @@ mod tests {
                     "`incident` must be a table (`[test.incident]`), found a number"
                 ),
                 ((22, 10), "`expect` must be a table (`[test.expect]`), found a string"),
+            ]
+        );
+    }
+
+    /// A refused case has no gesture, rule, cost or impact: beside an
+    /// expected error, each such expectation is refused, not ignored (the
+    /// test passed whatever they said).
+    #[test]
+    fn an_expected_error_refuses_the_expectations_of_an_answer() {
+        let src = "date = 2026-11-20\n\
+                   [[test]]\nname = \"a\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"x\"\n\
+                   [test.expect]\ndecision = \"error\"\ngesture = \"credit_5\"\nnot_matched = \"late\"\ncost = 3.5\n\
+                   [[test]]\nname = \"b\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"x\"\n\
+                   [test.expect]\nerror = \"kind\"\nescalation = \"y\"\n\
+                   [[test]]\nname = \"c\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"x\"\n\
+                   [test.expect]\ndecision = \"gesture\"\nerror = \"kind\"\ngesture = \"credit_5\"\n\
+                   [[test]]\nname = \"d\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"x\"\n\
+                   [test.expect]\ndecision = \"error\"\nerror = \"kind\"\n";
+        let (_, diags) = read(src, "t.toml");
+        let report = Report::new("t.toml", src, diags);
+        let got: Vec<((usize, usize), &str)> = found(&report).into_iter().map(|(at, m, _)| (at, m)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    (9, 1),
+                    "`gesture` cannot be checked: the test expects an error, which has no answer"
+                ),
+                (
+                    (10, 1),
+                    "`not_matched` cannot be checked: the test expects an error, which has no answer"
+                ),
+                (
+                    (11, 1),
+                    "`cost` cannot be checked: the test expects an error, which has no answer"
+                ),
+                (
+                    (19, 1),
+                    "`escalation` cannot be checked: the test expects an error, which has no answer"
+                ),
+                (
+                    (27, 1),
+                    "`error` expects the case to be refused, but `decision` is `gesture`"
+                ),
             ]
         );
     }
