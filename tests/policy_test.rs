@@ -324,6 +324,34 @@ fn a_test_file_that_cannot_be_read_is_a_usage_error() {
 }
 
 #[test]
+fn every_test_file_refused_is_reported_in_one_run() {
+    // Only the first one refused was reported: an author fixing a suite ran
+    // once per file.
+    let files = [
+        "tests/data/cases/unknown-key.tests.toml",
+        "tests/data/cases/missing.tests.toml",
+        "policies/default.tests.toml",
+        "tests/data/cases/table-before-test.tests.toml",
+    ];
+    let (code, stdout, stderr) = run(&[&["policies/default.toml"][..], &files].concat());
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    let headers: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(headers.len(), 3, "{stderr}");
+    assert!(headers[0].starts_with(&format!("error: invalid test file `{}`", files[0])));
+    assert!(headers[1].starts_with(&format!("error: cannot read test file `{}`", files[1])));
+    assert!(headers[2].starts_with(&format!("error: invalid test file `{}`", files[3])));
+    // Under JSON, a report for each, one after another.
+    let (code, stdout, stderr) = run(&[&["policies/default.toml"][..], &files, &["--format", "json"]].concat());
+    assert_eq!((code, stderr.as_str()), (2, ""));
+    let reports: Vec<Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let named: Vec<&str> = reports.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(named, [files[0], files[1], files[3]]);
+}
+
+#[test]
 fn min_coverage_is_a_percentage() {
     let (code, _, stderr) = run(&[
         "policies/default.toml",

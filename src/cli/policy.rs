@@ -211,6 +211,31 @@ fn load_policy(path: &Path) -> Result<Policy> {
     Ok(policy::load_file(path)?.0)
 }
 
+/// Refuses the test files that could not be read or are invalid, each in
+/// turn: under `--format json`, each as `policy check` prints a report, on
+/// standard output, one after another.
+fn refuse_files(format: Format, refused: &[Result<Report, String>]) -> Result<Exit> {
+    let mut out = String::new();
+    for (i, one) in refused.iter().enumerate() {
+        match (format, one) {
+            (Format::Json, Ok(report)) => out.push_str(&json_line(&report_json(report))?),
+            (_, Ok(report)) => out.push_str(&invalid("test file", report).to_string()),
+            (_, Err(message)) => out.push_str(message),
+        }
+        if format == Format::Text && i + 1 < refused.len() {
+            // The first `error: ` is the one every fatal error is given.
+            out.push_str("\n\nerror: ");
+        }
+    }
+    match format {
+        Format::Json => {
+            print(&out)?;
+            Ok(Exit::Usage)
+        }
+        Format::Text => Err(UsageError(out).into()),
+    }
+}
+
 fn test(args: TestArgs, today: Day) -> Result<Exit> {
     if let Some(p) = args.min_coverage
         && !(0.0..=100.0).contains(&p)
@@ -236,16 +261,29 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         }
         Err(e) => return Err(e.into()),
     };
+    // Every test file is read before any is refused: an author fixing a
+    // suite sees the mistakes of all of them in one run.
     let mut files: Vec<TestFile> = Vec::new();
+    let mut refused: Vec<Result<Report, String>> = Vec::new();
     for path in &args.tests {
         let name = path.display().to_string();
         let source = match args.format {
-            Format::Text => read(path, "test file")?,
+            Format::Text => match read(path, "test file") {
+                Ok(source) => source,
+                Err(e) => {
+                    refused.push(Err(e.to_string()));
+                    continue;
+                }
+            },
             Format::Json => match policy::read_source(path, &name) {
                 Ok(source) => source,
-                Err(policy::PolicyError::Invalid(report)) => return refuse("test file", &report),
+                Err(policy::PolicyError::Invalid(report)) => {
+                    refused.push(Ok(report));
+                    continue;
+                }
                 Err(policy::PolicyError::Read { reason, .. }) => {
-                    return refuse("test file", &unreadable(&name, "test file", &reason));
+                    refused.push(Ok(unreadable(&name, "test file", &reason)));
+                    continue;
                 }
             },
         };
@@ -257,9 +295,13 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         report.diagnostics.extend(cases::validate(&file, &policy).diagnostics);
         report.diagnostics.sort_by_key(|d| d.span.start);
         if report.has_errors() {
-            return refuse("test file", &report);
+            refused.push(Ok(report));
+        } else {
+            files.push(file);
         }
-        files.push(file);
+    }
+    if !refused.is_empty() {
+        return refuse_files(args.format, &refused);
     }
     let ids: HashSet<String> = files
         .iter()
