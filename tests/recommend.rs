@@ -815,6 +815,54 @@ fn an_incident_field_the_policy_does_not_read_is_warned_about() {
 }
 
 #[test]
+fn a_field_the_answer_reads_but_the_case_leaves_out_is_warned_of() {
+    // Without `coupon_pct` the coupon is not eligible and 10% off is offered
+    // instead: the rep is told which field, and the screen says why.
+    let base = [
+        "recommend",
+        "--history",
+        "examples/history.csv",
+        "--customers",
+        "examples/customers.csv",
+        "--customer",
+        "C0004711",
+        "--kind",
+        "expired_coupon",
+        "--order-value",
+        "60",
+        "--date",
+        "2026-11-20",
+    ];
+    let out = goodwill().args(base).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: the case gives no `incident.loss`, which rule `large-loss` reads: it is read as 0 \
+         (give it with `--loss`)\n\
+         warning: the case gives no `incident.coupon_pct`, which gesture `honor_coupon` reads: it is read as 0 \
+         (give it with `--set incident.coupon_pct=VALUE`)\n"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("Recommend  10% off the next order\n"), "{stdout}");
+    assert!(
+        stdout.contains("\n           honor_coupon: `incident.coupon_pct > 0` is false\n"),
+        "{stdout}"
+    );
+    // Given both, neither warning, and the coupon is honoured.
+    let out = goodwill()
+        .args(base)
+        .args(["--loss", "12", "--set", "incident.coupon_pct=20"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Recommend  Honour the expired coupon")
+    );
+}
+
+#[test]
 fn a_table_in_a_case_file_is_named_as_such_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("case.toml");
@@ -1043,6 +1091,8 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
             "lin",
             "--customer",
             "C1",
+            "--loss",
+            "10",
         ])
         .args(["--date", &ago(20), "--history"])
         .arg(&history)
@@ -1078,6 +1128,8 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
             "lin",
             "--customer",
             "C1",
+            "--loss",
+            "10",
         ])
         .args(["--history", "tests/data/hand/history.csv", "--date", "2999-01-01"])
         .output()

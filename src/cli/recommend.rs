@@ -8,12 +8,12 @@ use anyhow::{Context, Result};
 use super::UsageError;
 use super::inputs::{Files, Inputs};
 use crate::date::Day;
-use crate::engine::{Customer, Engine};
+use crate::engine::{Customer, Engine, Recommendation};
 use crate::exit::Exit;
 use crate::input::case_file::CaseFile;
 use crate::input::incidents::{Incident, STANDARD};
-use crate::policy::Policy;
 use crate::policy::fields::Scope;
+use crate::policy::{Param, Policy};
 use crate::render;
 
 /// How to print the answer.
@@ -153,6 +153,9 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .recommend(&incident, &customer, &mut values)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
+    for warning in unset_fields(&policy, &incident, &rec, &fields) {
+        super::to_stderr(format_args!("warning: {warning}\n"));
+    }
     let text = match args.format {
         Format::Table => render::table::case(&policy, &incident, &rec, args.explain, super::output::terminal_width()),
         Format::Json => {
@@ -271,6 +274,69 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
             format!("incident field `{name}` is not one the policy reads, so it is ignored{hint}")
         })
         .collect()
+}
+
+/// A warning for each incident field the answer read that the case does not
+/// give: read as its type's empty value, it changes the answer unseen (a
+/// coupon case without `coupon_pct` finds the coupon not eligible, and is
+/// offered something else). Read means by a rule that was reached, by a
+/// gesture that was offered, or by the kind's recovery model.
+fn unset_fields(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, given: &[Field]) -> Vec<String> {
+    let rules = rec
+        .trace
+        .iter()
+        .filter(|t| t.reached)
+        .filter_map(|t| policy.rules.iter().find(|r| r.id == t.rule))
+        .filter_map(|r| Some((format!("rule `{}`", r.id), r.when.as_ref()?)));
+    let gestures = rec
+        .candidates
+        .iter()
+        .filter(|c| !c.offered_by.is_empty())
+        .filter_map(|c| policy.gestures.iter().find(|g| g.id == c.gesture))
+        .flat_map(|g| {
+            let exprs = [
+                g.when.as_ref(),
+                g.cost.expr(),
+                g.value.as_ref().and_then(Param::expr),
+                g.effectiveness.expr(),
+            ];
+            exprs.into_iter().flatten().map(|e| (format!("gesture `{}`", g.id), e))
+        });
+    let recovery = policy.recovery_kinds.get(&incident.kind).unwrap_or(&policy.recovery);
+    let model = recovery
+        .params
+        .iter()
+        .filter_map(Param::expr)
+        .map(|e| ("the recovery model".to_string(), e));
+    let mut said: Vec<String> = Vec::new();
+    let mut warnings = Vec::new();
+    for (reader, expr) in rules.chain(gestures).chain(model) {
+        for field in expr.fields() {
+            let Some(name) = field.strip_prefix("incident.") else {
+                continue;
+            };
+            let empty = match name {
+                "loss" | "order_value" => "0",
+                _ => match policy.attribute(Scope::Incident, name) {
+                    Some(a) => a.ty.empty_value(),
+                    None => continue,
+                },
+            };
+            if said.iter().any(|s| s == name) || given.iter().any(|f| f.name == name) {
+                continue;
+            }
+            said.push(name.to_string());
+            let flag = match name {
+                "loss" => "--loss".to_string(),
+                "order_value" => "--order-value".to_string(),
+                _ => format!("--set incident.{name}=VALUE"),
+            };
+            warnings.push(format!(
+                "the case gives no `incident.{name}`, which {reader} reads: it is read as {empty} (give it with `{flag}`)"
+            ));
+        }
+    }
+    warnings
 }
 
 /// An incident older than this, with history after it, is warned of as a

@@ -37,6 +37,16 @@ impl Type {
         }
     }
 
+    /// What a field of this type reads as when a case does not have it.
+    pub fn empty_value(self) -> &'static str {
+        match self {
+            Type::Number => "0",
+            Type::String => "\"\"",
+            Type::Bool => "false",
+            Type::Date => "date(\"1970-01-01\")",
+        }
+    }
+
     /// The name with an article, as messages use it: "a number", "a bool".
     pub(crate) fn a(self) -> &'static str {
         match self {

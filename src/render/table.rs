@@ -163,6 +163,16 @@ fn layout(
             if let Some(line) = tie_why(rec, &policy.currency) {
                 push(&mut text, width, "", &line);
             }
+            // Why each other offer was left out: a reason the table has no room for.
+            for c in rec
+                .candidates
+                .iter()
+                .filter(|c| !c.offered_by.is_empty() && !c.status.is_eligible())
+            {
+                if let Some(reason) = &c.reason {
+                    push(&mut text, width, "", &format!("{}: {reason}", c.gesture));
+                }
+            }
         }
         None => {
             let (why, reasons) = apology_why(rec);
