@@ -169,6 +169,44 @@ fn the_third_gesture_in_a_year_is_refused_by_the_cap() {
 }
 
 #[test]
+fn a_ledger_gesture_the_policy_does_not_have_is_warned_of_once() {
+    // `Apology` counts toward the limits (it is not the apology), as does an
+    // earlier policy's gesture: each id is named once, with the nearest.
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(
+        &ledger,
+        "customer_id,date,gesture,cost\nC2,2026-01-05,Apology,0\nC2,2026-01-06,Apology,0\n\
+         C3,2026-01-05,credit,10\nC3,2026-01-07,voucher_20,20\n",
+    )
+    .unwrap();
+    let out = batch("tests/data/batch/caps.csv", &["--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let file = ledger.display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "warning: `{file}`: gesture `Apology` is not one of the policy's (did you mean `apology`?): \
+             its rows count toward the 12-month limits\n\
+             warning: `{file}`: gesture `voucher_20` is not one of the policy's: \
+             its rows count toward the 12-month limits\n"
+        )
+    );
+    // Two `Apology` rows in January fill C2's two gestures a year: M2 gets
+    // no credit (it does without the ledger, above); M1 is before them, and
+    // M4's window has left them behind.
+    let rows = rows(&out.stdout);
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["case_id"].as_str(), r["gesture"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("M3", "apology"), ("M1", "credit"), ("M4", "credit"), ("M2", "apology")]
+    );
+}
+
+#[test]
 fn a_case_id_on_several_lines_is_answered_each_time_with_a_warning() {
     // The same case exported three times: each line is a case of its own, so
     // the cap of two gestures in 12 months leaves the third the apology. The

@@ -1507,6 +1507,44 @@ fn ledger_costs_count_to_the_cent_row_by_row() {
 }
 
 #[test]
+fn a_ledger_gesture_the_policy_does_not_have_is_warned_of() {
+    // `Apology` is not the apology: it counts, and the rep is told why the
+    // customer's limits are spent. Another customer's rows are not named.
+    let out = recommend_beside(
+        "ledger.csv",
+        "customer_id,date,gesture,cost\nC1,2026-01-10,credit_5,3.50\nC1,2026-05-10,Apology,0\n\
+         C1,2026-11-18,Apology,0\nC2,2026-11-18,Credit_5,3.50\n",
+        &[
+            &C1_COUPON[1..],
+            &[
+                "--ledger",
+                "ledger.csv",
+                "--loss",
+                "12",
+                "--order-value",
+                "60",
+                "--set",
+                "incident.coupon_pct=20",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: `ledger.csv`: gesture `Apology` is not one of the policy's (did you mean `apology`?): its rows count \
+         toward the 12-month limits\n\
+         warning: no history file (--history, or `history` in the case file): customer `C1` is answered as a new \
+         customer\n"
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("3 gestures in the last 12 months, $3.50")
+    );
+}
+
+#[test]
 fn a_customer_attribute_of_the_wrong_type_names_its_file_and_line() {
     let out = recommend_beside(
         "c.csv",

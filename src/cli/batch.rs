@@ -95,6 +95,14 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     let data = Data::load(&args.incidents, &sources, today)?;
     check_columns(&data, &[&policy])?;
+    if let Some(path) = &sources.ledger {
+        let file = path.display().to_string();
+        for gesture in data.ledger.gestures() {
+            if let Some(warning) = policy.ledger_gesture_warning(&file, gesture) {
+                super::to_stderr(format_args!("warning: {}\n", echoed(&warning)));
+            }
+        }
+    }
     timer.phase("load (total)");
     progress.evaluating(data.len() as u64);
     let render: fn(&mut Vec<u8>, &Outcome<'_>) = match args.format {

@@ -140,6 +140,19 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .load_ledger([incident.customer_id.as_str()])
         .map_err(from_case("ledger", &given.ledger))?;
 
+    if let Some(path) = &inputs.files.ledger {
+        let file = path.display().to_string();
+        let mut named: Vec<&str> = Vec::new();
+        for grant in ledger.grants_of(&incident.customer_id) {
+            let gesture = ledger.gestures()[grant.gesture as usize].as_str();
+            if !named.contains(&gesture) {
+                named.push(gesture);
+                if let Some(warning) = policy.ledger_gesture_warning(&file, gesture) {
+                    super::to_stderr(format_args!("warning: {}\n", super::escape_controls(&warning, &[])));
+                }
+            }
+        }
+    }
     let transactions = history.transactions(&incident.customer_id);
     warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);
     let engine = Engine::new(&policy, customers.as_ref());

@@ -412,6 +412,20 @@ impl Policy {
         }
     }
 
+    /// A warning for a ledger's gesture id the policy does not have: its
+    /// rows count toward the limits, as an earlier policy's gesture should,
+    /// but `Apology` for `apology` would count where it should not.
+    pub fn ledger_gesture_warning(&self, file: &str, gesture: &str) -> Option<String> {
+        if gesture == APOLOGY || self.gestures.iter().any(|g| g.id == gesture) {
+            return None;
+        }
+        let ids = self.gestures.iter().map(|g| g.id.as_str()).chain([APOLOGY]);
+        let hint = crate::suggest::hint(gesture, ids);
+        Some(format!(
+            "`{file}`: gesture `{gesture}` is not one of the policy's{hint}: its rows count toward the 12-month limits"
+        ))
+    }
+
     /// Whether a gesture of this id, in a ledger or granted earlier in a
     /// batch, counts toward the 12-month limits: the apology and a gesture
     /// that gives back what is owed do not.
