@@ -207,6 +207,30 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of_once() {
 }
 
 #[test]
+fn a_history_row_with_data_and_no_customer_id_stops_the_run() {
+    // It could be any customer's, one of the batch's too: it was passed by,
+    // exit 0, and the customer's figures left it out unseen.
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.csv");
+    let text = std::fs::read_to_string(HISTORY).unwrap();
+    std::fs::write(&history, format!("{text},2026-01-02,40,O99\n")).unwrap();
+    let line = text.lines().count() + 1;
+    let out = goodwill()
+        .args(["batch", "tests/data/batch/caps.csv", "--policy", POLICY, "--history"])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: `{}`: line {line}: column `customer_id` is empty\n",
+            history.display()
+        )
+    );
+}
+
+#[test]
 fn a_case_id_on_several_lines_is_answered_each_time_with_a_warning() {
     // The same case exported three times: each line is a case of its own, so
     // the cap of two gestures in 12 months leaves the third the apology. The

@@ -209,6 +209,9 @@ impl History {
             }
             // With `only`, the other customers' rows are not read (as the parallel reader).
             let customer = match only {
+                Some(_) if field(record, id_col, "customer_id") == Ok("") => {
+                    return super::without_id(record.iter());
+                }
                 Some(map) => match field(record, id_col, "customer_id").ok().and_then(|id| map.get(id)) {
                     Some(i) => i,
                     None => return Ok(()),
@@ -610,9 +613,13 @@ fn parse_piece<'a>(
         let customer = match &mut cursor {
             // Only the named customers' rows are read: a customer's rows
             // usually come together, so each run is looked up once. An id
-            // that is empty or not text names nobody.
+            // that is not text names nobody; an empty one, anybody.
             Some(cursor) => {
                 let Ok(id) = id else { continue };
+                if id.is_empty() {
+                    super::without_id(split()).map_err(bad)?;
+                    continue;
+                }
                 if id != previous.0 {
                     previous = (id, cursor.get(id));
                 }
@@ -1177,9 +1184,11 @@ mod tests {
 
     #[test]
     fn other_customers_rows_are_skipped_unread() {
-        // C1's rows are bad in three ways, an empty id and a bad UTF-8 id name nobody;
-        // C2's rows are read. The quoted copy goes through the csv reader.
-        let plain = b"customer_id,date,amount\nC1,2025-02-30,5\nC1,2025-01-01,five\n,x,y\n\xff,1,2\nC1,x,y,z\nC2,2025-01-02,7\n";
+        // C1's rows are bad in three ways, a bad UTF-8 id names nobody, a
+        // row of blanks holds nothing; C2's rows are read. The quoted copy
+        // goes through the csv reader.
+        let plain =
+            b"customer_id,date,amount\nC1,2025-02-30,5\nC1,2025-01-01,five\n , ,\n\xff,1,2\nC1,x,y,z\nC2,2025-01-02,7\n";
         let quoted = [plain.as_slice(), b"C1,\"x\",1\n"].concat();
         let only: HashSet<String> = ["C2".to_string()].into();
         let dir = tempfile::tempdir().unwrap();
@@ -1189,6 +1198,17 @@ mod tests {
             let h = History::load(&path, Some(&only)).unwrap();
             assert_eq!(h.transactions("C2"), &[(d("2025-01-02"), 7.0)]);
             assert!(History::load(&path, None).is_err());
+        }
+        // A row with data and no id could be C2's: an error, with its line,
+        // in either reader.
+        for text in [
+            "customer_id,date,amount\nC2,2025-01-02,7\n,2025-01-03,5\n",
+            "customer_id,date,amount\nC2,\"2025-01-02\",7\n ,2025-01-03,5\n",
+        ] {
+            let path = dir.path().join("noid.csv");
+            std::fs::write(&path, text).unwrap();
+            let err = History::load(&path, Some(&only)).unwrap_err().to_string();
+            assert!(err.ends_with("line 3: column `customer_id` is empty"), "{err}");
         }
         // A named customer's bad row is an error, with its line.
         let bad = "customer_id,date,amount\nC9,x,1\nC2,2025-01-02,seven\n";

@@ -521,6 +521,16 @@ pub fn to_read<'a, I: Iterator<Item = &'a [u8]>>(
     }
 }
 
+/// For a row read for some customers whose id is empty: passed by
+/// (`Ok`) when every field (from `row`) is blank, as [`to_read`] passes
+/// such a row by; otherwise an error, since its data could be anyone's.
+pub fn without_id<'a>(mut row: impl Iterator<Item = &'a [u8]>) -> Result<(), String> {
+    match row.all(|f| f.trim_ascii().is_empty()) {
+        true => Ok(()),
+        false => Err("column `customer_id` is empty".into()),
+    }
+}
+
 /// Whether a row of `found` fields, where the header has `fields`, can be
 /// told to be the customer's whose id it holds (their problem alone, in a
 /// batch). A comma too few may have glued the id to the next field
