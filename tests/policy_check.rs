@@ -253,3 +253,57 @@ fn the_expression_errors_in_the_docs_are_the_binarys() {
     }
     assert!(stdout.ends_with("3 errors, 0 warnings\n"), "{stdout}");
 }
+
+#[test]
+fn ids_that_read_as_part_of_an_answer_are_refused_at_the_id() {
+    let (code, stdout, stderr) = check(&["tests/data/check/reserved-ids.toml"]);
+    assert_eq!((code, stderr.as_str()), (2, ""));
+    for (at, message) in [
+        (
+            "reserved-ids.toml:9:6",
+            "error[reserved-id]: gesture id `escalate` is the name of a decision",
+        ),
+        (
+            "reserved-ids.toml:14:6",
+            "error[reserved-id]: gesture id `error` is the name of a decision",
+        ),
+        (
+            "reserved-ids.toml:19:6",
+            "error[reserved-id]: rule id `late;callback` contains `;`",
+        ),
+    ] {
+        assert!(
+            stdout.contains(at) && stdout.contains(message),
+            "{at} {message} missing from:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("= help: answers name their rules joined by `;`"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("3 errors, 0 warnings\n"), "{stdout}");
+
+    let (code, stdout, _) = check(&["tests/data/check/reserved-ids.toml", "--format", "json"]);
+    assert_eq!(code, 2);
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    let got: Vec<(u64, u64, &str)> = (j["diagnostics"].as_array().unwrap().iter())
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(9, 6, "reserved-id"), (14, 6, "reserved-id"), (19, 6, "reserved-id")]
+    );
+    assert!(
+        j["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["help"].is_string())
+    );
+}

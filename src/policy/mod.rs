@@ -1119,12 +1119,28 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             let ok_id = self.check_id(id, "gesture", &mut seen);
-            if id.value == APOLOGY {
-                self.diags.push(
+            let clash = match id.value.as_str() {
+                APOLOGY => Some(
                     Diagnostic::error("duplicate-id", id.span.clone(), "gesture id `apology` is built in")
                         .with_help("the apology is offered on every case; pick another id"),
-                );
-            }
+                ),
+                // Where an answer is shown as one word (a diff's transitions),
+                // a gesture of that name could not be told from the decision.
+                word @ ("escalate" | "error") => Some(
+                    Diagnostic::error(
+                        "reserved-id",
+                        id.span.clone(),
+                        format!("gesture id `{word}` is the name of a decision"),
+                    )
+                    .with_help(format!(
+                        "an answer is a gesture id, `escalate` or `error`: a gesture `{word}` could not be told \
+                         from that decision; pick another id"
+                    )),
+                ),
+                _ => None,
+            };
+            let reserved = clash.is_some();
+            self.diags.extend(clash);
             let label = match &g.label {
                 // The rep reads it as the recommendation: blank, the answer is blank.
                 Some(l) if l.value.trim().is_empty() => {
@@ -1166,7 +1182,7 @@ impl<'a> Resolver<'a> {
                 .as_ref()
                 .and_then(|e| self.param(e, "effectiveness", Range01::Unit))
                 .unwrap_or(Param::Const(1.0));
-            if let (true, Some(cost)) = (ok_id && id.value != APOLOGY, cost) {
+            if let (true, Some(cost)) = (ok_id && !reserved, cost) {
                 out.push(Gesture {
                     id: id.value.clone(),
                     label,
@@ -1244,6 +1260,20 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             let ok_id = self.check_id(id, "rule", &mut seen);
+            if id.value.contains(';') {
+                // The `rule` column joins the ids of the rules behind an answer with `;`.
+                self.diags.push(
+                    Diagnostic::error(
+                        "reserved-id",
+                        id.span.clone(),
+                        format!("rule id `{}` contains `;`", id.value),
+                    )
+                    .with_help(
+                        "answers name their rules joined by `;`, so this id would read as several rules; \
+                         use `-` or `_` instead",
+                    ),
+                );
+            }
             let when = r.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
             let when_failed = r.when.is_some() && when.is_none();
             let mut offer = Vec::new();

@@ -316,6 +316,41 @@ fn negative_money_and_duplicate_ids() {
 }
 
 #[test]
+fn a_gesture_named_as_a_decision_is_refused_like_the_apology() {
+    for word in ["escalate", "error", "apology"] {
+        let src = with(&format!("[[gesture]]\nid = \"{word}\"\nlabel = \"x\"\ncost = 1\n"));
+        let e = errors(&src);
+        assert_eq!(e.len(), 1, "{word}: {e:?}");
+        assert_eq!(e[0].0, "20:6", "{word}: the id's value");
+        assert!(e[0].2.starts_with(&format!("gesture id `{word}` is ")), "{e:?}");
+        assert!(
+            e[0].3.as_deref().is_some_and(|h| h.ends_with("pick another id")),
+            "{e:?}"
+        );
+    }
+    let (p, _) = load_str(
+        &with("[[gesture]]\nid = \"escalated\"\nlabel = \"x\"\ncost = 1\n"),
+        "p.toml",
+        None,
+    )
+    .unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(p.gestures[1].id, "escalated");
+}
+
+#[test]
+fn a_semicolon_in_a_rule_id_is_refused_as_the_rule_column_splits_there() {
+    let e = errors(&MINIMAL.replace("id = \"coupon\"", "id = \"coupon;late\""));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1, e[0].2.as_str()),
+        ("16:6", "reserved-id", "rule id `coupon;late` contains `;`")
+    );
+    // A gesture id is never joined with others, so it may hold one.
+    let src = with("[[gesture]]\nid = \"a;b\"\nlabel = \"x\"\ncost = 1\n");
+    assert!(load_str(&src, "p.toml", None).is_ok());
+}
+
+#[test]
 fn a_money_limit_of_1e13_or_more_is_refused_as_a_cost_is() {
     let limits = |v: &str| format!("[limits]\nmax_cost_per_case = 1\nmax_cost_per_customer_12m = {v}\n");
     assert!(load_str(&limits("9999999999999.99"), "p.toml", None).is_ok());
