@@ -623,27 +623,14 @@ fn number_in(value: &Spanned<Scalar>, what: &str, range: Range01, diags: &mut Ve
 /// 15.00 pass.
 fn money(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
     let v = number(value, what, diags)?;
-    let cents = v * 100.0;
-    // A millionth of a cent, or a few units in the last place of an amount too large to hold one.
-    let tolerance = 1e-6_f64.max(cents.abs() * 4.0 * f64::EPSILON);
-    if (cents - cents.round()).abs() > tolerance {
-        diags.push(
-            Diagnostic::error(
-                "wrong-type",
-                value.span(),
-                format!(
-                    "`{what}` is money, compared to the cent: `{}` has more decimals",
-                    value.get_ref().text()
-                ),
-            )
-            .with_help(format!(
-                "write `{}`, or the bound you mean",
-                crate::money::decimal(crate::money::cents(v))
-            )),
-        );
-        return None;
+    let written = value.get_ref().text();
+    match crate::money::finer_than_cents(v, what, &written, "bound", value.span()) {
+        Some(d) => {
+            diags.push(d);
+            None
+        }
+        None => Some(v),
     }
-    Some(v)
 }
 
 /// A number written as text (`cost = "3.50"`), with how to write it when

@@ -6,6 +6,10 @@
 //! `12.344999...`: [`round_half_away`] takes a figure within float noise of a
 //! half as the half the author wrote, and rounds anything else as it is.
 
+use std::ops::Range;
+
+use crate::diagnostic::Diagnostic;
+
 /// Whole cents of an amount, rounded half away from zero.
 pub fn cents(amount: f64) -> i64 {
     round_half_away(amount, 100.0)
@@ -37,6 +41,25 @@ pub fn round_half_away(x: f64, scale: f64) -> i64 {
     } else {
         scaled.round() as i64
     }
+}
+
+/// The error for an amount compared to the cent but written with more
+/// decimals (`14.999`), which rounding would quietly change; `None` for
+/// whole cents, give or take float noise. `what` names the key, `written`
+/// is its text in the file, and the help offers the cents or "the `meant`
+/// you mean".
+pub fn finer_than_cents(amount: f64, what: &str, written: &str, meant: &str, span: Range<usize>) -> Option<Diagnostic> {
+    let scaled = amount * 100.0;
+    // A millionth of a cent, or a few units in the last place of an amount too large to hold one.
+    let tolerance = 1e-6_f64.max(scaled.abs() * 4.0 * f64::EPSILON);
+    if (scaled - scaled.round()).abs() <= tolerance {
+        return None;
+    }
+    let message = format!("`{what}` is money, compared to the cent: `{written}` has more decimals");
+    Some(
+        Diagnostic::error("wrong-type", span, message)
+            .with_help(format!("write `{}`, or the {meant} you mean", decimal(cents(amount)))),
+    )
 }
 
 /// An amount rounded to cents.
@@ -148,6 +171,22 @@ mod tests {
         assert_eq!(format_cents(i64::MIN, "USD"), "-$92,233,720,368,547,758.08");
         assert_eq!(format_cents_signed(0, "USD"), "+$0.00");
         assert_eq!(format_cents_signed(-5, "GBP"), "-£0.05");
+    }
+
+    #[test]
+    fn only_an_amount_finer_than_cents_is_refused() {
+        for whole in [0.0, 0.29, 3.5, 150.0, 14.99, 9_999_999_999_999.99] {
+            assert!(finer_than_cents(whole, "cap", "x", "limit", 0..1).is_none(), "{whole}");
+        }
+        let d = finer_than_cents(3.505, "cap", "3.505", "limit", 4..9).expect("3.505 has a tenth of a cent");
+        assert_eq!((d.code, d.span), ("wrong-type", 4..9));
+        assert_eq!(
+            d.message,
+            "`cap` is money, compared to the cent: `3.505` has more decimals"
+        );
+        assert_eq!(d.help.as_deref(), Some("write `3.51`, or the limit you mean"));
+        assert!(finer_than_cents(149.999, "cap", "149.999", "limit", 0..1).is_some());
+        assert!(finer_than_cents(0.001, "cap", "0.001", "limit", 0..1).is_some());
     }
 
     #[test]

@@ -307,3 +307,26 @@ fn ids_that_read_as_part_of_an_answer_are_refused_at_the_id() {
             .all(|d| d["help"].is_string())
     );
 }
+
+#[test]
+fn a_money_limit_finer_than_cents_is_refused_at_its_value() {
+    let (code, stdout, stderr) = check(&["tests/data/check/sub-cent-limits.toml"]);
+    assert_eq!((code, stderr.as_str()), (2, ""));
+    for (at, message, help) in [
+        (
+            "sub-cent-limits.toml:9:21",
+            "error[wrong-type]: `max_cost_per_case` is money, compared to the cent: `3.505` has more decimals",
+            "= help: write `3.51`, or the limit you mean",
+        ),
+        (
+            "sub-cent-limits.toml:10:29",
+            "error[wrong-type]: `max_cost_per_customer_12m` is money, compared to the cent: `149.999` has more decimals",
+            "= help: write `150.00`, or the limit you mean",
+        ),
+    ] {
+        for text in [at, message, help] {
+            assert!(stdout.contains(text), "{text} missing from:\n{stdout}");
+        }
+    }
+    assert!(stdout.ends_with("2 errors, 0 warnings\n"), "{stdout}");
+}

@@ -1085,6 +1085,12 @@ impl<'a> Resolver<'a> {
                 );
                 return None;
             }
+            // Rounded to the cent, `3.505` would let a cost of $3.51 pass.
+            let written = self.source.get(v.span.clone()).unwrap_or_default();
+            if let Some(d) = crate::money::finer_than_cents(v.value, name, written.trim(), "limit", v.span.clone()) {
+                self.diags.push(d);
+                return None;
+            }
             Some(crate::money::cents(v.value))
         };
         let max_cents_per_case = money(&raw.max_cost_per_case, "max_cost_per_case");

@@ -351,6 +351,37 @@ fn a_semicolon_in_a_rule_id_is_refused_as_the_rule_column_splits_there() {
 }
 
 #[test]
+fn a_money_limit_finer_than_cents_is_refused_at_its_value() {
+    let limits = |case: &str, customer: &str| {
+        format!("[limits]\nmax_cost_per_case = {case}\nmax_cost_per_customer_12m = {customer}\n")
+    };
+    let e = errors(&limits("3.505", "149.999"));
+    let got: Vec<(&str, &str, &str)> = e.iter().map(|e| (e.0.as_str(), e.1, e.2.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2:21",
+                "wrong-type",
+                "`max_cost_per_case` is money, compared to the cent: `3.505` has more decimals"
+            ),
+            (
+                "3:29",
+                "wrong-type",
+                "`max_cost_per_customer_12m` is money, compared to the cent: `149.999` has more decimals"
+            ),
+        ]
+    );
+    assert_eq!(e[0].3.as_deref(), Some("write `3.51`, or the limit you mean"));
+    assert_eq!(e[1].3.as_deref(), Some("write `150.00`, or the limit you mean"));
+    let (p, _) = load_str(&limits("3.50", "150"), "p.toml", None).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(
+        (p.limits.max_cents_per_case, p.limits.max_cents_per_customer_12m),
+        (Some(350), Some(15_000))
+    );
+}
+
+#[test]
 fn a_money_limit_of_1e13_or_more_is_refused_as_a_cost_is() {
     let limits = |v: &str| format!("[limits]\nmax_cost_per_case = 1\nmax_cost_per_customer_12m = {v}\n");
     assert!(load_str(&limits("9999999999999.99"), "p.toml", None).is_ok());
