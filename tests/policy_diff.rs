@@ -277,6 +277,55 @@ fn an_invalid_new_policy_stops_before_reading_anything() {
 }
 
 #[test]
+fn two_invalid_policies_are_both_reported_and_under_json_on_standard_output() {
+    // Only OLD's errors were reported, and with `--format json` standard output was empty.
+    let (old, new) = (
+        "tests/data/check/five-errors.toml",
+        "tests/data/check/reserved-ids.toml",
+    );
+    let run = |format: &str| {
+        goodwill()
+            .args([
+                "policy",
+                "diff",
+                old,
+                new,
+                "--incidents",
+                "tests/data/diff/incidents.csv",
+            ])
+            .args(["--format", format])
+            .output()
+            .unwrap()
+    };
+    let out = run("text");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        (out.status.code(), out.stdout.as_slice()),
+        (Some(2), &b""[..]),
+        "{stderr}"
+    );
+    let headers: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(
+        headers,
+        [
+            format!("error: invalid policy `{old}`: 5 errors, 0 warnings"),
+            format!("error: invalid policy `{new}`: 3 errors, 0 warnings"),
+        ]
+    );
+    let out = run("json");
+    assert_eq!((out.status.code(), out.stderr.as_slice()), (Some(2), &b""[..]));
+    let reports: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let got: Vec<(&str, u64)> = (reports.iter())
+        .map(|r| (r["file"].as_str().unwrap(), r["errors"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, [(old, 5), (new, 3)]);
+    assert_eq!(reports[1]["diagnostics"][0]["code"], "reserved-id");
+}
+
+#[test]
 fn rows_rejected_when_read_are_reported_as_batch_reports_them() {
     let dir = tempfile::tempdir().unwrap();
     let incidents = dir.path().join("inc.csv");

@@ -207,19 +207,28 @@ fn invalid(what: &str, report: &Report) -> anyhow::Error {
     .into()
 }
 
-fn load_policy(path: &Path) -> Result<Policy> {
-    Ok(policy::load_file(path)?.0)
+/// A policy, or why it is refused: its report (under `--format json`, a
+/// file that cannot be read is one too) or what to say of it.
+fn load_policy(path: &Path, format: Format) -> Result<Policy, Result<Report, String>> {
+    match policy::load_file(path) {
+        Ok((policy, _)) => Ok(policy),
+        Err(policy::PolicyError::Invalid(report)) => Err(Ok(report)),
+        Err(policy::PolicyError::Read { file, reason }) if format == Format::Json => {
+            Err(Ok(unreadable(&file, "policy", &reason)))
+        }
+        Err(e) => Err(Err(e.to_string())),
+    }
 }
 
-/// Refuses the test files that could not be read or are invalid, each in
-/// turn: under `--format json`, each as `policy check` prints a report, on
-/// standard output, one after another.
-fn refuse_files(format: Format, refused: &[Result<Report, String>]) -> Result<Exit> {
+/// Refuses the files (`what`: test files, or policies) that could not be
+/// read or are invalid, each in turn: under `--format json`, each as
+/// `policy check` prints a report, on standard output, one after another.
+fn refuse_files(what: &str, format: Format, refused: &[Result<Report, String>]) -> Result<Exit> {
     let mut out = String::new();
     for (i, one) in refused.iter().enumerate() {
         match (format, one) {
             (Format::Json, Ok(report)) => out.push_str(&json_line(&report_json(report))?),
-            (_, Ok(report)) => out.push_str(&invalid("test file", report).to_string()),
+            (_, Ok(report)) => out.push_str(&invalid(what, report).to_string()),
             (_, Err(message)) => out.push_str(message),
         }
         if format == Format::Text && i + 1 < refused.len() {
@@ -244,22 +253,9 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
     }
     // An invalid policy or test file: under `--format json`, its diagnostics
     // as `policy check` gives them, on standard output, for a script to read.
-    let refuse = |what: &str, report: &Report| -> Result<Exit> {
-        match args.format {
-            Format::Json => {
-                print(&json_line(&report_json(report))?)?;
-                Ok(Exit::Usage)
-            }
-            Format::Text => Err(invalid(what, report)),
-        }
-    };
-    let policy = match policy::load_file(&args.policy) {
-        Ok((policy, _)) => policy,
-        Err(policy::PolicyError::Invalid(report)) => return refuse("policy", &report),
-        Err(policy::PolicyError::Read { file, reason }) if args.format == Format::Json => {
-            return refuse("policy", &unreadable(&file, "policy", &reason));
-        }
-        Err(e) => return Err(e.into()),
+    let policy = match load_policy(&args.policy, args.format) {
+        Ok(policy) => policy,
+        Err(refused) => return refuse_files("policy", args.format, &[refused]),
     };
     // Every test file is read before any is refused: an author fixing a
     // suite sees the mistakes of all of them in one run.
@@ -301,7 +297,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         }
     }
     if !refused.is_empty() {
-        return refuse_files(args.format, &refused);
+        return refuse_files("test file", args.format, &refused);
     }
     let ids: HashSet<String> = files
         .iter()
@@ -432,8 +428,14 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     ];
     named.extend(args.files.named());
     super::inputs::one_stdin(&named)?;
-    let old = load_policy(&args.old)?;
-    let new = load_policy(&args.new)?;
+    // Both are read before either is refused: each one's errors in one run.
+    let (old, new) = match (load_policy(&args.old, args.format), load_policy(&args.new, args.format)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (old, new) => {
+            let refused: Vec<_> = [old.err(), new.err()].into_iter().flatten().collect();
+            return refuse_files("policy", args.format, &refused);
+        }
+    };
     named.extend([super::inputs::model_file(&old), super::inputs::model_file(&new)]);
     super::output::not_an_input(args.output.as_deref(), &named)?;
     // Before the inputs are read, as in `batch`.
