@@ -30,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::batch::{Decision, Outcome, Outcomes};
+use crate::expr::Expr;
 use crate::money;
 use crate::policy::raw::{self, RawNum, RawRecovery};
 use crate::policy::{Gesture, Ltv, Param, Policy, RECOVERY_DEFAULTS, Rule};
@@ -306,13 +307,16 @@ pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
         Some(old.recovery.curve.name().to_string()),
         Some(new.recovery.curve.name().to_string()),
     );
+    // Written another way, an expression that computes the same is no change.
+    let same_expr = |o: Option<&Expr>, n: Option<&Expr>| match (o, n) {
+        (Some(o), Some(n)) => o.same_as(&old.schema, n, &new.schema),
+        _ => false,
+    };
     for (i, (key, _, _)) in RECOVERY_DEFAULTS.iter().enumerate() {
-        put(
-            "[recovery]",
-            key,
-            Some(param(&old.recovery.params[i])),
-            Some(param(&new.recovery.params[i])),
-        );
+        let (o, n) = (&old.recovery.params[i], &new.recovery.params[i]);
+        if !same_expr(o.expr(), n.expr()) {
+            put("[recovery]", key, Some(param(o)), Some(param(n)));
+        }
     }
     // Per-kind tables are compared as written: the resolved ones repeat every
     // `[recovery]` change once per kind.
@@ -376,8 +380,10 @@ pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
             (Some(_), None) => put(&format!("gesture `{section}`"), "removed", Some(section.clone()), None),
             (None, Some(_)) => put(&format!("gesture `{section}`"), "added", None, Some(section.clone())),
             (Some(o), Some(n)) => {
-                for ((key, ov), (_, nv)) in gesture_fields(o).into_iter().zip(gesture_fields(n)) {
-                    put(&format!("gesture `{section}`"), key, ov, nv);
+                for ((key, ov, oe), (_, nv, ne)) in gesture_fields(o).into_iter().zip(gesture_fields(n)) {
+                    if !same_expr(oe, ne) {
+                        put(&format!("gesture `{section}`"), key, ov, nv);
+                    }
                 }
             }
             (None, None) => {}
@@ -388,8 +394,10 @@ pub fn policy_changes(old: &Policy, new: &Policy) -> Vec<Change> {
             (Some(_), None) => put(&format!("rule `{section}`"), "removed", Some(section.clone()), None),
             (None, Some(_)) => put(&format!("rule `{section}`"), "added", None, Some(section.clone())),
             (Some(o), Some(n)) => {
-                for ((key, ov), (_, nv)) in rule_fields(old, o).into_iter().zip(rule_fields(new, n)) {
-                    put(&format!("rule `{section}`"), key, ov, nv);
+                for ((key, ov, oe), (_, nv, ne)) in rule_fields(old, o).into_iter().zip(rule_fields(new, n)) {
+                    if !same_expr(oe, ne) {
+                        put(&format!("rule `{section}`"), key, ov, nv);
+                    }
                 }
             }
             (None, None) => {}
@@ -479,34 +487,49 @@ fn ltv(l: &Ltv) -> String {
     }
 }
 
+/// A number as the diff shows it: a constant as a number, whether written
+/// `0.5` or `"0.5"`, an expression as written.
 fn param(p: &Param) -> String {
-    match p {
-        Param::Const(v) => v.to_string(),
-        Param::Expr(e) => format!("\"{}\"", e.source()),
+    match p.constant() {
+        Some(v) => v.to_string(),
+        None => format!("\"{}\"", p.expr().map_or("", Expr::source)),
     }
 }
 
-/// A cost or value as money: a constant to the cent (`3.50`), an expression as written.
+/// A cost or value as money: a constant to the cent (`3.50`, written `3.5`
+/// or `"3.50"`), an expression as written.
 fn money_param(p: &Param) -> String {
-    match p {
-        Param::Const(v) => crate::money::decimal(crate::money::cents(*v)),
-        Param::Expr(_) => param(p),
+    match p.constant() {
+        Some(v) => crate::money::decimal(crate::money::cents(v)),
+        None => param(p),
     }
 }
 
-fn gesture_fields(g: &Gesture) -> [(&'static str, Option<String>); 7] {
+/// A field as shown, with the expression it holds, if any, to compare by
+/// what it computes.
+type Field<'a> = (&'static str, Option<String>, Option<&'a Expr>);
+
+fn gesture_fields(g: &Gesture) -> [Field<'_>; 7] {
     [
-        ("label", Some(g.label.clone())),
-        ("cost", Some(money_param(&g.cost))),
-        ("value", g.value.as_ref().map(money_param)),
-        ("when", g.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
-        ("effectiveness", Some(param(&g.effectiveness))),
-        ("script", g.script.clone()),
-        ("owed", Some(g.owed.to_string())),
+        ("label", Some(g.label.clone()), None),
+        ("cost", Some(money_param(&g.cost)), g.cost.expr()),
+        (
+            "value",
+            g.value.as_ref().map(money_param),
+            g.value.as_ref().and_then(Param::expr),
+        ),
+        (
+            "when",
+            g.when.as_ref().map(|w| format!("\"{}\"", w.source())),
+            g.when.as_ref(),
+        ),
+        ("effectiveness", Some(param(&g.effectiveness)), g.effectiveness.expr()),
+        ("script", g.script.clone(), None),
+        ("owed", Some(g.owed.to_string()), None),
     ]
 }
 
-fn rule_fields(policy: &Policy, r: &Rule) -> [(&'static str, Option<String>); 4] {
+fn rule_fields<'a>(policy: &Policy, r: &'a Rule) -> [Field<'a>; 4] {
     let offer = r
         .offer
         .iter()
@@ -514,10 +537,14 @@ fn rule_fields(policy: &Policy, r: &Rule) -> [(&'static str, Option<String>); 4]
         .collect::<Vec<_>>()
         .join(", ");
     [
-        ("when", r.when.as_ref().map(|w| format!("\"{}\"", w.source()))),
-        ("offer", Some(format!("[{offer}]"))),
-        ("escalate", r.escalate.clone()),
-        ("stop", Some(r.stop.to_string())),
+        (
+            "when",
+            r.when.as_ref().map(|w| format!("\"{}\"", w.source())),
+            r.when.as_ref(),
+        ),
+        ("offer", Some(format!("[{offer}]")), None),
+        ("escalate", r.escalate.clone(), None),
+        ("stop", Some(r.stop.to_string()), None),
     ]
 }
 
@@ -628,6 +655,30 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn an_expression_written_another_way_that_computes_the_same_is_no_change() {
+        let old = policy(DEFAULT_SOURCE);
+        let text = DEFAULT_SOURCE
+            .replace("value = 5.00", "value = \"5.00\"")
+            .replace("effectiveness = 0.9", "effectiveness = \"0.90\"")
+            .replace("customer.refunds >= 4.0 &&", "customer.refunds >= 4 &&")
+            .replace("when = \"incident.loss > 150.0\"", "when = \"(incident.loss > 150)\"")
+            .replace(
+                "when = 'incident.kind == \"defective_item\"'",
+                "when = \"incident.kind == 'defective_item'\"",
+            )
+            .replace("(incident.loss - 15.0) / 275.0", "(incident.loss - 15) / 275");
+        assert_ne!(text, DEFAULT_SOURCE);
+        let new = policy(&text);
+        assert_eq!(policy_changes(&old, &new), []);
+        // What does compute something else is still a change.
+        let new = policy(&text.replace("(incident.loss > 150)", "(incident.loss >= 150)"));
+        let keys: Vec<(String, String)> = (policy_changes(&old, &new).into_iter())
+            .map(|c| (c.section, c.key))
+            .collect();
+        assert_eq!(keys, [("rule `large-loss`".to_string(), "when".to_string())]);
     }
 
     /// The backtest of `old` against `new` over the incidents `csv`, with no other input.

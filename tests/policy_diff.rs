@@ -216,6 +216,30 @@ fn exit_code_says_whether_anything_changed() {
 }
 
 #[test]
+fn an_expression_written_another_way_is_no_policy_change() {
+    // `10.0` and `"10.00"`, `'x'` and `"x"`, `(a > 100)` and `a > 100.0` were listed
+    // as policy changes, and `--exit-code` exited 3.
+    let out = goodwill()
+        .args([
+            "policy",
+            "diff",
+            "tests/data/diff/old.toml",
+            "tests/data/diff/reworded.toml",
+        ])
+        .args([
+            "--incidents",
+            "tests/data/diff/incidents.csv",
+            "--history=tests/data/diff/history.csv",
+        ])
+        .args(["--exit-code", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["policy"], serde_json::json!([]));
+}
+
+#[test]
 fn with_the_changed_cases_on_standard_output_the_report_goes_to_standard_error() {
     let to_file = goodwill().args(CLEAN).output().unwrap();
     let out = goodwill().args(CLEAN).args(["-o", "-"]).output().unwrap();

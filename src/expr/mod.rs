@@ -251,7 +251,7 @@ pub struct Expr {
     branches: Box<[(f64, Range<usize>)]>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Root {
     Num(Num),
     Bool(Bool),
@@ -346,6 +346,20 @@ impl Expr {
     /// constant branch.
     pub fn constant_branches(&self) -> &[(f64, Range<usize>)] {
         &self.branches
+    }
+
+    /// Whether `other`, compiled against `other_schema`, computes what this
+    /// one, compiled against `schema`, does, however each is written: `4.0`
+    /// or `4`, `'x'` or `"x"`, with or without parentheses, a constant part
+    /// folded (`2 * 2` or `4`). Two that say `false` may still compute the
+    /// same (`a > b` and `b < a`); two that say `true` always do.
+    pub fn same_as(&self, schema: &Schema, other: &Expr, other_schema: &Schema) -> bool {
+        // The trees name fields by slot: the slots must stand for the same
+        // fields in both schemas.
+        self.ty == other.ty
+            && self.fields == other.fields
+            && self.fields.iter().all(|f| schema.lookup(f) == other_schema.lookup(f))
+            && self.root == other.root
     }
 
     /// The fields the source names, sorted and deduplicated; a field in a

@@ -861,3 +861,51 @@ fn each_string_comparison_operator_is_its_own() {
         }
     }
 }
+
+#[test]
+fn expressions_written_differently_that_compute_the_same_are_the_same() {
+    let c = |src: &str, ty: Type| compile(src, &SCHEMA, ty).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+    let same = |a: &str, b: &str, ty: Type| c(a, ty).same_as(&SCHEMA, &c(b, ty), &SCHEMA);
+    for (a, b) in [
+        ("customer.orders >= 4.0", "customer.orders >= 4"),
+        (
+            "customer.orders * 2.0 >= incident.loss",
+            "customer.orders * 2u >= incident.loss",
+        ),
+        ("incident.kind == \"late\"", "incident.kind == 'late'"),
+        ("incident.loss > 150.0", "(incident.loss > 150.0)"),
+        ("incident.loss > 2 * 75", "incident.loss > 150"),
+    ] {
+        assert!(same(a, b, Type::Bool), "{a} | {b}");
+    }
+    assert!(same("5.00", "5", Type::Number));
+    for (a, b) in [
+        ("customer.orders >= 4", "customer.orders > 4"),
+        ("customer.orders >= 4", "customer.orders >= 4.5"),
+        ("customer.orders >= 4", "customer.tenure_days >= 4"),
+        ("incident.kind == \"late\"", "incident.kind == \"Late\""),
+        ("incident.kind == \"late\"", "incident.channel == \"late\""),
+    ] {
+        assert!(!same(a, b, Type::Bool), "{a} | {b}");
+    }
+}
+
+#[test]
+fn the_same_slot_standing_for_another_field_is_not_the_same() {
+    let schema = |names: [&str; 2]| {
+        let mut s = Schema::new();
+        for name in names {
+            s.declare(name, Type::Number).unwrap();
+        }
+        s
+    };
+    let (ab, ba) = (
+        schema(["customer.a", "customer.b"]),
+        schema(["customer.b", "customer.a"]),
+    );
+    let a = compile("customer.a > 1", &ab, Type::Bool).unwrap();
+    let b = compile("customer.b > 1", &ba, Type::Bool).unwrap();
+    // Both read slot 0 of the numbers.
+    assert!(!a.same_as(&ab, &b, &ba));
+    assert!(a.same_as(&ab, &compile("customer.a > 1.0", &ab, Type::Bool).unwrap(), &ab));
+}
