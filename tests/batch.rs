@@ -207,6 +207,22 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of_once() {
 }
 
 #[test]
+fn a_batch_without_a_history_is_warned_of() {
+    // Every customer answered as new, exit 0: a script's forgotten flag.
+    let out = goodwill()
+        .args(["batch", "tests/data/batch/caps.csv", "--policy", POLICY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: no history file (--history): every customer is answered as a new customer\n"
+    );
+    let out = batch("tests/data/batch/caps.csv", &[]);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
 fn a_history_row_with_data_and_no_customer_id_stops_the_run() {
     // It could be any customer's, one of the batch's too: it was passed by,
     // exit 0, and the customer's figures left it out unseen.
@@ -948,7 +964,7 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
     let run = |rows: String| {
         std::fs::write(&incidents, format!("case_id,customer_id,kind,date\n{rows}")).unwrap();
         goodwill()
-            .args(["batch", "--policy", "tests/data/batch/policy.toml"])
+            .args(["batch", "--policy", POLICY, "--history", HISTORY])
             .arg(&incidents)
             .output()
             .unwrap()

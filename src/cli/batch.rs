@@ -95,6 +95,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     let data = Data::load(&args.incidents, &sources, today)?;
     check_columns(&data, &[&policy])?;
+    warn_of_no_history(&sources);
     if let Some(path) = &sources.ledger {
         let file = path.display().to_string();
         for gesture in data.ledger.gestures() {
@@ -191,6 +192,16 @@ fn write_rows(w: &mut dyn Write, rendered: &Rendered, format: Format) -> Result<
         }
     }
     Ok(())
+}
+
+/// A forgotten `--history` in a script answers every row, exit 0, with
+/// figures that look right, every customer as new.
+pub(super) fn warn_of_no_history(sources: &Sources) {
+    if sources.history.is_none() {
+        super::to_stderr(format_args!(
+            "warning: no history file (--history): every customer is answered as a new customer\n"
+        ));
+    }
 }
 
 /// Refuses an incidents column misnamed for a field the `policies` read,
