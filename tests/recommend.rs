@@ -824,6 +824,8 @@ fn a_field_the_answer_reads_but_the_case_leaves_out_is_warned_of() {
         "examples/history.csv",
         "--customers",
         "examples/customers.csv",
+        "--ledger",
+        "examples/ledger.csv",
         "--customer",
         "C0004711",
         "--kind",
@@ -1035,11 +1037,84 @@ fn the_json_carries_every_figure_on_the_screen() {
 }
 
 #[test]
+fn a_forgotten_ledger_or_customers_file_is_warned_of() {
+    // The subscription case (C0002002, weekly at $9.99, 7 payments left)
+    // without its customers file reads the plan as "" and its price as 0:
+    // the upgrade is not eligible. Without the ledger, the year's goodwill
+    // is not counted.
+    let args = [
+        "recommend",
+        "--history",
+        "examples/history.csv",
+        "--customer",
+        "C0002002",
+        "--kind",
+        "payment_failed",
+        "--loss",
+        "69.93",
+        "--order-value",
+        "9.99",
+        "--date",
+        "2026-11-20",
+        "--set",
+        "incident.remaining_payments=7",
+    ];
+    let out = goodwill().args(args).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: no ledger file (--ledger, or `ledger` in the case file): the 12-month limits count no earlier \
+         gesture of customer `C0002002`\n\
+         warning: no customers file (--customers, or `customers` in the case file): `customer.plan` and \
+         `customer.plan_price`, which gesture `lifetime_upgrade` reads, are read as \"\" and 0\n"
+    );
+    // A customers file without the customer's row says so.
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c.csv");
+    std::fs::write(&c, "customer_id,plan,plan_price\nC0004711,none,0\n").unwrap();
+    let out = goodwill()
+        .args(args)
+        .args(["--ledger", "examples/ledger.csv", "--customers"])
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "warning: customer `C0002002` has no row in `{}`: `customer.plan` and `customer.plan_price`, \
+             which gesture `lifetime_upgrade` reads, are read as \"\" and 0\n",
+            c.display()
+        )
+    );
+    // Given both, no warning, and the upgrade is offered.
+    let out = goodwill()
+        .args(args)
+        .args([
+            "--customers",
+            "examples/customers.csv",
+            "--ledger",
+            "examples/ledger.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(String::from_utf8(out.stdout).unwrap().contains("lifetime_upgrade ┆"));
+}
+
+#[test]
 fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
+    // The ledger and customers files given, as their own slips are warned of too (below).
+    let files = tempfile::tempdir().unwrap();
+    let (ledger, customers) = (files.path().join("ledger.csv"), files.path().join("customers.csv"));
+    std::fs::write(&ledger, "customer_id,date,gesture,cost\n").unwrap();
+    std::fs::write(&customers, "customer_id,tier\nC1,gold\nC9,gold\nc1,gold\n").unwrap();
     let stderr = |extra: &[&str]| {
         let out = goodwill()
             .args(["recommend", "--policy", "tests/data/hand/policy.toml", "--kind", "lin"])
-            .args(["--loss", "50", "--date", "2026-11-20"])
+            .args(["--loss", "50", "--date", "2026-11-20", "--ledger"])
+            .arg(&ledger)
+            .arg("--customers")
+            .arg(&customers)
             .args(extra)
             .output()
             .unwrap();
@@ -1096,6 +1171,10 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         ])
         .args(["--date", &ago(20), "--history"])
         .arg(&history)
+        .arg("--ledger")
+        .arg(&ledger)
+        .arg("--customers")
+        .arg(&customers)
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -1131,7 +1210,16 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
             "--loss",
             "10",
         ])
-        .args(["--history", "tests/data/hand/history.csv", "--date", "2999-01-01"])
+        .args([
+            "--history",
+            "tests/data/hand/history.csv",
+            "--date",
+            "2999-01-01",
+            "--ledger",
+        ])
+        .arg(&ledger)
+        .arg("--customers")
+        .arg(&customers)
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -1532,10 +1620,10 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "warning: `ledger.csv`: gesture `Apology` is not one of the policy's (did you mean `apology`?): its rows count \
-         toward the 12-month limits\n\
-         warning: no history file (--history, or `history` in the case file): customer `C1` is answered as a new \
-         customer\n"
+        "warning: no history file (--history, or `history` in the case file): customer `C1` is answered as a new \
+         customer\n\
+         warning: `ledger.csv`: gesture `Apology` is not one of the policy's (did you mean `apology`?): its rows count \
+         toward the 12-month limits\n"
     );
     assert!(
         String::from_utf8(out.stdout)

@@ -12,6 +12,7 @@ use crate::engine::{Customer, Engine, Recommendation};
 use crate::exit::Exit;
 use crate::input::case_file::CaseFile;
 use crate::input::incidents::{Incident, STANDARD};
+use crate::input::ledger::Ledger;
 use crate::policy::fields::Scope;
 use crate::policy::{Param, Policy};
 use crate::render;
@@ -140,21 +141,9 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .load_ledger([incident.customer_id.as_str()])
         .map_err(from_case("ledger", &given.ledger))?;
 
-    if let Some(path) = &inputs.files.ledger {
-        let file = path.display().to_string();
-        let mut named: Vec<&str> = Vec::new();
-        for grant in ledger.grants_of(&incident.customer_id) {
-            let gesture = ledger.gestures()[grant.gesture as usize].as_str();
-            if !named.contains(&gesture) {
-                named.push(gesture);
-                if let Some(warning) = policy.ledger_gesture_warning(&file, gesture) {
-                    super::to_stderr(format_args!("warning: {}\n", super::escape_controls(&warning, &[])));
-                }
-            }
-        }
-    }
     let transactions = history.transactions(&incident.customer_id);
     warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);
+    warn_of_ledger(&policy, inputs.files.ledger.as_deref(), &ledger, &incident.customer_id);
     let engine = Engine::new(&policy, customers.as_ref());
     let customer = Customer {
         transactions,
@@ -166,7 +155,18 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .recommend(&incident, &customer, &mut values)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
-    for warning in unset_fields(&policy, &incident, &rec, &fields) {
+    let read = fields_read(&policy, &incident, &rec);
+    let no_row = match (&inputs.files.customers, &customer.record) {
+        (None, _) => Some("no customers file (--customers, or `customers` in the case file)".to_string()),
+        (Some(path), None) => Some(format!(
+            "customer `{}` has no row in `{}`",
+            incident.customer_id,
+            path.display()
+        )),
+        (Some(_), Some(_)) => None,
+    };
+    let unset = no_row.and_then(|why| unset_attributes(&policy, &read, &why));
+    for warning in unset_fields(&policy, &read, &fields).into_iter().chain(unset) {
         super::to_stderr(format_args!("warning: {warning}\n"));
     }
     let text = match args.format {
@@ -235,6 +235,32 @@ fn invalid_incident(mut problems: Vec<Problem>) -> anyhow::Error {
 /// Warns of the history slips that leave a valid case: no history file, no
 /// row for the customer (a mistyped id reads as a new customer), or rows
 /// after an incident dated long ago (a mistyped year).
+/// A forgotten `--ledger` would answer as if the customer had had no
+/// goodwill this year; a gesture the policy does not have in it (`Apology`)
+/// counts toward the limits unseen.
+fn warn_of_ledger(policy: &Policy, path: Option<&Path>, ledger: &Ledger, customer_id: &str) {
+    let Some(path) = path else {
+        if policy.limits.over_12_months() {
+            super::to_stderr(format_args!(
+                "warning: no ledger file (--ledger, or `ledger` in the case file): the 12-month limits count no \
+                 earlier gesture of customer `{customer_id}`\n"
+            ));
+        }
+        return;
+    };
+    let file = path.display().to_string();
+    let mut named: Vec<&str> = Vec::new();
+    for grant in ledger.grants_of(customer_id) {
+        let gesture = ledger.gestures()[grant.gesture as usize].as_str();
+        if !named.contains(&gesture) {
+            named.push(gesture);
+            if let Some(warning) = policy.ledger_gesture_warning(&file, gesture) {
+                super::to_stderr(format_args!("warning: {}\n", super::escape_controls(&warning, &[])));
+            }
+        }
+    }
+}
+
 fn warn_of_history(history: Option<&Path>, transactions: &[(Day, f64)], incident: &Incident, today: Day) {
     // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
     match history {
@@ -289,12 +315,9 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
         .collect()
 }
 
-/// A warning for each incident field the answer read that the case does not
-/// give: read as its type's empty value, it changes the answer unseen (a
-/// coupon case without `coupon_pct` finds the coupon not eligible, and is
-/// offered something else). Read means by a rule that was reached, by a
-/// gesture that was offered, or by the kind's recovery model.
-fn unset_fields(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, given: &[Field]) -> Vec<String> {
+/// Each field the answer read, once, with the first that read it: a rule
+/// that was reached, a gesture that was offered, or the kind's recovery model.
+fn fields_read(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> Vec<(String, String)> {
     let rules = rec
         .trace
         .iter()
@@ -321,35 +344,71 @@ fn unset_fields(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>, 
         .iter()
         .filter_map(Param::expr)
         .map(|e| ("the recovery model".to_string(), e));
-    let mut said: Vec<String> = Vec::new();
-    let mut warnings = Vec::new();
+    let mut read: Vec<(String, String)> = Vec::new();
     for (reader, expr) in rules.chain(gestures).chain(model) {
         for field in expr.fields() {
-            let Some(name) = field.strip_prefix("incident.") else {
-                continue;
-            };
-            let empty = match name {
-                "loss" | "order_value" => "0",
-                _ => match policy.attribute(Scope::Incident, name) {
-                    Some(a) => a.ty.empty_value(),
-                    None => continue,
-                },
-            };
-            if said.iter().any(|s| s == name) || given.iter().any(|f| f.name == name) {
-                continue;
+            if !read.iter().any(|(f, _)| *f == field) {
+                read.push((field, reader.clone()));
             }
-            said.push(name.to_string());
-            let flag = match name {
-                "loss" => "--loss".to_string(),
-                "order_value" => "--order-value".to_string(),
-                _ => format!("--set incident.{name}=VALUE"),
-            };
-            warnings.push(format!(
-                "the case gives no `incident.{name}`, which {reader} reads: it is read as {empty} (give it with `{flag}`)"
-            ));
         }
     }
+    read
+}
+
+/// A warning for each incident field the answer read that the case does not
+/// give: read as its type's empty value, it changes the answer unseen (a
+/// coupon case without `coupon_pct` finds the coupon not eligible, and is
+/// offered something else).
+fn unset_fields(policy: &Policy, read: &[(String, String)], given: &[Field]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (field, reader) in read {
+        let Some(name) = field.strip_prefix("incident.") else {
+            continue;
+        };
+        let empty = match name {
+            "loss" | "order_value" => "0",
+            _ => match policy.attribute(Scope::Incident, name) {
+                Some(a) => a.ty.empty_value(),
+                None => continue,
+            },
+        };
+        if given.iter().any(|f| f.name == name) {
+            continue;
+        }
+        let flag = match name {
+            "loss" => "--loss".to_string(),
+            "order_value" => "--order-value".to_string(),
+            _ => format!("--set incident.{name}=VALUE"),
+        };
+        warnings.push(format!(
+            "the case gives no `incident.{name}`, which {reader} reads: it is read as {empty} (give it with `{flag}`)"
+        ));
+    }
     warnings
+}
+
+/// The customer attributes the answer read, when the customer has no row
+/// to read them from (`why`): each reads as its type's empty value, as a
+/// plan price of 0 makes a subscription's upgrade not eligible.
+fn unset_attributes(policy: &Policy, read: &[(String, String)], why: &str) -> Option<String> {
+    let unset: Vec<(&str, &str, &str)> = read
+        .iter()
+        .filter_map(|(field, reader)| {
+            let a = policy.attribute(Scope::Customer, field.strip_prefix("customer.")?)?;
+            Some((field.as_str(), reader.as_str(), a.ty.empty_value()))
+        })
+        .collect();
+    let (_, reader, _) = unset.first()?;
+    // `a`, `a and b`, `a, b and c`.
+    let list = |items: Vec<String>| match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let names = list(unset.iter().map(|(f, _, _)| format!("`{f}`")).collect());
+    let empties = list(unset.iter().map(|(_, _, e)| e.to_string()).collect());
+    let is = if unset.len() == 1 { "is" } else { "are" };
+    Some(format!("{why}: {names}, which {reader} reads, {is} read as {empties}"))
 }
 
 /// An incident older than this, with history after it, is warned of as a

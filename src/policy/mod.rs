@@ -282,6 +282,14 @@ pub struct Limits {
     pub max_gestures_per_customer_12m: Option<u32>,
 }
 
+impl Limits {
+    /// Whether a limit counts the customer's gestures of the last 12
+    /// months, which a ledger records.
+    pub fn over_12_months(&self) -> bool {
+        self.max_cents_per_customer_12m.is_some() || self.max_gestures_per_customer_12m.is_some()
+    }
+}
+
 /// A goodwill gesture.
 #[derive(Clone, Debug)]
 pub struct Gesture {
