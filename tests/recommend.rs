@@ -344,6 +344,22 @@ fn missing_flags_are_usage_errors() {
     let out = goodwill().args(["recommend", "--customer", "C1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`--kind` is required"));
+    // A missing customer hides none of the case's other mistakes: each was
+    // found only on the run after the one before was fixed.
+    let out = goodwill()
+        .args(["recommend", "--kind", "foo", "--date", "x", "--loss", "abc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "error: invalid incident: `--customer` is required (or a `--case` file naming `customer_id`)\n\
+         error: invalid incident: `--kind`: kind `foo` is not one of the policy's kinds; it lists expired_coupon, \
+         payment_failed, late_delivery, missed_deadline, defective_item, missing_feature, billing_error\n\
+         error: invalid incident: `--loss`: `abc` is not a number\n\
+         error: invalid incident: `--date`: `x` is not a date (expected YYYY-MM-DD)\n"
+    );
     assert!(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples/coupon.toml")

@@ -217,9 +217,12 @@ fn check_fields(policy: &Policy, fields: &[Field], known: &[Problem]) -> Vec<Pro
     problems
 }
 
-/// A mistake in the incident: the field's place in the list of fields, and
-/// what is wrong, named by where the field came from.
+/// A mistake in the incident: the field's place in the list of fields (or
+/// [`MISSING`]), and what is wrong, named by where the field came from.
 type Problem = (usize, String);
+
+/// The place of a required field's [`Problem`] when it is not there at all.
+const MISSING: usize = usize::MAX;
 
 /// The incident, or every mistake that keeps it from being one.
 type Checked = Result<Incident, Vec<Problem>>;
@@ -227,14 +230,12 @@ type Checked = Result<Incident, Vec<Problem>>;
 /// A usage error naming every mistake in the incident, one to a line, in
 /// the order of the fields: the case file's, then the flags'.
 fn invalid_incident(mut problems: Vec<Problem>) -> anyhow::Error {
-    problems.sort_by_key(|(at, _)| *at);
+    // What is missing first, then the fields in order.
+    problems.sort_by_key(|&(at, _)| (at != MISSING, at));
     let lines: Vec<String> = problems.iter().map(|(_, p)| format!("invalid incident: {p}")).collect();
     UsageError(lines.join("\nerror: ")).into()
 }
 
-/// Warns of the history slips that leave a valid case: no history file, no
-/// row for the customer (a mistyped id reads as a new customer), or rows
-/// after an incident dated long ago (a mistyped year).
 /// A forgotten `--ledger` would answer as if the customer had had no
 /// goodwill this year; a gesture the policy does not have in it (`Apology`)
 /// counts toward the limits unseen.
@@ -261,6 +262,9 @@ fn warn_of_ledger(policy: &Policy, path: Option<&Path>, ledger: &Ledger, custome
     }
 }
 
+/// Warns of the history slips that leave a valid case: no history file, no
+/// row for the customer (a mistyped id reads as a new customer), or rows
+/// after an incident dated long ago (a mistyped year).
 fn warn_of_history(history: Option<&Path>, transactions: &[(Day, f64)], incident: &Incident, today: Day) {
     // A forgotten `--history` or a mistyped id would otherwise read as a new customer.
     match history {
@@ -506,22 +510,29 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Vec<Field>, Che
     if !fields.iter().any(|f| f.name == "case_id") {
         put(&mut fields, "case_id", &Some("case".into()), "`--case-id`".into());
     }
-    for (flag, name) in [("--customer", "customer_id"), ("--kind", "kind")] {
-        if !fields.iter().any(|f| f.name == name && !f.value.trim().is_empty()) {
-            return Err(UsageError(format!("`{flag}` is required (or a `--case` file naming `{name}`)")).into());
-        }
-    }
-    // Each standard field on its own, so that one mistake hides no other;
-    // named by where it came from, not as the CSV column the incident reader
-    // would name it.
-    let problems: Vec<Problem> = fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| STANDARD.contains(&f.name.as_str()))
-        .filter_map(|(at, f)| {
-            let e = Incident::check_field(&f.name, &f.value).err()?;
-            Some((at, format!("{}{}", f.source, e.problem)))
-        })
+    // What is missing first, then each standard field on its own, so that
+    // one mistake hides no other; named by where it came from, not as the
+    // CSV column the incident reader would name it.
+    let missing = [("--customer", "customer_id"), ("--kind", "kind")]
+        .into_iter()
+        .filter(|(_, name)| !fields.iter().any(|f| f.name == *name && !f.value.trim().is_empty()))
+        .map(|(flag, name)| {
+            (
+                MISSING,
+                format!("`{flag}` is required (or a `--case` file naming `{name}`)"),
+            )
+        });
+    let problems: Vec<Problem> = missing
+        .chain(
+            fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| STANDARD.contains(&f.name.as_str()))
+                .filter_map(|(at, f)| {
+                    let e = Incident::check_field(&f.name, &f.value).err()?;
+                    Some((at, format!("{}{}", f.source, e.problem)))
+                }),
+        )
         .collect();
     let incident = if problems.is_empty() {
         Incident::from_fields(fields.iter().map(|f| (f.name.as_str(), f.value.as_str())), today)
