@@ -47,7 +47,34 @@ struct Raw {
     history: Option<PathBuf>,
     customers: Option<PathBuf>,
     ledger: Option<PathBuf>,
-    incident: BTreeMap<String, Scalar>,
+    incident: Fields,
+}
+
+/// The incident's fields; one given twice is an error (JSON would keep the
+/// last without a word, where TOML refuses it).
+struct Fields(BTreeMap<String, Scalar>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of the incident's fields")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Fields, M::Error> {
+                let mut fields = BTreeMap::new();
+                while let Some((name, value)) = map.next_entry::<String, Scalar>()? {
+                    if fields.contains_key(&name) {
+                        return Err(serde::de::Error::custom(format!("field `{name}` is given twice")));
+                    }
+                    fields.insert(name, value);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
 }
 
 /// A field's value in a TOML or JSON case: whatever its type, the engine
@@ -118,6 +145,8 @@ impl CaseFile {
     /// Parses a case file's text; relative paths start from `base`.
     pub fn parse(text: &str, json: bool, base: &Path) -> Result<CaseFile, String> {
         let raw: Raw = if json {
+            // A byte-order mark, as Windows tools write one, is no part of the JSON.
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             serde_json::from_str(text).map_err(|e| e.to_string())?
         } else {
             toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?
@@ -128,7 +157,7 @@ impl CaseFile {
             history: resolve(raw.history),
             customers: resolve(raw.customers),
             ledger: resolve(raw.ledger),
-            incident: raw.incident.into_iter().map(|(k, v)| (k, v.text())).collect(),
+            incident: raw.incident.0.into_iter().map(|(k, v)| (k, v.text())).collect(),
             at: if json { BTreeMap::new() } else { positions(text) },
         })
     }
@@ -160,6 +189,22 @@ fn positions(text: &str) -> BTreeMap<String, (usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_case_may_start_with_a_byte_order_mark_and_gives_each_field_once() {
+        let json = r#"{"incident": {"customer_id": "C1", "kind": "late_delivery", "loss": 5}}"#;
+        let plain = CaseFile::parse(json, true, Path::new("")).unwrap();
+        assert_eq!(
+            CaseFile::parse(&format!("\u{feff}{json}"), true, Path::new("")).unwrap(),
+            plain
+        );
+        // The last `loss` was kept without a word.
+        let twice = r#"{"incident": {"customer_id": "C1", "kind": "late_delivery", "loss": 5, "loss": 7}}"#;
+        let err = CaseFile::parse(twice, true, Path::new("")).unwrap_err();
+        assert_eq!(err, "field `loss` is given twice at line 1 column 81");
+        let err = CaseFile::parse("[incident]\nloss = 5\nloss = 7\n", false, Path::new("")).unwrap_err();
+        assert!(err.contains("duplicate key"), "{err}");
+    }
 
     #[test]
     fn toml_and_json_read_the_same() {
