@@ -986,6 +986,33 @@ fn the_explained_trace_fits_a_narrow_terminal_too() {
 }
 
 #[test]
+fn an_option_without_figures_has_null_figures_in_json() {
+    // C0004711 has no plan: the upgrade is not eligible, and its cost and
+    // impact were 0.0 in JSON, a free gesture of no effect to a script.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/subscription.toml",
+            "--customer",
+            "C0004711",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let options = j["options"].as_array().unwrap();
+    let upgrade = options.iter().find(|o| o["gesture"] == "lifetime_upgrade").unwrap();
+    assert_eq!(upgrade["status"], "not_eligible");
+    for figure in goodwill::render::json::OPTION_FIGURES {
+        assert!(upgrade[figure].is_null(), "{figure}: {upgrade}");
+    }
+    let credit = options.iter().find(|o| o["gesture"] == "credit_loss").unwrap();
+    assert_eq!(credit["cost"].as_f64(), Some(48.95));
+}
+
+#[test]
 fn the_json_carries_every_figure_on_the_screen() {
     let args = ["recommend", "--case", "examples/late-delivery.toml"];
     let screen = String::from_utf8(goodwill().args(args).output().unwrap().stdout).unwrap();

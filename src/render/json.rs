@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::date;
-use crate::engine::{Recommendation, boolean};
+use crate::engine::{Candidate, Recommendation, boolean};
 use crate::expr::Type;
 use crate::input::incidents::Incident;
 use crate::policy::Policy;
@@ -60,9 +60,32 @@ pub fn case(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> V
             "extra": incident.extra.iter().map(|(k, v)| (k.clone(), extra(policy, k, v))).collect::<serde_json::Map<_, _>>(),
         },
         "recovery": rec.params,
-        "options": rec.candidates,
+        "options": rec.candidates.iter().map(option).collect::<Vec<_>>(),
         "trace": rec.trace,
     })
+}
+
+/// The figures of an option that has them.
+pub const OPTION_FIGURES: [&str; 7] = [
+    "cost",
+    "value",
+    "ratio",
+    "effectiveness",
+    "recovery",
+    "churn_after",
+    "impact",
+];
+
+/// One option: the figures of one that has none (not eligible, or a figure
+/// unusable) are null, not a made-up 0, as the table shows `-`.
+fn option(c: &Candidate<'_>) -> Value {
+    let mut v = serde_json::to_value(c).expect("a candidate serializes");
+    if !c.status.is_priced() {
+        for figure in OPTION_FIGURES {
+            v[figure] = Value::Null;
+        }
+    }
+    v
 }
 
 /// An extra incident field as the policy reads it: a declared number is a
