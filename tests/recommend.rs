@@ -986,6 +986,31 @@ fn the_explained_trace_fits_a_narrow_terminal_too() {
 }
 
 #[test]
+fn an_escalated_case_leaves_its_offers_to_the_supervisor() {
+    // They were shown `eligible`, with their impact: the rep might grant one
+    // before handing the case over.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--case",
+            "examples/coupon.toml",
+            "--policy",
+            "tests/data/rep/escalate-after-offer.toml",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("Recommend  no gesture: hand the case to a supervisor\n"),
+        "{stdout}"
+    );
+    let row = |gesture: &str| stdout.lines().find(|l| l.contains(&format!("│ {gesture} "))).unwrap();
+    assert!(row("credit_5").ends_with("┆ for the supervisor │"), "{stdout}");
+    // The rep still apologises.
+    assert!(row("apology").ends_with("┆ eligible           │"), "{stdout}");
+}
+
+#[test]
 fn an_option_without_figures_has_null_figures_in_json() {
     // C0004711 has no plan: the upgrade is not eligible, and its cost and
     // impact were 0.0 in JSON, a free gesture of no effect to a script.

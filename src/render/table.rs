@@ -358,7 +358,7 @@ fn options_block(policy: &Policy, rec: &Recommendation<'_>, width: Option<usize>
             &mut out,
             width,
             "",
-            &format!("{}: {}", c.gesture, status_text(c)),
+            &format!("{}: {}", c.gesture, status_text(rec, c)),
             "    ",
         );
         if c.status.is_priced() {
@@ -376,10 +376,15 @@ fn options_block(policy: &Policy, rec: &Recommendation<'_>, width: Option<usize>
     out
 }
 
-fn status_text(c: &Candidate<'_>) -> String {
+fn status_text(rec: &Recommendation<'_>, c: &Candidate<'_>) -> String {
     match (c.status, &c.reason) {
         // The other statuses say enough; why a figure is unusable does not fit a word.
         (Status::Invalid, Some(reason)) => format!("invalid: {reason}"),
+        // Escalated, a gesture is the supervisor's to give, not the rep's;
+        // the rep still apologises.
+        (Status::Eligible, _) if rec.decision == Decision::Escalate && c.gesture != crate::policy::APOLOGY => {
+            "for the supervisor".to_string()
+        }
         (status, _) => status.describe().to_string(),
     }
 }
@@ -407,7 +412,7 @@ fn options_table(policy: &Policy, rec: &Recommendation<'_>, folded: bool) -> Str
             num(percent(c.recovery)),
             num(percent(c.churn_after)),
             num(money::format_signed(c.impact, cur)),
-            Cell::new(status_text(c)),
+            Cell::new(status_text(rec, c)),
         ]);
     }
     table.to_string()
