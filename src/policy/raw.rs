@@ -465,11 +465,20 @@ pub(crate) fn syntax_errors(
         }
         let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
         let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
-        let d = Diagnostic::error(code, span, format!("{prefix}: {message}"));
+        // TOML's message does not say which key.
+        let named = match (message, source.get(span.clone())) {
+            ("duplicate key", Some(key)) if !key.trim().is_empty() && !key.contains('\n') => {
+                format!("{message} `{}`", key.trim())
+            }
+            _ => message.to_string(),
+        };
+        let d = Diagnostic::error(code, span, format!("{prefix}: {named}"));
         let open = message.starts_with("missing comma between") && first_on_line;
         diags.push(
             if message.starts_with("missing comma between array elements") && first_on_line {
                 d.with_help("an array on a line above is not closed: is its `]` missing?")
+            } else if message == "duplicate key" {
+                d.with_help("a key is given once in its table: keep the one you mean")
             } else {
                 d
             },
@@ -915,6 +924,17 @@ stop = true
         );
     }
 
+    #[test]
+    fn a_duplicate_key_is_named() {
+        let mut d = Vec::new();
+        let src = "[policy]\nname = \"x\"\nname = \"y\"\n";
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].message, "invalid TOML: duplicate key `name`");
+        assert_eq!(src[..d[0].span.start].matches('\n').count() + 1, 3);
+        assert!(d[0].help.as_deref().unwrap().starts_with("a key is given once"));
+    }
+
     /// A table written before the array of the same name is one error, at
     /// that table; every later `[[gesture]]` only follows from it.
     #[test]
@@ -947,7 +967,7 @@ stop = true
         assert!(parse(src, &mut d).is_none());
         let lines: Vec<usize> = d.iter().map(|d| line(src, d)).collect();
         assert_eq!(lines, [3, 4], "{d:?}");
-        assert!(d[0].message.ends_with("duplicate key"), "{}", d[0].message);
+        assert!(d[0].message.ends_with("duplicate key `name`"), "{}", d[0].message);
     }
 
     /// Errors before a bracket left open, and a missing comma in a closed
