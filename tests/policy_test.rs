@@ -151,6 +151,12 @@ fn customers_are_looked_up_in_the_history() {
     ]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.lines().any(|l| l == "2 passed, 0 failed"), "{stdout}");
+    // A customer the history does not hold is said to be new: a mistyped id
+    // would otherwise fail its test for a reason that does not show.
+    assert_eq!(
+        stderr,
+        "warning: customer `NOBODY` has no rows in `examples/history.csv`: the tests naming it take a new customer\n"
+    );
     // A broken row of a customer no test names is not read.
     let dir = tempfile::tempdir().unwrap();
     let customers = dir.path().join("customers.csv");

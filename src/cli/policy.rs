@@ -308,6 +308,21 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         })
         .collect();
     let history = args.files.load_history(Some(&ids))?;
+    // A mistyped id would test a new customer, and fail for a reason that
+    // does not show (as `recommend` warns).
+    if let Some(path) = &args.files.history {
+        let mut unknown: Vec<&String> = ids.iter().filter(|id| history.transactions(id).is_empty()).collect();
+        unknown.sort();
+        for id in unknown {
+            let hint = crate::input::history::History::similar_id(path, id)
+                .map(|other| format!(" (did you mean `{other}`?)"))
+                .unwrap_or_default();
+            super::to_stderr(format_args!(
+                "warning: customer `{id}` has no rows in `{}`{hint}: the tests naming it take a new customer\n",
+                path.display()
+            ));
+        }
+    }
     let customers = args.files.load_customers(ids.iter().map(String::as_str))?;
     let ledger = args.files.load_ledger(ids.iter().map(String::as_str))?;
     let engine = Engine::new(&policy, customers.as_ref());
