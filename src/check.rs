@@ -216,22 +216,51 @@ fn never_eligible_gestures(policy: &Policy, out: &mut Vec<Diagnostic>) {
 }
 
 fn offers_over_case_limit(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
-    let Some(cap) = policy.limits.max_cents_per_case else {
-        return;
-    };
+    let limits = &policy.limits;
+    // No gesture at all: every case gets the apology alone, or escalates.
+    if let Some(limit) = raw
+        .limits
+        .max_gestures_per_customer_12m
+        .as_ref()
+        .filter(|l| l.value == 0.0)
+        && policy.rules.iter().any(|r| !r.offer.is_empty())
+    {
+        out.push(
+            Diagnostic::warning(
+                "offer-over-limit",
+                limit.span.clone(),
+                "`max_gestures_per_customer_12m = 0`: no offer can ever be recommended",
+            )
+            .with_help("every case gets the apology alone (or escalates): raise the limit, or leave it out for none"),
+        );
+    }
+    let caps = [
+        (limits.max_cents_per_case, "max_cost_per_case"),
+        (limits.max_cents_per_customer_12m, "max_cost_per_customer_12m"),
+    ];
     for rule in &policy.rules {
         let raw_rule = raw
             .rules
             .iter()
             .find(|r| r.id.as_ref().is_some_and(|id| id.value == rule.id));
-        for gesture in rule.offer.iter().flatten().map(|&i| &policy.gestures[i]) {
+        // What is owed is given back whatever the limits.
+        for gesture in rule
+            .offer
+            .iter()
+            .flatten()
+            .map(|&i| &policy.gestures[i])
+            .filter(|g| !g.owed)
+        {
             let Some(cost) = gesture.cost.constant() else {
                 continue;
             };
             let cents = crate::money::cents(cost);
-            if cents <= cap {
+            let Some((cap, name)) = caps
+                .iter()
+                .find_map(|&(cap, name)| Some((cap?, name)).filter(|(c, _)| cents > *c))
+            else {
                 continue;
-            }
+            };
             // Point at the gesture's name in this rule's offer list when the text has it.
             let span = raw_rule
                 .and_then(|r| r.offer.iter().find(|o| o.value == gesture.id))
@@ -241,7 +270,7 @@ fn offers_over_case_limit(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagno
                     "offer-over-limit",
                     span,
                     format!(
-                        "rule `{}` offers `{}`, whose cost {} is always above `max_cost_per_case` {}",
+                        "rule `{}` offers `{}`, whose cost {} is always above `{name}` {}",
                         rule.id,
                         gesture.id,
                         crate::money::format(cost, &policy.currency),
@@ -532,6 +561,18 @@ mod tests {
                    [[gesture]]\nid = \"five\"\nlabel = \"F\"\ncost = 4.99\n\
                    [[rule]]\nid = \"r\"\noffer = [\"five\", \"credit\"]\n";
         assert_eq!(codes(src), vec![("offer-over-limit", "\"credit\"".to_string())]);
+    }
+
+    #[test]
+    fn a_constant_cost_over_the_12_month_budget_or_no_gesture_allowed() {
+        let src = "[limits]\nmax_cost_per_customer_12m = 20\n[[gesture]]\nid = \"pricey\"\nlabel = \"P\"\ncost = 30\n\
+                   [[gesture]]\nid = \"owed\"\nlabel = \"O\"\ncost = 50\nowed = true\n\
+                   [[rule]]\nid = \"r\"\noffer = [\"pricey\", \"owed\"]\n";
+        // A gesture marked owed is given back whatever the limits.
+        assert_eq!(codes(src), vec![("offer-over-limit", "\"pricey\"".to_string())]);
+        let src = "[limits]\nmax_gestures_per_customer_12m = 0\n[[gesture]]\nid = \"c\"\nlabel = \"C\"\ncost = 1\n\
+                   [[rule]]\nid = \"r\"\noffer = [\"c\"]\n";
+        assert_eq!(codes(src), vec![("offer-over-limit", "0".to_string())]);
     }
 
     #[test]
