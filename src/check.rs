@@ -403,8 +403,10 @@ fn misspelt_kind_overrides(raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
                         kind.value
                     ),
                 )
+                // Either side may be the misspelt one.
                 .with_help(format!(
-                    "did you mean `{near}`? list the kinds in `[policy] kinds` to have them checked"
+                    "a condition names `{near}`: one of the two is misspelt; list the kinds in `[policy] kinds` \
+                     to have them checked"
                 )),
             );
         }
@@ -629,7 +631,10 @@ mod tests {
         assert_eq!((d.code, &src[d.span.clone()]), ("unknown-kind", "late_delivry"));
         assert_eq!(
             d.help.as_deref(),
-            Some("did you mean `late_delivery`? list the kinds in `[policy] kinds` to have them checked")
+            Some(
+                "a condition names `late_delivery`: one of the two is misspelt; list the kinds in `[policy] kinds` \
+                 to have them checked"
+            )
         );
     }
 
