@@ -122,6 +122,8 @@ pub struct GivenSpec {
     pub attributes: Vec<(String, String)>,
     /// Where each attribute's key stands, for [`validate`].
     pub attribute_spans: Vec<Range<usize>>,
+    /// Where each attribute's value stands, for [`validate`].
+    pub attribute_value_spans: Vec<Range<usize>>,
     /// Keys other than features whose value could not be read (each has its
     /// error), for [`validate`] to check the name too.
     pub unread: Vec<Spanned<String>>,
@@ -873,6 +875,7 @@ fn given_customer(
             _ => {
                 g.attributes.push((k.to_string(), value.get_ref().text()));
                 g.attribute_spans.push(key.span());
+                g.attribute_value_spans.push(value.span());
             }
         }
     }
@@ -1023,7 +1026,8 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             }
         }
         if let TestCustomer::Given(g) = &t.customer {
-            for ((name, text), span) in g.attributes.iter().zip(&g.attribute_spans) {
+            // A value of the wrong type is pointed at, as in `[test.incident]`.
+            for ((name, text), span) in g.attributes.iter().zip(&g.attribute_value_spans) {
                 // A declared attribute takes the values a customers file could give it.
                 if let Some(a) = policy.attribute(Scope::Customer, name)
                     && let Err(why) = set_text(&mut scratch, a.ty, a.slot, text)
@@ -1784,13 +1788,14 @@ mod tests {
         assert_eq!(
             found(&report),
             [
+                // At the value, as in `[test.incident]`.
                 (
-                    (12, 1),
+                    (12, 14),
                     "`plan_price` in `[test.customer]`: `abc` is not a number",
                     None
                 ),
                 (
-                    (13, 1),
+                    (13, 15),
                     "`signup_date` in `[test.customer]`: `soon` is not a date (expected YYYY-MM-DD)",
                     None
                 ),
