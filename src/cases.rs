@@ -275,8 +275,9 @@ pub fn read(source: &str, file: &str) -> (TestFile, Vec<Diagnostic>) {
     }
     if tests.is_empty() && diags.is_empty() {
         diags.push(
-            Diagnostic::error("test-file", 0..0, "the file holds no `[[test]]`")
-                .with_help("add a `[[test]]` table with a `name`, `[test.incident]` and `[test.expect]`"),
+            Diagnostic::error("test-file", 0..0, "the file holds no `[[test]]`").with_help(
+                "add a `[[test]]` table with a `name`, `[test.incident]` and what to expect in `[test.expect]`",
+            ),
         );
     }
     let tests = TestFile {
@@ -345,8 +346,11 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
             continue;
         };
         unknown(t, &TEST_KEYS, "a `[[test]]`", diags);
+        // A misspelt `name` (`nam`) is the unknown key's error, with its "did you mean".
+        let misspelt = |key: &str| crate::suggest::did_you_mean(key, TEST_KEYS) == Some("name");
         let name = match t.get("name") {
             Some(v) => string(v, "`name`", diags),
+            None if t.keys().any(|k| misspelt(k.get_ref())) => None,
             None => {
                 diags.push(Diagnostic::error(
                     "missing-key",
@@ -1521,6 +1525,19 @@ mod tests {
                 ),
                 ((22, 10), "`expect` must be a table (`[test.expect]`), found a string"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_name_is_one_error() {
+        let src =
+            "date = 2026-11-20\n[[test]]\nnam = \"t\"\n[test.customer]\n[test.incident]\nkind = \"late_delivery\"\n";
+        let (_, diags) = read(src, "t.toml");
+        let messages: Vec<(&str, Option<&str>)> =
+            diags.iter().map(|d| (d.message.as_str(), d.help.as_deref())).collect();
+        assert_eq!(
+            messages,
+            [("unknown key `nam` in a `[[test]]`", Some("did you mean `name`?"))]
         );
     }
 
