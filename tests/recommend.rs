@@ -360,6 +360,16 @@ fn missing_flags_are_usage_errors() {
          error: invalid incident: `--loss`: `abc` is not a number\n\
          error: invalid incident: `--date`: `x` is not a date (expected YYYY-MM-DD)\n"
     );
+    // Given but empty, it is one mistake, named where it was given.
+    let out = recommend_beside(
+        "case.toml",
+        "[incident]\ncustomer_id = \"\"\nkind = \"late_delivery\"\nloss = 5\n",
+        &["--case", "case.toml"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: invalid incident: `case.toml`: line 2, column 15: field `customer_id` is missing or empty\n"
+    );
     assert!(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples/coupon.toml")

@@ -515,7 +515,8 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Vec<Field>, Che
     // CSV column the incident reader would name it.
     let missing = [("--customer", "customer_id"), ("--kind", "kind")]
         .into_iter()
-        .filter(|(_, name)| !fields.iter().any(|f| f.name == *name && !f.value.trim().is_empty()))
+        // Given but empty, it is named where it was given (below).
+        .filter(|(_, name)| !fields.iter().any(|f| f.name == *name))
         .map(|(flag, name)| {
             (
                 MISSING,
