@@ -491,8 +491,8 @@ pub(crate) fn syntax_errors(
 }
 
 /// For a duplicate key at `at` on an array-of-tables header `[[name]]`:
-/// the span of an earlier table header, `[name]` or `[name.sub]`, that made
-/// `name` one table, and `name`.
+/// the span of the nearest table header above it, `[name]` or `[name.sub]`,
+/// that made `name` one table, and `name`.
 fn table_before_array(source: &str, at: usize) -> Option<(Range<usize>, String)> {
     let key = |inner: &str| inner.split('.').map(str::trim).collect::<Vec<_>>().join(".");
     let line_start = source[..at.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
@@ -500,22 +500,22 @@ fn table_before_array(source: &str, at: usize) -> Option<(Range<usize>, String)>
     let inner = line.trim().strip_prefix("[[")?;
     let name = key(&inner[..inner.find("]]")?]);
     let mut offset = 0;
+    let mut found = None;
     for text in source[..line_start].split_inclusive('\n') {
         let trimmed = text.trim_start();
         let header = trimmed
             .strip_prefix('[')
             .filter(|rest| !rest.starts_with('['))
             .and_then(|rest| rest.find(']').map(|end| &rest[..end]));
-        if let Some(inner) = header {
-            let found = key(inner);
-            if found == name || found.starts_with(&format!("{name}.")) {
-                let start = offset + (text.len() - trimmed.len());
-                return Some((start..start + inner.len() + 2, name));
-            }
+        if let Some(inner) = header
+            && (key(inner) == name || key(inner).starts_with(&format!("{name}.")))
+        {
+            let start = offset + (text.len() - trimmed.len());
+            found = Some(start..start + inner.len() + 2);
         }
         offset += text.len();
     }
-    None
+    found.map(|span| (span, name))
 }
 
 fn first_line(message: &str) -> &str {
@@ -961,6 +961,12 @@ stop = true
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(&src[d[0].span.clone()], "[ gesture ]");
         assert!(d[0].help.as_deref().unwrap().starts_with("write it `[[gesture]]`"));
+        // Of two such tables, the nearest: the one of the same gesture.
+        let src = "[[gesture]]\nid = \"a\"\n[gesture.x]\n[[gesture]]\n[gesture.x]\n[[gesture.x]]\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(line(src, &d[0]), 5);
         // A key written twice before it is still its own error.
         let src = "[policy]\nname = \"x\"\nname = \"y\"\n[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n";
         let mut d = Vec::new();
