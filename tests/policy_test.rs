@@ -155,7 +155,7 @@ fn customers_are_looked_up_in_the_history() {
     // would otherwise fail its test for a reason that does not show.
     assert_eq!(
         stderr,
-        "warning: customer `NOBODY` has no rows in `examples/history.csv`: the tests naming it take a new customer\n"
+        "warning: `examples/history.csv` holds no rows of customer `NOBODY`: the tests naming it take a new customer\n"
     );
     // A broken row of a customer no test names is not read.
     let dir = tempfile::tempdir().unwrap();

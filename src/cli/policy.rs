@@ -309,17 +309,21 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         .collect();
     let history = args.files.load_history(Some(&ids))?;
     // A mistyped id would test a new customer, and fail for a reason that
-    // does not show (as `recommend` warns).
+    // does not show. One line for them all, and no look for a near id, which
+    // would read the whole history again for each.
     if let Some(path) = &args.files.history {
-        let mut unknown: Vec<&String> = ids.iter().filter(|id| history.transactions(id).is_empty()).collect();
+        let mut unknown: Vec<String> = (ids.iter())
+            .filter(|id| history.transactions(id).is_empty())
+            .map(|id| format!("`{id}`"))
+            .collect();
         unknown.sort();
-        for id in unknown {
-            let hint = crate::input::history::History::similar_id(path, id)
-                .map(|other| format!(" (did you mean `{other}`?)"))
-                .unwrap_or_default();
+        if !unknown.is_empty() {
             super::to_stderr(format_args!(
-                "warning: customer `{id}` has no rows in `{}`{hint}: the tests naming it take a new customer\n",
-                path.display()
+                "warning: `{}` holds no rows of customer{} {}: the tests naming {} take a new customer\n",
+                path.display(),
+                crate::render::plural(unknown.len()),
+                unknown.join(", "),
+                if unknown.len() == 1 { "it" } else { "them" }
             ));
         }
     }
