@@ -217,21 +217,34 @@ fn never_eligible_gestures(policy: &Policy, out: &mut Vec<Diagnostic>) {
 
 fn offers_over_case_limit(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
     let limits = &policy.limits;
-    // No gesture at all: every case gets the apology alone, or escalates.
+    // No gesture at all but what is owed: every other case gets the apology
+    // alone, or escalates.
+    let offered = || {
+        policy
+            .rules
+            .iter()
+            .flat_map(|r| r.offer.iter().flatten())
+            .map(|&i| &policy.gestures[i])
+    };
     if let Some(limit) = raw
         .limits
         .max_gestures_per_customer_12m
         .as_ref()
         .filter(|l| l.value == 0.0)
-        && policy.rules.iter().any(|r| !r.offer.is_empty())
+        && offered().any(|g| !g.owed)
     {
+        let but = if offered().any(|g| g.owed) {
+            " but one marked `owed`"
+        } else {
+            ""
+        };
         out.push(
             Diagnostic::warning(
                 "offer-over-limit",
                 limit.span.clone(),
-                "`max_gestures_per_customer_12m = 0`: no offer can ever be recommended",
+                format!("`max_gestures_per_customer_12m = 0`: no offer{but} can ever be recommended"),
             )
-            .with_help("every case gets the apology alone (or escalates): raise the limit, or leave it out for none"),
+            .with_help("those cases get the apology alone (or escalate): raise the limit, or leave it out for none"),
         );
     }
     let caps = [
@@ -575,6 +588,19 @@ mod tests {
         let src = "[limits]\nmax_gestures_per_customer_12m = 0\n[[gesture]]\nid = \"c\"\nlabel = \"C\"\ncost = 1\n\
                    [[rule]]\nid = \"r\"\noffer = [\"c\"]\n";
         assert_eq!(codes(src), vec![("offer-over-limit", "0".to_string())]);
+        // What is owed is given whatever the limit: alone, no warning; beside
+        // another offer, it is the exception the warning names.
+        let owed = "[[gesture]]\nid = \"o\"\nlabel = \"O\"\ncost = 1\nowed = true\n";
+        let only_owed =
+            format!("[limits]\nmax_gestures_per_customer_12m = 0\n{owed}[[rule]]\nid = \"r\"\noffer = [\"o\"]\n");
+        assert_eq!(codes(&only_owed), vec![]);
+        let both = src.replace("offer = [\"c\"]", "offer = [\"c\", \"o\"]") + owed;
+        let report = check_str(&both, "p.toml", None);
+        assert_eq!(report.diagnostics.len(), 1, "{report}");
+        assert_eq!(
+            report.diagnostics[0].message,
+            "`max_gestures_per_customer_12m = 0`: no offer but one marked `owed` can ever be recommended"
+        );
     }
 
     #[test]
