@@ -187,9 +187,9 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of_once() {
         String::from_utf8_lossy(&out.stderr),
         format!(
             "warning: `{file}`: gesture `Apology` is not one of the policy's (did you mean `apology`?): \
-             its rows count toward the 12-month limits\n\
+             its rows count toward the 12-month limits as any gesture's\n\
              warning: `{file}`: gesture `voucher_20` is not one of the policy's: \
-             its rows count toward the 12-month limits\n"
+             its rows count toward the 12-month limits as any gesture's\n"
         )
     );
     // Two `Apology` rows in January fill C2's two gestures a year: M2 gets

@@ -1675,11 +1675,12 @@ fn ledger_costs_count_to_the_cent_row_by_row() {
 #[test]
 fn a_ledger_gesture_the_policy_does_not_have_is_warned_of() {
     // `Apology` is not the apology: it counts, and the rep is told why the
-    // customer's limits are spent. Another customer's rows are not named.
+    // customer's limits are spent. Another customer's rows are not named,
+    // nor a row older than the case's 12 months, which counts for nothing.
     let out = recommend_beside(
         "ledger.csv",
         "customer_id,date,gesture,cost\nC1,2026-01-10,credit_5,3.50\nC1,2026-05-10,Apology,0\n\
-         C1,2026-11-18,Apology,0\nC2,2026-11-18,Credit_5,3.50\n",
+         C1,2026-11-18,Apology,0\nC2,2026-11-18,Credit_5,3.50\nC1,2021-03-01,voucher_2021,5\n",
         &[
             &C1_COUPON[1..],
             &[
@@ -1701,7 +1702,7 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of() {
         "warning: no history file (--history, or `history` in the case file): customer `C1` is answered as a new \
          customer\n\
          warning: `ledger.csv`: gesture `Apology` is not one of the policy's (did you mean `apology`?): its rows count \
-         toward the 12-month limits\n"
+         toward the 12-month limits as any gesture's\n"
     );
     assert!(
         String::from_utf8(out.stdout)

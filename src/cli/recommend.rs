@@ -143,7 +143,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
 
     let transactions = history.transactions(&incident.customer_id);
     warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);
-    warn_of_ledger(&policy, inputs.files.ledger.as_deref(), &ledger, &incident.customer_id);
+    warn_of_ledger(&policy, inputs.files.ledger.as_deref(), &ledger, &incident);
     let engine = Engine::new(&policy, customers.as_ref());
     let customer = Customer {
         transactions,
@@ -239,7 +239,8 @@ fn invalid_incident(mut problems: Vec<Problem>) -> anyhow::Error {
 /// A forgotten `--ledger` would answer as if the customer had had no
 /// goodwill this year; a gesture the policy does not have in it (`Apology`)
 /// counts toward the limits unseen.
-fn warn_of_ledger(policy: &Policy, path: Option<&Path>, ledger: &Ledger, customer_id: &str) {
+fn warn_of_ledger(policy: &Policy, path: Option<&Path>, ledger: &Ledger, incident: &Incident) {
+    let customer_id = incident.customer_id.as_str();
     let Some(path) = path else {
         if policy.limits.over_12_months() {
             super::to_stderr(format_args!(
@@ -251,7 +252,12 @@ fn warn_of_ledger(policy: &Policy, path: Option<&Path>, ledger: &Ledger, custome
     };
     let file = path.display().to_string();
     let mut named: Vec<&str> = Vec::new();
-    for grant in ledger.grants_of(customer_id) {
+    // Only the rows this case's limits count.
+    for grant in ledger
+        .grants_of(customer_id)
+        .iter()
+        .filter(|g| crate::input::ledger::in_window(g, incident.date))
+    {
         let gesture = ledger.gestures()[grant.gesture as usize].as_str();
         if !named.contains(&gesture) {
             named.push(gesture);

@@ -170,13 +170,18 @@ impl Ledger {
     }
 }
 
+/// Whether `grant` is in the 12-month window up to `as_of`: (as_of - 365 days, as_of].
+pub fn in_window(grant: &Grant, as_of: Day) -> bool {
+    grant.day > as_of - WINDOW_DAYS && grant.day <= as_of
+}
+
 /// The gestures among `grants` in the window (as_of - 365 days, as_of]
 /// that count: `counted[i]` says whether gesture `i` of the ledger does
 /// (one of this run, [`IN_RUN`], always does).
 pub fn usage_in<'g>(grants: impl IntoIterator<Item = &'g Grant>, as_of: Day, counted: &[bool]) -> Usage {
     grants
         .into_iter()
-        .filter(|g| g.day > as_of - WINDOW_DAYS && g.day <= as_of)
+        .filter(|g| in_window(g, as_of))
         .filter(|g| counted.get(g.gesture as usize).copied().unwrap_or(true))
         .fold(Usage::default(), |u, g| Usage {
             gestures: u.gestures + 1,

@@ -430,7 +430,8 @@ impl Policy {
         let ids = self.gestures.iter().map(|g| g.id.as_str()).chain([APOLOGY]);
         let hint = crate::suggest::hint(gesture, ids);
         Some(format!(
-            "`{file}`: gesture `{gesture}` is not one of the policy's{hint}: its rows count toward the 12-month limits"
+            "`{file}`: gesture `{gesture}` is not one of the policy's{hint}: its rows count toward the 12-month limits \
+             as any gesture's"
         ))
     }
 
