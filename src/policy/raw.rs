@@ -477,6 +477,9 @@ pub(crate) fn syntax_errors(
         diags.push(
             if message.starts_with("missing comma between array elements") && first_on_line {
                 d.with_help("an array on a line above is not closed: is its `]` missing?")
+            } else if message == "duplicate key" && source[line_start..].trim_start().starts_with('[') {
+                // The second `[limits]`, not a key in it: both tables' keys are meant.
+                d.with_help("a table is written once: merge the two into one")
             } else if message == "duplicate key" {
                 d.with_help("a key is given once in its table: keep the one you mean")
             } else {
@@ -933,6 +936,15 @@ stop = true
         assert_eq!(d[0].message, "invalid TOML: duplicate key `name`");
         assert_eq!(src[..d[0].span.start].matches('\n').count() + 1, 3);
         assert!(d[0].help.as_deref().unwrap().starts_with("a key is given once"));
+        // A table written twice: keeping one would drop the other's keys.
+        let src = "[limits]\nmax_cost_per_case = 1\n[limits]\nmax_gestures_per_customer_12m = 2\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d[0].message, "invalid TOML: duplicate key `limits`");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("a table is written once: merge the two into one")
+        );
     }
 
     /// A table written before the array of the same name is one error, at
