@@ -1398,7 +1398,7 @@ mod tests {
             [(
                 (14, 12),
                 "`cost_max` is money, compared to the cent: `14.999` has more decimals",
-                Some("write `15.00`, or the bound you mean")
+                Some("write `14.99` or `15.00`, the bound you mean")
             )]
         );
         // However large the amount, below what an f64 holds to the cent.

@@ -58,7 +58,13 @@ pub fn finer_than_cents(amount: f64, what: &str, written: &str, meant: &str, spa
     let message = format!("`{what}` is money, compared to the cent: `{written}` has more decimals");
     Some(
         Diagnostic::error("wrong-type", span, message)
-            .with_help(format!("write `{}`, or the {meant} you mean", decimal(cents(amount)))),
+            // Either way: `3.51` for a cap of 3.505 would let the cost it was
+            // written to keep out pass.
+            .with_help(format!(
+                "write `{}` or `{}`, the {meant} you mean",
+                decimal(scaled.floor() as i64),
+                decimal(scaled.ceil() as i64)
+            )),
     )
 }
 
@@ -184,7 +190,7 @@ mod tests {
             d.message,
             "`cap` is money, compared to the cent: `3.505` has more decimals"
         );
-        assert_eq!(d.help.as_deref(), Some("write `3.51`, or the limit you mean"));
+        assert_eq!(d.help.as_deref(), Some("write `3.50` or `3.51`, the limit you mean"));
         assert!(finer_than_cents(149.999, "cap", "149.999", "limit", 0..1).is_some());
         assert!(finer_than_cents(0.001, "cap", "0.001", "limit", 0..1).is_some());
     }

@@ -316,12 +316,12 @@ fn a_money_limit_finer_than_cents_is_refused_at_its_value() {
         (
             "sub-cent-limits.toml:9:21",
             "error[wrong-type]: `max_cost_per_case` is money, compared to the cent: `3.505` has more decimals",
-            "= help: write `3.51`, or the limit you mean",
+            "= help: write `3.50` or `3.51`, the limit you mean",
         ),
         (
             "sub-cent-limits.toml:10:29",
             "error[wrong-type]: `max_cost_per_customer_12m` is money, compared to the cent: `149.999` has more decimals",
-            "= help: write `150.00`, or the limit you mean",
+            "= help: write `149.99` or `150.00`, the limit you mean",
         ),
     ] {
         for text in [at, message, help] {

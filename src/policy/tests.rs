@@ -372,8 +372,11 @@ fn a_money_limit_finer_than_cents_is_refused_at_its_value() {
             ),
         ]
     );
-    assert_eq!(e[0].3.as_deref(), Some("write `3.51`, or the limit you mean"));
-    assert_eq!(e[1].3.as_deref(), Some("write `150.00`, or the limit you mean"));
+    assert_eq!(e[0].3.as_deref(), Some("write `3.50` or `3.51`, the limit you mean"));
+    assert_eq!(
+        e[1].3.as_deref(),
+        Some("write `149.99` or `150.00`, the limit you mean")
+    );
     let (p, _) = load_str(&limits("3.50", "150"), "p.toml", None).unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(
         (p.limits.max_cents_per_case, p.limits.max_cents_per_customer_12m),
