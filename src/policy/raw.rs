@@ -426,7 +426,8 @@ pub(crate) fn syntax_errors(
     errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
     let mut diags = Vec::new();
     let mut last_line = None;
-    let mut table_first = false;
+    // The array a table was found written before, once it is.
+    let mut table_first: Option<String> = None;
     for e in errors {
         let span = e.span().unwrap_or(0..0);
         let line = line_of(span.start);
@@ -436,14 +437,15 @@ pub(crate) fn syntax_errors(
         last_line = Some(line);
         let message = first_line(e.message());
         if message == "duplicate key" {
-            // Once a table is found written before its array, every later
-            // duplicate key may only follow from it.
-            if table_first {
+            // A later duplicate key in that array's tables only follows from it.
+            if let Some(name) = &table_first
+                && section_of(source, span.start).is_some_and(|s| s == *name || s.starts_with(&format!("{name}.")))
+            {
                 continue;
             }
             if let Some((table, name)) = table_before_array(source, span.start) {
-                table_first = true;
                 let header = &source[table.clone()];
+                let is_header = header.starts_with('[');
                 diags.push(
                     Diagnostic::error(
                         code,
@@ -454,12 +456,13 @@ pub(crate) fn syntax_errors(
                             line + 1
                         ),
                     )
-                    .with_help(if header.trim_matches(['[', ']']).trim() == name {
+                    .with_help(if is_header && header.trim_matches(['[', ']']).trim() == name {
                         format!("write it `[[{name}]]`: each of the list is a `[[{name}]]` of its own")
                     } else {
                         format!("move `{header}` below the `[[{name}]]` it belongs to")
                     }),
                 );
+                table_first = Some(name);
                 continue;
             }
         }
@@ -493,32 +496,123 @@ pub(crate) fn syntax_errors(
     diags
 }
 
-/// For a duplicate key at `at` on an array-of-tables header `[[name]]`:
-/// the span of the nearest table header above it, `[name]` or `[name.sub]`,
-/// that made `name` one table, and `name`.
-fn table_before_array(source: &str, at: usize) -> Option<(Range<usize>, String)> {
-    let key = |inner: &str| inner.split('.').map(str::trim).collect::<Vec<_>>().join(".");
-    let line_start = source[..at.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
-    let line = source[line_start..].lines().next().unwrap_or("");
-    let inner = line.trim().strip_prefix("[[")?;
-    let name = key(&inner[..inner.find("]]")?]);
+/// One line of a TOML file as the checks below read it, outside
+/// multi-line strings: a table header, or a key's line, with its key from
+/// the top (`[a.b]` then `c.d = 1` is `a.b.c.d`).
+struct TomlLine {
+    /// Where the line starts.
+    start: usize,
+    /// The header (`[a.b]`, `[[a]]`) or the key as written (`c.d`).
+    text: String,
+    /// The key from the top, dotted, unquoted.
+    key: String,
+    /// `[[...]]`.
+    array: bool,
+    /// A header, not a key's line.
+    header: bool,
+    /// The table a key's line is in (its header's key; empty at the top).
+    section: String,
+}
+
+/// The headers and key lines of `source` before `end`, skipping what is
+/// inside `"""` or `'''` strings.
+fn toml_lines(source: &str, end: usize) -> Vec<TomlLine> {
+    let key = |inner: &str| {
+        let parts: Vec<&str> = inner.split('.').map(|p| p.trim().trim_matches(['"', '\''])).collect();
+        parts.join(".")
+    };
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut in_string: Option<&str> = None;
     let mut offset = 0;
-    let mut found = None;
-    for text in source[..line_start].split_inclusive('\n') {
-        let trimmed = text.trim_start();
-        let header = trimmed
-            .strip_prefix('[')
-            .filter(|rest| !rest.starts_with('['))
-            .and_then(|rest| rest.find(']').map(|end| &rest[..end]));
-        if let Some(inner) = header
-            && (key(inner) == name || key(inner).starts_with(&format!("{name}.")))
-        {
-            let start = offset + (text.len() - trimmed.len());
-            found = Some(start..start + inner.len() + 2);
-        }
+    for text in source[..end.min(source.len())].split_inclusive('\n') {
+        let start = offset;
         offset += text.len();
+        if let Some(quote) = in_string {
+            if text.matches(quote).count() % 2 == 1 {
+                in_string = None;
+            }
+            continue;
+        }
+        let trimmed = text.trim();
+        let indent = text.len() - text.trim_start().len();
+        if let Some(rest) = trimmed.strip_prefix('[') {
+            let array = rest.starts_with('[');
+            let close = if array { "]]" } else { "]" };
+            let inner = if array { &rest[1..] } else { rest };
+            let Some(end) = inner.find(close) else { continue };
+            section = key(&inner[..end]);
+            let width = end + if array { 4 } else { 2 };
+            out.push(TomlLine {
+                start: start + indent,
+                text: trimmed[..width].to_string(),
+                key: section.clone(),
+                array,
+                header: true,
+                section: String::new(),
+            });
+        } else if let Some((k, value)) = trimmed.split_once('=')
+            && !trimmed.starts_with('#')
+        {
+            for quote in ["\"\"\"", "'''"] {
+                if value.matches(quote).count() % 2 == 1 {
+                    in_string = Some(quote);
+                }
+            }
+            let own = key(k);
+            out.push(TomlLine {
+                start: start + indent,
+                text: k.trim().to_string(),
+                key: if section.is_empty() {
+                    own
+                } else {
+                    format!("{section}.{own}")
+                },
+                array: false,
+                header: false,
+                section: section.clone(),
+            });
+        }
     }
-    found.map(|span| (span, name))
+    out
+}
+
+/// The key of the table `at` stands in (its header's, or the nearest above).
+fn section_of(source: &str, at: usize) -> Option<String> {
+    let line_end = source[at.min(source.len())..]
+        .find('\n')
+        .map_or(source.len(), |i| at + i);
+    toml_lines(source, line_end)
+        .into_iter()
+        .rev()
+        .find(|l| l.header)
+        .map(|l| l.key)
+}
+
+/// For a duplicate key at `at` on the first array-of-tables header
+/// `[[name]]` of the file: the span of the nearest line above it that made
+/// `name` one table (a header `[name]` or `[name.sub]`, or a dotted key
+/// `name.sub = ...`), and `name`.
+fn table_before_array(source: &str, at: usize) -> Option<(Range<usize>, String)> {
+    let line_end = source[at.min(source.len())..]
+        .find('\n')
+        .map_or(source.len(), |i| at + i);
+    let mut lines = toml_lines(source, line_end);
+    let this = lines.pop().filter(|l| l.array && l.start <= at)?;
+    let name = this.key;
+    // After an earlier `[[name]]`, a table of that name belongs to one of its elements.
+    if lines.iter().any(|l| l.array && l.key == name) {
+        return None;
+    }
+    let dotted = format!("{name}.");
+    let under = |key: &str| key == name || key.starts_with(&dotted);
+    // A header, or a dotted key outside such a table (the keys under a
+    // header are the header's doing).
+    let culprit = lines
+        .iter()
+        .rev()
+        .find(|l| !l.array && under(&l.key) && (l.header || !under(&l.section)))?;
+    Some((culprit.start..culprit.start + culprit.text.len(), name))
 }
 
 fn first_line(message: &str) -> &str {
@@ -979,6 +1073,33 @@ stop = true
         assert!(parse(src, &mut d).is_none());
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(line(src, &d[0]), 5);
+        // A dotted key, a quoted header, and past a `[gesture]` inside a
+        // multi-line string: each is found where it is written.
+        for (src, at, text) in [
+            ("gesture.a.id = \"x\"\n[[gesture]]\nid = \"b\"\n", 1, "gesture.a.id"),
+            (
+                "[\"gesture\".a]\nid = \"x\"\n[[gesture]]\nid = \"b\"\n",
+                1,
+                "[\"gesture\".a]",
+            ),
+            (
+                "[policy]\nname = \"\"\"\n[gesture]\n\"\"\"\n[gesture.a]\nid = \"x\"\n[[gesture]]\nid = \"b\"\n",
+                5,
+                "[gesture.a]",
+            ),
+        ] {
+            let mut d = Vec::new();
+            assert!(parse(src, &mut d).is_none());
+            assert_eq!(d.len(), 1, "{src}: {d:?}");
+            assert_eq!((line(src, &d[0]), &src[d[0].span.clone()]), (at, text), "{src}");
+        }
+        // A duplicate key elsewhere does not follow from it, and is kept.
+        let src =
+            "[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n[limits]\nmax_cost_per_case = 1\nmax_cost_per_case = 2\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        let lines: Vec<usize> = d.iter().map(|d| line(src, d)).collect();
+        assert_eq!(lines, [1, 7], "{d:?}");
         // A key written twice before it is still its own error.
         let src = "[policy]\nname = \"x\"\nname = \"y\"\n[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n";
         let mut d = Vec::new();
