@@ -460,7 +460,9 @@ fn unset_attributes(policy: &Policy, read: &[(String, String)], why: &str) -> Op
             Some((field.as_str(), reader.as_str(), a.ty.empty_value()))
         })
         .collect();
-    let (_, reader, _) = unset.first()?;
+    if unset.is_empty() {
+        return None;
+    }
     // `a`, `a and b`, `a, b and c`.
     let list = |items: Vec<String>| match items.split_last() {
         Some((last, [])) => last.clone(),
@@ -469,8 +471,18 @@ fn unset_attributes(policy: &Policy, read: &[(String, String)], why: &str) -> Op
     };
     let names = list(unset.iter().map(|(f, _, _)| format!("`{f}`")).collect());
     let empties = list(unset.iter().map(|(_, _, e)| e.to_string()).collect());
+    let mut readers: Vec<String> = Vec::new();
+    for (_, reader, _) in &unset {
+        if !readers.iter().any(|r| r == reader) {
+            readers.push(reader.to_string());
+        }
+    }
+    let read = if readers.len() == 1 { "reads" } else { "read" };
     let is = if unset.len() == 1 { "is" } else { "are" };
-    Some(format!("{why}: {names}, which {reader} reads, {is} read as {empties}"))
+    Some(format!(
+        "{why}: {names}, which {} {read}, {is} read as {empties}",
+        list(readers)
+    ))
 }
 
 /// An incident older than this, with history after it, is warned of as a
@@ -600,4 +612,39 @@ fn incident(args: &Args, case: &CaseFile, today: Day) -> Result<(Vec<Field>, Che
         Err(problems)
     };
     Ok((fields, incident))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unset_customer_attributes_name_each_reader_once() {
+        let policy = Policy::default_policy();
+        let read = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(f, r)| (f.to_string(), r.to_string())).collect()
+        };
+        let one = read(&[("customer.plan", "gesture `g`"), ("incident.loss", "rule `r`")]);
+        assert_eq!(
+            unset_attributes(&policy, &one, "no row").as_deref(),
+            Some("no row: `customer.plan`, which gesture `g` reads, is read as \"\"")
+        );
+        let two = read(&[
+            ("customer.tier", "rule `r`"),
+            ("customer.plan", "gesture `g`"),
+            ("customer.plan_price", "gesture `g`"),
+        ]);
+        assert_eq!(
+            unset_attributes(&policy, &two, "no row").as_deref(),
+            Some(
+                "no row: `customer.tier`, `customer.plan` and `customer.plan_price`, which rule `r` and gesture `g` \
+                 read, are read as \"\", \"\" and 0"
+            )
+        );
+        // Features are computed from the history, not read from a row.
+        assert_eq!(
+            unset_attributes(&policy, &read(&[("customer.orders", "rule `r`")]), "no row"),
+            None
+        );
+    }
 }
