@@ -166,9 +166,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         (Some(_), Some(_)) => None,
     };
     let unset = no_row.and_then(|why| unset_attributes(&policy, &read, &why));
-    // A field named only in a branch this case did not take changes nothing.
-    let matters = |name: &str| changes_answer(&engine, &incident, &customer, &mut values, name, &rec);
-    for warning in unset_fields(&policy, &read, &fields, matters).into_iter().chain(unset) {
+    for warning in unset_fields(&policy, &read, &fields).into_iter().chain(unset) {
         super::to_stderr(format_args!("warning: {warning}\n"));
     }
     let text = match args.format {
@@ -371,12 +369,7 @@ fn fields_read(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -
 /// give: read as its type's empty value, it changes the answer unseen (a
 /// coupon case without `coupon_pct` finds the coupon not eligible, and is
 /// offered something else).
-fn unset_fields(
-    policy: &Policy,
-    read: &[(String, String)],
-    given: &[Field],
-    mut matters: impl FnMut(&str) -> bool,
-) -> Vec<String> {
+fn unset_fields(policy: &Policy, read: &[(String, String)], given: &[Field]) -> Vec<String> {
     let mut warnings = Vec::new();
     for (field, reader) in read {
         let Some(name) = field.strip_prefix("incident.") else {
@@ -389,7 +382,7 @@ fn unset_fields(
                 None => continue,
             },
         };
-        if given.iter().any(|f| f.name == name) || !matters(name) {
+        if given.iter().any(|f| f.name == name) {
             continue;
         }
         let flag = match name {
@@ -402,51 +395,6 @@ fn unset_fields(
         ));
     }
     warnings
-}
-
-/// Whether giving the incident field `name` a value would change the answer
-/// `rec`: its decision, or any option's status or figures. Tried with a
-/// few values of the field's type, as a rep might give.
-fn changes_answer(
-    engine: &Engine<'_>,
-    incident: &Incident,
-    customer: &Customer<'_>,
-    values: &mut crate::expr::Values,
-    name: &str,
-    rec: &Recommendation<'_>,
-) -> bool {
-    let ty = engine.policy().attribute(Scope::Incident, name).map(|a| a.ty);
-    let probes: &[&str] = match ty {
-        None | Some(crate::expr::Type::Number) => &["1", "20", "1000"],
-        Some(crate::expr::Type::String) => &["x"],
-        Some(crate::expr::Type::Bool) => &["true"],
-        Some(crate::expr::Type::Date) => &["2000-01-01"],
-    };
-    let shown = |r: &Recommendation<'_>| {
-        let options: Vec<_> = (r.candidates.iter())
-            .map(|c| {
-                (
-                    c.gesture.to_string(),
-                    c.status,
-                    crate::money::cents(c.cost),
-                    c.impact.to_bits(),
-                )
-            })
-            .collect();
-        (r.decision, options, r.escalation.clone())
-    };
-    let before = shown(rec);
-    probes.iter().any(|probe| {
-        let mut given = incident.clone();
-        match name {
-            "loss" => given.loss = probe.parse().unwrap_or_default(),
-            "order_value" => given.order_value = probe.parse().unwrap_or_default(),
-            _ => given.extra.push((name.to_string(), (*probe).to_string())),
-        }
-        engine
-            .recommend(&given, customer, values)
-            .map_or(true, |other| shown(&other) != before)
-    })
 }
 
 /// The customer attributes the answer read, when the customer has no row
