@@ -424,6 +424,9 @@ pub(crate) fn syntax_errors(
 ) -> Vec<Diagnostic> {
     let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
     errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
+    // Read once, and only for a duplicate key: a file of thousands of them
+    // would otherwise be read again for each.
+    let mut lines: Option<Vec<TomlLine>> = None;
     let mut diags = Vec::new();
     let mut last_line = None;
     // The array a table was found written before, once it is.
@@ -436,37 +439,56 @@ pub(crate) fn syntax_errors(
         }
         last_line = Some(line);
         let message = first_line(e.message());
+        let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+        let mut help = None;
         if message == "duplicate key" {
+            let lines = lines.get_or_insert_with(|| toml_lines(source));
+            let at = lines.partition_point(|l| l.start <= span.start);
             // A later duplicate key in that array's tables only follows from it.
-            if let Some(name) = &table_first
-                && section_of(source, span.start).is_some_and(|s| s == *name || s.starts_with(&format!("{name}.")))
+            let section = lines[..at].iter().rev().find(|l| l.header).map(|l| l.key.as_str());
+            if let (Some(name), Some(section)) = (&table_first, section)
+                && under(section, name)
             {
                 continue;
             }
-            if let Some((table, name)) = table_before_array(source, span.start) {
-                let header = &source[table.clone()];
-                let is_header = header.starts_with('[');
+            if let Some((culprit, name)) = table_before_array(&lines[..at], span.start) {
+                let text = &culprit.text;
                 diags.push(
                     Diagnostic::error(
                         code,
-                        table,
+                        culprit.start..culprit.start + text.len(),
                         format!(
-                            "{prefix}: `{header}` comes before the first `[[{name}]]` (line {}): \
+                            "{prefix}: `{text}` comes before the first `[[{name}]]` (line {}): \
                              it makes `{name}` one table, so each `[[{name}]]` is a duplicate key",
                             line + 1
                         ),
                     )
-                    .with_help(if is_header && header.trim_matches(['[', ']']).trim() == name {
+                    .with_help(if culprit.key == name {
                         format!("write it `[[{name}]]`: each of the list is a `[[{name}]]` of its own")
                     } else {
-                        format!("move `{header}` below the `[[{name}]]` it belongs to")
+                        format!("move `{text}` below the `[[{name}]]` it belongs to")
                     }),
                 );
                 table_first = Some(name);
                 continue;
             }
+            let this = lines[..at].last().filter(|l| l.start >= line_start);
+            help = Some(match this {
+                // `[gesture]` after a `[[gesture]]`: one of the list, written
+                // as a table; the list's later duplicates follow from it.
+                Some(l) if l.header && !l.array && lines[..at].iter().any(|o| o.array && o.key == l.key) => {
+                    table_first = Some(l.key.clone());
+                    format!(
+                        "write it `[[{}]]`: each of the list is a `[[{}]]` of its own",
+                        l.key, l.key
+                    )
+                }
+                // The second `[limits]`, not a key in it: both tables' keys are meant.
+                Some(l) if l.header && !l.array => "a table is written once: merge the two into one".to_string(),
+                Some(l) if l.header => format!("is `{}` written as a table or a key above?", l.key),
+                _ => "a key is given once in its table: keep the one you mean".to_string(),
+            });
         }
-        let line_start = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
         let first_on_line = source[line_start..span.start.min(source.len())].trim().is_empty();
         // TOML's message does not say which key.
         let named = match (message, source.get(span.clone())) {
@@ -480,13 +502,8 @@ pub(crate) fn syntax_errors(
         diags.push(
             if message.starts_with("missing comma between array elements") && first_on_line {
                 d.with_help("an array on a line above is not closed: is its `]` missing?")
-            } else if message == "duplicate key" && source[line_start..].trim_start().starts_with('[') {
-                // The second `[limits]`, not a key in it: both tables' keys are meant.
-                d.with_help("a table is written once: merge the two into one")
-            } else if message == "duplicate key" {
-                d.with_help("a key is given once in its table: keep the one you mean")
             } else {
-                d
+                d.with_optional_help(help)
             },
         );
         if open {
@@ -500,7 +517,7 @@ pub(crate) fn syntax_errors(
 /// multi-line strings: a table header, or a key's line, with its key from
 /// the top (`[a.b]` then `c.d = 1` is `a.b.c.d`).
 struct TomlLine {
-    /// Where the line starts.
+    /// Where the line's text starts.
     start: usize,
     /// The header (`[a.b]`, `[[a]]`) or the key as written (`c.d`).
     text: String,
@@ -514,9 +531,15 @@ struct TomlLine {
     section: String,
 }
 
-/// The headers and key lines of `source` before `end`, skipping what is
-/// inside `"""` or `'''` strings.
-fn toml_lines(source: &str, end: usize) -> Vec<TomlLine> {
+/// Whether `key` is `name` or a key under it.
+fn under(key: &str, name: &str) -> bool {
+    key.strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// The headers and key lines of `source`, past a byte-order mark and
+/// skipping what is inside `"""` or `'''` strings.
+fn toml_lines(source: &str) -> Vec<TomlLine> {
     let key = |inner: &str| {
         let parts: Vec<&str> = inner.split('.').map(|p| p.trim().trim_matches(['"', '\''])).collect();
         parts.join(".")
@@ -525,17 +548,18 @@ fn toml_lines(source: &str, end: usize) -> Vec<TomlLine> {
     let mut section = String::new();
     let mut in_string: Option<&str> = None;
     let mut offset = 0;
-    for text in source[..end.min(source.len())].split_inclusive('\n') {
-        let start = offset;
-        offset += text.len();
+    for whole in source.split_inclusive('\n') {
+        let line_start = offset;
+        offset += whole.len();
         if let Some(quote) = in_string {
-            if text.matches(quote).count() % 2 == 1 {
+            if whole.matches(quote).count() % 2 == 1 {
                 in_string = None;
             }
             continue;
         }
+        let text = whole.strip_prefix('\u{feff}').unwrap_or(whole);
         let trimmed = text.trim();
-        let indent = text.len() - text.trim_start().len();
+        let start = line_start + (whole.len() - text.len()) + (text.len() - text.trim_start().len());
         if let Some(rest) = trimmed.strip_prefix('[') {
             let array = rest.starts_with('[');
             let close = if array { "]]" } else { "]" };
@@ -544,7 +568,7 @@ fn toml_lines(source: &str, end: usize) -> Vec<TomlLine> {
             section = key(&inner[..end]);
             let width = end + if array { 4 } else { 2 };
             out.push(TomlLine {
-                start: start + indent,
+                start,
                 text: trimmed[..width].to_string(),
                 key: section.clone(),
                 array,
@@ -554,14 +578,17 @@ fn toml_lines(source: &str, end: usize) -> Vec<TomlLine> {
         } else if let Some((k, value)) = trimmed.split_once('=')
             && !trimmed.starts_with('#')
         {
+            // A value that opens a multi-line string; not `"""` in a
+            // one-line string, or in a comment after the value.
+            let value = value.trim_start();
             for quote in ["\"\"\"", "'''"] {
-                if value.matches(quote).count() % 2 == 1 {
+                if value.starts_with(quote) && value.matches(quote).count() == 1 {
                     in_string = Some(quote);
                 }
             }
             let own = key(k);
             out.push(TomlLine {
-                start: start + indent,
+                start,
                 text: k.trim().to_string(),
                 key: if section.is_empty() {
                     own
@@ -577,42 +604,31 @@ fn toml_lines(source: &str, end: usize) -> Vec<TomlLine> {
     out
 }
 
-/// The key of the table `at` stands in (its header's, or the nearest above).
-fn section_of(source: &str, at: usize) -> Option<String> {
-    let line_end = source[at.min(source.len())..]
-        .find('\n')
-        .map_or(source.len(), |i| at + i);
-    toml_lines(source, line_end)
-        .into_iter()
-        .rev()
-        .find(|l| l.header)
-        .map(|l| l.key)
-}
-
-/// For a duplicate key at `at` on the first array-of-tables header
-/// `[[name]]` of the file: the span of the nearest line above it that made
-/// `name` one table (a header `[name]` or `[name.sub]`, or a dotted key
-/// `name.sub = ...`), and `name`.
-fn table_before_array(source: &str, at: usize) -> Option<(Range<usize>, String)> {
-    let line_end = source[at.min(source.len())..]
-        .find('\n')
-        .map_or(source.len(), |i| at + i);
-    let mut lines = toml_lines(source, line_end);
-    let this = lines.pop().filter(|l| l.array && l.start <= at)?;
-    let name = this.key;
-    // After an earlier `[[name]]`, a table of that name belongs to one of its elements.
-    if lines.iter().any(|l| l.array && l.key == name) {
+/// For a duplicate key on the last of `lines` when it is the first
+/// array-of-tables header `[[name]]` of its list: the line that made `name`
+/// one table, and `name`. That line is the first, since the list began, of
+/// a header `[name]` or `[name.sub]` or a dotted key `name.sub = ...`
+/// outside such a table.
+fn table_before_array(lines: &[TomlLine], at: usize) -> Option<(&TomlLine, String)> {
+    let (this, before) = lines.split_last()?;
+    if !this.array || this.start > at {
         return None;
     }
-    let dotted = format!("{name}.");
-    let under = |key: &str| key == name || key.starts_with(&dotted);
-    // A header, or a dotted key outside such a table (the keys under a
-    // header are the header's doing).
-    let culprit = lines
+    let name = &this.key;
+    // A list under another (`[[test.expect]]`) begins at its parent's last `[[...]]`.
+    let begins = before
         .iter()
-        .rev()
-        .find(|l| !l.array && under(&l.key) && (l.header || !under(&l.section)))?;
-    Some((culprit.start..culprit.start + culprit.text.len(), name))
+        .rposition(|l| l.array && name.starts_with(&format!("{}.", l.key)))
+        .map_or(0, |i| i + 1);
+    let before = &before[begins..];
+    // After an earlier `[[name]]`, a table of that name belongs to one of its elements.
+    if before.iter().any(|l| l.array && l.key == *name) {
+        return None;
+    }
+    let culprit = before
+        .iter()
+        .find(|l| !l.array && under(&l.key, name) && (l.header || (l.key != *name && !under(&l.section, name))))?;
+    Some((culprit, name.clone()))
 }
 
 fn first_line(message: &str) -> &str {
@@ -1093,6 +1109,39 @@ stop = true
             assert_eq!(d.len(), 1, "{src}: {d:?}");
             assert_eq!((line(src, &d[0]), &src[d[0].span.clone()]), (at, text), "{src}");
         }
+        // The first one, written as a table with tables of its own: the
+        // table that made it one, not the nearest.
+        let src = "[gesture]\nid = \"a\"\n[gesture.x]\ny = 1\n[[gesture]]\nid = \"b\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!((d.len(), line(src, &d[0])), (1, 1), "{d:?}");
+        assert!(d[0].help.as_deref().unwrap().starts_with("write it `[[gesture]]`"));
+        // `"""` in a one-line string or a comment opens no string; nor does a
+        // byte-order mark hide the first line's header.
+        for src in [
+            "[policy]\nname = 'the \"\"\" policy'\n[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n",
+            "[policy]\nname = \"x\" # \"\"\"\n[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n",
+        ] {
+            let mut d = Vec::new();
+            assert!(parse(src, &mut d).is_none());
+            assert_eq!((d.len(), line(src, &d[0])), (1, 3), "{src}: {d:?}");
+        }
+        let src = "\u{feff}[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert!(d[0].message.contains("comes before the first `[[gesture]]`"), "{d:?}");
+        // A key of that name (an inline array) is no table: TOML's own error.
+        let src = "gesture = [{ id = \"a\" }]\n[[gesture]]\nid = \"b\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!(d[0].message, "invalid TOML: duplicate key `gesture`", "{d:?}");
+        // `[gesture]` after a `[[gesture]]`: one of the list written as a table,
+        // and the list's later `[[gesture]]` follows from it.
+        let src = "[[gesture]]\nid = \"a\"\n[gesture]\nid = \"c\"\n[[gesture]]\nid = \"b\"\n";
+        let mut d = Vec::new();
+        assert!(parse(src, &mut d).is_none());
+        assert_eq!((d.len(), line(src, &d[0])), (1, 3), "{d:?}");
+        assert!(d[0].help.as_deref().unwrap().starts_with("write it `[[gesture]]`"));
         // A duplicate key elsewhere does not follow from it, and is kept.
         let src =
             "[gesture]\nid = \"a\"\n[[gesture]]\nid = \"b\"\n[limits]\nmax_cost_per_case = 1\nmax_cost_per_case = 2\n";
