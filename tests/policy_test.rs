@@ -157,6 +157,29 @@ fn customers_are_looked_up_in_the_history() {
         stderr,
         "warning: `examples/history.csv` holds no rows of customer `NOBODY`: the tests naming it take a new customer\n"
     );
+    // Several, in the order of their ids.
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("new.tests.toml");
+    let one = |id: &str| {
+        format!(
+            "[[test]]\nname = \"{id}\"\ncustomer_id = \"{id}\"\n[test.incident]\nkind = \"late_delivery\"\n\
+             date = 2026-11-20\nloss = 5\n"
+        )
+    };
+    std::fs::write(&tests, ["NEW2", "NEW10", "NEW1"].map(one).concat()).unwrap();
+    let (_, _, stderr) = run(&[
+        "policies/default.toml",
+        tests.to_str().unwrap(),
+        "--history",
+        "examples/history.csv",
+    ]);
+    assert!(
+        stderr.starts_with(
+            "warning: `examples/history.csv` holds no rows of customers `NEW1`, `NEW10`, `NEW2`: the tests naming \
+             them take a new customer\n"
+        ),
+        "{stderr}"
+    );
     // A broken row of a customer no test names is not read.
     let dir = tempfile::tempdir().unwrap();
     let customers = dir.path().join("customers.csv");

@@ -312,11 +312,9 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
     // does not show. One line for them all, and no look for a near id, which
     // would read the whole history again for each.
     if let Some(path) = &args.files.history {
-        let mut unknown: Vec<String> = (ids.iter())
-            .filter(|id| history.transactions(id).is_empty())
-            .map(|id| format!("`{id}`"))
-            .collect();
+        let mut unknown: Vec<&String> = ids.iter().filter(|id| history.transactions(id).is_empty()).collect();
         unknown.sort();
+        let unknown: Vec<String> = unknown.into_iter().map(|id| format!("`{id}`")).collect();
         if !unknown.is_empty() {
             super::to_stderr(format_args!(
                 "warning: `{}` holds no rows of customer{} {}: the tests naming {} take a new customer\n",
