@@ -233,10 +233,13 @@ fn offers_over_case_limit(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagno
         .filter(|l| l.value == 0.0)
         && offered().any(|g| !g.owed)
     {
-        let but = if offered().any(|g| g.owed) {
-            " but one marked `owed`"
-        } else {
-            ""
+        let mut owed: Vec<&str> = offered().filter(|g| g.owed).map(|g| g.id.as_str()).collect();
+        owed.sort_unstable();
+        owed.dedup();
+        let but = match owed.len() {
+            0 => "",
+            1 => " but one marked `owed`",
+            _ => " but those marked `owed`",
         };
         out.push(
             Diagnostic::warning(
@@ -600,6 +603,15 @@ mod tests {
         assert_eq!(
             report.diagnostics[0].message,
             "`max_gestures_per_customer_12m = 0`: no offer but one marked `owed` can ever be recommended"
+        );
+        let two =
+            both.replace("offer = [\"c\", \"o\"]", "offer = [\"c\", \"o\", \"p\"]") + &owed.replace("\"o\"", "\"p\"");
+        let report = check_str(&two, "p.toml", None);
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains("no offer but those marked `owed`"),
+            "{report}"
         );
     }
 
