@@ -876,6 +876,30 @@ fn a_field_the_answer_reads_but_the_case_leaves_out_is_warned_of() {
         stdout.contains("\n           honor_coupon: `incident.coupon_pct > 0` is false\n"),
         "{stdout}"
     );
+    // A field named only in a branch this case does not take is not read,
+    // and not asked for: C0003150 has orders, so `discount_10` costs their
+    // average, not `incident.order_value`.
+    let out = goodwill()
+        .args([
+            "recommend",
+            "--history",
+            "examples/history.csv",
+            "--customers",
+            "examples/customers.csv",
+        ])
+        .args([
+            "--ledger",
+            "examples/ledger.csv",
+            "--customer",
+            "C0003150",
+            "--kind",
+            "late_delivery",
+        ])
+        .args(["--loss", "16.80", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     // Given both, neither warning, and the coupon is honoured.
     let out = goodwill()
         .args(base)

@@ -155,7 +155,8 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .recommend(&incident, &customer, &mut values)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
-    let read = fields_read(&policy, &incident, &rec);
+    // `values` holds the case as the engine read it.
+    let read = fields_read(&policy, &incident, &rec, &values);
     let no_row = match (&inputs.files.customers, &customer.record) {
         (None, _) => Some("no customers file (--customers, or `customers` in the case file)".to_string()),
         (Some(path), None) => Some(format!(
@@ -326,8 +327,14 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
 }
 
 /// Each field the answer read, once, with the first that read it: a rule
-/// that was reached, a gesture that was offered, or the kind's recovery model.
-fn fields_read(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -> Vec<(String, String)> {
+/// that was reached, a gesture that was offered, or the kind's recovery
+/// model; not one named only in a branch the case's `values` did not take.
+fn fields_read(
+    policy: &Policy,
+    incident: &Incident,
+    rec: &Recommendation<'_>,
+    values: &crate::expr::Values,
+) -> Vec<(String, String)> {
     let rules = rec
         .trace
         .iter()
@@ -356,7 +363,7 @@ fn fields_read(policy: &Policy, incident: &Incident, rec: &Recommendation<'_>) -
         .map(|e| ("the recovery model".to_string(), e));
     let mut read: Vec<(String, String)> = Vec::new();
     for (reader, expr) in rules.chain(gestures).chain(model) {
-        for field in expr.fields() {
+        for field in expr.fields_read(&policy.schema, values) {
             if !read.iter().any(|(f, _)| *f == field) {
                 read.push((field, reader.clone()));
             }

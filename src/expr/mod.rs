@@ -86,6 +86,7 @@ mod dates;
 mod error;
 mod eval;
 mod functions;
+mod live;
 mod operators;
 mod parse;
 mod schema;
@@ -360,6 +361,28 @@ impl Expr {
             && self.fields == other.fields
             && self.fields.iter().all(|f| schema.lookup(f) == other_schema.lookup(f))
             && self.root == other.root
+    }
+
+    /// The fields of [`Expr::fields`] that evaluating it with `values`
+    /// reads: not those only in a `? :` branch it does not take, or after
+    /// an `&&` or `||` its left side decides. `schema` is the one it was
+    /// compiled against.
+    pub fn fields_read(&self, schema: &Schema, values: &Values) -> Vec<String> {
+        let mut read = Vec::new();
+        match &self.root {
+            Root::Num(n) => n.reads(values, &mut read),
+            Root::Bool(b) => b.reads(values, &mut read),
+            Root::Str(s) => s.reads(values, &mut read),
+        }
+        self.fields
+            .iter()
+            .filter(|f| {
+                schema
+                    .lookup(f)
+                    .is_some_and(|(ty, slot)| read.contains(&(ty.storage(), slot.0)))
+            })
+            .cloned()
+            .collect()
     }
 
     /// The fields the source names, sorted and deduplicated; a field in a

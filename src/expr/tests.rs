@@ -909,3 +909,56 @@ fn the_same_slot_standing_for_another_field_is_not_the_same() {
     assert!(!a.same_as(&ab, &b, &ba));
     assert!(a.same_as(&ab, &compile("customer.a > 1.0", &ab, Type::Bool).unwrap(), &ab));
 }
+
+#[test]
+fn only_the_fields_of_the_branches_taken_are_read() {
+    // case(): orders 3, tier "gold", loss 12.5, vip false, kind "expired_coupon".
+    let read = |src: &str, ty: Type| compiled(src, ty).fields_read(&SCHEMA, &case());
+    for (src, ty, expected) in [
+        (
+            "customer.orders > 0 ? customer.total_spend : incident.order_value",
+            Type::Number,
+            vec!["customer.orders", "customer.total_spend"],
+        ),
+        (
+            "customer.orders > 5 ? customer.total_spend : incident.order_value",
+            Type::Number,
+            vec!["customer.orders", "incident.order_value"],
+        ),
+        // The right side of `&&` after a false left, of `||` after a true one.
+        (
+            "incident.vip && incident.coupon_pct > 10",
+            Type::Bool,
+            vec!["incident.vip"],
+        ),
+        (
+            "customer.tier == \"gold\" || incident.coupon_pct > 10",
+            Type::Bool,
+            vec!["customer.tier"],
+        ),
+        (
+            "customer.tier == \"silver\" || incident.coupon_pct > 10",
+            Type::Bool,
+            vec!["customer.tier", "incident.coupon_pct"],
+        ),
+        (
+            "incident.order_value * incident.coupon_pct / 100",
+            Type::Number,
+            vec!["incident.coupon_pct", "incident.order_value"],
+        ),
+        (
+            "incident.date - customer.first_order > 30",
+            Type::Bool,
+            vec!["customer.first_order", "incident.date"],
+        ),
+        (
+            "incident.kind == \"late\" ? incident.channel : customer.tier",
+            Type::String,
+            vec!["customer.tier", "incident.kind"],
+        ),
+        // A branch constant folding removed is named, never read.
+        ("false && incident.loss > 2", Type::Bool, vec![]),
+    ] {
+        assert_eq!(read(src, ty), expected, "{src}");
+    }
+}
