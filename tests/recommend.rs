@@ -876,30 +876,47 @@ fn a_field_the_answer_reads_but_the_case_leaves_out_is_warned_of() {
         stdout.contains("\n           honor_coupon: `incident.coupon_pct > 0` is false\n"),
         "{stdout}"
     );
+    // A case over the example files: its standard error.
+    let warned = |customer: &str, kind: &str, rest: &[&str]| {
+        let out = goodwill()
+            .args([
+                "recommend",
+                "--history",
+                "examples/history.csv",
+                "--customers",
+                "examples/customers.csv",
+            ])
+            .args([
+                "--ledger",
+                "examples/ledger.csv",
+                "--customer",
+                customer,
+                "--kind",
+                kind,
+            ])
+            .args(rest)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
     // A field named only in a branch this case does not take is not read,
     // and not asked for: C0003150 has orders, so `discount_10` costs their
     // average, not `incident.order_value`.
-    let out = goodwill()
-        .args([
-            "recommend",
-            "--history",
-            "examples/history.csv",
-            "--customers",
-            "examples/customers.csv",
-        ])
-        .args([
-            "--ledger",
-            "examples/ledger.csv",
-            "--customer",
-            "C0003150",
-            "--kind",
-            "late_delivery",
-        ])
-        .args(["--loss", "16.80", "--date", "2026-11-20"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let args = ["--loss", "16.80", "--date", "2026-11-20"];
+    assert_eq!(warned("C0003150", "late_delivery", &args), "");
+    // Nor are a gesture's figures, when its `when` is false on what the case
+    // has: C0004711 has no plan, so the upgrade's price is never worked out.
+    let args = ["--loss", "20", "--order-value", "20", "--date", "2026-11-20"];
+    assert_eq!(warned("C0004711", "payment_failed", &args), "");
+    // A customer with no order yet is valued on the incident's order.
+    let stderr = warned("C0002002", "billing_error", &["--loss", "20", "--date", "2020-01-01"]);
+    assert!(
+        stderr.contains(
+            "warning: the case gives no `incident.order_value`, which the future-value model reads: it is read as 0"
+        ),
+        "{stderr}"
+    );
     // Given both, neither warning, and the coupon is honoured.
     let out = goodwill()
         .args(base)
@@ -1213,7 +1230,15 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
     let stderr = |extra: &[&str]| {
         let out = goodwill()
             .args(["recommend", "--policy", "tests/data/hand/policy.toml", "--kind", "lin"])
-            .args(["--loss", "50", "--date", "2026-11-20", "--ledger"])
+            .args([
+                "--loss",
+                "50",
+                "--order-value",
+                "40",
+                "--date",
+                "2026-11-20",
+                "--ledger",
+            ])
             .arg(&ledger)
             .arg("--customers")
             .arg(&customers)

@@ -155,8 +155,22 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .recommend(&incident, &customer, &mut values)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
+    // What the case does not have, each read as its type's empty value.
+    let mut unset: Vec<String> = (["loss", "order_value"].into_iter())
+        .chain(policy.attribute_columns(Scope::Incident))
+        .filter(|name| !fields.iter().any(|f| f.name == *name))
+        .map(|name| format!("incident.{name}"))
+        .collect();
+    if customer.record.is_none() {
+        unset.extend(
+            policy
+                .attribute_columns(Scope::Customer)
+                .into_iter()
+                .map(|c| format!("customer.{c}")),
+        );
+    }
     // `values` holds the case as the engine read it.
-    let read = fields_read(&policy, &incident, &rec, &values);
+    let read = fields_read(&policy, &incident, &rec, &values, &unset);
     let no_row = match (&inputs.files.customers, &customer.record) {
         (None, _) => Some("no customers file (--customers, or `customers` in the case file)".to_string()),
         (Some(path), None) => Some(format!(
@@ -327,46 +341,61 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
 }
 
 /// Each field the answer read, once, with the first that read it: a rule
-/// that was reached, a gesture that was offered, or the kind's recovery
+/// that was reached, a gesture that was offered (its figures when its
+/// `when` holds), the kind's recovery model, or the simple future-value
 /// model; not one named only in a branch the case's `values` did not take.
+/// A condition that reads one of `unset` (what the case does not have)
+/// decides no branch: each is read.
 fn fields_read(
     policy: &Policy,
     incident: &Incident,
     rec: &Recommendation<'_>,
     values: &crate::expr::Values,
+    unset: &[String],
 ) -> Vec<(String, String)> {
+    let reads = |e: &crate::expr::Expr| e.fields_read(&policy.schema, values, unset);
     let rules = rec
         .trace
         .iter()
         .filter(|t| t.reached)
         .filter_map(|t| policy.rules.iter().find(|r| r.id == t.rule))
-        .filter_map(|r| Some((format!("rule `{}`", r.id), r.when.as_ref()?)));
+        .filter_map(|r| Some((format!("rule `{}`", r.id), reads(r.when.as_ref()?))));
     let gestures = rec
         .candidates
         .iter()
         .filter(|c| !c.offered_by.is_empty())
         .filter_map(|c| policy.gestures.iter().find(|g| g.id == c.gesture))
         .flat_map(|g| {
-            let exprs = [
-                g.when.as_ref(),
+            let when = g.when.as_ref().map(reads).unwrap_or_default();
+            // Its figures are worked out only when its `when` holds, or may.
+            let priced = g
+                .when
+                .as_ref()
+                .is_none_or(|w| w.eval_bool(values) || when.iter().any(|f| unset.contains(f)));
+            let figures = [
                 g.cost.expr(),
                 g.value.as_ref().and_then(Param::expr),
                 g.effectiveness.expr(),
             ];
-            exprs.into_iter().flatten().map(|e| (format!("gesture `{}`", g.id), e))
+            let figures = figures.into_iter().flatten().filter(move |_| priced).flat_map(reads);
+            let reader = format!("gesture `{}`", g.id);
+            when.into_iter().chain(figures).map(move |f| (f, reader.clone()))
         });
     let recovery = policy.recovery_kinds.get(&incident.kind).unwrap_or(&policy.recovery);
     let model = recovery
         .params
         .iter()
         .filter_map(Param::expr)
-        .map(|e| ("the recovery model".to_string(), e));
+        .flat_map(reads)
+        .map(|f| (f, "the recovery model".to_string()));
+    // The simple model's basket, for a customer with no order yet.
+    let basket = (matches!(policy.model.ltv, crate::policy::Ltv::Simple) && rec.features.orders == 0)
+        .then(|| ("incident.order_value".to_string(), "the future-value model".to_string()));
+    let rules = rules.flat_map(|(reader, fields)| fields.into_iter().map(move |f| (f, reader.clone())));
     let mut read: Vec<(String, String)> = Vec::new();
-    for (reader, expr) in rules.chain(gestures).chain(model) {
-        for field in expr.fields_read(&policy.schema, values) {
-            if !read.iter().any(|(f, _)| *f == field) {
-                read.push((field, reader.clone()));
-            }
+    for (field, reader) in rules.chain(gestures).chain(model).chain(basket) {
+        if !read.iter().any(|(f, _)| *f == field) {
+            read.push((field, reader));
         }
     }
     read

@@ -365,14 +365,23 @@ impl Expr {
 
     /// The fields of [`Expr::fields`] that evaluating it with `values`
     /// reads: not those only in a `? :` branch it does not take, or after
-    /// an `&&` or `||` its left side decides. `schema` is the one it was
-    /// compiled against.
-    pub fn fields_read(&self, schema: &Schema, values: &Values) -> Vec<String> {
+    /// an `&&` or `||` its left side decides. A condition that reads one of
+    /// `unset` (fields the case does not have) decides nothing: both sides
+    /// are read. `schema` is the one it was compiled against.
+    pub fn fields_read(&self, schema: &Schema, values: &Values, unset: &[String]) -> Vec<String> {
+        let unset: Vec<(types::Storage, u32)> = unset
+            .iter()
+            .filter_map(|f| schema.lookup(f).map(|(ty, slot)| (ty.storage(), slot.0)))
+            .collect();
+        let reading = live::Reading {
+            values,
+            unset: &|read| unset.contains(&read),
+        };
         let mut read = Vec::new();
         match &self.root {
-            Root::Num(n) => n.reads(values, &mut read),
-            Root::Bool(b) => b.reads(values, &mut read),
-            Root::Str(s) => s.reads(values, &mut read),
+            Root::Num(n) => n.reads(&reading, &mut read),
+            Root::Bool(b) => b.reads(&reading, &mut read),
+            Root::Str(s) => s.reads(&reading, &mut read),
         }
         self.fields
             .iter()

@@ -913,7 +913,7 @@ fn the_same_slot_standing_for_another_field_is_not_the_same() {
 #[test]
 fn only_the_fields_of_the_branches_taken_are_read() {
     // case(): orders 3, tier "gold", loss 12.5, vip false, kind "expired_coupon".
-    let read = |src: &str, ty: Type| compiled(src, ty).fields_read(&SCHEMA, &case());
+    let read = |src: &str, ty: Type| compiled(src, ty).fields_read(&SCHEMA, &case(), &[]);
     for (src, ty, expected) in [
         (
             "customer.orders > 0 ? customer.total_spend : incident.order_value",
@@ -961,4 +961,23 @@ fn only_the_fields_of_the_branches_taken_are_read() {
     ] {
         assert_eq!(read(src, ty), expected, "{src}");
     }
+    // A condition on a field the case does not have decides nothing: given,
+    // it could go either way, so both sides are read.
+    let unset = ["incident.vip".to_string()];
+    let read = |src: &str, ty: Type| compiled(src, ty).fields_read(&SCHEMA, &case(), &unset);
+    assert_eq!(
+        read("incident.vip && incident.coupon_pct > 10", Type::Bool),
+        ["incident.coupon_pct", "incident.vip"]
+    );
+    assert_eq!(
+        read("incident.vip ? incident.loss : incident.order_value", Type::Number),
+        ["incident.loss", "incident.order_value", "incident.vip"]
+    );
+    assert_eq!(
+        read(
+            "customer.orders > 5 ? incident.loss : incident.order_value",
+            Type::Number
+        ),
+        ["customer.orders", "incident.order_value"]
+    );
 }
