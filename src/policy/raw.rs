@@ -422,8 +422,16 @@ pub(crate) fn syntax_errors(
     code: &'static str,
     prefix: &str,
 ) -> Vec<Diagnostic> {
-    let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count();
     errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
+    // Each error's line, counted on from the one before (they are in order):
+    // a file of thousands of errors is not counted from the top for each.
+    let mut counted = (0, 0);
+    let mut line_of = |at: usize| {
+        let at = at.min(source.len());
+        let (from, lines) = if at >= counted.0 { counted } else { (0, 0) };
+        counted = (at, lines + source[from..at].matches('\n').count());
+        counted.1
+    };
     // Read once, and only for a duplicate key: a file of thousands of them
     // would otherwise be read again for each.
     let mut lines: Option<Vec<TomlLine>> = None;
@@ -618,7 +626,7 @@ fn table_before_array(lines: &[TomlLine], at: usize) -> Option<(&TomlLine, Strin
     // A list under another (`[[test.expect]]`) begins at its parent's last `[[...]]`.
     let begins = before
         .iter()
-        .rposition(|l| l.array && name.starts_with(&format!("{}.", l.key)))
+        .rposition(|l| l.array && l.key != *name && under(name, &l.key))
         .map_or(0, |i| i + 1);
     let before = &before[begins..];
     // After an earlier `[[name]]`, a table of that name belongs to one of its elements.
