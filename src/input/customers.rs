@@ -175,10 +175,7 @@ impl Customers {
                 return Ok(());
             }
             let name = match only {
-                Some(_) if field(record, id_col, "customer_id") == Ok("") => {
-                    return super::without_id(record.iter());
-                }
-                Some(only) => match field(record, id_col, "customer_id").ok().and_then(|id| only.get(id)) {
+                Some(only) => match super::named_row(record, id_col, only)? {
                     Some(i) => Some(i as usize),
                     None => return Ok(()),
                 },

@@ -209,10 +209,7 @@ impl History {
             }
             // With `only`, the other customers' rows are not read (as the parallel reader).
             let customer = match only {
-                Some(_) if field(record, id_col, "customer_id") == Ok("") => {
-                    return super::without_id(record.iter());
-                }
-                Some(map) => match field(record, id_col, "customer_id").ok().and_then(|id| map.get(id)) {
+                Some(map) => match super::named_row(record, id_col, map)? {
                     Some(i) => i,
                     None => return Ok(()),
                 },

@@ -531,6 +531,17 @@ pub fn without_id<'a>(mut row: impl Iterator<Item = &'a [u8]>) -> Result<(), Str
     }
 }
 
+/// For the csv crate's reader of some customers' rows (`only`): the number
+/// in `only` of the customer whose row `record` is, `None` for a row it
+/// passes by (another customer's, or one of blank fields), or why the row
+/// stops the reading (data with no id, which could be anyone's).
+pub(crate) fn named_row(record: &csv::ByteRecord, id_col: usize, only: &ids::IdIndex) -> Result<Option<u32>, String> {
+    match field(record, id_col, "customer_id") {
+        Ok("") => without_id(record.iter()).map(|()| None),
+        id => Ok(id.ok().and_then(|id| only.get(id))),
+    }
+}
+
 /// Whether a row of `found` fields, where the header has `fields`, can be
 /// told to be the customer's whose id it holds (their problem alone, in a
 /// batch). A comma too few may have glued the id to the next field
