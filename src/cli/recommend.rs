@@ -155,20 +155,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .recommend(&incident, &customer, &mut values)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
-    // What the case does not have, each read as its type's empty value.
-    let mut unset: Vec<String> = (["loss", "order_value"].into_iter())
-        .chain(policy.attribute_columns(Scope::Incident))
-        .filter(|name| !fields.iter().any(|f| f.name == *name))
-        .map(|name| format!("incident.{name}"))
-        .collect();
-    if customer.record.is_none() {
-        unset.extend(
-            policy
-                .attribute_columns(Scope::Customer)
-                .into_iter()
-                .map(|c| format!("customer.{c}")),
-        );
-    }
+    let unset = left_out(&policy, &fields, customer.record.is_some());
     // `values` holds the case as the engine read it.
     let read = fields_read(&policy, &incident, &rec, &values, &unset);
     let no_row = match (&inputs.files.customers, &customer.record) {
@@ -180,8 +167,8 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         )),
         (Some(_), Some(_)) => None,
     };
-    let unset = no_row.and_then(|why| unset_attributes(&policy, &read, &why));
-    for warning in unset_fields(&policy, &read, &fields).into_iter().chain(unset) {
+    let attributes = no_row.and_then(|why| unset_attributes(&policy, &read, &unset, &why));
+    for warning in unset_fields(&policy, &read, &unset).into_iter().chain(attributes) {
         super::to_stderr(format_args!("warning: {warning}\n"));
     }
     let text = match args.format {
@@ -401,48 +388,67 @@ fn fields_read(
     read
 }
 
-/// A warning for each incident field the answer read that the case does not
-/// give: read as its type's empty value, it changes the answer unseen (a
-/// coupon case without `coupon_pct` finds the coupon not eligible, and is
-/// offered something else).
-fn unset_fields(policy: &Policy, read: &[(String, String)], given: &[Field]) -> Vec<String> {
+/// What the case does not have, each read as its type's empty value: the
+/// incident's `loss`, `order_value` and declared attributes not among its
+/// `given` fields, and, without the customer's row (`has_row`), the
+/// declared customer attributes.
+fn left_out(policy: &Policy, given: &[Field], has_row: bool) -> Vec<String> {
+    let incident = (["loss", "order_value"].into_iter())
+        .chain(policy.attribute_columns(Scope::Incident))
+        .filter(|name| !given.iter().any(|f| f.name == *name))
+        .map(|name| format!("incident.{name}"));
+    let customer = (policy.attribute_columns(Scope::Customer).into_iter())
+        .filter(|_| !has_row)
+        .map(|name| format!("customer.{name}"));
+    incident.chain(customer).collect()
+}
+
+/// What a field of [`left_out`] reads as.
+fn empty_value(policy: &Policy, field: &str) -> &'static str {
+    match field.split_once('.') {
+        Some(("incident", "loss" | "order_value")) => "0",
+        Some(("incident", name)) => policy
+            .attribute(Scope::Incident, name)
+            .map_or("0", |a| a.ty.empty_value()),
+        Some((_, name)) => policy
+            .attribute(Scope::Customer, name)
+            .map_or("0", |a| a.ty.empty_value()),
+        None => "0",
+    }
+}
+
+/// A warning for each incident field the answer `read` that the case left
+/// out (`unset`): read as its type's empty value, it changes the answer
+/// unseen (a coupon case without `coupon_pct` finds the coupon not
+/// eligible, and is offered something else).
+fn unset_fields(policy: &Policy, read: &[(String, String)], unset: &[String]) -> Vec<String> {
     let mut warnings = Vec::new();
-    for (field, reader) in read {
+    for (field, reader) in read.iter().filter(|(f, _)| unset.contains(f)) {
         let Some(name) = field.strip_prefix("incident.") else {
             continue;
         };
-        let empty = match name {
-            "loss" | "order_value" => "0",
-            _ => match policy.attribute(Scope::Incident, name) {
-                Some(a) => a.ty.empty_value(),
-                None => continue,
-            },
-        };
-        if given.iter().any(|f| f.name == name) {
-            continue;
-        }
         let flag = match name {
             "loss" => "--loss".to_string(),
             "order_value" => "--order-value".to_string(),
             _ => format!("--set incident.{name}=VALUE"),
         };
         warnings.push(format!(
-            "the case gives no `incident.{name}`, which {reader} reads: it is read as {empty} (give it with `{flag}`)"
+            "the case gives no `incident.{name}`, which {reader} reads: it is read as {} (give it with `{flag}`)",
+            empty_value(policy, field)
         ));
     }
     warnings
 }
 
-/// The customer attributes the answer read, when the customer has no row
-/// to read them from (`why`): each reads as its type's empty value, as a
-/// plan price of 0 makes a subscription's upgrade not eligible.
-fn unset_attributes(policy: &Policy, read: &[(String, String)], why: &str) -> Option<String> {
+/// The customer attributes the answer `read` that are left out (`unset`),
+/// the customer having no row to read them from (`why`): each reads as its
+/// type's empty value, as a plan price of 0 makes a subscription's upgrade
+/// not eligible.
+fn unset_attributes(policy: &Policy, read: &[(String, String)], unset: &[String], why: &str) -> Option<String> {
     let unset: Vec<(&str, &str, &str)> = read
         .iter()
-        .filter_map(|(field, reader)| {
-            let a = policy.attribute(Scope::Customer, field.strip_prefix("customer.")?)?;
-            Some((field.as_str(), reader.as_str(), a.ty.empty_value()))
-        })
+        .filter(|(field, _)| field.starts_with("customer.") && unset.contains(field))
+        .map(|(field, reader)| (field.as_str(), reader.as_str(), empty_value(policy, field)))
         .collect();
     if unset.is_empty() {
         return None;
@@ -605,12 +611,14 @@ mod tests {
     #[test]
     fn unset_customer_attributes_name_each_reader_once() {
         let policy = Policy::default_policy();
+        // No row: every declared customer attribute is left out.
+        let unset = left_out(&policy, &[], false);
         let read = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
             pairs.iter().map(|(f, r)| (f.to_string(), r.to_string())).collect()
         };
         let one = read(&[("customer.plan", "gesture `g`"), ("incident.loss", "rule `r`")]);
         assert_eq!(
-            unset_attributes(&policy, &one, "no row").as_deref(),
+            unset_attributes(&policy, &one, &unset, "no row").as_deref(),
             Some("no row: `customer.plan`, which gesture `g` reads, is read as \"\"")
         );
         let two = read(&[
@@ -619,7 +627,7 @@ mod tests {
             ("customer.plan_price", "gesture `g`"),
         ]);
         assert_eq!(
-            unset_attributes(&policy, &two, "no row").as_deref(),
+            unset_attributes(&policy, &two, &unset, "no row").as_deref(),
             Some(
                 "no row: `customer.tier`, `customer.plan` and `customer.plan_price`, which rule `r` and gesture `g` \
                  read, are read as \"\", \"\" and 0"
@@ -627,7 +635,7 @@ mod tests {
         );
         // Features are computed from the history, not read from a row.
         assert_eq!(
-            unset_attributes(&policy, &read(&[("customer.orders", "rule `r`")]), "no row"),
+            unset_attributes(&policy, &read(&[("customer.orders", "rule `r`")]), &unset, "no row"),
             None
         );
     }
