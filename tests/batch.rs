@@ -16,10 +16,21 @@ use serde_json::Value;
 
 const POLICY: &str = "tests/data/batch/policy.toml";
 const HISTORY: &str = "tests/data/batch/history.csv";
+/// No gesture before the batch: the caps count the batch's own.
+const LEDGER: &str = "tests/data/batch/ledger.csv";
 
 fn batch(file: &str, extra: &[&str]) -> std::process::Output {
     goodwill()
-        .args(["batch", file, "--policy", POLICY, "--history", HISTORY])
+        .args([
+            "batch",
+            file,
+            "--policy",
+            POLICY,
+            "--history",
+            HISTORY,
+            "--ledger",
+            LEDGER,
+        ])
         .args(extra)
         .output()
         .unwrap()
@@ -180,7 +191,19 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of_once() {
          C3,2026-01-05,credit,10\nC3,2026-01-07,voucher_20,20\n",
     )
     .unwrap();
-    let out = batch("tests/data/batch/caps.csv", &["--ledger", ledger.to_str().unwrap()]);
+    let out = goodwill()
+        .args([
+            "batch",
+            "tests/data/batch/caps.csv",
+            "--policy",
+            POLICY,
+            "--history",
+            HISTORY,
+            "--ledger",
+        ])
+        .arg(&ledger)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let file = ledger.display();
     assert_eq!(
@@ -207,8 +230,9 @@ fn a_ledger_gesture_the_policy_does_not_have_is_warned_of_once() {
 }
 
 #[test]
-fn a_batch_without_a_history_is_warned_of() {
-    // Every customer answered as new, exit 0: a script's forgotten flag.
+fn a_batch_without_a_history_or_a_ledger_is_warned_of() {
+    // Every customer answered as new, or the caps blind to earlier
+    // gestures, exit 0: a script's forgotten flag.
     let out = goodwill()
         .args(["batch", "tests/data/batch/caps.csv", "--policy", POLICY])
         .output()
@@ -216,7 +240,8 @@ fn a_batch_without_a_history_is_warned_of() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "warning: no history file (--history): every customer is answered as a new customer\n"
+        "warning: no history file (--history): every customer is answered as a new customer\n\
+         warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n"
     );
     let out = batch("tests/data/batch/caps.csv", &[]);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
@@ -964,7 +989,7 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
     let run = |rows: String| {
         std::fs::write(&incidents, format!("case_id,customer_id,kind,date\n{rows}")).unwrap();
         goodwill()
-            .args(["batch", "--policy", POLICY, "--history", HISTORY])
+            .args(["batch", "--policy", POLICY, "--history", HISTORY, "--ledger", LEDGER])
             .arg(&incidents)
             .output()
             .unwrap()

@@ -73,14 +73,16 @@ fn fatal(out: &Output, message: &str) {
 fn rejected(out: &Output, reason: &str) {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
     assert_eq!(column(out, "error"), [format!("line 2: {reason}")]);
-    // The runs without a history are warned of first.
+    // The runs without a history or a ledger are warned of first.
     assert_eq!(
-        stderr(out).replace(NO_HISTORY, ""),
+        stderr(out).replace(NO_HISTORY, "").replace(NO_LEDGER, ""),
         format!("error: `inc.csv`: line 2: {reason}\nerror: `inc.csv`: 1 of 1 row rejected\n")
     );
 }
 
 const NO_HISTORY: &str = "warning: no history file (--history): every customer is answered as a new customer\n";
+const NO_LEDGER: &str =
+    "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n";
 
 #[test]
 fn a_history_with_lone_carriage_returns_reads_as_with_line_feeds() {

@@ -575,3 +575,29 @@ fn a_reader_that_stops_early_still_leaves_exit_3_and_the_rejected_rows_reported(
     let (code, stderr) = with_reader_gone(&clean);
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn a_diff_under_12_month_limits_without_a_ledger_is_warned_of() {
+    // Either policy counting 12 months is enough: the new one adds the limit.
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.toml");
+    let old = std::fs::read_to_string("tests/data/diff/old.toml").unwrap();
+    std::fs::write(&new, format!("{old}\n[limits]\nmax_gestures_per_customer_12m = 2\n")).unwrap();
+    let mut args = CLEAN;
+    args[3] = new.to_str().unwrap();
+    let out = goodwill().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n"
+    );
+    let out = goodwill()
+        .args(args)
+        .args(["--ledger", "tests/data/batch/ledger.csv"])
+        .output()
+        .unwrap();
+    assert_eq!((out.status.code(), out.stderr.as_slice()), (Some(0), &b""[..]));
+    // Neither policy with such a limit: nothing to warn of.
+    let out = goodwill().args(CLEAN).output().unwrap();
+    assert_eq!((out.status.code(), out.stderr.as_slice()), (Some(0), &b""[..]));
+}

@@ -96,6 +96,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let data = Data::load(&args.incidents, &sources, today)?;
     check_columns(&data, &[&policy])?;
     warn_of_no_history(&sources);
+    warn_of_no_ledger(&sources, &[&policy]);
     if let Some(path) = &sources.ledger {
         let file = path.display().to_string();
         for gesture in data.ledger.gestures() {
@@ -200,6 +201,17 @@ pub(super) fn warn_of_no_history(sources: &Sources) {
     if sources.history.is_none() {
         super::to_stderr(format_args!(
             "warning: no history file (--history): every customer is answered as a new customer\n"
+        ));
+    }
+}
+
+/// A forgotten `--ledger` under 12-month limits grants gestures to
+/// customers who had their share before the batch: the limits count only
+/// the batch's own gestures.
+pub(super) fn warn_of_no_ledger(sources: &Sources, policies: &[&Policy]) {
+    if sources.ledger.is_none() && policies.iter().any(|p| p.limits.over_12_months()) {
+        super::to_stderr(format_args!(
+            "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n"
         ));
     }
 }

@@ -472,6 +472,7 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     let data = Data::load(&args.incidents, &sources, today)?;
     super::batch::check_columns(&data, &[&old, &new])?;
     super::batch::warn_of_no_history(&sources);
+    super::batch::warn_of_no_ledger(&sources, &[&old, &new]);
     let old_out = batch::evaluate(&old, &data);
     let new_out = batch::evaluate(&new, &data);
     let report = crate::diff::diff(&old, &new, &old_out, &new_out);
