@@ -265,6 +265,8 @@ pub struct Engine<'p> {
     customer_columns: Vec<Option<usize>>,
     customers_file: String,
     annuity: f64,
+    /// The day the cases are answered, when it matters (see [`Engine::answered_on`]).
+    today: Option<Day>,
 }
 
 impl<'p> Engine<'p> {
@@ -283,7 +285,17 @@ impl<'p> Engine<'p> {
             customer_columns,
             customers_file: customers.map_or_else(String::new, |c| c.file.clone()),
             annuity: ltv::simple::annuity_years(policy.model.horizon_months, policy.model.annual_discount_rate),
+            today: None,
         }
+    }
+
+    /// Counts the follow-up from `today` for a case answered after its
+    /// incident's day: a rep who takes up a late-reported case follows up
+    /// `follow_up_days` after answering it, not on a day already past.
+    /// Without it the follow-up counts from the incident's day.
+    pub fn answered_on(mut self, today: Day) -> Self {
+        self.today = Some(today);
+        self
     }
 
     /// The policy this engine runs.
@@ -427,7 +439,8 @@ impl<'p> Engine<'p> {
             candidates,
             trace,
             // Within the dates goodwill writes and reads (an incident on 9999-12-31 is a typo).
-            follow_up_by: (incident.date + policy.follow_up_days).min(crate::date::CIVIL_LAST_DAY),
+            follow_up_by: (self.today.map_or(incident.date, |t| t.max(incident.date)) + policy.follow_up_days)
+                .min(crate::date::CIVIL_LAST_DAY),
         };
         if escalations.is_empty() {
             rec.chosen = choose(&rec.candidates, rec.params.tie_tolerance);

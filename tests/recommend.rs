@@ -1270,13 +1270,9 @@ fn a_customer_answered_as_new_for_want_of_history_is_warned_of() {
         ""
     );
     // A case of a few weeks ago, with orders since, is answered late, not
-    // mistyped: no warning. (Dates counted back from today, whenever this runs.)
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 86_400;
-    let ago = |n: u64| goodwill::date::format((days - n) as goodwill::date::Day);
+    // mistyped: no warning. (Dates counted back from the tests' today.)
+    let today = goodwill::date::parse(common::TODAY).unwrap();
+    let ago = |n: i32| goodwill::date::format(today - n);
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("h.csv");
     std::fs::write(
@@ -1652,12 +1648,73 @@ fn next_leaves_out_the_remedy_when_the_apology_is_the_answer() {
     };
     assert_eq!(
         next(policy.to_str().unwrap()),
-        "Next       listen · thank · apologise · follow up by 2026-11-21"
+        "Next       listen · thank · apologise · follow up by 2026-11-23"
     );
     assert_eq!(
         next("tests/data/hand/policy.toml"),
-        "Next       listen · thank · apologise · offer the remedy · agree · act now · follow up by 2026-11-21"
+        "Next       listen · thank · apologise · offer the remedy · agree · act now · follow up by 2026-11-23"
     );
+}
+
+/// A case taken up after its incident's day is followed up a day after it
+/// is answered (an incident of 2026-11-20 answered on the 22nd is followed
+/// up by the 23rd), not on a day already past; one dated
+/// ahead, from its own day. `GOODWILL_TODAY` sets the day the run takes
+/// as today.
+#[test]
+fn the_follow_up_counts_from_the_later_of_the_incident_and_today() {
+    let follow_up = |today: &str, date: &str| {
+        let out = goodwill()
+            .env("GOODWILL_TODAY", today)
+            .args([
+                "recommend",
+                "--case",
+                "examples/coupon.toml",
+                "--date",
+                date,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        j["follow_up_by"].as_str().unwrap().to_string()
+    };
+    assert_eq!(follow_up("2026-11-22", "2026-11-20"), "2026-11-23");
+    assert_eq!(follow_up("2026-11-20", "2026-11-20"), "2026-11-21");
+    assert_eq!(follow_up("2027-03-01", "2026-11-20"), "2027-03-02");
+    // Ahead of today (with its warning): counted from the incident's day.
+    assert_eq!(follow_up("2026-11-22", "2026-12-01"), "2026-12-02");
+    // An empty variable is the machine's clock, as if unset.
+    let out = goodwill()
+        .env("GOODWILL_TODAY", "")
+        .args(["recommend", "--case", "examples/coupon.toml", "--date", "2026-11-20"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A day that is not a date is a usage error, before anything is read.
+#[test]
+fn a_today_that_is_not_a_date_is_refused() {
+    for (today, shown) in [
+        ("2026-02-30", "2026-02-30"),
+        ("tomorrow", "tomorrow"),
+        ("2026-11-2\x1b", "2026-11-2\\u{1b}"),
+    ] {
+        let out = goodwill()
+            .env("GOODWILL_TODAY", today)
+            .args(["batch", "tests/data/batch/caps.csv"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("error: `GOODWILL_TODAY`: `{shown}` is not a date (expected YYYY-MM-DD)\n")
+        );
+        assert!(out.stdout.is_empty());
+    }
 }
 
 /// A follow-up past 9999-12-31 was written as `+10000-01-01`, a date no

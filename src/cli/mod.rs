@@ -39,8 +39,10 @@ pub enum Command {
     Ltv(ltv::Args),
 }
 
-/// Runs a parsed command line. `today` is the default incident date.
-pub fn run(cli: Cli, today: Day) -> Result<Exit> {
+/// Runs a parsed command line. `clock` is the machine's date: the day the
+/// run takes as today, unless [`TODAY_VAR`] names another.
+pub fn run(cli: Cli, clock: Day) -> Result<Exit> {
+    let today = today(std::env::var_os(TODAY_VAR), clock)?;
     match cli.command {
         Command::Recommend(args) => recommend::run(*args, today),
         Command::Batch(args) => batch::run(args, today),
@@ -50,6 +52,26 @@ pub fn run(cli: Cli, today: Day) -> Result<Exit> {
 }
 
 pub use crate::input::escape_controls;
+
+/// The environment variable that sets the day a run takes as today
+/// (`YYYY-MM-DD`): a run of another day's cases, or of a test, reproduced
+/// as it was answered then.
+pub const TODAY_VAR: &str = "GOODWILL_TODAY";
+
+/// Today: the day `set` (the value of [`TODAY_VAR`]) names, or `clock`.
+fn today(set: Option<std::ffi::OsString>, clock: Day) -> Result<Day> {
+    let Some(set) = set.filter(|s| !s.is_empty()) else {
+        return Ok(clock);
+    };
+    let text = set.to_string_lossy();
+    crate::date::parse(&text).ok_or_else(|| {
+        UsageError(format!(
+            "`{TODAY_VAR}`: `{}` is not a date (expected YYYY-MM-DD)",
+            escape_controls(&text, &[])
+        ))
+        .into()
+    })
+}
 
 /// Writes a message to standard error, beside the output.
 ///

@@ -144,7 +144,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let transactions = history.transactions(&incident.customer_id);
     warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);
     warn_of_ledger(&policy, inputs.files.ledger.as_deref(), &ledger, &incident);
-    let engine = Engine::new(&policy, customers.as_ref());
+    let engine = Engine::new(&policy, customers.as_ref()).answered_on(today);
     let customer = Customer {
         transactions,
         record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),

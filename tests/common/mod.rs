@@ -7,8 +7,12 @@ use std::collections::HashMap;
 
 use assert_cmd::Command;
 
-/// The real binary, run from the project's root, with no colour and no
-/// terminal width from the environment.
+/// The day the tests' runs take as today (`GOODWILL_TODAY`): what a run
+/// shows must not change with the day the tests run.
+pub const TODAY: &str = "2026-11-22";
+
+/// The real binary, run from the project's root, with no colour, no
+/// terminal width from the environment and today on [`TODAY`].
 pub fn goodwill() -> Command {
     Command::from_std(binary())
 }
@@ -18,6 +22,7 @@ fn binary() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_goodwill"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
+        .env("GOODWILL_TODAY", TODAY)
         .env_remove("COLUMNS");
     cmd
 }
