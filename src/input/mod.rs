@@ -875,16 +875,18 @@ fn fast_number(text: &str) -> Option<f64> {
     let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0u32, 0u32, false);
     for &c in b {
         match c {
-            b'0'..=b'9' => {
+            // Past 15 digits the general parser decides, before the mantissa could overflow.
+            b'0'..=b'9' if digits < 15 => {
                 mantissa = mantissa * 10 + u64::from(c - b'0');
                 digits += 1;
                 decimals += u32::from(point);
             }
+            b'0'..=b'9' => return None,
             b'.' if !point => point = true,
             _ => return None,
         }
     }
-    if digits == 0 || digits > 15 || digits - decimals > 13 {
+    if digits == 0 || digits - decimals > 13 {
         return None;
     }
     // Exact powers of ten (up to 1e15 < 2^53), so the division rounds once, as the general parser does.
@@ -1347,6 +1349,9 @@ mod tests {
             "1,5",
             "10000000000000",
             "-12345678901234.5",
+            // More digits than a u64 holds (a debug build checks the overflow).
+            "123456789012345678901234",
+            "0.0000000000000000000001",
         ] {
             assert_eq!(fast_number(other), None, "{other}");
         }
