@@ -644,7 +644,10 @@ impl<'p> Engine<'p> {
                 money::format(c.cost, currency),
                 money::format_cents(max, currency)
             ));
-        } else if let Some(max) = limits.max_cents_per_customer_12m.filter(|&m| usage.cents + cents > m) {
+        } else if let Some(max) = limits
+            .max_cents_per_customer_12m
+            .filter(|&m| usage.cents.saturating_add(cents) > m)
+        {
             c.status = Status::OverCustomerBudget;
             c.reason = Some(format!(
                 "{} already granted in 12 months; {} more is above the limit {}",

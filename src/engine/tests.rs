@@ -284,6 +284,18 @@ fn customer_budget_and_count_are_exact_to_the_cent() {
     );
     assert_eq!(rec.candidates[0].status, Status::OverCustomerBudget);
     assert_eq!(rec.gesture(), "apology");
+    // A ledger's total saturates at the largest sum of cents (thousands of
+    // rows at the largest amount): still over the budget, not wrapped below it.
+    let rec = run(
+        &e,
+        &h,
+        &incident("lin", 50.0),
+        Usage {
+            gestures: 1,
+            cents: i64::MAX,
+        },
+    );
+    assert_eq!(rec.candidates[0].status, Status::OverCustomerBudget);
     // Two gestures already: the third is refused.
     let rec = run(&e, &h, &incident("lin", 50.0), Usage { gestures: 2, cents: 0 });
     assert_eq!(rec.candidates[0].status, Status::OverGestureCount);
