@@ -95,7 +95,8 @@ impl Params {
             Curve::Logistic => 1.0 / (1.0 + (-self.steepness * (c - self.midpoint)).exp()),
             Curve::Concave => 1.0 - (-c / self.scale).exp(),
         };
-        let penalty = if c > OVERCOMPENSATION_FROM {
+        // With no penalty, none: `0 * inf` is NaN when a tiny loss makes the ratio infinite.
+        let penalty = if c > OVERCOMPENSATION_FROM && self.overcompensation_penalty > 0.0 {
             self.overcompensation_penalty * (c - OVERCOMPENSATION_FROM) / 0.5
         } else {
             0.0
@@ -141,6 +142,25 @@ mod tests {
             assert_eq!(Curve::parse(name), Some(curve));
         }
         assert_eq!(Curve::parse("Linear"), None);
+    }
+
+    /// A value over a loss so small that `V / L` is infinite (`--loss 1e-308`)
+    /// fully recovers on every curve, less a penalty when there is one:
+    /// NaN would drop the gesture from the choice without a word.
+    #[test]
+    fn an_infinite_ratio_gives_a_recovery_not_nan() {
+        let c = Params::ratio(5.0, 1e-308);
+        assert_eq!(c, f64::INFINITY);
+        for curve in Curve::ALL {
+            let p = Params { curve, ..tarp_small() };
+            assert_eq!(p.response(c), 1.0, "{curve:?}");
+            assert_eq!(p.recovery(1.0, c), 1.0, "{curve:?}");
+            let penalised = Params {
+                overcompensation_penalty: 0.1,
+                ..p
+            };
+            assert_eq!(penalised.response(c), 0.0, "{curve:?}");
+        }
     }
 
     pub(crate) fn tarp_small() -> Params {
