@@ -40,6 +40,7 @@
 //! assert_eq!(out[1].line, 3);
 //! ```
 
+use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -1591,8 +1592,9 @@ impl Totals {
 pub struct Summary {
     /// Every row.
     pub all: Totals,
-    /// Per incident kind, sorted by kind (a rejected row without a kind is under "").
-    pub kinds: Vec<(String, Totals)>,
+    /// Per incident kind, in kind order (a rejected row without a kind is
+    /// under ""). A map: rejected rows keep their own kinds, any number of them.
+    pub kinds: BTreeMap<String, Totals>,
 }
 
 impl Summary {
@@ -1623,20 +1625,15 @@ impl Summary {
 
     /// The totals of a kind, new if need be.
     fn kind(&mut self, kind: &str) -> &mut Totals {
-        let i = match self.kinds.iter().position(|(k, _)| k == kind) {
-            Some(i) => i,
-            None => {
-                self.kinds.push((kind.to_string(), Totals::default()));
-                self.kinds.len() - 1
-            }
-        };
-        &mut self.kinds[i].1
+        if !self.kinds.contains_key(kind) {
+            self.kinds.insert(kind.to_string(), Totals::default());
+        }
+        self.kinds.get_mut(kind).expect("inserted above")
     }
 
-    /// Puts kinds and gestures in their reproducible order.
+    /// Puts gestures in their reproducible order (kinds keep theirs).
     fn sort(&mut self) {
-        self.kinds.sort_by(|a, b| a.0.cmp(&b.0));
-        for t in std::iter::once(&mut self.all).chain(self.kinds.iter_mut().map(|(_, t)| t)) {
+        for t in std::iter::once(&mut self.all).chain(self.kinds.values_mut()) {
             t.gestures.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         }
     }
@@ -1790,7 +1787,7 @@ mod tests {
         assert_eq!(s.all.escalations, 1);
         assert_eq!(s.all.rejected, 1);
         assert_eq!(
-            s.kinds.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            s.kinds.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
             ["late_delivery", "nope"]
         );
         assert_eq!(s.all.cost_cents, money::cents(out[0].cost));

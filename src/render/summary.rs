@@ -47,19 +47,19 @@ pub fn summary(s: &Summary, currency: &str) -> String {
     kinds.add_row(line("all", &s.all));
 
     let mut header = vec!["gesture".into(), "all".into()];
-    header.extend(s.kinds.iter().map(|(k, _)| label(k)));
+    header.extend(s.kinds.keys().map(|k| label(k)));
     let mut gestures = table(&header);
     let chosen = |t: &Totals, g: &str| t.gestures.iter().find(|(id, _)| id == g).map_or(0, |(_, n)| *n);
     for (g, n) in &s.all.gestures {
         let mut row = vec![Cell::new(label(g)), count(*n)];
-        row.extend(s.kinds.iter().map(|(_, t)| count(chosen(t, g))));
+        row.extend(s.kinds.values().map(|t| count(chosen(t, g))));
         gestures.add_row(row);
     }
     let mut escalated = vec![Cell::new("(escalated)"), count(s.all.escalations)];
-    escalated.extend(s.kinds.iter().map(|(_, t)| count(t.escalations)));
+    escalated.extend(s.kinds.values().map(|t| count(t.escalations)));
     gestures.add_row(escalated);
     let mut rejected = vec![Cell::new("(rejected)"), count(s.all.rejected)];
-    rejected.extend(s.kinds.iter().map(|(_, t)| count(t.rejected)));
+    rejected.extend(s.kinds.values().map(|t| count(t.rejected)));
     gestures.add_row(rejected);
 
     format!("By kind\n{kinds}\nDecisions\n{gestures}\n")
@@ -98,7 +98,7 @@ mod tests {
         };
         let s = Summary {
             all: late.clone(),
-            kinds: vec![("late".into(), late)],
+            kinds: [("late".into(), late)].into(),
         };
         let text = summary(&s, "EUR");
         assert!(text.contains("┆ impact per €1 spent │"), "{text}");
@@ -118,7 +118,7 @@ mod tests {
         let text = summary(
             &Summary {
                 all: huge,
-                kinds: vec![],
+                kinds: Default::default(),
             },
             "USD",
         );
@@ -137,7 +137,7 @@ mod tests {
         for (impact_cents, shown) in [(143, "0.72"), (-143, "-0.72"), (0, "0.00")] {
             let s = Summary {
                 all: t(impact_cents),
-                kinds: vec![],
+                kinds: Default::default(),
             };
             let text = summary(&s, "USD");
             assert!(text.contains(&format!(" {shown} │")), "{shown}: {text}");
