@@ -40,7 +40,7 @@
 //! assert_eq!(out[1].line, 3);
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -52,7 +52,7 @@ use crate::date::Day;
 use crate::engine::{self, Customer, Engine};
 use crate::expr::Values;
 use crate::input::customers::Customers;
-use crate::input::history::History;
+use crate::input::history::{History, Transaction};
 use crate::input::ids::{Groups, IdIndex, NONE};
 use crate::input::incidents::{Incident, STANDARD};
 use crate::input::ledger::{self, Grant, Ledger, Usage};
@@ -743,6 +743,29 @@ impl Data {
             .unwrap_or_default();
         let (skip, len) = input::trimmed_at(text);
         ((from + skip) as u32, len as u32)
+    }
+
+    /// The kinds of the rows not rejected when read, each once.
+    pub fn kinds(&self) -> BTreeSet<&str> {
+        (self.order.iter())
+            .map(|&i| crate::input::trim(self.id(&self.rows[i as usize], 2)))
+            .collect()
+    }
+
+    /// Whether a customer of the good rows has no order in the history: the
+    /// simple model's basket is then the incident's order value.
+    pub fn has_customer_without_orders(&self) -> bool {
+        (self.bounds.windows(2))
+            .map(|group| &self.rows[self.order[group[0]] as usize])
+            .any(|first| !self.transactions(first).iter().any(|&(_, amount)| amount > 0.0))
+    }
+
+    /// The history of a good row's customer.
+    fn transactions(&self, row: &Row) -> &[Transaction] {
+        match self.indexed {
+            true => self.history.transactions_of(row.customer as usize),
+            false => self.history.transactions(self.id(row, 1)),
+        }
     }
 
     /// The `case_id` (0), `customer_id` (1) or `kind` (2) of a good row.
@@ -1447,10 +1470,7 @@ fn customer_cases<'a>(
     let mut granted: Vec<Grant> = Vec::new();
     let first = &data.rows[group[0] as usize];
     let customer_id = data.id(first, 1);
-    let transactions = match data.indexed {
-        true => data.history.transactions_of(first.customer as usize),
-        false => data.history.transactions(customer_id),
-    };
+    let transactions = data.transactions(first);
     let record = match data.indexed {
         true => data.customers.as_ref().and_then(|c| c.named(first.customer as usize)),
         false => data.customers.as_ref().and_then(|c| c.get(customer_id)),

@@ -666,6 +666,111 @@ impl<'p> Engine<'p> {
     }
 }
 
+/// What reads a field (see [`fields_read_for_kind`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// A rule's `when`.
+    Rule(String),
+    /// A gesture's `when`, cost, value or effectiveness.
+    Gesture(String),
+    /// A recovery parameter.
+    Recovery,
+    /// The simple model, for the basket of a customer with no order.
+    FutureValue,
+}
+
+impl std::fmt::Display for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reader::Rule(id) => write!(f, "rule `{id}`"),
+            Reader::Gesture(id) => write!(f, "gesture `{id}`"),
+            Reader::Recovery => f.write_str("the recovery model"),
+            Reader::FutureValue => f.write_str("the future-value model"),
+        }
+    }
+}
+
+/// The fields a case of `kind` may read under `policy`, each once with the
+/// first that reads it: a rule a case of that kind can reach, a gesture such
+/// a rule offers (its figures when its `when` may hold), the kind's recovery
+/// model, or the simple model's basket (`incident.order_value`, for a
+/// customer with no order). Every field but the kind is taken as unknown, so
+/// a condition on one decides nothing: both of its sides are read. What a
+/// batch warns of when its incidents file has no column for a field.
+pub fn fields_read_for_kind(policy: &Policy, kind: &str) -> Vec<(String, Reader)> {
+    let mut values = Values::new(&policy.schema);
+    values.set_string(policy.fields.incident[incident::KIND], kind);
+    let unknown: Vec<String> = (policy.schema.fields())
+        .map(|(name, _, _)| name.to_string())
+        .filter(|name| name != "incident.kind")
+        .collect();
+    let reads = |e: &crate::expr::Expr| e.fields_read(&policy.schema, &values, &unknown);
+    // Whether `when` holds for every case of the kind, or may for some.
+    let holds = |when: &crate::expr::Expr, read: &[String]| {
+        let sure = !read.iter().any(|f| unknown.contains(f));
+        match when.eval_bool(&values) {
+            true => (sure, true),
+            false => (false, !sure),
+        }
+    };
+    let mut read: Vec<(String, Reader)> = Vec::new();
+    let mut note = |fields: Vec<String>, reader: &dyn Fn() -> Reader| {
+        for field in fields {
+            if !read.iter().any(|(f, _)| *f == field) {
+                read.push((field, reader()));
+            }
+        }
+    };
+    let mut offered: Vec<usize> = Vec::new();
+    for rule in &policy.rules {
+        let (sure, may) = match &rule.when {
+            None => (true, true),
+            Some(when) => {
+                let fields = reads(when);
+                let held = holds(when, &fields);
+                note(fields, &|| Reader::Rule(rule.id.clone()));
+                held
+            }
+        };
+        for &g in rule.offer.iter().flatten().filter(|_| may) {
+            if !offered.contains(&g) {
+                offered.push(g);
+            }
+        }
+        if sure && rule.stop {
+            break;
+        }
+    }
+    for g in offered.into_iter().map(|i| &policy.gestures[i]) {
+        let reader = || Reader::Gesture(g.id.clone());
+        let priced = match &g.when {
+            None => true,
+            Some(when) => {
+                let fields = reads(when);
+                let (_, may) = holds(when, &fields);
+                note(fields, &reader);
+                may
+            }
+        };
+        let figures = [
+            g.cost.expr(),
+            g.value.as_ref().and_then(|v| v.expr()),
+            g.effectiveness.expr(),
+        ];
+        for e in figures.into_iter().flatten().filter(|_| priced) {
+            note(reads(e), &reader);
+        }
+    }
+    for e in policy.recovery_for(kind).params.iter().filter_map(|p| p.expr()) {
+        note(reads(e), &|| Reader::Recovery);
+    }
+    // The basket of a customer with no order yet.
+    if matches!(policy.model.ltv, Ltv::Simple) {
+        note(vec!["incident.order_value".to_string()], &|| Reader::FutureValue);
+    }
+    read
+}
+
 /// The best eligible candidate by impact; within `tie_tolerance * |best|` of
 /// it the cheapest wins, and on equal cost the earlier listed.
 pub fn choose(candidates: &[Candidate<'_>], tie_tolerance: f64) -> Option<usize> {

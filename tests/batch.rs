@@ -987,14 +987,18 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
     let incidents = dir.path().join("long.csv");
     let long = "x".repeat(2000);
     let run = |rows: String| {
-        std::fs::write(&incidents, format!("case_id,customer_id,kind,date\n{rows}")).unwrap();
+        std::fs::write(
+            &incidents,
+            format!("case_id,customer_id,kind,date,loss,order_value\n{rows}"),
+        )
+        .unwrap();
         goodwill()
             .args(["batch", "--policy", POLICY, "--history", HISTORY, "--ledger", LEDGER])
             .arg(&incidents)
             .output()
             .unwrap()
     };
-    let out = run(format!("K1,C1,late,{long}\n"));
+    let out = run(format!("K1,C1,late,{long},5,20\n"));
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let first = stderr.lines().next().unwrap();
@@ -1006,7 +1010,9 @@ fn a_long_rejected_value_is_cut_short_on_standard_error_only() {
         format!("line 2: column `date`: `{long}` is not a date (expected YYYY-MM-DD)")
     );
     // So is a repeated case id of that length, in its warning.
-    let out = run(format!("{long},C1,late,2026-01-01\n{long},C1,late,2026-01-02\n"));
+    let out = run(format!(
+        "{long},C1,late,2026-01-01,5,20\n{long},C1,late,2026-01-02,5,20\n"
+    ));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let warning = stderr.lines().next().unwrap();
     assert!(
@@ -1302,5 +1308,44 @@ fn control_characters_in_ids_reject_the_row_and_are_escaped_in_messages() {
     assert!(
         stderr.contains(&format!("\nerror: `{}`: line 3: {reason}\n", incidents.display())),
         "{stderr}"
+    );
+}
+
+/// A column the policy reads, left out of the file (an export without
+/// `order_value`, `coupon_percent` for `coupon_pct`), reads as 0 in every
+/// row, exit 0: warned of once, when a case of the file's kinds may read it.
+#[test]
+fn a_column_the_policy_reads_missing_from_the_file_is_warned_of() {
+    // The warnings, each from the file's name on.
+    let warned = |csv: &str| -> Vec<String> {
+        let out = batch_of(csv, &[]);
+        (String::from_utf8(out.stderr).unwrap().lines())
+            .filter(|l| l.starts_with("warning: "))
+            .map(|l| l.split_once("` has no column ").map_or(l, |(_, w)| w).to_string())
+            .collect()
+    };
+    // A coupon case reads the coupon's percent; C2 has no order in the
+    // history, so the future-value model reads the order value.
+    assert_eq!(
+        warned("case_id,customer_id,kind,date,loss\nK1,C2,coupon,2026-03-01,20\n"),
+        [
+            "`order_value`, which the future-value model reads (kind `coupon`): every row reads it as 0",
+            "`coupon_pct`, which rule `coupon` reads (kind `coupon`): every row reads it as 0",
+        ]
+    );
+    // Late deliveries never read the coupon's percent, and C1 has orders:
+    // nothing to warn of, nor for a rejected row's kind.
+    assert_eq!(
+        warned("case_id,customer_id,kind,date,loss\nK1,C1,late,2026-03-01,20\nK2,C2,coupon,2026-02-30,20\n"),
+        [""; 0]
+    );
+    // No loss: a gesture's value over a loss of 0 recovers in full; no date: dated today.
+    assert_eq!(
+        warned("case_id,customer_id,kind\nK1,C1,late\n"),
+        [
+            "`date`: every incident is dated today",
+            "`loss`, which every gesture's recovery reads (its value over the loss): every row reads it as 0, \
+             so any gesture of value recovers in full",
+        ]
     );
 }

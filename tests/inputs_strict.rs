@@ -75,12 +75,18 @@ fn rejected(out: &Output, reason: &str) {
     assert_eq!(column(out, "error"), [format!("line 2: {reason}")]);
     // The runs without a history or a ledger are warned of first.
     assert_eq!(
-        stderr(out).replace(NO_HISTORY, "").replace(NO_LEDGER, ""),
+        stderr(out)
+            .replace(NO_HISTORY, "")
+            .replace(NO_LEDGER, "")
+            .replace(NO_ORDER_VALUE, ""),
         format!("error: `inc.csv`: line 2: {reason}\nerror: `inc.csv`: 1 of 1 row rejected\n")
     );
 }
 
 const NO_HISTORY: &str = "warning: no history file (--history): every customer is answered as a new customer\n";
+/// C1, without a history row, is a new customer: its basket is the order value.
+const NO_ORDER_VALUE: &str = "warning: `inc.csv` has no column `order_value`, which the future-value model reads \
+                              (kind `late`): every row reads it as 0\n";
 const NO_LEDGER: &str =
     "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n";
 

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::inputs::Inputs;
 use crate::batch::{self, Data, Outcome, Rendered, Sources};
 use crate::date::Day;
+use crate::engine::Reader;
 use crate::exit::Exit;
 use crate::policy::Policy;
 use crate::policy::fields::Scope;
@@ -230,7 +231,68 @@ pub(super) fn check_columns(data: &Data, policies: &[&Policy]) -> Result<()> {
     for warning in data.check_columns(&read)? {
         super::to_stderr(format_args!("warning: {}\n", echoed(&warning)));
     }
+    for warning in absent_columns(data, policies) {
+        super::to_stderr(format_args!("warning: {}\n", echoed(&warning)));
+    }
     Ok(())
+}
+
+/// A warning for each field a case of the file's kinds may read under the
+/// `policies` that the incidents file has no column for: every row then
+/// reads its empty value, and a file exported without `order_value` (or
+/// with `coupon_percent` for `coupon_pct`) is answered with figures that
+/// look right.
+fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
+    let absent = |name: &str| !data.columns.iter().any(|c| c == name);
+    let file = &data.file;
+    let mut warnings = Vec::new();
+    if absent("date") {
+        warnings.push(format!("`{file}` has no column `date`: every incident is dated today"));
+    }
+    // Each gesture's recovery divides its value by the loss.
+    if absent("loss") {
+        warnings.push(format!(
+            "`{file}` has no column `loss`, which every gesture's recovery reads (its value over the loss): \
+             every row reads it as 0, so any gesture of value recovers in full"
+        ));
+    }
+    let mut fields: Vec<(&str, String)> = vec![
+        ("order_value", "0".to_string()),
+        ("severity", crate::input::incidents::DEFAULT_SEVERITY.to_string()),
+        ("channel", "\"\"".to_string()),
+    ];
+    for p in policies {
+        for a in p.attributes.iter().filter(|a| a.scope == Scope::Incident) {
+            if !fields.iter().any(|(n, _)| *n == a.column) {
+                fields.push((&a.column, a.ty.empty_value().to_string()));
+            }
+        }
+    }
+    fields.retain(|(name, _)| absent(name));
+    if fields.is_empty() {
+        return warnings;
+    }
+    let kinds = data.kinds();
+    let read: Vec<(String, Reader, &str)> = (policies.iter())
+        .flat_map(|p| kinds.iter().map(move |k| (p, *k)))
+        .flat_map(|(p, kind)| {
+            crate::engine::fields_read_for_kind(p, kind)
+                .into_iter()
+                .map(move |(f, r)| (f, r, kind))
+        })
+        .collect();
+    // The future-value model reads the order value only for a customer with no order.
+    let basket = fields.iter().any(|(name, _)| *name == "order_value") && data.has_customer_without_orders();
+    for (name, empty) in fields {
+        let field = format!("incident.{name}");
+        let reads = |f: &str, r: &Reader| f == field && (basket || *r != Reader::FutureValue);
+        if let Some((_, reader, kind)) = read.iter().find(|(f, r, _)| reads(f, r)) {
+            warnings.push(format!(
+                "`{file}` has no column `{name}`, which {reader} reads (kind `{kind}`): every row reads it as {empty}"
+            ));
+        }
+    }
+    warnings
 }
 
 /// Where a batch's rejected rows beyond the first [`ECHOED`] are.
