@@ -1349,3 +1349,47 @@ fn a_column_the_policy_reads_missing_from_the_file_is_warned_of() {
         ]
     );
 }
+
+/// A customer attribute the policy reads, with no column in the customers
+/// file (a renamed export column) or no customers file at all, reads as 0
+/// for every customer: a lifetime upgrade priced at $0, or not eligible.
+#[test]
+fn a_customer_attribute_without_its_column_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(
+        path("inc.csv"),
+        "case_id,customer_id,kind,date,loss,order_value,remaining_payments\n\
+         K1,C0002002,payment_failed,2026-11-20,69.93,9.99,7\n",
+    )
+    .unwrap();
+    let customers = std::fs::read_to_string("examples/customers.csv").unwrap();
+    let renamed = customers.replacen("plan_price", "price", 1);
+    std::fs::write(path("c.csv"), renamed).unwrap();
+    let run = |extra: &[&str]| {
+        let out = goodwill()
+            .args(["batch", &path("inc.csv"), "--history", "examples/history.csv"])
+            .args(["--ledger", "examples/ledger.csv"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    assert_eq!(
+        run(&["--customers", &path("c.csv")]),
+        format!(
+            "warning: `{}` has no column `plan_price`, which gesture `lifetime_upgrade` reads \
+             (kind `payment_failed`): every row reads it as 0\n",
+            path("c.csv")
+        )
+    );
+    assert_eq!(
+        run(&[]),
+        "warning: no customers file (--customers) gives `customer.plan`, which gesture `lifetime_upgrade` reads \
+         (kind `payment_failed`): every row reads it as \"\"\n\
+         warning: no customers file (--customers) gives `customer.plan_price`, which gesture `lifetime_upgrade` \
+         reads (kind `payment_failed`): every row reads it as 0\n"
+    );
+    assert_eq!(run(&["--customers", "examples/customers.csv"]), "");
+}

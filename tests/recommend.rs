@@ -1842,3 +1842,43 @@ fn a_customer_attribute_of_the_wrong_type_names_its_file_and_line() {
         "{stderr}"
     );
 }
+
+/// A customers file without the column of an attribute the answer reads (a
+/// renamed export column) reads it as empty for every customer: the
+/// upgrade is not eligible, with no other sign.
+#[test]
+fn a_customers_file_without_an_attribute_the_answer_reads_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let customers = dir.path().join("c.csv");
+    let text = std::fs::read_to_string("examples/customers.csv").unwrap();
+    std::fs::write(
+        &customers,
+        text.replacen("plan_price", "price", 1).replacen(",plan,", ",pla,", 1),
+    )
+    .unwrap();
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/subscription.toml", "--customers"])
+        .arg(&customers)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "warning: `{}` has no columns `plan` and `plan_price`: `customer.plan` and `customer.plan_price`, \
+             which gesture `lifetime_upgrade` reads, are read as \"\" and 0\n",
+            customers.display()
+        )
+    );
+    // A column the answer does not read is not named: `tier`.
+    std::fs::write(&customers, text.replacen(",tier,", ",level,", 1)).unwrap();
+    let out = goodwill()
+        .args(["recommend", "--case", "examples/subscription.toml", "--customers"])
+        .arg(&customers)
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), String::from_utf8(out.stderr).unwrap()),
+        (Some(0), String::new())
+    );
+}

@@ -256,19 +256,28 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
              every row reads it as 0, so any gesture of value recovers in full"
         ));
     }
-    let mut fields: Vec<(&str, String)> = vec![
+    // Each field: its name, what it reads as, and where it is missing.
+    let lacking_column = |name: &str| absent(name).then(|| format!("`{file}` has no column `{name}`"));
+    let standard = [
         ("order_value", "0".to_string()),
         ("severity", crate::input::incidents::DEFAULT_SEVERITY.to_string()),
         ("channel", "\"\"".to_string()),
     ];
-    for p in policies {
-        for a in p.attributes.iter().filter(|a| a.scope == Scope::Incident) {
-            if !fields.iter().any(|(n, _)| *n == a.column) {
-                fields.push((&a.column, a.ty.empty_value().to_string()));
+    let mut fields: Vec<(String, String, String)> = (standard.into_iter())
+        .filter_map(|(name, empty)| Some((format!("incident.{name}"), empty, lacking_column(name)?)))
+        .collect();
+    for a in policies.iter().flat_map(|p| &p.attributes) {
+        let lacking = match (a.scope, &data.customers) {
+            (Scope::Incident, _) => lacking_column(&a.column),
+            (Scope::Customer, None) => Some(format!("no customers file (--customers) gives `{}`", a.name)),
+            (Scope::Customer, Some(c)) => {
+                (c.column(&a.column).is_none()).then(|| format!("`{}` has no column `{}`", c.file, a.column))
             }
+        };
+        if let Some(lacking) = lacking.filter(|_| !fields.iter().any(|(f, _, _)| *f == a.name)) {
+            fields.push((a.name.clone(), a.ty.empty_value().to_string(), lacking));
         }
     }
-    fields.retain(|(name, _)| absent(name));
     if fields.is_empty() {
         return warnings;
     }
@@ -282,13 +291,12 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
         })
         .collect();
     // The future-value model reads the order value only for a customer with no order.
-    let basket = fields.iter().any(|(name, _)| *name == "order_value") && data.has_customer_without_orders();
-    for (name, empty) in fields {
-        let field = format!("incident.{name}");
+    let basket = fields.iter().any(|(f, _, _)| f == "incident.order_value") && data.has_customer_without_orders();
+    for (field, empty, lacking) in fields {
         let reads = |f: &str, r: &Reader| f == field && (basket || *r != Reader::FutureValue);
         if let Some((_, reader, kind)) = read.iter().find(|(f, r, _)| reads(f, r)) {
             warnings.push(format!(
-                "`{file}` has no column `{name}`, which {reader} reads (kind `{kind}`): every row reads it as {empty}"
+                "{lacking}, which {reader} reads (kind `{kind}`): every row reads it as {empty}"
             ));
         }
     }

@@ -155,7 +155,14 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .recommend(&incident, &customer, &mut values)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("case `{}`", incident.case_id))?;
-    let unset = left_out(&policy, &fields, customer.record.is_some());
+    // Customer attributes the customers file has no column for (a renamed export column).
+    let no_column: Vec<&str> = match &customers {
+        Some(c) => (policy.attribute_columns(Scope::Customer).into_iter())
+            .filter(|name| c.column(name).is_none())
+            .collect(),
+        None => Vec::new(),
+    };
+    let unset = left_out(&policy, &fields, customer.record.is_some(), &no_column);
     // `values` holds the case as the engine read it.
     let read = fields_read(&policy, &incident, &rec, &values, &unset);
     let no_row = match (&inputs.files.customers, &customer.record) {
@@ -167,7 +174,24 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         )),
         (Some(_), Some(_)) => None,
     };
-    let attributes = no_row.and_then(|why| unset_attributes(&policy, &read, &unset, &why));
+    let attributes = match (no_row, &customers) {
+        (Some(why), _) => unset_attributes(&policy, &read, &unset, &why),
+        (None, Some(c)) => {
+            // Only those the answer read.
+            let columns: Vec<String> = (no_column.iter())
+                .filter(|name| read.iter().any(|(f, _)| f.strip_prefix("customer.") == Some(name)))
+                .map(|name| format!("`{name}`"))
+                .collect();
+            let why = format!(
+                "`{}` has no column{} {}",
+                c.file,
+                crate::render::plural(columns.len()),
+                crate::render::and_list(&columns)
+            );
+            unset_attributes(&policy, &read, &unset, &why)
+        }
+        _ => None,
+    };
     for warning in unset_fields(&policy, &read, &unset).into_iter().chain(attributes) {
         super::to_stderr(format_args!("warning: {warning}\n"));
     }
@@ -390,15 +414,16 @@ fn fields_read(
 
 /// What the case does not have, each read as its type's empty value: the
 /// incident's `loss`, `order_value` and declared attributes not among its
-/// `given` fields, and, without the customer's row (`has_row`), the
-/// declared customer attributes.
-fn left_out(policy: &Policy, given: &[Field], has_row: bool) -> Vec<String> {
+/// `given` fields, and the declared customer attributes without the
+/// customer's row (`has_row`) or a column of the customers file (those of
+/// `no_column`).
+fn left_out(policy: &Policy, given: &[Field], has_row: bool, no_column: &[&str]) -> Vec<String> {
     let incident = (["loss", "order_value"].into_iter())
         .chain(policy.attribute_columns(Scope::Incident))
         .filter(|name| !given.iter().any(|f| f.name == *name))
         .map(|name| format!("incident.{name}"));
     let customer = (policy.attribute_columns(Scope::Customer).into_iter())
-        .filter(|_| !has_row)
+        .filter(|name| !has_row || no_column.contains(name))
         .map(|name| format!("customer.{name}"));
     incident.chain(customer).collect()
 }
@@ -453,12 +478,7 @@ fn unset_attributes(policy: &Policy, read: &[(String, String)], unset: &[String]
     if unset.is_empty() {
         return None;
     }
-    // `a`, `a and b`, `a, b and c`.
-    let list = |items: Vec<String>| match items.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
-    };
+    let list = |items: Vec<String>| crate::render::and_list(&items);
     let names = list(unset.iter().map(|(f, _, _)| format!("`{f}`")).collect());
     let empties = list(unset.iter().map(|(_, _, e)| e.to_string()).collect());
     let mut readers: Vec<String> = Vec::new();
@@ -612,7 +632,7 @@ mod tests {
     fn unset_customer_attributes_name_each_reader_once() {
         let policy = Policy::default_policy();
         // No row: every declared customer attribute is left out.
-        let unset = left_out(&policy, &[], false);
+        let unset = left_out(&policy, &[], false, &[]);
         let read = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
             pairs.iter().map(|(f, r)| (f.to_string(), r.to_string())).collect()
         };

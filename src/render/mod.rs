@@ -25,6 +25,15 @@ pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
     if n == N::from(1) { "" } else { "s" }
 }
 
+/// Items as a sentence lists them: `a`, `a and b`, `a, b and c`.
+pub fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// A kind or gesture id as a summary's cell shows it: `(none)` when empty,
 /// and in backticks when it would read as one of the summary's own labels
 /// (`all`, `(none)`, `(escalated)`, `(rejected)`) or starts with a backtick.
