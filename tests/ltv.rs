@@ -919,3 +919,67 @@ fn bgnbd_counts_zero_amount_rows_as_purchases() {
         "{rec}"
     );
 }
+
+/// The published summary with `line` (1-based, header included) replaced by `row`, in `dir`
+fn summary_with(dir: &Path, line: usize, row: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(SUMMARY_TX).unwrap();
+    let edited: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                format!("{row}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let file = dir.join("s.csv");
+    std::fs::write(&file, edited).unwrap();
+    file
+}
+
+/// A fit that converges on one mistyped row still has every parameter, and
+/// every customer's figures, set by that row: the row is named, the fit kept.
+#[test]
+fn a_fit_that_one_row_takes_over_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &Path, args: &[&str]| {
+        let out = goodwill().args(args).arg(file).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // Customer 1's 2 repeat purchases mistyped as 1000000, and as 1000.
+    for x in ["1000000", "1000"] {
+        let file = summary_with(dir.path(), 2, &format!("1,{x},30.43,38.86,22.35"));
+        let (_, stderr) = run(&file, &["ltv", "fit", "--summary"]);
+        let named = format!(
+            "warning: customer `1` stands out, with {x} repeat purchases, where 99% of the other repeat buyers \
+             have 14 or fewer: one such row moves every parameter of the fit, and so every customer's figures; \
+             if it is a mistake or a test account, correct or remove its row in `{}` and fit again\n",
+            file.display()
+        );
+        assert!(stderr.contains(&named), "{stderr}");
+        // Scoring fits the same way, and says the same.
+        let (scores, stderr) = run(&file, &["ltv", "--format", "csv", "--summary"]);
+        assert!(stderr.contains(&named), "{stderr}");
+        assert_eq!(csv_rows(&scores).len(), 2357);
+    }
+    // A spend of 100000 among tens.
+    let file = summary_with(dir.path(), 3, "2,1,1.71,38.86,100000");
+    let (_, stderr) = run(&file, &["ltv", "fit", "--summary"]);
+    assert!(
+        stderr.starts_with("warning: customer `2` stands out, with an average spend of 100000, where 99% of"),
+        "{stderr}"
+    );
+    // The published data has no such customer, summarised or from the raw log, on either end.
+    let (_, stderr) = run(Path::new(SUMMARY_TX), &["ltv", "fit", "--summary"]);
+    assert_eq!(stderr, "");
+    for end in [&["--as-of", "1997-09-30"][..], &[]] {
+        let (_, stderr) = run(Path::new(HISTORY), &[&["ltv", "fit"], end, &["--history"]].concat());
+        assert_eq!(stderr, "", "{end:?}");
+    }
+}

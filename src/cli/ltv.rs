@@ -315,6 +315,7 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
         None
     };
     let fits = Fits { bgnbd, gamma_gamma };
+    warn_standouts(customers, &fits);
     if !fits.converged() {
         super::to_stderr(format_args!(
             "warning: the fit stopped short of full convergence: the parameters are usable but not to every digit\n"
@@ -327,30 +328,67 @@ fn fit(customers: &Customers, spend_optional: bool) -> Result<Fits> {
 /// customer whose frequency, or with `spend` (a Gamma-Gamma fit) whose
 /// average spend, stands far out from the others'.
 fn standouts(customers: &Customers, spend: bool) -> String {
+    standing_out(customers, spend)
+        .iter()
+        .map(|clause| format!("; {clause}: if its row is a mistake, it alone can stop the fit"))
+        .collect()
+}
+
+/// `customer `ID` stands out, with FIGURES` for each customer whose
+/// frequency, or with `spend` whose average spend, stands far out from the
+/// others', both figures of one customer in one clause
+fn standing_out(customers: &Customers, spend: bool) -> Vec<String> {
     let found: Vec<_> = ltv::standouts(&customers.summary.rfm)
         .into_iter()
         .filter(|s| spend || s.field == "frequency")
         .collect();
-    let mut said = String::new();
-    for (n, s) in found.iter().enumerate() {
-        let (value, typical) = (shown(s.value), shown(s.typical));
+    let mut clauses: Vec<(usize, String)> = Vec::new();
+    for s in &found {
+        let typical = shown(s.typical);
         let figure = match s.field {
-            "frequency" => {
-                format!("{value} repeat purchases, where 99% of the other repeat buyers have {typical} or fewer")
-            }
-            _ => format!("an average spend of {value}, where 99% of the other repeat buyers' is {typical} or less"),
+            "frequency" => format!(
+                "{} repeat purchases, where 99% of the other repeat buyers have {typical} or fewer",
+                shown(s.value)
+            ),
+            _ => format!(
+                "an average spend of {}, where 99% of the other repeat buyers' is {typical} or less",
+                shown(s.value)
+            ),
         };
-        let id = &customers.summary.ids[s.index];
-        let same = n > 0 && found[n - 1].index == s.index;
-        said.push_str(&match same {
-            true => format!(", and {figure}"),
-            false => format!("; customer `{id}` stands out, with {figure}"),
-        });
-        if found.get(n + 1).is_none_or(|next| next.index != s.index) {
-            said.push_str(": if its row is a mistake, it alone can stop the fit");
+        match clauses.iter_mut().find(|(index, _)| *index == s.index) {
+            Some((_, said)) => {
+                said.push_str(", and ");
+                said.push_str(&figure);
+            }
+            None => {
+                let id = &customers.summary.ids[s.index];
+                clauses.push((s.index, format!("customer `{id}` stands out, with {figure}")));
+            }
         }
     }
-    said
+    clauses.into_iter().map(|(_, clause)| clause).collect()
+}
+
+/// Says which customers a fit that succeeded may owe its parameters to: a
+/// maximum of the likelihood that one mistyped row (a million purchases, a
+/// spend of 100000) owns is still a maximum, converged, with every
+/// customer's figures moved by it.
+fn warn_standouts(customers: &Customers, fits: &Fits) {
+    let clauses = standing_out(customers, fits.gamma_gamma.is_some());
+    if clauses.is_empty() {
+        return;
+    }
+    let rows = if customers.as_of.is_some() {
+        "its rows"
+    } else {
+        "its row"
+    };
+    super::to_stderr(format_args!(
+        "warning: {}: one such row moves every parameter of the fit, and so every customer's figures; \
+         if it is a mistake or a test account, correct or remove {rows} in `{}` and fit again\n",
+        clauses.join("; "),
+        customers.file
+    ));
 }
 
 fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {

@@ -241,10 +241,14 @@ pub struct Standout {
 const STANDOUT: f64 = 20.0;
 /// Fewer positive figures than this make no percentile to stand out from
 const STANDOUT_MIN_CUSTOMERS: usize = 20;
+/// At most this many customers are named for each figure: a few are a
+/// mistake to look at, more are part of the data
+const STANDOUT_MOST: usize = 3;
 
-/// The customer with the largest frequency, and the repeat buyer with the
-/// largest monetary value, each if it is more than `STANDOUT` (20) times the
-/// 99th percentile of the other customers' positive figures.
+/// The customers with the largest frequencies, and the repeat buyers with
+/// the largest monetary values, each more than `STANDOUT` (20) times the
+/// 99th percentile of the positive figures of the customers below it; at
+/// most `STANDOUT_MOST` (3) of each, the largest first.
 pub fn standouts(data: &[Rfm]) -> Vec<Standout> {
     let column = |field: &'static str, figure: fn(&Rfm) -> f64| {
         let mut values: Vec<(f64, usize)> = data
@@ -254,20 +258,24 @@ pub fn standouts(data: &[Rfm]) -> Vec<Standout> {
             .map(|(index, c)| (figure(c), index))
             .filter(|&(v, _)| v > 0.0 && v.is_finite())
             .collect();
-        if values.len() < STANDOUT_MIN_CUSTOMERS {
-            return None;
-        }
         values.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (value, index) = values.pop()?;
-        // The nearest rank: the smallest figure with 99% of the others at or below it.
-        let rank = (values.len() * 99).div_ceil(100);
-        let typical = values[rank - 1].0;
-        (value > STANDOUT * typical).then_some(Standout {
-            index,
-            field,
-            value,
-            typical,
-        })
+        let mut found = Vec::new();
+        while found.len() < STANDOUT_MOST && values.len() >= STANDOUT_MIN_CUSTOMERS {
+            let Some((value, index)) = values.pop() else { break };
+            // The nearest rank: the smallest figure with 99% of the others at or below it.
+            let rank = (values.len() * 99).div_ceil(100);
+            let typical = values[rank - 1].0;
+            if value <= STANDOUT * typical {
+                break;
+            }
+            found.push(Standout {
+                index,
+                field,
+                value,
+                typical,
+            });
+        }
+        found
     };
     [
         column("frequency", |c| c.frequency),
@@ -442,6 +450,23 @@ mod tests {
         // A spend 20 times the percentile is no outlier yet; a frequency of a few hundred is one.
         assert_eq!(with(row(2.0, 20.0 * found[0].typical)), []);
         assert_eq!(with(row(1000.0, 3.0)).len(), 1);
+    }
+
+    #[test]
+    fn a_few_mistyped_rows_all_stand_out_the_largest_first() {
+        let mut data = cdnow_with_spend();
+        let row = |frequency| Rfm {
+            frequency,
+            recency: 5.0,
+            t: 10.0,
+            monetary_value: 3.0,
+        };
+        for (at, frequency) in [(3, 5e3), (10, 1e6), (20, 1e4), (30, 1e5)] {
+            data.insert(at, row(frequency));
+        }
+        let found: Vec<(usize, f64)> = standouts(&data).iter().map(|s| (s.index, s.value)).collect();
+        // Three named, the largest first; each stands out from the customers below it.
+        assert_eq!(found, [(10, 1e6), (30, 1e5), (20, 1e4)]);
     }
 
     fn cdnow_with_spend() -> Vec<Rfm> {
