@@ -983,3 +983,53 @@ fn a_fit_that_one_row_takes_over_names_it() {
         assert_eq!(stderr, "", "{end:?}");
     }
 }
+
+/// A refund is not a purchase, and the order it reverses keeps its value,
+/// as `customer.avg_order_value` counts it: said, since a customer who
+/// returns an expensive order is valued as if they kept it.
+#[test]
+fn refunds_left_out_of_the_value_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.csv");
+    std::fs::write(
+        &history,
+        "customer_id,date,amount\nR1,1997-01-01,20\nR1,1997-03-01,500\nR1,1997-03-01,-450\nR1,1997-06-01,30\n\
+         N1,1997-01-01,20\nN1,1997-06-01,30\nN2,1997-02-01,10\nN2,1997-10-01,-10\n",
+    )
+    .unwrap();
+    let run = |as_of: &str| {
+        let out = goodwill()
+            .args([
+                "ltv",
+                "--model",
+                PUBLISHED,
+                "--format",
+                "json",
+                "--as-of",
+                as_of,
+                "--history",
+            ])
+            .arg(&history)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (j, String::from_utf8(out.stderr).unwrap())
+    };
+    let (j, stderr) = run("1997-09-30");
+    assert_eq!(
+        stderr,
+        format!(
+            "note: `{}` has refunds from 1 customer: refunds are not purchases, and the purchases they reverse \
+             keep their full value in the expected value of a purchase and the CLV\n",
+            history.display()
+        )
+    );
+    let r1 = &j["customers"][2];
+    assert_eq!(r1["customer_id"], "R1");
+    // The $500 day keeps its full value: (500 + 30) / 2.
+    assert_eq!(num(&r1["monetary_value"]), 265.0);
+    // Before any refund: nothing to say.
+    let (_, stderr) = run("1997-02-15");
+    assert_eq!(stderr, "");
+}

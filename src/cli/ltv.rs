@@ -232,6 +232,15 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Res
                     date::format(today)
                 ));
             }
+            // The customer's value is the mean of their purchases: a refunded
+            // order keeps its full value in it, as in `customer.avg_order_value`.
+            if aggregated.refunded > 0 {
+                super::to_stderr(format_args!(
+                    "note: `{file}` has refunds from {}: refunds are not purchases, and the purchases they \
+                     reverse keep their full value in the expected value of a purchase and the CLV\n",
+                    count(aggregated.refunded)
+                ));
+            }
             Ok(Customers {
                 summary: aggregated.summary,
                 file,
