@@ -717,6 +717,26 @@ fn the_score_table_names_the_model_and_the_settings() {
     insta::assert_snapshot!("score_table", text);
 }
 
+/// `recommend` uses this CLV as `future_value` only under a `bgnbd` policy:
+/// the table says when the policy (the shipped one, by default) values
+/// customers with the simple model instead.
+#[test]
+fn the_score_table_says_when_recommend_uses_another_model() {
+    // The shipped policy's `ltv` is `simple`: see the `score_table` snapshot.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(PUBLISHED, dir.path().join("model.toml")).unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, bgnbd_policy(r#"model_file = "model.toml""#)).unwrap();
+    let text = stdout(&[
+        "ltv",
+        "--summary",
+        "tests/data/ltv/worked_example.csv",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert!(!text.contains("`recommend`"), "{text}");
+}
+
 #[test]
 fn a_gamma_gamma_fit_that_cannot_settle_ends_with_an_error() {
     // The CDNOW summary with every repeat spend but customer 1's set to zero:

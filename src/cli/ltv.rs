@@ -889,6 +889,13 @@ impl Report<'_> {
             crate::render::percent(s.annual_discount_rate),
             self.policy.file
         );
+        // Only a `bgnbd` policy hands `recommend` this CLV as `future_value`.
+        if matches!(self.policy.model.ltv, Ltv::Simple) {
+            let _ = writeln!(
+                out,
+                "           the policy's `ltv` is `simple`: `recommend` values its customers with that model, not this CLV"
+            );
+        }
         let _ = writeln!(out, "           expected_purchases: in the next {} {unit}", s.periods);
         out.push('\n');
         w.write_all(out.as_bytes())?;
