@@ -1053,3 +1053,38 @@ fn refunds_left_out_of_the_value_are_said() {
     let (_, stderr) = run("1997-02-15");
     assert_eq!(stderr, "");
 }
+
+/// An end of observation past the data (a mistyped year, 2030 for data
+/// ending in 1998) makes every customer silent since the last row: said,
+/// as a history that runs past today is.
+#[test]
+fn an_end_of_observation_past_the_data_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.csv");
+    std::fs::write(
+        &history,
+        "customer_id,date,amount\nA,2024-01-01,10\nA,2024-02-01,10\nB,2024-01-05,10\n",
+    )
+    .unwrap();
+    let run = |as_of: &str| {
+        let out = goodwill()
+            .args(["ltv", "--model", PUBLISHED, "--as-of", as_of, "--history"])
+            .arg(&history)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let warning = |as_of: &str, gap: &str| {
+        format!(
+            "warning: `--as-of {as_of}` is {gap} after the last transaction in `{}` (2024-02-01): every customer \
+             is taken to have bought nothing since, so every one looks longer gone; leave `--as-of` out to end \
+             observation there, unless the history is complete to that day\n",
+            history.display()
+        )
+    };
+    assert_eq!(run("2030-01-01"), warning("2030-01-01", "2,161 days"));
+    assert_eq!(run("2024-02-02"), warning("2024-02-02", "1 day"));
+    assert_eq!(run("2024-02-01"), "");
+    assert_eq!(run("2024-01-20"), "");
+}

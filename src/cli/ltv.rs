@@ -232,6 +232,21 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Res
                     date::format(today)
                 ));
             }
+            // Days past the data are days without a purchase to the models: a
+            // mistyped year (2030 for data ending in 1998) makes everyone long gone.
+            let last = history.iter().filter_map(|(_, tx)| tx.last().map(|t| t.0)).max();
+            if let (Some(as_of), Some(last)) = (as_of, last)
+                && as_of > last
+            {
+                super::to_stderr(format_args!(
+                    "warning: `--as-of {}` is {} after the last transaction in `{file}` ({}): every customer is \
+                     taken to have bought nothing since, so every one looks longer gone; leave `--as-of` out to \
+                     end observation there, unless the history is complete to that day\n",
+                    date::format(as_of),
+                    days(as_of - last),
+                    date::format(last)
+                ));
+            }
             // The customer's value is the mean of their purchases: a refunded
             // order keeps its full value in it, as in `customer.avg_order_value`.
             if aggregated.refunded > 0 {
@@ -431,6 +446,12 @@ fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
         }
     }
     Ok(Exit::Success)
+}
+
+/// `1 day`, `11,508 days`.
+fn days(n: i32) -> String {
+    let s = crate::render::plural(n);
+    format!("{} day{s}", crate::money::group(u64::from(n.unsigned_abs())))
 }
 
 /// `1 customer`, `2,357 customers`.
