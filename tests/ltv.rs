@@ -166,24 +166,35 @@ fn the_papers_worked_example_through_a_model_file() {
     assert_eq!(j["spend_known"], false);
 }
 
+/// `tests/data/ltv/extremes.csv` without its rows that no customer can have
+/// (a repeat purchase at the first purchase's time), written in `dir`
+fn possible_extremes(dir: &Path) -> String {
+    let text = std::fs::read_to_string("tests/data/ltv/extremes.csv").unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            f[1] == "frequency" || f[1] == "0" || f[2].parse::<f64>().unwrap() > 0.0
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let file = dir.join("extremes.csv");
+    std::fs::write(&file, kept).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
 #[test]
 fn every_cdnow_customer_and_the_extremes_are_finite() {
+    let dir = tempfile::tempdir().unwrap();
+    let extremes = possible_extremes(dir.path());
     for args in [
         vec!["ltv", "--summary", SUMMARY_TX, "--format", "csv"],
         vec!["ltv", "--summary", SUMMARY_TX, "--format", "csv", "--model", PUBLISHED],
+        vec!["ltv", "--summary", &extremes, "--model", PUBLISHED, "--format", "csv"],
         vec![
             "ltv",
             "--summary",
-            "tests/data/ltv/extremes.csv",
-            "--model",
-            PUBLISHED,
-            "--format",
-            "csv",
-        ],
-        vec![
-            "ltv",
-            "--summary",
-            "tests/data/ltv/extremes.csv",
+            &extremes,
             "--model",
             PUBLISHED,
             "--format",
@@ -213,10 +224,21 @@ fn every_cdnow_customer_and_the_extremes_are_finite() {
             assert_eq!(rows, 2357);
             assert_eq!(most, 29.0, "the most frequent CDNOW customer");
         } else {
-            assert_eq!(rows, 107);
+            assert_eq!(rows, 86);
             assert_eq!(most, 1000.0);
         }
     }
+    // The file as written holds such rows: the first stops the run, with its line.
+    let out = goodwill()
+        .args(["ltv", "--summary", "tests/data/ltv/extremes.csv", "--model", PUBLISHED])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `tests/data/ltv/extremes.csv`: line 7: column `recency` is 0 but `frequency` is 1: a repeat \
+         purchase comes after the first, so it must be above 0\n"
+    );
 }
 
 #[test]

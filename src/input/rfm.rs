@@ -126,10 +126,25 @@ fn check(rfm: &Rfm, [x, t_x, t]: [&str; 3], monetary: Option<&str>) -> Result<()
             rfm.recency
         ));
     }
-    if let Some(m) = monetary
-        && rfm.monetary_value < 0.0
-    {
-        return Err(format!("column `{m}`: `{}` is negative", rfm.monetary_value));
+    // Purchases on one day (or in one period) merge: a repeat purchase comes later.
+    if rfm.frequency > 0.0 && rfm.recency == 0.0 {
+        return Err(format!(
+            "column `{t_x}` is 0 but `{x}` is {}: a repeat purchase comes after the first, so it must be above 0",
+            rfm.frequency
+        ));
+    }
+    if let Some(m) = monetary {
+        if rfm.monetary_value < 0.0 {
+            return Err(format!("column `{m}`: `{}` is negative", rfm.monetary_value));
+        }
+        // Silently ignored otherwise: likely a mean over all purchases, first included.
+        if rfm.frequency == 0.0 && rfm.monetary_value != 0.0 {
+            return Err(format!(
+                "column `{m}` is {} but `{x}` is 0: it is the mean spend of the repeat purchases, so without \
+                 one it must be 0",
+                rfm.monetary_value
+            ));
+        }
     }
     Ok(())
 }
@@ -277,6 +292,15 @@ mod tests {
         assert_eq!(
             err("ID,x,t_x,T,zbar\n1,1,1,2,-3\n"),
             "`s.csv`: line 2: column `zbar`: `-3` is negative"
+        );
+        assert_eq!(
+            err("ID,x,t_x,T\n1,1,1,2\n2,2,0,4\n"),
+            "`s.csv`: line 3: column `t_x` is 0 but `x` is 2: a repeat purchase comes after the first, so it must be above 0"
+        );
+        assert_eq!(
+            err("ID,x,t_x,T,zbar\n1,0,0,4,15\n"),
+            "`s.csv`: line 2: column `zbar` is 15 but `x` is 0: it is the mean spend of the repeat purchases, so \
+             without one it must be 0"
         );
         assert_eq!(
             err("ID,x,t_x,T\n7,1,1,2\n7,1,1,2\n"),
