@@ -814,7 +814,7 @@ fn a_failed_fit_names_the_customer_that_stands_out() {
     // Without the row, the same customers fit.
     assert!(fit(&head).0);
     let spend = "an average spend of 100000, where 99% of the other repeat buyers' is 227.14 or less";
-    let purchases = "1000 repeat purchases, where 99% of the other repeat buyers have 29 or fewer";
+    let purchases = "1,000 repeat purchases, where 99% of the other repeat buyers have 29 or fewer";
     for (row, figures) in [
         ("9999,1000,5,10,3", purchases.to_string()),
         ("9999,2,5,10,100000", spend.to_string()),
@@ -995,8 +995,8 @@ fn a_fit_that_one_row_takes_over_names_it() {
         )
     };
     // Customer 1's 2 repeat purchases mistyped as 1000000, and as 1000.
-    for x in ["1000000", "1000"] {
-        let file = summary_with(dir.path(), 2, &format!("1,{x},30.43,38.86,22.35"));
+    for (typed, x) in [("1000000", "1,000,000"), ("1000", "1,000")] {
+        let file = summary_with(dir.path(), 2, &format!("1,{typed},30.43,38.86,22.35"));
         let (_, stderr) = run(&file, &["ltv", "fit", "--summary"]);
         let named = format!(
             "warning: customer `1` stands out, with {x} repeat purchases, where 99% of the other repeat buyers \
@@ -1020,9 +1020,14 @@ fn a_fit_that_one_row_takes_over_names_it() {
     // The published data has no such customer, summarised or from the raw log, on either end.
     let (_, stderr) = run(Path::new(SUMMARY_TX), &["ltv", "fit", "--summary"]);
     assert_eq!(stderr, "");
-    for end in [&["--as-of", "1997-09-30"][..], &[]] {
-        let (_, stderr) = run(Path::new(HISTORY), &[&["ltv", "fit"], end, &["--history"]].concat());
+    for (end, buyers) in [(&["--as-of", "1997-09-30"][..], "946"), (&[], "1,139")] {
+        let (table, stderr) = run(Path::new(HISTORY), &[&["ltv", "fit"], end, &["--history"]].concat());
         assert_eq!(stderr, "", "{end:?}");
+        // Counted as the 2,357 customers are.
+        assert!(
+            table.contains(&format!(" · {buyers} repeat buyers with spend\n")),
+            "{table}"
+        );
     }
 }
 
@@ -1109,4 +1114,46 @@ fn an_end_of_observation_past_the_data_is_warned_of() {
     assert_eq!(run("2024-02-02"), warning("2024-02-02", "1 day"));
     assert_eq!(run("2024-02-01"), "");
     assert_eq!(run("2024-01-20"), "");
+}
+
+/// Where the terms of eq. 10 all but cancel (r = 1e-300), rounding left a
+/// one-time buyer -8e-15 expected purchases and a negative CLV: counts and
+/// values that cannot be negative are not.
+#[test]
+fn rounding_leaves_no_negative_purchases_or_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.toml");
+    let published = std::fs::read_to_string(PUBLISHED).unwrap();
+    let tiny: String = published
+        .lines()
+        .map(|l| {
+            if l.starts_with("r =") {
+                "r = 1e-300\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(tiny, published);
+    std::fs::write(&model, tiny).unwrap();
+    let model = model.to_str().unwrap();
+    let text = stdout(&[
+        "ltv",
+        "--model",
+        model,
+        "--format",
+        "csv",
+        "--as-of",
+        "1997-09-30",
+        "--history",
+        HISTORY,
+    ]);
+    let rows = csv_rows(&text);
+    assert_eq!(rows.len(), 2357);
+    for row in &rows {
+        for column in ["expected_purchases", "clv"] {
+            let v: f64 = row[column].parse().unwrap();
+            assert!(v >= 0.0, "customer {}: {column} {v}", row["customer_id"]);
+        }
+    }
 }

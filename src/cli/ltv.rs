@@ -368,15 +368,16 @@ fn standing_out(customers: &Customers, spend: bool) -> Vec<String> {
         .collect();
     let mut clauses: Vec<(usize, String)> = Vec::new();
     for s in &found {
-        let typical = shown(s.typical);
         let figure = match s.field {
             "frequency" => format!(
-                "{} repeat purchases, where 99% of the other repeat buyers have {typical} or fewer",
-                shown(s.value)
+                "{} repeat purchases, where 99% of the other repeat buyers have {} or fewer",
+                whole(s.value),
+                whole(s.typical)
             ),
             _ => format!(
-                "an average spend of {}, where 99% of the other repeat buyers' is {typical} or less",
-                shown(s.value)
+                "an average spend of {}, where 99% of the other repeat buyers' is {} or less",
+                shown(s.value),
+                shown(s.typical)
             ),
         };
         match clauses.iter_mut().find(|(index, _)| *index == s.index) {
@@ -448,6 +449,17 @@ fn run_fit(args: FitArgs, today: Day) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// A count a person reads, its thousands grouped as in `2,357 customers`:
+/// `1,000,000` repeat purchases; past 2^53, where an f64 stops counting
+/// one by one, with an exponent
+fn whole(n: f64) -> String {
+    if n.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&n) {
+        crate::money::group(n as u64)
+    } else {
+        shown(n)
+    }
+}
+
 /// `1 day`, `11,508 days`.
 fn days(n: i32) -> String {
     let s = crate::render::plural(n);
@@ -475,7 +487,8 @@ fn model_file(fits: &Fits, customers: &Customers, unit: TimeUnit) -> Result<Stri
     match &fits.gamma_gamma {
         Some(g) => text.push_str(&format!(
             "; Gamma-Gamma on {} repeat buyers, log-likelihood {}.\n",
-            g.customers, g.log_likelihood
+            crate::money::group(g.customers as u64),
+            g.log_likelihood
         )),
         None => {
             text.push_str(".\n# No Gamma-Gamma part: the data had no repeat spend, and `ltv = \"bgnbd\"` needs one.\n")
@@ -531,7 +544,7 @@ fn fit_table(fits: &Fits, customers: &Customers, unit: TimeUnit) -> String {
             let _ = writeln!(
                 out,
                 "Spend      Gamma-Gamma, the value of a purchase · {} repeat buyers with spend",
-                gg.customers
+                crate::money::group(gg.customers as u64)
             );
             let _ = writeln!(out, "           {:<8} {:>12} {:>12}", "", "estimate", "std. error");
             let (p, s) = (gg.params, gg.std_errors);
@@ -566,10 +579,7 @@ fn describe_data(customers: &Customers) -> String {
         Some(as_of) => {
             let left = match customers.left_out.len() {
                 0 => String::new(),
-                n => format!(
-                    "; {n} customer{} with no purchase by then left out",
-                    crate::render::plural(n)
-                ),
+                n => format!("; {} with no purchase by then left out", count(n)),
             };
             format!(
                 "`{}`: history summarised by day, observed until {}{left}",
@@ -928,7 +938,7 @@ impl Report<'_> {
             .map(|(id, r, sc)| {
                 [
                     id.to_string(),
-                    format!("{}", r.frequency),
+                    whole(r.frequency),
                     format!("{:.2}", r.recency),
                     format!("{:.2}", r.t),
                     format!("{:.3}", sc.p_alive),
@@ -983,12 +993,21 @@ impl Report<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{convergence, count};
+    use super::{convergence, count, days, whole};
 
     #[test]
     fn one_iteration_is_singular() {
         assert_eq!(convergence(false, 1), "NOT fully converged after 1 iteration");
         assert_eq!(convergence(true, 55), "converged after 55 iterations");
+    }
+
+    #[test]
+    fn counts_are_grouped_and_past_exact_counting_shown_with_an_exponent() {
+        assert_eq!(whole(29.0), "29");
+        assert_eq!(whole(1e6), "1,000,000");
+        assert_eq!(whole(1e300), "1e300");
+        assert_eq!(days(1), "1 day");
+        assert_eq!(days(11508), "11,508 days");
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl BgNbd {
         if horizon <= 0.0 {
             return 0.0;
         }
-        self.near_one(|a| self.purchase_factor(a, horizon, x, t) * self.alive_factor(a, x, t_x, t))
+        non_negative(self.near_one(|a| self.purchase_factor(a, horizon, x, t) * self.alive_factor(a, x, t_x, t)))
     }
 
     /// The values of `a` at which [`Self::near_one`] calls eq. 10, in call order
@@ -123,6 +123,13 @@ impl BgNbd {
     pub(crate) fn alive_factor(&self, a: f64, x: f64, t_x: f64, t: f64) -> f64 {
         (-softplus(BgNbd { a, ..*self }.ln_dropout_odds(x, t_x, t))).exp()
     }
+}
+
+/// `v`, or 0 for a negative `v`: the rounding left of a count that cannot be
+/// negative, where the terms of eq. 10 all but cancel (r = 1e-300 gave a
+/// one-time buyer -8e-15 purchases); NaN stays NaN
+pub(crate) fn non_negative(v: f64) -> f64 {
+    if v < 0.0 { 0.0 } else { v }
 }
 
 /// ln(e^u + e^v) without overflow

@@ -144,7 +144,7 @@ pub(crate) fn discount_monthly(
         discounted += (so_far - purchases) * factor;
         purchases = so_far;
     }
-    discounted
+    super::bgnbd::non_negative(discounted)
 }
 
 #[cfg(test)]

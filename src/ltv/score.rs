@@ -16,6 +16,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::bgnbd::non_negative;
 use super::clv::discount_monthly;
 use super::{LtvModel, Rfm};
 
@@ -126,10 +127,10 @@ fn one(
         if horizons[h] <= 0.0 {
             return 0.0;
         }
-        bg.near_one(|a| {
+        non_negative(bg.near_one(|a| {
             let k = points.iter().position(|&p| p == a).unwrap_or(0);
             factors[k][h] * alive[k]
-        })
+        }))
     };
     let discounted = discount_monthly(settings.horizon_months, settings.annual_discount_rate, |m| {
         expected(m as usize)
