@@ -51,6 +51,29 @@ fn warnings_do_not_fail_the_check() {
     insta::assert_snapshot!("warnings", stdout);
 }
 
+/// CI has a way to stop on a warning: a misspelt kind in a condition
+/// (`expired_copuon`) loads, and answers that kind with the apology alone.
+#[test]
+fn deny_warnings_fails_on_a_warning_as_on_an_error() {
+    let (code, stdout, stderr) = check(&["tests/data/check/warnings.toml", "--deny-warnings"]);
+    assert_eq!((code, stderr.as_str()), (2, ""));
+    assert!(stdout.contains("warning[unknown-kind]"), "{stdout}");
+    assert!(
+        stdout.ends_with("0 errors, 6 warnings (denied by --deny-warnings)\n"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = check(&["tests/data/check/warnings.toml", "--deny-warnings", "--format", "json"]);
+    assert_eq!(code, 2);
+    let j: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((j["errors"].as_u64(), j["warnings"].as_u64()), (Some(0), Some(6)));
+    // A clean policy still passes, and errors still fail.
+    let (code, stdout, _) = check(&["policies/default.toml", "--deny-warnings"]);
+    assert_eq!((code, stdout.as_str()), (0, "0 errors, 0 warnings\n"));
+    let (code, stdout, _) = check(&["tests/data/check/five-errors.toml", "--deny-warnings"]);
+    assert_eq!(code, 2);
+    assert!(stdout.ends_with("5 errors, 0 warnings\n"), "{stdout}");
+}
+
 #[test]
 fn json_carries_position_code_and_help() {
     let (code, stdout, _) = check(&["tests/data/check/five-errors.toml", "--format", "json"]);

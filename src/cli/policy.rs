@@ -51,13 +51,17 @@ pub enum Format {
 /// Validate a policy file.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 clean or warnings only, 2 with errors or when the file cannot be read.\n\nExample:\n  \
-    goodwill policy check policies/default.toml"
+    after_help = "Exit status: 0 clean or warnings only (with --deny-warnings, clean only), 2 with errors, \
+    with warnings under --deny-warnings, or when the file cannot be read.\n\nExample:\n  \
+    goodwill policy check policies/default.toml --deny-warnings"
 )]
 pub struct CheckArgs {
     /// The policy file
     #[arg(value_name = "POLICY")]
     pub policy: PathBuf,
+    /// Fail (exit 2) on warnings too, as on errors: for CI
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -184,12 +188,20 @@ fn check(args: CheckArgs) -> Result<Exit> {
         }
         Err(e) => return Err(e.into()),
     };
+    // A warning is as bad as an error for whoever asked to deny them: a
+    // misspelt kind in a condition loads, and answers that kind with the apology.
+    let denied = args.deny_warnings && report.count(crate::diagnostic::Severity::Warning) > 0;
     let text = match args.format {
+        Format::Text if denied => format!(
+            "{}{} (denied by --deny-warnings)\n",
+            report.render_text(),
+            report.summary()
+        ),
         Format::Text => format!("{}{}\n", report.render_text(), report.summary()),
         Format::Json => json_line(&report_json(&report))?,
     };
     print(&text)?;
-    Ok(if report.has_errors() {
+    Ok(if report.has_errors() || denied {
         Exit::Usage
     } else {
         Exit::Success
