@@ -356,10 +356,33 @@ fn key_span(rec: &RawRecovery, key: &str) -> Option<Range<usize>> {
 }
 
 fn unknown_kinds_in_conditions(policy: &Policy, raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
+    let named = kinds_named(raw);
     let Some(kinds) = &policy.kinds else {
-        misspelt_kind_overrides(raw, out);
+        misspelt_kind_overrides(raw, &named, out);
+        kinds_close_to_each_other(&named, out);
         return;
     };
+    for (kind, span) in named {
+        if kinds.contains(&kind) {
+            continue;
+        }
+        let help = crate::suggest::did_you_mean(&kind, kinds.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("`[policy] kinds` lists: {}", kinds.join(", ")));
+        out.push(
+            Diagnostic::warning(
+                "unknown-kind",
+                span,
+                format!("condition compares `incident.kind` with `{kind}`, which is not in `[policy] kinds`"),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+/// Every kind a rule's or gesture's expression compares `incident.kind`
+/// with, and where in the file, in the order of the file.
+fn kinds_named(raw: &RawPolicy) -> Vec<(String, Range<usize>)> {
     let conditions = raw
         .rules
         .iter()
@@ -373,43 +396,27 @@ fn unknown_kinds_in_conditions(policy: &Policy, raw: &RawPolicy, out: &mut Vec<D
             }
         }
     }
-    for e in exprs {
-        for (kind, inner) in kind_literals(&e.text) {
-            if kinds.contains(&kind) {
-                continue;
-            }
-            let help = crate::suggest::did_you_mean(&kind, kinds.iter().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| format!("`[policy] kinds` lists: {}", kinds.join(", ")));
-            out.push(
-                Diagnostic::warning(
-                    "unknown-kind",
-                    e.file_span(&inner),
-                    format!("condition compares `incident.kind` with `{kind}`, which is not in `[policy] kinds`"),
-                )
-                .with_help(help),
-            );
-        }
-    }
+    let mut named: Vec<(String, Range<usize>)> = exprs
+        .into_iter()
+        .flat_map(|e| {
+            kind_literals(&e.text)
+                .into_iter()
+                .map(|(kind, inner)| (kind, e.file_span(&inner)))
+        })
+        .collect();
+    named.sort_by_key(|(_, span)| span.start);
+    named
 }
 
 /// Without `[policy] kinds` to check them against, a `[recovery.kinds.X]`
 /// that no condition names but that is close to a kind one does is most
 /// likely a misspelling: its overrides would silently never apply.
-fn misspelt_kind_overrides(raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
-    let named: Vec<String> = raw
-        .rules
-        .iter()
-        .filter_map(|r| r.when.as_ref())
-        .chain(raw.gestures.iter().filter_map(|g| g.when.as_ref()))
-        .flat_map(|e| kind_literals(&e.text))
-        .map(|(kind, _)| kind)
-        .collect();
+fn misspelt_kind_overrides(raw: &RawPolicy, named: &[(String, Range<usize>)], out: &mut Vec<Diagnostic>) {
     for (kind, _) in &raw.recovery_kinds {
-        if named.contains(&kind.value) {
+        if named.iter().any(|(k, _)| *k == kind.value) {
             continue;
         }
-        if let Some(near) = crate::suggest::did_you_mean(&kind.value, named.iter().map(String::as_str)) {
+        if let Some(near) = crate::suggest::did_you_mean(&kind.value, named.iter().map(|(k, _)| k.as_str())) {
             out.push(
                 Diagnostic::warning(
                     "unknown-kind",
@@ -421,9 +428,53 @@ fn misspelt_kind_overrides(raw: &RawPolicy, out: &mut Vec<Diagnostic>) {
                 )
                 // Either side may be the misspelt one.
                 .with_help(format!(
-                    "a condition names `{near}`: one of the two is misspelt; list the kinds in `[policy] kinds` \
-                     to have them checked"
+                    "a condition names `{near}`: one of the two is misspelt; {LIST_KINDS}"
                 )),
+            );
+        }
+    }
+}
+
+const LIST_KINDS: &str = "list the kinds in `[policy] kinds` to have them checked";
+
+/// Without `[policy] kinds`, two kinds compared in conditions that are a
+/// letter or two apart are most likely one kind, misspelt once: the rule
+/// with the misspelling never matches a real incident. Kinds that differ
+/// only in their digits (`tier1_delay`, `tier2_delay`) are taken as meant.
+fn kinds_close_to_each_other(named: &[(String, Range<usize>)], out: &mut Vec<Diagnostic>) {
+    let mut distinct: Vec<&str> = Vec::new();
+    for (kind, _) in named {
+        if !distinct.contains(&kind.as_str()) {
+            distinct.push(kind);
+        }
+    }
+    let uses = |kind: &str| named.iter().filter(|(k, _)| k == kind).count();
+    let letters = |kind: &str| kind.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
+    for (i, first) in distinct.iter().enumerate() {
+        for second in &distinct[i + 1..] {
+            let close = crate::suggest::typo_distance(first, second).is_some()
+                || crate::suggest::typo_distance(second, first).is_some();
+            if !close || letters(first) == letters(second) {
+                continue;
+            }
+            // Point at the kind used less often, the later one on a tie.
+            let (odd, other) = if uses(first) < uses(second) {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            let Some((_, span)) = named.iter().find(|(k, _)| k == odd) else {
+                continue;
+            };
+            out.push(
+                Diagnostic::warning(
+                    "unknown-kind",
+                    span.clone(),
+                    format!(
+                        "conditions compare `incident.kind` with `{odd}` and with `{other}`, a letter or two apart"
+                    ),
+                )
+                .with_help(format!("if one of the two is misspelt, fix it; {LIST_KINDS}")),
             );
         }
     }
@@ -674,6 +725,48 @@ mod tests {
                  to have them checked"
             )
         );
+    }
+
+    /// Without `[policy] kinds`, a kind misspelt in one rule (`late_delivry`)
+    /// went unnoticed, and its rule never matched a real incident.
+    #[test]
+    fn without_kinds_two_kinds_a_letter_apart_in_conditions_are_a_likely_typo() {
+        let rules = |kinds: [&str; 3]| {
+            let mut src = "[[gesture]]\nid = \"g\"\nlabel = \"G\"\ncost = 1.0\n".to_string();
+            for (i, kind) in kinds.iter().enumerate() {
+                src += &format!("[[rule]]\nid = \"r{i}\"\nwhen = 'incident.kind == \"{kind}\"'\noffer = [\"g\"]\n");
+            }
+            src
+        };
+        // The kind named less often is the one pointed at, wherever it is.
+        for kinds in [
+            ["late_delivery", "late_delivery", "late_delivry"],
+            ["late_delivry", "late_delivery", "late_delivery"],
+        ] {
+            let src = rules(kinds);
+            let report = check_str(&src, "p.toml", None);
+            assert_eq!(report.diagnostics.len(), 1, "{report}");
+            let d = &report.diagnostics[0];
+            assert_eq!((d.code, &src[d.span.clone()]), ("unknown-kind", "late_delivry"));
+            assert_eq!(
+                d.message,
+                "conditions compare `incident.kind` with `late_delivry` and with `late_delivery`, a letter or two apart"
+            );
+        }
+        // Kinds apart in more than a typo, or only in their digits, are meant.
+        for kinds in [
+            ["late_box", "lost_box", "missing_item"],
+            ["tier1_delay", "tier2_delay", "tier3_delay"],
+            ["payment_pause", "late_box", "double_charge"],
+        ] {
+            assert_eq!(codes(&rules(kinds)), vec![], "{kinds:?}");
+        }
+        // With `[policy] kinds`, the list decides, as before.
+        let listed = format!(
+            "[policy]\nkinds = [\"late_delivery\"]\n{}",
+            rules(["late_delivery", "late_delivery", "late_delivry"])
+        );
+        assert_eq!(codes(&listed), vec![("unknown-kind", "late_delivry".to_string())]);
     }
 
     #[test]

@@ -15,22 +15,15 @@
 /// for `customer.tenure_days`, `full_recovery` for `full_recovery_at`)
 /// suggests the one candidate it begins, when only one does.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count().max(3) / 3).min(2);
     let mut best: Option<(&'a str, usize)> = None;
     let mut longer: Vec<&'a str> = Vec::new();
     for candidate in candidates {
         if !word.is_empty() && candidate.strip_prefix(word).is_some_and(|rest| rest.starts_with('_')) {
             longer.push(candidate);
         }
-        let distance = if candidate.eq_ignore_ascii_case(word) {
-            0
-        } else {
-            strsim::damerau_levenshtein(word, candidate)
-        };
-        // Replacing the whole of a one-letter word (`c` for `r`) is no typo.
-        let shortest = word.chars().count().min(candidate.chars().count());
-        let plausible = distance == 0 || distance < shortest;
-        if plausible && distance <= limit && best.is_none_or(|(_, d)| distance < d) {
+        if let Some(distance) = typo_distance(word, candidate)
+            && best.is_none_or(|(_, d)| distance < d)
+        {
             best = Some((candidate, distance));
         }
     }
@@ -38,6 +31,22 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         [only] => Some(only),
         _ => None,
     })
+}
+
+/// The edit distance from `word` to `candidate` when `word` is close enough
+/// to be a likely typo of it (the closeness [`did_you_mean`] describes,
+/// without its names cut short); `None` otherwise.
+pub fn typo_distance(word: &str, candidate: &str) -> Option<usize> {
+    let limit = (word.chars().count().max(3) / 3).min(2);
+    let distance = if candidate.eq_ignore_ascii_case(word) {
+        0
+    } else {
+        strsim::damerau_levenshtein(word, candidate)
+    };
+    // Replacing the whole of a one-letter word (`c` for `r`) is no typo.
+    let shortest = word.chars().count().min(candidate.chars().count());
+    let plausible = distance == 0 || distance < shortest;
+    (plausible && distance <= limit).then_some(distance)
 }
 
 /// `" (did you mean `x`?)"` to add after a message about `word`, or
