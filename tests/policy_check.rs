@@ -277,6 +277,49 @@ fn the_expression_errors_in_the_docs_are_the_binarys() {
     assert!(stdout.ends_with("3 errors, 0 warnings\n"), "{stdout}");
 }
 
+/// docs/expressions.md said a free gesture (a cost reading a missing
+/// attribute) replaces the apology by list order; under the `logistic`
+/// curve `R(0) > 0`, and it wins on impact even offered after the apology.
+#[test]
+fn a_free_gesture_beats_the_apology_as_the_expression_docs_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("free.toml");
+    let recommend = |curve: &str, offer: &str| -> Value {
+        std::fs::write(
+            &policy,
+            format!(
+                "[policy]\nkinds = [\"broken\"]\n[recovery]\ncurve = \"{curve}\"\n\
+                 [attributes]\n\"customer.plan_price\" = \"number\"\n\
+                 [[gesture]]\nid = \"six_months\"\nlabel = \"Six months free\"\ncost = \"customer.plan_price * 6\"\n\
+                 [[rule]]\nid = \"r\"\noffer = [{offer}]\n"
+            ),
+        )
+        .unwrap();
+        let out = goodwill()
+            .args(["recommend", "--policy"])
+            .arg(&policy)
+            .args("--customer C1 --kind broken --loss 12 --order-value 60 --format json".split(' '))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let both = "\"apology\", \"six_months\"";
+    // `linear`: R(0) = 0, a tie at $0, and the earlier listed wins.
+    assert_eq!(recommend("linear", both)["gesture"], "apology");
+    assert_eq!(recommend("linear", "\"six_months\"")["gesture"], "six_months");
+    // `logistic`: R(0) = 1 / (1 + exp(7 × 0.85)) = 0.0025991, so
+    // q = 0.1 + 0.9 × 0.0025991 = 0.102339, above the apology's 0.1.
+    let j = recommend("logistic", both);
+    assert_eq!(j["gesture"], "six_months");
+    assert_eq!(j["options"][1]["gesture"], "six_months");
+    let q = j["options"][1]["recovery"].as_f64().unwrap();
+    assert!((q - 0.102339).abs() < 1e-6, "{q}");
+    let docs = std::fs::read_to_string("docs/expressions.md").unwrap();
+    assert!(docs.contains("Under `logistic`, `R(0)` is above 0"), "{docs}");
+    assert!(docs.contains("(10.2% against 10% at\n`effectiveness` 1)"), "{docs}");
+}
+
 #[test]
 fn ids_that_read_as_part_of_an_answer_are_refused_at_the_id() {
     let (code, stdout, stderr) = check(&["tests/data/check/reserved-ids.toml"]);
