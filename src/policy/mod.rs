@@ -95,6 +95,9 @@ pub(crate) fn shown(v: f64) -> String {
 pub enum Range01 {
     /// A probability or share: 0 to 1.
     Unit,
+    /// A yearly rate, 0 to 1: above that is a percent written as a whole
+    /// number (10 for 10%), a rate of 1000% a year.
+    Rate,
     /// Zero or more.
     NonNegative,
     /// An amount of money: zero or more, under [`crate::input::MAX_NUMBER`],
@@ -111,7 +114,7 @@ impl Range01 {
     pub fn allows(self, v: f64) -> bool {
         v.is_finite()
             && match self {
-                Range01::Unit => (0.0..=1.0).contains(&v),
+                Range01::Unit | Range01::Rate => (0.0..=1.0).contains(&v),
                 Range01::NonNegative => v >= 0.0,
                 Range01::Amount => (0.0..crate::input::MAX_NUMBER).contains(&v),
                 Range01::Positive => v > 0.0,
@@ -122,7 +125,7 @@ impl Range01 {
     /// How the range reads in a message.
     pub fn describe(self) -> &'static str {
         match self {
-            Range01::Unit => "between 0 and 1",
+            Range01::Unit | Range01::Rate => "between 0 and 1",
             Range01::NonNegative => "zero or more",
             Range01::Amount => "zero or more and under 1e13 (10 trillion)",
             Range01::Positive => "more than zero",
@@ -155,6 +158,7 @@ impl Range01 {
     pub fn help(self) -> &'static str {
         match self {
             Range01::Unit => "a probability or a share: write a number from 0 to 1, such as 0.25",
+            Range01::Rate => "a rate a year: write a number from 0 to 1, such as 0.10 for 10%",
             Range01::NonNegative => "write 0 or a positive number",
             Range01::Amount => "an amount of money: write 0 or a positive number under 1e13",
             Range01::Positive => "write a number above 0",
@@ -767,12 +771,7 @@ impl<'a> Resolver<'a> {
 
     fn model(&mut self, raw: &raw::RawModel) -> Option<Model> {
         let margin = self.number_in(&raw.margin, "margin", Range01::Unit, 0.30);
-        let rate = self.number_in(
-            &raw.annual_discount_rate,
-            "annual_discount_rate",
-            Range01::NonNegative,
-            0.10,
-        );
+        let rate = self.number_in(&raw.annual_discount_rate, "annual_discount_rate", Range01::Rate, 0.10);
         let horizon = match &raw.horizon_months {
             Some(h) if h.value.fract() != 0.0 || !(1.0..=1200.0).contains(&h.value) => {
                 self.error(

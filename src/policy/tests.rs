@@ -145,6 +145,43 @@ fn probability_out_of_range() {
     assert_eq!(e[0].0, "20:20");
 }
 
+/// A discount rate written as a percent (`10` for 10%) was taken as 1000%
+/// a year, shrinking every future value, while `margin = 30` was refused.
+#[test]
+fn a_discount_rate_above_1_is_refused_as_margin_is() {
+    for (key, help) in [
+        (
+            "margin",
+            "a probability or a share: write a number from 0 to 1, such as 0.25",
+        ),
+        (
+            "annual_discount_rate",
+            "a rate a year: write a number from 0 to 1, such as 0.10 for 10%",
+        ),
+    ] {
+        let e = errors(&with(&format!("[model]\n{key} = 10\n")));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(
+            (e[0].0.as_str(), e[0].1, e[0].2.as_str(), e[0].3.as_deref()),
+            (
+                format!("20:{}", key.len() + 4).as_str(),
+                "out-of-range",
+                format!("`{key}` must be between 0 and 1, found 10").as_str(),
+                Some(help)
+            )
+        );
+    }
+    for fine in ["0", "0.10", "1"] {
+        let (p, _) = load_str(
+            &with(&format!("[model]\nannual_discount_rate = {fine}\n")),
+            "p.toml",
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.model.annual_discount_rate, fine.parse::<f64>().unwrap());
+    }
+}
+
 #[test]
 fn a_constant_branch_out_of_range_is_an_error_at_the_branch() {
     let src = with(
