@@ -170,6 +170,11 @@ fn convert_error(src: &str, error: &ParseError) -> (Kind, CompileError) {
 /// spreadsheets) gets the CEL way to write it as its help.
 fn other_habit(src: &str, error: CompileError) -> CompileError {
     let at = &src[error.span.clone()];
+    if at == ","
+        && let Some(number) = grouped_number(src, error.span.start)
+    {
+        return error.with_help(format!("write `{number}`, without a separator"));
+    }
     let before = src[..error.span.start].trim_end();
     let help = if at == "and" {
         "write `&&` for \"and\""
@@ -188,6 +193,35 @@ fn other_habit(src: &str, error: CompileError) -> CompileError {
         return error;
     };
     error.with_help(help)
+}
+
+/// The number a thousands separator at `comma` splits (`5,000` or
+/// `1,250.50`), written without it: CEL reads the comma as the end of the
+/// number. `None` when the comma does not sit between digits grouped by 3.
+fn grouped_number(src: &str, comma: usize) -> Option<String> {
+    let head = src[..comma].trim_end_matches(|c: char| c.is_ascii_digit());
+    let lead = &src[head.len()..comma];
+    // Digits ending a name (`x1`) or a decimal (`0.5`) are no number's start.
+    if lead.is_empty() || lead.len() > 3 || head.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.') {
+        return None;
+    }
+    let leading_digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let mut number = lead.to_string();
+    let mut rest = &src[comma..];
+    while let Some(group) = rest.strip_prefix(',') {
+        if leading_digits(group) != 3 {
+            return None;
+        }
+        number += &group[..3];
+        rest = &group[3..];
+    }
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = leading_digits(fraction);
+        number += &rest[..1 + digits];
+        rest = &fraction[digits..];
+    }
+    // `5,0000` or `5,000x` is something else.
+    (!rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')).then_some(number)
 }
 
 /// `mismatched input 'T' expecting S` and `extraneous input 'T' expecting S`.
@@ -378,6 +412,27 @@ mod tests {
             help("cannot x").as_deref(),
             Some("expected an operator or the end of the expression")
         );
+    }
+
+    /// `5,000` was "unexpected `,`: expected an operator", with nothing
+    /// about the thousands separator the data files are told of.
+    #[test]
+    fn a_thousands_separator_gets_the_number_without_it() {
+        for (src, number) in [
+            ("customer.total_spend > 5,000", "5000"),
+            ("customer.total_spend > 1,250.50 && a", "1250.50"),
+            ("x < 1,000,000", "1000000"),
+            ("a ? 12,000 : 0", "12000"),
+        ] {
+            let (text, message, help) = one_error(src);
+            assert_eq!((text.as_str(), message.as_str()), (",", "unexpected `,`"), "{src}");
+            assert_eq!(help, Some(format!("write `{number}`, without a separator")), "{src}");
+        }
+        // Not groups of three, or not after a number: the parser's own help.
+        for src in ["x > 5,00", "x > 5,0000", "x > 1234,000", "x1,000", "x > 0.5,000"] {
+            let help = one_error(src).2.unwrap_or_default();
+            assert!(!help.contains("separator"), "{src}: {help}");
+        }
     }
 
     #[test]
