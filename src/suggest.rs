@@ -13,13 +13,20 @@
 ///
 /// Failing that, a name cut short at a word of its own (`customer.tenure`
 /// for `customer.tenure_days`, `full_recovery` for `full_recovery_at`)
-/// suggests the one candidate it begins, when only one does.
+/// suggests the one candidate it begins, when only one does; and failing
+/// that, a name with a word abbreviated or spelt out
+/// (`incident.coupon_percent` for `incident.coupon_pct`) suggests the one
+/// candidate it abbreviates or spells out, when only one does.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&'a str, usize)> = None;
     let mut longer: Vec<&'a str> = Vec::new();
+    let mut abbreviated: Vec<&'a str> = Vec::new();
     for candidate in candidates {
         if !word.is_empty() && candidate.strip_prefix(word).is_some_and(|rest| rest.starts_with('_')) {
             longer.push(candidate);
+        }
+        if same_but_abbreviated(word, candidate) {
+            abbreviated.push(candidate);
         }
         if let Some(distance) = typo_distance(word, candidate)
             && best.is_none_or(|(_, d)| distance < d)
@@ -27,10 +34,39 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
             best = Some((candidate, distance));
         }
     }
-    best.map(|(candidate, _)| candidate).or(match longer[..] {
-        [only] => Some(only),
+    let only = |found: &[&'a str]| match found {
+        [one] => Some(*one),
         _ => None,
-    })
+    };
+    best.map(|(candidate, _)| candidate)
+        .or_else(|| only(&longer))
+        .or_else(|| only(&abbreviated))
+}
+
+/// Whether two names have the same words (split at `.` and `_`) but for
+/// some that one name abbreviates and the other spells out: `pct` and
+/// `percent`, `amt` and `amount`. An abbreviation has at least two letters,
+/// begins with the word's first letter and keeps the rest of its letters
+/// in order. At least one word must be the same in both: a lone word
+/// (`min`, `margin`) is too short a name to guess from.
+fn same_but_abbreviated(a: &str, b: &str) -> bool {
+    let words = |name: &'_ str| name.split(['.', '_']).map(str::to_ascii_lowercase).collect::<Vec<_>>();
+    let (a, b) = (words(a), words(b));
+    a != b
+        && a.len() == b.len()
+        && a.iter().zip(&b).any(|(x, y)| x == y)
+        && a.iter()
+            .zip(&b)
+            .all(|(x, y)| x == y || abbreviates(x, y) || abbreviates(y, x))
+}
+
+fn abbreviates(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.len() >= 2
+        && short.len() < long.len()
+        && short.chars().all(|c| c.is_ascii_alphabetic())
+        && short.chars().next() == long.chars().next()
+        && short.chars().all(|c| rest.any(|l| l == c))
 }
 
 /// The edit distance from `word` to `candidate` when `word` is close enough
@@ -85,6 +121,38 @@ mod tests {
         assert_eq!(did_you_mean("late", ["late_delivery", "late_fee"]), None);
         // A close typo still wins.
         assert_eq!(did_you_mean("customer.order", FIELDS), Some("customer.orders"));
+    }
+
+    /// `incident.coupon_percent` for a declared `incident.coupon_pct` is four
+    /// edits away, and got no suggestion.
+    #[test]
+    fn a_word_abbreviated_or_spelt_out_suggests_the_other() {
+        let declared = ["incident.coupon_pct", "incident.order_value", "customer.plan_price"];
+        let fields = FIELDS.iter().copied().chain(declared);
+        for (word, want) in [
+            ("incident.coupon_percent", "incident.coupon_pct"),
+            ("incident.order_val", "incident.order_value"),
+            ("customer.plan_prc", "customer.plan_price"),
+            ("cust.orders", "customer.orders"),
+        ] {
+            assert_eq!(did_you_mean(word, fields.clone()), Some(want), "{word}");
+        }
+        // One letter is no abbreviation, digits are no word, the first letter
+        // must match, and the words must be the same in number.
+        for word in [
+            "customer.tenure_d",
+            "incident.coupon_2",
+            "incident.coupon_ercent",
+            "incident.coupon_pct_off",
+            "customer.rec",
+        ] {
+            assert_eq!(did_you_mean(word, fields.clone()), None, "{word}");
+        }
+        // A lone word is too short a name to guess from.
+        assert_eq!(did_you_mean("min", ["margin", "midpoint"]), None);
+        assert_eq!(did_you_mean("attributes", ["abs", "min"]), None);
+        // Two candidates abbreviated alike: no guess.
+        assert_eq!(did_you_mean("x.amt", ["x.amount", "x.admit"]), None);
     }
 
     #[test]
