@@ -163,7 +163,7 @@ fn customers_are_looked_up_in_the_history() {
     let one = |id: &str| {
         format!(
             "[[test]]\nname = \"{id}\"\ncustomer_id = \"{id}\"\n[test.incident]\nkind = \"late_delivery\"\n\
-             date = 2026-11-20\nloss = 5\n"
+             date = 2026-11-20\nloss = 5\n[test.expect]\ndecision = \"gesture\"\n"
         )
     };
     std::fs::write(&tests, ["NEW2", "NEW10", "NEW1"].map(one).concat()).unwrap();
@@ -260,6 +260,16 @@ fn every_mistake_of_a_test_file_is_reported_in_one_run() {
     let (code, _, marked_err) = run(&["policies/default.toml", marked.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert_eq!(marked_err.replace(marked.to_str().unwrap(), file), stderr);
+}
+
+/// A test that expected nothing passed, and its rules and gestures counted
+/// as covered: a suite of such tests reached `--min-coverage 100`.
+#[test]
+fn a_test_that_expects_nothing_is_refused_and_covers_nothing() {
+    let file = "tests/data/cases/expects-nothing.tests.toml";
+    let (code, stdout, stderr) = run(&["policies/default.toml", file, "--min-coverage", "0"]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    insta::assert_snapshot!("expects_nothing", stderr);
 }
 
 #[test]
