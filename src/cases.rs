@@ -215,6 +215,8 @@ struct RawExpect {
     impact_max: Option<Spanned<Scalar>>,
     escalation: Option<String>,
     error: Option<String>,
+    /// The keys written, where they stand, for an error at the key.
+    keys: Vec<Spanned<String>>,
 }
 
 /// A table of fields; keys keep their spans, so that a misspelt one is
@@ -397,6 +399,10 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                     impact_max: number("impact_max", diags),
                     escalation: text("escalation", diags).map(Spanned::into_inner),
                     error: text("error", diags).map(Spanned::into_inner),
+                    keys: e
+                        .keys()
+                        .map(|k| Spanned::new(k.span(), k.get_ref().to_string()))
+                        .collect(),
                 };
                 expectation_unread = (e.contains_key("decision") && expect.decision.is_none())
                     || (e.contains_key("error") && expect.error.is_none());
@@ -801,6 +807,17 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         );
     }
     let before = diags.len();
+    let keys = e.keys;
+    let written: Vec<(&str, String)> = [
+        ("cost", &e.cost),
+        ("cost_min", &e.cost_min),
+        ("cost_max", &e.cost_max),
+        ("impact_min", &e.impact_min),
+        ("impact_max", &e.impact_max),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v.get_ref().text())))
+    .collect();
     let expect = Expect {
         decision: e.decision.map(|d| d.into_inner()),
         gesture: e.gesture,
@@ -837,6 +854,7 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
             .with_help(help),
         );
     }
+    contradictions(&expect, &keys, &written, diags);
     Some(TestCase {
         name,
         span,
@@ -847,6 +865,94 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         expect,
         expectation_unread: t.expectation_unread,
     })
+}
+
+/// Refuses expectations that no answer can meet together (`cost_min`
+/// above `cost_max`, a `gesture` also in `not_gesture`): the test would
+/// fail whatever the policy answers. Each is an error at the later key, or
+/// at the id in its list; `written` holds the numbers as written.
+fn contradictions(e: &Expect, keys: &[Spanned<String>], written: &[(&str, String)], diags: &mut Vec<Diagnostic>) {
+    let at = |key: &str| keys.iter().find(|k| k.get_ref() == key).map(Spanned::span);
+    let shown = |key: &str| {
+        let text = written.iter().find(|(k, _)| *k == key).map_or("", |(_, t)| t.as_str());
+        format!("`{key} = {text}`")
+    };
+    let conflict = |span: Range<usize>, message: String, help: &str| {
+        Diagnostic::error("conflict", span, message).with_help(help.to_string())
+    };
+    // Each pair is (lower, higher): the lower above the higher fails every answer.
+    let pairs = [
+        ("cost_min", e.cost_min, "cost_max", e.cost_max),
+        ("impact_min", e.impact_min, "impact_max", e.impact_max),
+        ("cost_min", e.cost_min, "cost", e.cost),
+        ("cost", e.cost, "cost_max", e.cost_max),
+    ];
+    for (low, low_v, high, high_v) in pairs {
+        if let (Some(l), Some(h), Some(low_at), Some(high_at)) = (low_v, high_v, at(low), at(high))
+            && crate::money::cents(l) > crate::money::cents(h)
+        {
+            let what = if low.starts_with("impact") { "impact" } else { "cost" };
+            let (span, message) = match low_at.start > high_at.start {
+                true => (low_at, format!("{} is above {}", shown(low), shown(high))),
+                false => (high_at, format!("{} is below {}", shown(high), shown(low))),
+            };
+            diags.push(conflict(
+                span,
+                format!("{message}: no {what} meets both"),
+                "correct the one that is wrong, or remove it",
+            ));
+        }
+    }
+    if let Some(g) = &e.gesture {
+        for id in e.not_gesture.iter().filter(|id| id.get_ref() == g.get_ref()) {
+            diags.push(conflict(
+                id.span(),
+                format!(
+                    "`{}` is the expected `gesture` and is in `not_gesture`: no answer meets both",
+                    g.get_ref()
+                ),
+                "keep the one you mean: `gesture` is the gesture expected, `not_gesture` those that must not be",
+            ));
+        }
+    }
+    for id in &e.not_matched {
+        let (is_rule, is_matched) = (
+            e.rule.as_ref().is_some_and(|r| r.get_ref() == id.get_ref()),
+            e.matched.iter().any(|m| m.get_ref() == id.get_ref()),
+        );
+        let first = match (is_rule, is_matched) {
+            (true, _) => "the expected `rule`, which must have matched,",
+            (false, true) => "in `matched`",
+            (false, false) => continue,
+        };
+        diags.push(conflict(
+            id.span(),
+            format!(
+                "rule `{}` is {first} and is in `not_matched`: no answer meets both",
+                id.get_ref()
+            ),
+            "correct the one that is wrong, or remove it",
+        ));
+    }
+    // An escalated case has no gesture, and only an escalated case a reason.
+    match (
+        e.decision.as_deref(),
+        &e.gesture,
+        e.escalation.as_deref(),
+        at("escalation"),
+    ) {
+        (Some("escalate"), Some(g), _, _) => diags.push(conflict(
+            at("gesture").unwrap_or_else(|| g.span()),
+            "`gesture` cannot be met: `decision` is `escalate`, and an escalated case has no gesture".to_string(),
+            "expect either the escalation or the gesture",
+        )),
+        (Some("gesture"), _, Some(reason), Some(span)) if !reason.is_empty() => diags.push(conflict(
+            span,
+            "`escalation` cannot be met: `decision` is `gesture`, and only an escalated case has a reason".to_string(),
+            "expect either the escalation or the gesture",
+        )),
+        _ => {}
+    }
 }
 
 fn given_customer(
@@ -1414,6 +1520,21 @@ mod tests {
             .collect()
     }
 
+    /// The file read, with every mistake found in the reading.
+    fn read_report(src: &str) -> Report {
+        let (_, diags) = read(src, "t.toml");
+        Report::new("t.toml", src, diags)
+    }
+
+    /// Each diagnostic's line and column, code and message.
+    fn coded(report: &Report) -> Vec<((usize, usize), &str, &str)> {
+        report
+            .diagnostics
+            .iter()
+            .map(|d| (report.line_col(d.span.start), d.code, d.message.as_str()))
+            .collect()
+    }
+
     #[test]
     fn a_test_reads_its_incident_customer_and_expectations() {
         let f = parse(ONE, "t.toml").unwrap();
@@ -1477,7 +1598,7 @@ mod tests {
         }
         let fine = ONE.replace(
             "cost_max = 5",
-            "cost_max = 14.99\ncost = 0.07\ncost_min = 1e3\nimpact_max = 123456.78",
+            "cost_max = 14.99\ncost = 0.07\ncost_min = 1e-2\nimpact_max = 123456.78",
         );
         assert_eq!(parse(&fine, "t.toml").unwrap().tests[0].expect.cost_max, Some(14.99));
     }
@@ -1681,13 +1802,8 @@ mod tests {
             test("unreadable money", "[test.expect]\ncost_max = 1.001\n"),
         ]
         .concat();
-        let (_, diags) = read(&src, "t.toml");
-        let report = Report::new("t.toml", &src, diags);
-        let got: Vec<((usize, usize), &str, &str)> = report
-            .diagnostics
-            .iter()
-            .map(|d| (report.line_col(d.span.start), d.code, d.message.as_str()))
-            .collect();
+        let report = read_report(&src);
+        let got = coded(&report);
         let nothing = |name: &str| format!("test `{name}` expects nothing: it would pass whatever the policy answers");
         assert_eq!(
             got,
@@ -1722,6 +1838,104 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .starts_with("an empty list, `cost_min = 0`")
+        );
+    }
+
+    /// Expectations no answer meets together were accepted, and the test
+    /// failed whatever the policy answered: each is an error at its key.
+    #[test]
+    fn expectations_no_answer_can_meet_are_errors_at_the_key() {
+        let test = |name: &str, expect: &str| {
+            format!(
+                "[[test]]\nname = \"{name}\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"x\"\n\
+                 date = 2026-11-20\n[test.expect]\n{expect}"
+            )
+        };
+        let src = [
+            test("a", "cost_min = 20\ncost_max = 10\n"),
+            test("b", "impact_max = -1\nimpact_min = 5.5\n"),
+            test("c", "cost = 3.5\ncost_min = 4\ncost_max = 3\n"),
+            test(
+                "d",
+                "gesture = \"credit_5\"\nnot_gesture = [\"apology\", \"credit_5\"]\n",
+            ),
+            test(
+                "e",
+                "rule = \"late\"\nmatched = \"big\"\nnot_matched = [\"late\", \"big\", \"x\"]\n",
+            ),
+            test("f", "decision = \"escalate\"\ngesture = \"credit_5\"\n"),
+            test("g", "decision = \"gesture\"\nescalation = \"supervisor\"\n"),
+            // Met together by some answer, if only just.
+            test(
+                "fine",
+                "cost_min = 3\ncost = 3\ncost_max = 3\nimpact_min = 1\nimpact_max = 1\n\
+                 gesture = \"credit_5\"\nnot_gesture = \"apology\"\nrule = \"late\"\nnot_matched = \"big\"\n\
+                 escalation = \"\"\n",
+            ),
+            test(
+                "escalated",
+                "decision = \"escalate\"\nnot_gesture = \"credit_5\"\nescalation = \"supervisor\"\n",
+            ),
+        ]
+        .concat();
+        let report = read_report(&src);
+        let got = coded(&report);
+        assert_eq!(
+            got,
+            [
+                (
+                    (9, 1),
+                    "conflict",
+                    "`cost_max = 10` is below `cost_min = 20`: no cost meets both"
+                ),
+                (
+                    (18, 1),
+                    "conflict",
+                    "`impact_min = 5.5` is above `impact_max = -1`: no impact meets both"
+                ),
+                // Each pair of the three is refused.
+                (
+                    (27, 1),
+                    "conflict",
+                    "`cost_min = 4` is above `cost = 3.5`: no cost meets both"
+                ),
+                (
+                    (28, 1),
+                    "conflict",
+                    "`cost_max = 3` is below `cost_min = 4`: no cost meets both"
+                ),
+                (
+                    (28, 1),
+                    "conflict",
+                    "`cost_max = 3` is below `cost = 3.5`: no cost meets both"
+                ),
+                (
+                    (37, 27),
+                    "conflict",
+                    "`credit_5` is the expected `gesture` and is in `not_gesture`: no answer meets both"
+                ),
+                (
+                    (47, 16),
+                    "conflict",
+                    "rule `late` is the expected `rule`, which must have matched, and is in `not_matched`: no answer \
+                     meets both"
+                ),
+                (
+                    (47, 24),
+                    "conflict",
+                    "rule `big` is in `matched` and is in `not_matched`: no answer meets both"
+                ),
+                (
+                    (56, 1),
+                    "conflict",
+                    "`gesture` cannot be met: `decision` is `escalate`, and an escalated case has no gesture"
+                ),
+                (
+                    (65, 1),
+                    "conflict",
+                    "`escalation` cannot be met: `decision` is `gesture`, and only an escalated case has a reason"
+                ),
+            ]
         );
     }
 
