@@ -833,8 +833,15 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         escalation: e.escalation,
         error: e.error,
     };
-    // A mistake in `[test.expect]` has its error, and may be the expectation meant.
-    if !t.expect_mistaken && diags.len() == before && !expect.checks_anything() {
+    // A mistake in `[test.expect]` has its error, and may be the expectation
+    // meant; so may an expectation written under another table, which
+    // [`validate`] sends where it belongs.
+    let customer_keys =
+        (t.customer.iter()).flat_map(|(c, unread)| c.get_ref().keys().chain(unread.iter().map(|(k, _)| k)));
+    let misplaced = (incident_keys.iter())
+        .chain(customer_keys)
+        .any(|k| EXPECT_KEYS.contains(&k.get_ref().as_str()));
+    if !t.expect_mistaken && !misplaced && diags.len() == before && !expect.checks_anything() {
         let help = match t.expect_written {
             false => {
                 "say in `[test.expect]` what the answer must be: a `decision`, a `gesture`, a `rule`, or a cost \
@@ -1164,6 +1171,23 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             .filter(|f| *f != "customer_id")
             .chain(incident_declared.iter().copied())
     };
+    // A key of another table written in this one (`gesture` under
+    // `[test.customer]`) is sent where it belongs, not to the policy's
+    // declarations.
+    let misplaced = |name: &str, here: Scope| {
+        let (what, table) = if EXPECT_KEYS.contains(&name) {
+            ("an expectation", "[test.expect]")
+        } else if here != Scope::Incident && incident_fields().any(|f| f == name) {
+            ("an incident field", "[test.incident]")
+        } else if here != Scope::Customer && CUSTOMER_FEATURES.contains(&name) {
+            ("a customer feature", "[test.customer]")
+        } else if here != Scope::Customer && declared.contains(&name) {
+            ("a customer attribute", "[test.customer]")
+        } else {
+            return None;
+        };
+        Some(format!("`{name}` is {what}: write it under `{table}`"))
+    };
     let mut scratch = Values::new(&policy.schema);
     for t in &tests.tests {
         // A test of how a bad incident is refused says so; any other test
@@ -1208,8 +1232,10 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             if STANDARD.contains(&name) || incident_declared.contains(&name) {
                 continue;
             }
-            let help = crate::suggest::did_you_mean(name, incident_fields())
-                .map(|s| format!("did you mean `{s}`?"))
+            let help = misplaced(name, Scope::Incident)
+                .or_else(|| {
+                    crate::suggest::did_you_mean(name, incident_fields()).map(|s| format!("did you mean `{s}`?"))
+                })
                 .unwrap_or_else(|| format!("declare `\"incident.{name}\"` in the policy's `[attributes]`"));
             diags.push(
                 Diagnostic::error(
@@ -1255,8 +1281,10 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
             for (name, span) in keys.chain(unread) {
                 if !declared.contains(&name.as_str()) {
                     let candidates = CUSTOMER_FEATURES.iter().copied().chain(declared.iter().copied());
-                    let help = crate::suggest::did_you_mean(name, candidates)
-                        .map(|s| format!("did you mean `{s}`?"))
+                    let help = misplaced(name, Scope::Customer)
+                        .or_else(|| {
+                            crate::suggest::did_you_mean(name, candidates).map(|s| format!("did you mean `{s}`?"))
+                        })
                         .unwrap_or_else(|| format!("declare `\"customer.{name}\"` in the policy's `[attributes]`"));
                     diags.push(
                         Diagnostic::error(
@@ -2272,6 +2300,54 @@ mod tests {
                     (16, 1),
                     "`ordrs` is neither a customer feature nor an attribute the policy declares",
                     Some("did you mean `orders`?")
+                ),
+            ]
+        );
+    }
+
+    /// `gesture` under `[test.customer]` was sent to the policy ("declare
+    /// `customer.gesture` in its `[attributes]`"): a key of another of the
+    /// test's tables is sent where it belongs.
+    #[test]
+    fn a_key_of_another_table_is_sent_where_it_belongs() {
+        let src = ONE
+            .replace(
+                "loss = 8\n",
+                "loss = 8\ngesture = \"credit_5\"\norders = 3\ntier = \"gold\"\n",
+            )
+            .replace(
+                "tier = \"gold\"\n[test.expect]",
+                "cost_max = 5\nchannel = \"chat\"\n[test.expect]",
+            );
+        let file = parse(&src, "t.toml").unwrap();
+        // Nor is the test said to expect nothing when it is all written elsewhere.
+        let src = src.replace("[test.expect]\ngesture = \"credit_5\"\ncost_max = 5\n", "");
+        assert!(parse(&src, "t.toml").is_ok(), "{src}");
+        let report = validate(&file, &Policy::default_policy());
+        let helps: Vec<((usize, usize), Option<&str>)> =
+            found(&report).into_iter().map(|(at, _, help)| (at, help)).collect();
+        assert_eq!(
+            helps,
+            [
+                (
+                    (7, 1),
+                    Some("`gesture` is an expectation: write it under `[test.expect]`")
+                ),
+                (
+                    (8, 1),
+                    Some("`orders` is a customer feature: write it under `[test.customer]`")
+                ),
+                (
+                    (9, 1),
+                    Some("`tier` is a customer attribute: write it under `[test.customer]`")
+                ),
+                (
+                    (14, 1),
+                    Some("`cost_max` is an expectation: write it under `[test.expect]`")
+                ),
+                (
+                    (15, 1),
+                    Some("`channel` is an incident field: write it under `[test.incident]`")
                 ),
             ]
         );
