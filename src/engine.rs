@@ -772,9 +772,12 @@ pub fn fields_read_for_kind(policy: &Policy, kind: &str) -> Vec<(String, Reader)
 }
 
 /// The best eligible candidate by impact; within `tie_tolerance * |best|` of
-/// it the cheapest wins, and on equal cost the earlier listed.
+/// it the cheapest wins, and on equal cost the earlier listed. An eligible
+/// owed gesture is given back whatever a goodwill gesture's impact: the
+/// choice is then among the owed alone.
 pub fn choose(candidates: &[Candidate<'_>], tie_tolerance: f64) -> Option<usize> {
-    let eligible = || candidates.iter().enumerate().filter(|(_, c)| c.status.is_eligible());
+    let owed = candidates.iter().any(|c| c.owed && c.status.is_eligible());
+    let eligible = || (candidates.iter().enumerate()).filter(move |(_, c)| c.status.is_eligible() && (c.owed || !owed));
     let best = eligible().map(|(_, c)| c.impact).fold(f64::NEG_INFINITY, f64::max);
     if !best.is_finite() {
         return None;

@@ -518,3 +518,29 @@ fn a_given_customer_answers_like_their_history() {
     // impact = 0.55 * 0.49 * 100 - 20 = 6.95.
     close(rec.impact(), 6.95);
 }
+
+/// Money the customer is owed is given back: an eligible owed gesture is
+/// the answer even at its real cost, where its impact is below the
+/// apology's (a double-charged new customer got an apology alone).
+#[test]
+fn an_eligible_owed_gesture_is_the_answer_whatever_its_impact() {
+    let src = POLICY.replace(
+        "[[rule]]\nid = \"all\"\noffer = [\"credit\", \"big\", \"gold_only\", \"broken\"]",
+        "[[gesture]]\nid = \"refund\"\nlabel = \"Refund\"\nowed = true\ncost = \"incident.loss\"\n\
+         when = \"incident.loss < 100.0\"\n\n[[rule]]\nid = \"all\"\noffer = [\"credit\", \"refund\"]",
+    );
+    let p = policy(&src);
+    let e = Engine::new(&p, None);
+    // A customer with no history and no order value: FV = 0, so every
+    // gesture's impact is minus its cost, and the apology's 0 is the best.
+    let none = History::default();
+    let rec = run(&e, &none, &incident("lin", 50.0), Usage::default());
+    let impact = |id: &str| rec.candidates.iter().find(|c| c.gesture == id).unwrap().impact;
+    close(impact("refund"), -50.0);
+    close(impact("credit"), -20.0);
+    close(impact("apology"), 0.0);
+    assert_eq!(rec.gesture(), "refund");
+    // Not eligible (its `when` is false): the apology, best of the rest.
+    let rec = run(&e, &none, &incident("lin", 120.0), Usage::default());
+    assert_eq!(rec.gesture(), "apology");
+}
