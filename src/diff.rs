@@ -7,7 +7,8 @@
 //! it counts:
 //!
 //! - a case *changed* when its decision (gesture, escalate, error) or its
-//!   gesture differs;
+//!   gesture differs, and *re-priced* when its gesture is the same but its
+//!   cost or impact differs to the cent (a gesture's new cost);
 //! - transitions: for changed cases, how many went from each old answer to
 //!   each new one (the answer is the gesture id, `escalate` or `error`);
 //! - cost and impact totals, old and new, in cents (each case's figure rounded
@@ -61,6 +62,9 @@ pub struct Slice {
     pub cases: u64,
     /// How many whose decision or gesture changed.
     pub changed: u64,
+    /// How many others whose gesture's cost or impact changed (to the
+    /// cent): the same answer at another price, as a gesture's new cost gives.
+    pub repriced: u64,
     /// Under the old policy.
     pub old: Money,
     /// Under the new policy.
@@ -68,9 +72,10 @@ pub struct Slice {
 }
 
 impl Slice {
-    fn add(&mut self, old: &Outcome<'_>, new: &Outcome<'_>, changed: bool) {
+    fn add(&mut self, old: &Outcome<'_>, new: &Outcome<'_>, changed: bool, repriced: bool) {
         self.cases += 1;
         self.changed += u64::from(changed);
+        self.repriced += u64::from(repriced);
         self.old.add(old);
         self.new.add(new);
     }
@@ -155,7 +160,8 @@ pub struct DiffReport {
     pub kinds: Vec<(String, Slice)>,
     /// Changed cases by (old answer, new answer), most frequent first.
     pub transitions: Vec<Transition>,
-    /// Indexes (into the outcome lists) of the changed cases, in input order.
+    /// Indexes (into the outcome lists) of the changed and the re-priced
+    /// cases (see [`Slice::repriced`]), in input order.
     #[serde(skip)]
     pub changed: Vec<usize>,
     /// Differences in the policy text, in file order of sections.
@@ -163,9 +169,9 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// Whether anything changed: a case's answer or the policy's content.
+    /// Whether anything changed: a case's answer or its figures, or the policy's content.
     pub fn any_change(&self) -> bool {
-        self.all.changed > 0 || !self.policy.is_empty()
+        self.all.changed + self.all.repriced > 0 || !self.policy.is_empty()
     }
 }
 
@@ -225,11 +231,15 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
     let unlisted = |p: &Policy, out: &Outcome<'_>| out.date.is_some() && p.check_kind(out.kind).is_err();
     for (i, (o, n)) in old.iter().zip(new).enumerate() {
         let changed = o.decision != n.decision || o.gesture != n.gesture;
-        report.all.add(o, n, changed);
-        kinds.entry(o.kind).or_default().add(o, n, changed);
+        let cents = |x: &Outcome<'_>| (money::cents(x.cost), money::cents(x.impact));
+        let repriced = !changed && o.decision == Decision::Gesture && cents(o) != cents(n);
+        report.all.add(o, n, changed, repriced);
+        kinds.entry(o.kind).or_default().add(o, n, changed, repriced);
         if changed {
-            report.changed.push(i);
             *transitions.entry((answer(o), answer(n))).or_default() += 1;
+        }
+        if changed || repriced {
+            report.changed.push(i);
         }
         match (&o.error, &n.error) {
             (None, Some(_)) if unlisted(new_policy, n) => {

@@ -601,3 +601,58 @@ fn a_diff_under_12_month_limits_without_a_ledger_is_warned_of() {
     let out = goodwill().args(CLEAN).output().unwrap();
     assert_eq!((out.status.code(), out.stderr.as_slice()), (Some(0), &b""[..]));
 }
+
+/// A gesture's new cost keeps every answer, so no case "changed": the
+/// cases it re-prices are counted on the first line, listed in `-o`'s CSV,
+/// and count as a change for `--exit-code`.
+#[test]
+fn the_same_answer_at_another_cost_is_counted_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.toml");
+    let changed = dir.path().join("changed.csv");
+    let old = std::fs::read_to_string("tests/data/diff/old.toml").unwrap();
+    std::fs::write(&new, old.replacen("cost = 10.0", "cost = 12.0", 1)).unwrap();
+    let mut args = CLEAN;
+    args[3] = new.to_str().unwrap();
+    let out = goodwill()
+        .args(args)
+        .args(["--exit-code", "-o"])
+        .arg(&changed)
+        .output()
+        .unwrap();
+    // The policy text changed too: exit 3 either way; the cases say why.
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "Backtest over 5 incidents of `tests/data/diff/incidents.csv`: 0 changed (0.00%); \
+             2 more with the same answer at another cost or impact\n"
+        ),
+        "{text}"
+    );
+    let rows = common::rows(&std::fs::read(&changed).unwrap());
+    let seen: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["case_id"].as_str(),
+                r["old_gesture"].as_str(),
+                r["old_cost"].as_str(),
+                r["new_cost"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("K1", "credit_10", "10.00", "12.00"),
+            ("K2", "credit_10", "10.00", "12.00")
+        ]
+    );
+    let out = goodwill().args(args).args(["--format", "json"]).output().unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (j["all"]["changed"].as_u64(), j["all"]["repriced"].as_u64()),
+        (Some(0), Some(2))
+    );
+}

@@ -1,7 +1,7 @@
 //! What `goodwill policy diff` prints: the changed cases, the rejected
 //! rows, the transition table, cost and impact old/new/delta overall and
 //! per kind, and what changed in the policy text; and the CSV of changed
-//! cases.
+//! (and re-priced) cases.
 
 use std::io::Write;
 
@@ -12,8 +12,15 @@ use crate::money;
 /// The report as text, amounts in `currency`.
 pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
     let all = &report.all;
+    let repriced = match all.repriced {
+        0 => String::new(),
+        n => format!(
+            "; {} more with the same answer at another cost or impact",
+            money::group(n)
+        ),
+    };
     let mut out = format!(
-        "Backtest over {} incidents of `{incidents}`: {} changed ({})\n",
+        "Backtest over {} incidents of `{incidents}`: {} changed ({}){repriced}\n",
         money::group(all.cases),
         money::group(all.changed),
         share(all.changed, all.cases)
@@ -212,7 +219,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "new_error",
 ];
 
-/// Writes every changed case with both answers as CSV.
+/// Writes every changed and re-priced case with both answers as CSV.
 pub fn changed_csv(
     w: &mut dyn Write,
     report: &DiffReport,
