@@ -46,7 +46,7 @@ use crate::input::history::Features;
 use crate::input::incidents::{Incident, STANDARD};
 use crate::input::ledger::Usage;
 use crate::policy::fields::Scope;
-use crate::policy::{APOLOGY, Policy, Range01};
+use crate::policy::{APOLOGY, Bounds, Policy};
 
 /// The customer features a test can give; every other `[test.customer]` key
 /// is an attribute.
@@ -625,14 +625,14 @@ fn number(value: &Spanned<Scalar>, what: &str, diags: &mut Vec<Diagnostic>) -> O
 }
 
 /// A number in a range: a share (`p_alive`), an amount, a count of days.
-fn number_in(value: &Spanned<Scalar>, what: &str, range: Range01, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+fn number_in(value: &Spanned<Scalar>, what: &str, range: Bounds, diags: &mut Vec<Diagnostic>) -> Option<f64> {
     let v = number(value, what, diags)?;
     if !range.allows(v) {
         diags.push(
             Diagnostic::error(
                 "out-of-range",
                 value.span(),
-                format!("`{what}` must be {}, found {}", range.describe(), Range01::found(v)),
+                format!("`{what}` must be {}, found {}", range.describe(), Bounds::found(v)),
             )
             .with_help(range.help()),
         );
@@ -988,10 +988,10 @@ fn given_customer(
             "orders" => f.orders = count(value, k, diags).unwrap_or(0),
             "refunds" => f.refunds = count(value, k, diags).unwrap_or(0),
             // Refunds count in it: a customer with only a refund has a negative one.
-            "total_spend" => spend = number_in(value, k, Range01::Any, diags),
-            "avg_order_value" => avg = number_in(value, k, Range01::Amount, diags),
-            "tenure_days" => tenure = number_in(value, k, Range01::NonNegative, diags),
-            "recency_days" => recency = number_in(value, k, Range01::NonNegative, diags),
+            "total_spend" => spend = number_in(value, k, Bounds::Any, diags),
+            "avg_order_value" => avg = number_in(value, k, Bounds::Amount, diags),
+            "tenure_days" => tenure = number_in(value, k, Bounds::NonNegative, diags),
+            "recency_days" => recency = number_in(value, k, Bounds::NonNegative, diags),
             "first_order" => {
                 f.first_order = day(value, k, diags);
                 order_spans[0] = Some(value.span());
@@ -1000,11 +1000,11 @@ fn given_customer(
                 f.last_order = day(value, k, diags);
                 order_spans[1] = Some(value.span());
             }
-            "future_value" => g.future_value = number_in(value, k, Range01::Amount, diags),
-            "p_alive" => g.p_alive = number_in(value, k, Range01::Unit, diags),
+            "future_value" => g.future_value = number_in(value, k, Bounds::Amount, diags),
+            "p_alive" => g.p_alive = number_in(value, k, Bounds::Unit, diags),
             "gestures_12m" => g.usage.gestures = count(value, k, diags).unwrap_or(0).min(u64::from(u32::MAX)) as u32,
             "goodwill_12m" => {
-                g.usage.cents = number_in(value, k, Range01::Amount, diags).map_or(0, crate::money::cents);
+                g.usage.cents = number_in(value, k, Bounds::Amount, diags).map_or(0, crate::money::cents);
             }
             "known" => match value.get_ref() {
                 Scalar::Bool(b) => known = Some(*b),
@@ -1736,7 +1736,7 @@ mod tests {
                 (
                     (12, 11),
                     "`p_alive` must be between 0 and 1, found 1.5",
-                    Some(Range01::Unit.help())
+                    Some(Bounds::Unit.help())
                 ),
                 (
                     (13, 16),
@@ -1746,7 +1746,7 @@ mod tests {
                 (
                     (14, 15),
                     "`tenure_days` must be zero or more, found -5",
-                    Some(Range01::NonNegative.help())
+                    Some(Bounds::NonNegative.help())
                 ),
             ]
         );

@@ -22,7 +22,7 @@ use crate::input::ledger::Usage;
 use crate::ltv;
 use crate::money;
 use crate::policy::fields::{Scope, customer, incident};
-use crate::policy::{APOLOGY, Gesture, Ltv, Policy, Range01};
+use crate::policy::{APOLOGY, Bounds, Gesture, Ltv, Policy};
 use crate::recovery;
 
 /// What the engine needs to know about the customer of a case.
@@ -178,7 +178,7 @@ pub struct Recommendation<'p> {
     pub features: Features,
     /// Goodwill already granted in the 12 months.
     pub gestures_12m: u32,
-    /// Its cost.
+    /// The cost of the goodwill granted in those 12 months, in dollars.
     pub goodwill_12m: f64,
     /// Future value (the README's "The model").
     pub future_value: f64,
@@ -609,9 +609,9 @@ impl<'p> Engine<'p> {
             true => ", over the largest amount, 1e13",
             false => "",
         };
-        let problem = if !Range01::Amount.allows(raw_cost) {
+        let problem = if !Bounds::Amount.allows(raw_cost) {
             Some(g.cost.evaluated("cost", raw_cost, beyond(raw_cost)))
-        } else if let (Some(v), Some(param)) = (raw_value.filter(|&v| !Range01::Amount.allows(v)), &g.value) {
+        } else if let (Some(v), Some(param)) = (raw_value.filter(|&v| !Bounds::Amount.allows(v)), &g.value) {
             Some(param.evaluated("value", v, beyond(v)))
         } else if !(0.0..=1.0).contains(&effectiveness) {
             Some(g.effectiveness.evaluated("effectiveness", effectiveness, ""))

@@ -92,7 +92,7 @@ pub(crate) fn shown(v: f64) -> String {
 
 /// What values a number may take.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Range01 {
+pub enum Bounds {
     /// A probability or share: 0 to 1.
     Unit,
     /// A yearly rate, 0 to 1: above that is a percent written as a whole
@@ -109,27 +109,27 @@ pub enum Range01 {
     Any,
 }
 
-impl Range01 {
+impl Bounds {
     /// Whether a value is allowed.
     pub fn allows(self, v: f64) -> bool {
         v.is_finite()
             && match self {
-                Range01::Unit | Range01::Rate => (0.0..=1.0).contains(&v),
-                Range01::NonNegative => v >= 0.0,
-                Range01::Amount => (0.0..crate::input::MAX_NUMBER).contains(&v),
-                Range01::Positive => v > 0.0,
-                Range01::Any => true,
+                Bounds::Unit | Bounds::Rate => (0.0..=1.0).contains(&v),
+                Bounds::NonNegative => v >= 0.0,
+                Bounds::Amount => (0.0..crate::input::MAX_NUMBER).contains(&v),
+                Bounds::Positive => v > 0.0,
+                Bounds::Any => true,
             }
     }
 
     /// How the range reads in a message.
     pub fn describe(self) -> &'static str {
         match self {
-            Range01::Unit | Range01::Rate => "between 0 and 1",
-            Range01::NonNegative => "zero or more",
-            Range01::Amount => "zero or more and under 1e13 (10 trillion)",
-            Range01::Positive => "more than zero",
-            Range01::Any => "a finite number",
+            Bounds::Unit | Bounds::Rate => "between 0 and 1",
+            Bounds::NonNegative => "zero or more",
+            Bounds::Amount => "zero or more and under 1e13 (10 trillion)",
+            Bounds::Positive => "more than zero",
+            Bounds::Any => "a finite number",
         }
     }
 
@@ -157,31 +157,31 @@ impl Range01 {
     /// How to write an allowed value.
     pub fn help(self) -> &'static str {
         match self {
-            Range01::Unit => "a probability or a share: write a number from 0 to 1, such as 0.25",
-            Range01::Rate => "a rate a year: write a number from 0 to 1, such as 0.10 for 10%",
-            Range01::NonNegative => "write 0 or a positive number",
-            Range01::Amount => "an amount of money: write 0 or a positive number under 1e13",
-            Range01::Positive => "write a number above 0",
-            Range01::Any => "write a finite number",
+            Bounds::Unit => "a probability or a share: write a number from 0 to 1, such as 0.25",
+            Bounds::Rate => "a rate a year: write a number from 0 to 1, such as 0.10 for 10%",
+            Bounds::NonNegative => "write 0 or a positive number",
+            Bounds::Amount => "an amount of money: write 0 or a positive number under 1e13",
+            Bounds::Positive => "write a number above 0",
+            Bounds::Any => "write a finite number",
         }
     }
 }
 
 /// The range of each `[recovery]` number, with its default (the README's "The policy").
-pub const RECOVERY_DEFAULTS: [(&str, f64, Range01); 13] = [
-    ("churn_unresolved", 0.54, Range01::Unit),
-    ("churn_resolved", 0.05, Range01::Unit),
-    ("apology_recovery", 0.10, Range01::Unit),
-    ("full_recovery_at", 1.0, Range01::Positive),
-    ("midpoint", 0.85, Range01::Any),
-    ("steepness", 7.0, Range01::Positive),
-    ("scale", 0.4, Range01::Positive),
-    ("overcompensation_penalty", 0.0, Range01::NonNegative),
-    ("spend_uplift_resolved", 0.0, Range01::Any),
-    ("referral_value", 0.0, Range01::Amount),
-    ("wom_positive", 0.0, Range01::NonNegative),
-    ("wom_negative", 0.0, Range01::NonNegative),
-    ("tie_tolerance", 0.0, Range01::Unit),
+pub const RECOVERY_DEFAULTS: [(&str, f64, Bounds); 13] = [
+    ("churn_unresolved", 0.54, Bounds::Unit),
+    ("churn_resolved", 0.05, Bounds::Unit),
+    ("apology_recovery", 0.10, Bounds::Unit),
+    ("full_recovery_at", 1.0, Bounds::Positive),
+    ("midpoint", 0.85, Bounds::Any),
+    ("steepness", 7.0, Bounds::Positive),
+    ("scale", 0.4, Bounds::Positive),
+    ("overcompensation_penalty", 0.0, Bounds::NonNegative),
+    ("spend_uplift_resolved", 0.0, Bounds::Any),
+    ("referral_value", 0.0, Bounds::Amount),
+    ("wom_positive", 0.0, Bounds::NonNegative),
+    ("wom_negative", 0.0, Bounds::NonNegative),
+    ("tie_tolerance", 0.0, Bounds::Unit),
 ];
 
 /// The recovery parameters for one incident kind, possibly per-case expressions.
@@ -751,7 +751,7 @@ impl<'a> Resolver<'a> {
         out
     }
 
-    fn number_in(&mut self, value: &Option<Sp<f64>>, name: &str, range: Range01, default: f64) -> f64 {
+    fn number_in(&mut self, value: &Option<Sp<f64>>, name: &str, range: Bounds, default: f64) -> f64 {
         match value {
             Some(v) if !range.allows(v.value) => {
                 self.diags.push(
@@ -770,8 +770,8 @@ impl<'a> Resolver<'a> {
     }
 
     fn model(&mut self, raw: &raw::RawModel) -> Option<Model> {
-        let margin = self.number_in(&raw.margin, "margin", Range01::Unit, 0.30);
-        let rate = self.number_in(&raw.annual_discount_rate, "annual_discount_rate", Range01::Rate, 0.10);
+        let margin = self.number_in(&raw.margin, "margin", Bounds::Unit, 0.30);
+        let rate = self.number_in(&raw.annual_discount_rate, "annual_discount_rate", Bounds::Rate, 0.10);
         let horizon = match &raw.horizon_months {
             Some(h) if h.value.fract() != 0.0 || !(1.0..=1200.0).contains(&h.value) => {
                 self.error(
@@ -989,7 +989,7 @@ impl<'a> Resolver<'a> {
 
     /// A number or expression, checked: a constant against its range now, an
     /// expression for its type now and its range per case.
-    fn param(&mut self, value: &RawNum, name: &str, range: Range01) -> Option<Param> {
+    fn param(&mut self, value: &RawNum, name: &str, range: Bounds) -> Option<Param> {
         let param = match value {
             RawNum::Number(n) => Param::Const(n.value),
             RawNum::Expr(e) => Param::Expr(self.compile(e, Type::Number)?),
@@ -1009,7 +1009,7 @@ impl<'a> Resolver<'a> {
                 Diagnostic::error(
                     code(v),
                     value.span(),
-                    format!("`{name}` must be {}, found {}", range.describe(), Range01::found(v)),
+                    format!("`{name}` must be {}, found {}", range.describe(), Bounds::found(v)),
                 )
                 .with_help(range.help_for(v)),
             );
@@ -1031,7 +1031,7 @@ impl<'a> Resolver<'a> {
                         format!(
                             "`{name}` must be {}, but this branch gives {}",
                             range.describe(),
-                            Range01::found(*v)
+                            Bounds::found(*v)
                         ),
                     )
                     .with_help(range.help_for(*v)),
@@ -1077,7 +1077,7 @@ impl<'a> Resolver<'a> {
                 );
                 return None;
             }
-            if !Range01::Amount.allows(v.value) {
+            if !Bounds::Amount.allows(v.value) {
                 // Past it, cents are no longer exact; a limit that high is none.
                 self.diags.push(
                     Diagnostic::error(
@@ -1085,7 +1085,7 @@ impl<'a> Resolver<'a> {
                         v.span.clone(),
                         format!(
                             "`{name}` must be {}, found {}",
-                            Range01::Amount.describe(),
+                            Bounds::Amount.describe(),
                             shown(v.value)
                         ),
                     )
@@ -1177,7 +1177,7 @@ impl<'a> Resolver<'a> {
                 }
             };
             let cost = match &g.cost {
-                Some(c) => self.param(c, "cost", Range01::Amount),
+                Some(c) => self.param(c, "cost", Bounds::Amount),
                 None => {
                     if !g.written.iter().any(|k| k == "cost") {
                         self.error(
@@ -1189,12 +1189,12 @@ impl<'a> Resolver<'a> {
                     None
                 }
             };
-            let value = g.value.as_ref().and_then(|v| self.param(v, "value", Range01::Amount));
+            let value = g.value.as_ref().and_then(|v| self.param(v, "value", Bounds::Amount));
             let when = g.when.as_ref().and_then(|w| self.compile(w, Type::Bool));
             let effectiveness = g
                 .effectiveness
                 .as_ref()
-                .and_then(|e| self.param(e, "effectiveness", Range01::Unit))
+                .and_then(|e| self.param(e, "effectiveness", Bounds::Unit))
                 .unwrap_or(Param::Const(1.0));
             if let (true, Some(cost)) = (ok_id && !reserved, cost) {
                 out.push(Gesture {

@@ -641,3 +641,22 @@ fn an_owed_gesture_is_outside_the_limits_and_read_as_a_bool() {
     ));
     assert_eq!((e[0].0.as_str(), e[0].1), ("23:8", "wrong-type"), "{e:?}");
 }
+
+/// `RecoverySpec::eval` hands its numbers to `recovery::Params` by position,
+/// in the order of `RECOVERY_DEFAULTS`: each name must land in the field of
+/// that name, or reordering the table would swap two of the model's figures.
+#[test]
+fn each_recovery_number_lands_in_the_field_of_its_name() {
+    let values = crate::expr::Values::new(&crate::expr::Schema::new());
+    for (i, (name, _, bounds)) in RECOVERY_DEFAULTS.iter().enumerate() {
+        let mut spec = RecoverySpec::defaults();
+        // Allowed by every range, and no number's default.
+        let marker = 0.5;
+        assert!(bounds.allows(marker) && RECOVERY_DEFAULTS.iter().all(|(_, d, _)| *d != marker));
+        spec.params[i] = Param::Const(marker);
+        let params = serde_json::to_value(spec.eval(&values).unwrap()).unwrap();
+        for (other, _, _) in RECOVERY_DEFAULTS {
+            assert_eq!(params[other] == marker, other == *name, "`{name}` set, `{other}` read");
+        }
+    }
+}
