@@ -176,7 +176,7 @@ pub struct Recommendation<'p> {
     pub rules: Vec<&'p str>,
     /// The customer's history as of the incident date.
     pub features: Features,
-    /// Goodwill already granted in the 12 months.
+    /// How many gestures were granted in the 12 months before the incident.
     pub gestures_12m: u32,
     /// The cost of the goodwill granted in those 12 months, in dollars.
     pub goodwill_12m: f64,
@@ -704,33 +704,12 @@ pub fn fields_read_for_kind(policy: &Policy, kind: &str) -> Vec<(String, Reader)
         .map(|(name, _, _)| name.to_string())
         .filter(|name| name != "incident.kind")
         .collect();
-    let reads = |e: &crate::expr::Expr| e.fields_read(&policy.schema, &values, &unknown);
-    // Whether `when` holds for every case of the kind, or may for some.
-    let holds = |when: &crate::expr::Expr, read: &[String]| {
-        let sure = !read.iter().any(|f| unknown.contains(f));
-        match when.eval_bool(&values) {
-            true => (sure, true),
-            false => (false, !sure),
-        }
-    };
-    let mut read: Vec<(String, Reader)> = Vec::new();
-    let mut note = |fields: Vec<String>, reader: &dyn Fn() -> Reader| {
-        for field in fields {
-            if !read.iter().any(|(f, _)| *f == field) {
-                read.push((field, reader()));
-            }
-        }
-    };
+    let mut reads = FieldReads::new(policy, &values, &unknown);
     let mut offered: Vec<usize> = Vec::new();
     for rule in &policy.rules {
         let (sure, may) = match &rule.when {
             None => (true, true),
-            Some(when) => {
-                let fields = reads(when);
-                let held = holds(when, &fields);
-                note(fields, &|| Reader::Rule(rule.id.clone()));
-                held
-            }
+            Some(when) => reads.condition(when, || Reader::Rule(rule.id.clone())),
         };
         for &g in rule.offer.iter().flatten().filter(|_| may) {
             if !offered.contains(&g) {
@@ -741,34 +720,112 @@ pub fn fields_read_for_kind(policy: &Policy, kind: &str) -> Vec<(String, Reader)
             break;
         }
     }
-    for g in offered.into_iter().map(|i| &policy.gestures[i]) {
-        let reader = || Reader::Gesture(g.id.clone());
-        let priced = match &g.when {
-            None => true,
-            Some(when) => {
-                let fields = reads(when);
-                let (_, may) = holds(when, &fields);
-                note(fields, &reader);
-                may
+    for g in offered {
+        reads.gesture(&policy.gestures[g]);
+    }
+    reads.recovery(kind);
+    // The basket of a customer with no order yet.
+    reads.basket();
+    reads.read
+}
+
+impl Recommendation<'_> {
+    /// The fields this answer read, each once with the first that read it: a
+    /// rule that was reached, a gesture that was offered (its figures when
+    /// its `when` holds), the recovery model of the incident's `kind`, or
+    /// the simple model's basket for a customer with no order; not one named
+    /// only in a branch the case's `values` did not take. A condition that
+    /// reads one of `unset` (what the case does not have) decides no branch:
+    /// each is read.
+    pub fn fields_read(&self, policy: &Policy, kind: &str, values: &Values, unset: &[String]) -> Vec<(String, Reader)> {
+        let mut reads = FieldReads::new(policy, values, unset);
+        let reached = self.trace.iter().filter(|t| t.reached);
+        for rule in reached.filter_map(|t| policy.rules.iter().find(|r| r.id == t.rule)) {
+            if let Some(when) = &rule.when {
+                reads.condition(when, || Reader::Rule(rule.id.clone()));
             }
-        };
+        }
+        let offered = self.candidates.iter().filter(|c| !c.offered_by.is_empty());
+        for g in offered.filter_map(|c| policy.gesture(c.gesture)) {
+            reads.gesture(g);
+        }
+        reads.recovery(kind);
+        if self.features.orders == 0 {
+            reads.basket();
+        }
+        reads.read
+    }
+}
+
+/// The fields expressions read with `values`, those of `unset` unknown:
+/// each once, with the first that read it.
+struct FieldReads<'a> {
+    policy: &'a Policy,
+    values: &'a Values,
+    unset: &'a [String],
+    read: Vec<(String, Reader)>,
+}
+
+impl<'a> FieldReads<'a> {
+    fn new(policy: &'a Policy, values: &'a Values, unset: &'a [String]) -> Self {
+        FieldReads {
+            policy,
+            values,
+            unset,
+            read: Vec::new(),
+        }
+    }
+
+    /// Notes what `e` reads; returns those fields.
+    fn expr(&mut self, e: &crate::expr::Expr, reader: impl Fn() -> Reader) -> Vec<String> {
+        let fields = e.fields_read(&self.policy.schema, self.values, self.unset);
+        for field in &fields {
+            if !self.read.iter().any(|(f, _)| f == field) {
+                self.read.push((field.clone(), reader()));
+            }
+        }
+        fields
+    }
+
+    /// Notes what a condition reads; whether it holds for sure, and whether
+    /// it may hold (it does, or it reads a field that is unknown).
+    fn condition(&mut self, when: &crate::expr::Expr, reader: impl Fn() -> Reader) -> (bool, bool) {
+        let fields = self.expr(when, reader);
+        let sure = !fields.iter().any(|f| self.unset.contains(f));
+        match when.eval_bool(self.values) {
+            true => (sure, true),
+            false => (false, !sure),
+        }
+    }
+
+    /// A gesture offered: its `when`, and its figures when that may hold.
+    fn gesture(&mut self, g: &Gesture) {
+        let reader = || Reader::Gesture(g.id.clone());
+        let priced = g.when.as_ref().is_none_or(|when| self.condition(when, reader).1);
         let figures = [
             g.cost.expr(),
             g.value.as_ref().and_then(|v| v.expr()),
             g.effectiveness.expr(),
         ];
         for e in figures.into_iter().flatten().filter(|_| priced) {
-            note(reads(e), &reader);
+            self.expr(e, reader);
         }
     }
-    for e in policy.recovery_for(kind).params.iter().filter_map(|p| p.expr()) {
-        note(reads(e), &|| Reader::Recovery);
+
+    /// The recovery model of `kind`.
+    fn recovery(&mut self, kind: &str) {
+        for e in self.policy.recovery_for(kind).params.iter().filter_map(|p| p.expr()) {
+            self.expr(e, || Reader::Recovery);
+        }
     }
-    // The basket of a customer with no order yet.
-    if matches!(policy.model.ltv, Ltv::Simple) {
-        note(vec!["incident.order_value".to_string()], &|| Reader::FutureValue);
+
+    /// The simple model's basket for a customer with no order: the incident's order value.
+    fn basket(&mut self) {
+        let field = "incident.order_value";
+        if matches!(self.policy.model.ltv, Ltv::Simple) && !self.read.iter().any(|(f, _)| f == field) {
+            self.read.push((field.to_string(), Reader::FutureValue));
+        }
     }
-    read
 }
 
 /// The best eligible candidate by impact; within `tie_tolerance * |best|` of

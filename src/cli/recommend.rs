@@ -8,13 +8,13 @@ use anyhow::{Context, Result};
 use super::UsageError;
 use super::inputs::{Files, Inputs};
 use crate::date::Day;
-use crate::engine::{Customer, Engine, Recommendation};
+use crate::engine::{Customer, Engine, Reader};
 use crate::exit::Exit;
 use crate::input::case_file::CaseFile;
 use crate::input::incidents::{Incident, STANDARD};
 use crate::input::ledger::Ledger;
+use crate::policy::Policy;
 use crate::policy::fields::Scope;
-use crate::policy::{Param, Policy};
 use crate::render;
 
 /// How to print the answer.
@@ -164,7 +164,7 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     };
     let unset = left_out(&policy, &fields, customer.record.is_some(), &no_column);
     // `values` holds the case as the engine read it.
-    let read = fields_read(&policy, &incident, &rec, &values, &unset);
+    let read = rec.fields_read(&policy, &incident.kind, &values, &unset);
     let no_row = match (&inputs.files.customers, &customer.record) {
         (None, _) => Some("no customers file (--customers, or `customers` in the case file)".to_string()),
         (Some(path), None) => Some(format!(
@@ -351,67 +351,6 @@ fn unread_fields(policy: &Policy, incident: &Incident) -> Vec<String> {
         .collect()
 }
 
-/// Each field the answer read, once, with the first that read it: a rule
-/// that was reached, a gesture that was offered (its figures when its
-/// `when` holds), the kind's recovery model, or the simple future-value
-/// model; not one named only in a branch the case's `values` did not take.
-/// A condition that reads one of `unset` (what the case does not have)
-/// decides no branch: each is read.
-fn fields_read(
-    policy: &Policy,
-    incident: &Incident,
-    rec: &Recommendation<'_>,
-    values: &crate::expr::Values,
-    unset: &[String],
-) -> Vec<(String, String)> {
-    let reads = |e: &crate::expr::Expr| e.fields_read(&policy.schema, values, unset);
-    let rules = rec
-        .trace
-        .iter()
-        .filter(|t| t.reached)
-        .filter_map(|t| policy.rules.iter().find(|r| r.id == t.rule))
-        .filter_map(|r| Some((format!("rule `{}`", r.id), reads(r.when.as_ref()?))));
-    let gestures = rec
-        .candidates
-        .iter()
-        .filter(|c| !c.offered_by.is_empty())
-        .filter_map(|c| policy.gestures.iter().find(|g| g.id == c.gesture))
-        .flat_map(|g| {
-            let when = g.when.as_ref().map(reads).unwrap_or_default();
-            // Its figures are worked out only when its `when` holds, or may.
-            let priced = g
-                .when
-                .as_ref()
-                .is_none_or(|w| w.eval_bool(values) || when.iter().any(|f| unset.contains(f)));
-            let figures = [
-                g.cost.expr(),
-                g.value.as_ref().and_then(Param::expr),
-                g.effectiveness.expr(),
-            ];
-            let figures = figures.into_iter().flatten().filter(move |_| priced).flat_map(reads);
-            let reader = format!("gesture `{}`", g.id);
-            when.into_iter().chain(figures).map(move |f| (f, reader.clone()))
-        });
-    let recovery = policy.recovery_kinds.get(&incident.kind).unwrap_or(&policy.recovery);
-    let model = recovery
-        .params
-        .iter()
-        .filter_map(Param::expr)
-        .flat_map(reads)
-        .map(|f| (f, "the recovery model".to_string()));
-    // The simple model's basket, for a customer with no order yet.
-    let basket = (matches!(policy.model.ltv, crate::policy::Ltv::Simple) && rec.features.orders == 0)
-        .then(|| ("incident.order_value".to_string(), "the future-value model".to_string()));
-    let rules = rules.flat_map(|(reader, fields)| fields.into_iter().map(move |f| (f, reader.clone())));
-    let mut read: Vec<(String, String)> = Vec::new();
-    for (field, reader) in rules.chain(gestures).chain(model).chain(basket) {
-        if !read.iter().any(|(f, _)| *f == field) {
-            read.push((field, reader));
-        }
-    }
-    read
-}
-
 /// What the case does not have, each read as its type's empty value: the
 /// incident's `loss`, `order_value` and declared attributes not among its
 /// `given` fields, and the declared customer attributes without the
@@ -446,7 +385,7 @@ fn empty_value(policy: &Policy, field: &str) -> &'static str {
 /// out (`unset`): read as its type's empty value, it changes the answer
 /// unseen (a coupon case without `coupon_pct` finds the coupon not
 /// eligible, and is offered something else).
-fn unset_fields(policy: &Policy, read: &[(String, String)], unset: &[String]) -> Vec<String> {
+fn unset_fields(policy: &Policy, read: &[(String, Reader)], unset: &[String]) -> Vec<String> {
     let mut warnings = Vec::new();
     for (field, reader) in read.iter().filter(|(f, _)| unset.contains(f)) {
         let Some(name) = field.strip_prefix("incident.") else {
@@ -469,11 +408,11 @@ fn unset_fields(policy: &Policy, read: &[(String, String)], unset: &[String]) ->
 /// the customer having no row to read them from (`why`): each reads as its
 /// type's empty value, as a plan price of 0 makes a subscription's upgrade
 /// not eligible.
-fn unset_attributes(policy: &Policy, read: &[(String, String)], unset: &[String], why: &str) -> Option<String> {
-    let unset: Vec<(&str, &str, &str)> = read
+fn unset_attributes(policy: &Policy, read: &[(String, Reader)], unset: &[String], why: &str) -> Option<String> {
+    let unset: Vec<(&str, String, &str)> = read
         .iter()
         .filter(|(field, _)| field.starts_with("customer.") && unset.contains(field))
-        .map(|(field, reader)| (field.as_str(), reader.as_str(), empty_value(policy, field)))
+        .map(|(field, reader)| (field.as_str(), reader.to_string(), empty_value(policy, field)))
         .collect();
     if unset.is_empty() {
         return None;
@@ -483,8 +422,8 @@ fn unset_attributes(policy: &Policy, read: &[(String, String)], unset: &[String]
     let empties = list(unset.iter().map(|(_, _, e)| e.to_string()).collect());
     let mut readers: Vec<String> = Vec::new();
     for (_, reader, _) in &unset {
-        if !readers.iter().any(|r| r == reader) {
-            readers.push(reader.to_string());
+        if !readers.contains(reader) {
+            readers.push(reader.clone());
         }
     }
     let read = if readers.len() == 1 { "reads" } else { "read" };
@@ -633,18 +572,19 @@ mod tests {
         let policy = Policy::default_policy();
         // No row: every declared customer attribute is left out.
         let unset = left_out(&policy, &[], false, &[]);
-        let read = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs.iter().map(|(f, r)| (f.to_string(), r.to_string())).collect()
+        let read = |pairs: &[(&str, Reader)]| -> Vec<(String, Reader)> {
+            pairs.iter().map(|(f, r)| (f.to_string(), r.clone())).collect()
         };
-        let one = read(&[("customer.plan", "gesture `g`"), ("incident.loss", "rule `r`")]);
+        let (g, r) = (Reader::Gesture("g".to_string()), Reader::Rule("r".to_string()));
+        let one = read(&[("customer.plan", g.clone()), ("incident.loss", r.clone())]);
         assert_eq!(
             unset_attributes(&policy, &one, &unset, "no row").as_deref(),
             Some("no row: `customer.plan`, which gesture `g` reads, is read as \"\"")
         );
         let two = read(&[
-            ("customer.tier", "rule `r`"),
-            ("customer.plan", "gesture `g`"),
-            ("customer.plan_price", "gesture `g`"),
+            ("customer.tier", r.clone()),
+            ("customer.plan", g.clone()),
+            ("customer.plan_price", g),
         ]);
         assert_eq!(
             unset_attributes(&policy, &two, &unset, "no row").as_deref(),
@@ -655,7 +595,7 @@ mod tests {
         );
         // Features are computed from the history, not read from a row.
         assert_eq!(
-            unset_attributes(&policy, &read(&[("customer.orders", "rule `r`")]), &unset, "no row"),
+            unset_attributes(&policy, &read(&[("customer.orders", r)]), &unset, "no row"),
             None
         );
     }
