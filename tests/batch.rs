@@ -1393,3 +1393,41 @@ fn a_customer_attribute_without_its_column_is_warned_of() {
     );
     assert_eq!(run(&["--customers", "examples/customers.csv"]), "");
 }
+
+/// A kind misspelt in a condition is a warning of `policy check`, exit 0,
+/// and a batch then answers that kind with the apology: the batch says
+/// how many warnings its policy has, and where to read them.
+#[test]
+fn a_policy_with_warnings_is_warned_of_before_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    let text = std::fs::read_to_string(POLICY).unwrap();
+    std::fs::write(
+        &policy,
+        format!("{text}\n[[rule]]\nid = \"typo\"\nwhen = 'incident.kind == \"lates\"'\noffer = [\"credit\"]\n"),
+    )
+    .unwrap();
+    let out = goodwill()
+        .args([
+            "batch",
+            "tests/data/batch/caps.csv",
+            "--history",
+            HISTORY,
+            "--ledger",
+            LEDGER,
+            "--policy",
+        ])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "warning: policy `{0}` has 1 warning: `goodwill policy check {0}` shows it\n",
+            policy.display()
+        )
+    );
+    // The shipped policy and the tests' own have none.
+    assert_eq!(batch("tests/data/batch/caps.csv", &[]).stderr, b"");
+}

@@ -468,7 +468,14 @@ fn a_kind_the_new_policy_drops_is_a_change_not_a_rejection() {
     );
     let out = run("tests/data/diff/incidents.csv");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+    // The rule left comparing the kind with `billing_error` is `policy check`'s warning.
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "warning: policy `{0}` has 1 warning: `goodwill policy check {0}` shows it\n",
+            new.display()
+        )
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("  [policy] kinds: late_delivery, billing_error -> late_delivery\n"),

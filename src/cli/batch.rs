@@ -81,6 +81,9 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
     args.inputs.check_stdin(Some(&args.incidents))?;
     let policy = args.inputs.load_policy()?;
+    if let Some(path) = &args.inputs.policy {
+        super::inputs::warn_of_policy_warnings(&policy, path);
+    }
     let mut named = args.inputs.named(Some(&args.incidents));
     named.push(super::inputs::model_file(&policy));
     crate::cli::output::not_an_input(args.output.as_deref(), &named)?;

@@ -125,6 +125,24 @@ impl Inputs {
     }
 }
 
+/// Says on standard error how many warnings `policy check` gives a policy
+/// loaded from `path`, before a batch or a backtest runs it: a kind
+/// misspelt in a condition is only a warning there, and a batch would answer
+/// that kind with the apology and say nothing.
+pub fn warn_of_policy_warnings(policy: &Policy, path: &Path) {
+    let report = crate::check::check_str(&policy.source, &policy.file, path.parent());
+    let n = report.count(crate::diagnostic::Severity::Warning);
+    if n > 0 {
+        super::to_stderr(format_args!(
+            "warning: policy `{}` has {n} warning{}: `goodwill policy check {}` shows {}\n",
+            policy.file,
+            crate::render::plural(n),
+            path.display(),
+            if n == 1 { "it" } else { "them" }
+        ));
+    }
+}
+
 /// The model file a policy's parameters were read from, as an input no
 /// output may replace: the policy is read again on the next run.
 pub fn model_file(policy: &Policy) -> (&'static str, Option<&Path>) {

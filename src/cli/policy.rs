@@ -465,6 +465,8 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
             return refuse_files("policy", args.format, &refused);
         }
     };
+    super::inputs::warn_of_policy_warnings(&old, &args.old);
+    super::inputs::warn_of_policy_warnings(&new, &args.new);
     named.extend([super::inputs::model_file(&old), super::inputs::model_file(&new)]);
     super::output::not_an_input(args.output.as_deref(), &named)?;
     // Before the inputs are read, as in `batch`.
