@@ -877,10 +877,14 @@ pub fn set_text(values: &mut Values, ty: Type, slot: crate::expr::Slot, text: &s
 
 /// A bool field's text, as [`set_text`] reads it: empty is false.
 pub fn boolean(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "" | "false" | "0" | "no" | "n" => Some(false),
-        "true" | "1" | "yes" | "y" => Some(true),
-        _ => None,
+    // Without a lowercase copy: this runs for every bool attribute of every case.
+    let is = |words: [&str; 4]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+    if text.is_empty() || is(["false", "0", "no", "n"]) {
+        Some(false)
+    } else if is(["true", "1", "yes", "y"]) {
+        Some(true)
+    } else {
+        None
     }
 }
 

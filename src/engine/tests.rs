@@ -544,3 +544,25 @@ fn an_eligible_owed_gesture_is_the_answer_whatever_its_impact() {
     let rec = run(&e, &none, &incident("lin", 120.0), Usage::default());
     assert_eq!(rec.gesture(), "apology");
 }
+
+#[test]
+fn a_bool_attribute_reads_the_usual_spellings_in_any_case() {
+    for (text, want) in [
+        ("", Some(false)),
+        ("false", Some(false)),
+        ("FALSE", Some(false)),
+        ("0", Some(false)),
+        ("No", Some(false)),
+        ("n", Some(false)),
+        ("true", Some(true)),
+        ("True", Some(true)),
+        ("1", Some(true)),
+        ("YES", Some(true)),
+        ("y", Some(true)),
+        ("maybe", None),
+        ("yes please", None),
+        ("2", None),
+    ] {
+        assert_eq!(boolean(text), want, "{text}");
+    }
+}

@@ -97,7 +97,7 @@ fn layout(
             "",
             &format!(
                 "{} gesture{} in the last 12 months, {}",
-                rec.gestures_12m,
+                money::group(u64::from(rec.gestures_12m)),
                 plural(u64::from(rec.gestures_12m)),
                 money::format(rec.goodwill_12m, cur)
             ),
