@@ -166,7 +166,7 @@ fn customers_are_looked_up_in_the_history() {
              date = 2026-11-20\nloss = 5\n[test.expect]\ndecision = \"gesture\"\n"
         )
     };
-    std::fs::write(&tests, ["NEW2", "NEW10", "NEW1"].map(one).concat()).unwrap();
+    std::fs::write(&tests, ["NEW2", "NEW10", "NEW1", "c0004711"].map(one).concat()).unwrap();
     let (_, _, stderr) = run(&[
         "policies/default.toml",
         tests.to_str().unwrap(),
@@ -175,8 +175,8 @@ fn customers_are_looked_up_in_the_history() {
     ]);
     assert!(
         stderr.starts_with(
-            "warning: `examples/history.csv` holds no rows of customers `NEW1`, `NEW10`, `NEW2`: the tests naming \
-             them take a new customer\n"
+            "warning: `examples/history.csv` holds no rows of customers `NEW1`, `NEW10`, `NEW2`, `c0004711` \
+             (did you mean `C0004711`?): the tests naming them take a new customer\n"
         ),
         "{stderr}"
     );

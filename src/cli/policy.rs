@@ -321,12 +321,25 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
         .collect();
     let history = args.files.load_history(Some(&ids))?;
     // A mistyped id would test a new customer, and fail for a reason that
-    // does not show. One line for them all, and no look for a near id, which
-    // would read the whole history again for each.
+    // does not show. One line for them all, each with the id of the
+    // history it differs from in case only (`m009` for `M009`), found in one
+    // more read of the history for them all.
     if let Some(path) = &args.files.history {
-        let mut unknown: Vec<&String> = ids.iter().filter(|id| history.transactions(id).is_empty()).collect();
+        let mut unknown: Vec<&str> = (ids.iter())
+            .filter(|id| history.transactions(id).is_empty())
+            .map(String::as_str)
+            .collect();
         unknown.sort();
-        let unknown: Vec<String> = unknown.into_iter().map(|id| format!("`{id}`")).collect();
+        let similar = match unknown.is_empty() {
+            true => Vec::new(),
+            false => crate::input::history::History::similar_ids(path, &unknown),
+        };
+        let unknown: Vec<String> = (unknown.iter().zip(similar))
+            .map(|(id, near)| match near {
+                Some(near) => format!("`{id}` (did you mean `{near}`?)"),
+                None => format!("`{id}`"),
+            })
+            .collect();
         if !unknown.is_empty() {
             super::to_stderr(format_args!(
                 "warning: `{}` holds no rows of customer{} {}: the tests naming {} take a new customer\n",

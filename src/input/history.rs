@@ -14,7 +14,7 @@
 //! hold a comma or a line break) or a lone carriage return is read row by row
 //! by the csv crate instead, which gives the same result, slower.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -163,26 +163,42 @@ impl History {
     /// nowhere in it. Reads the whole file again: a rep's miss, not a
     /// batch's; so none from standard input, which cannot be read twice.
     pub fn similar_id(path: &Path, id: &str) -> Option<String> {
-        if path.as_os_str() == "-" {
-            return None;
-        }
+        Self::similar_ids(path, &[id]).pop().flatten()
+    }
+
+    /// [`History::similar_id`] for each of `ids`, in one read of the file.
+    pub fn similar_ids(path: &Path, ids: &[&str]) -> Vec<Option<String>> {
+        let mut found = vec![None; ids.len()];
         // Nor from a named pipe: opening it again would wait for a writer for ever.
-        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-            return None;
+        if path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return found;
         }
-        let mut reader = csv_reader(File::open(path).ok()?);
-        let column = super::Header::read(&mut reader, "").ok()?.find(&["customer_id"])?;
-        let wanted = id.trim().to_lowercase();
+        let Some(mut reader) = File::open(path).ok().map(csv_reader) else {
+            return found;
+        };
+        let Some(column) = super::Header::read(&mut reader, "")
+            .ok()
+            .and_then(|h| h.find(&["customer_id"]))
+        else {
+            return found;
+        };
+        let folded = |id: &str| id.trim().chars().flat_map(char::to_lowercase).collect::<String>();
+        let mut wanted: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            wanted.entry(folded(id)).or_default().push(i);
+        }
         let mut record = csv::ByteRecord::new();
-        while reader.read_byte_record(&mut record).ok()? {
+        while reader.read_byte_record(&mut record).unwrap_or(false) {
             let Some(other) = record.get(column).and_then(|f| std::str::from_utf8(f).ok()) else {
                 continue;
             };
-            if other != id && other.trim().chars().flat_map(char::to_lowercase).eq(wanted.chars()) {
-                return Some(other.to_string());
+            for &i in wanted.get(&folded(other)).into_iter().flatten() {
+                if found[i].is_none() && other != ids[i] {
+                    found[i] = Some(other.to_string());
+                }
             }
         }
-        None
+        found
     }
 
     /// The row-by-row reader, for streams and files the parallel reader declines.
