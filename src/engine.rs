@@ -16,9 +16,9 @@ use serde::Serialize;
 use crate::date::{self, Day};
 use crate::expr::{Type, Values};
 use crate::input::customers::{Customers, Record};
-use crate::input::history::{self, Features, Transaction};
+use crate::input::history::{self, Features, History, Transaction};
 use crate::input::incidents::Incident;
-use crate::input::ledger::Usage;
+use crate::input::ledger::{Ledger, Usage};
 use crate::ltv;
 use crate::money;
 use crate::policy::fields::{Scope, customer, incident};
@@ -34,6 +34,27 @@ pub struct Customer<'a> {
     pub record: Option<Record<'a>>,
     /// Gestures already granted in the 12 months up to the incident.
     pub usage: Usage,
+}
+
+impl<'a> Customer<'a> {
+    /// Customer `id` as the input files give them for a case on `date`:
+    /// their history, their customers row, and the goodwill of their ledger
+    /// rows that counts toward `policy`'s limits (not the apology, not an
+    /// owed gesture).
+    pub fn from_files(
+        policy: &Policy,
+        history: &'a History,
+        customers: Option<&'a Customers>,
+        ledger: &Ledger,
+        id: &str,
+        date: Day,
+    ) -> Customer<'a> {
+        Customer {
+            transactions: history.transactions(id),
+            record: customers.and_then(|c| c.get(id)),
+            usage: ledger.usage(id, date, |g| policy.counts_toward_limits(g)),
+        }
+    }
 }
 
 /// A customer described directly instead of by transactions: what a policy

@@ -380,11 +380,8 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
                         "the test names customer `{id}`: give `--history` to look it up"
                     )),
                     TestCustomer::Id(id) => {
-                        let customer = Customer {
-                            transactions: history.transactions(id),
-                            record: customers.as_ref().and_then(|c| c.get(id)),
-                            usage: ledger.usage(id, incident.date, |g| policy.counts_toward_limits(g)),
-                        };
+                        let customer =
+                            Customer::from_files(&policy, &history, customers.as_ref(), &ledger, id, incident.date);
                         engine.recommend(&incident, &customer, &mut values)
                     }
                 });

@@ -141,15 +141,11 @@ pub fn run(args: Args, today: Day) -> Result<Exit> {
         .load_ledger([incident.customer_id.as_str()])
         .map_err(from_case("ledger", &given.ledger))?;
 
-    let transactions = history.transactions(&incident.customer_id);
-    warn_of_history(inputs.files.history.as_deref(), transactions, &incident, today);
+    let id = incident.customer_id.as_str();
+    let customer = Customer::from_files(&policy, &history, customers.as_ref(), &ledger, id, incident.date);
+    warn_of_history(inputs.files.history.as_deref(), customer.transactions, &incident, today);
     warn_of_ledger(&policy, inputs.files.ledger.as_deref(), &ledger, &incident);
     let engine = Engine::new(&policy, customers.as_ref()).answered_on(today);
-    let customer = Customer {
-        transactions,
-        record: customers.as_ref().and_then(|c| c.get(&incident.customer_id)),
-        usage: ledger.usage(&incident.customer_id, incident.date, |g| policy.counts_toward_limits(g)),
-    };
     let mut values = engine.values();
     let rec = engine
         .recommend(&incident, &customer, &mut values)
