@@ -1,81 +1,32 @@
-//! The batch core: every incident of a file answered, in input order (the README's "Batch").
+//! Reading the incidents file into [`Data`], the first step of a batch.
 //!
-//! A batch is two steps so that `policy diff` can run two policies over one
-//! read of the inputs:
-//!
-//! 1. [`Data::load`] reads the incidents (bad rows kept, with their line and
-//!    reason), then the history of just the customers they name, the customers
-//!    file and the ledger. It also groups the good incidents by customer, each
-//!    group in (date, line) order.
-//! 2. [`evaluate`] runs one policy over the data. The only thing one case
-//!    passes to another is the customer's 12-month goodwill usage (the README's "The policy"):
-//!    a gesture recommended earlier in the batch (earlier date, then earlier
-//!    line) counts against the caps of the same customer's later cases. So
-//!    each customer's cases run in order on one thread, customers run in
-//!    parallel, and the outcomes are read back in input order: the result
-//!    does not depend on the number of threads. [`evaluate_rendered`] does
-//!    the same but keeps each outcome only as the line of text it becomes,
-//!    which is what `goodwill batch` writes.
-//!
-//! ```
-//! use goodwill::batch::{Data, Decision, evaluate};
-//! use goodwill::input::history::History;
-//! use goodwill::input::ledger::Ledger;
-//! use goodwill::policy::Policy;
-//!
-//! let csv = "case_id,customer_id,kind,date,loss,order_value,coupon_pct\n\
-//!            K1,C1,expired_coupon,2025-11-20,12,60,20\n\
-//!            K2,C1,no_such_kind,2025-11-21,12,60,20\n";
-//! let history = History::from_transactions([
-//!     ("C1", (goodwill::date::parse("2025-01-10").unwrap(), 60.0)),
-//!     ("C1", (goodwill::date::parse("2025-06-02").unwrap(), 40.0)),
-//! ]);
-//! let data = Data::from_reader(csv.as_bytes(), "i.csv", 0, history, None, Ledger::default()).unwrap();
-//! let policy = Policy::default_policy();
-//! let out = evaluate(&policy, &data);
-//! assert_eq!(out[0].decision, Decision::Gesture);
-//! assert_eq!(out[0].gesture, "honor_coupon");
-//! assert_eq!(out[0].cost, 12.0);
-//! assert_eq!(out[1].decision, Decision::Error);
-//! assert_eq!(out[1].line, 3);
-//! ```
+//! The file is split into rows and fields on every core when it holds no
+//! quote ([`Data::split_plain`]), else row by row with the csv crate
+//! ([`Data::split_csv`]), where a misplaced quote rejects its row and the
+//! reading starts again after it. Every row is then checked (a bad one kept,
+//! with its line and reason), and the good ones grouped by customer, each
+//! group in (date, line) order. The incidents stay the bytes of their
+//! fields: `run` rebuilds each into an [`Incident`] when a policy runs on it,
+//! through the accessors here that it may see.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
+use super::Sources;
+#[cfg(doc)]
+use super::evaluate;
 use crate::cache;
 use crate::date::Day;
-use crate::engine::{self, Customer, Engine};
-use crate::expr::Values;
 use crate::input::customers::Customers;
 use crate::input::history::{History, Transaction};
 use crate::input::ids::{Groups, IdIndex, NONE};
 use crate::input::incidents::{Incident, STANDARD};
-use crate::input::ledger::{self, Grant, Ledger, Usage};
+use crate::input::ledger::Ledger;
 use crate::input::{self, Header, InputError};
-use crate::money;
-use crate::policy::Policy;
 use crate::timing::Timer;
-
-/// Where the inputs other than the incidents come from; `None` is no file.
-#[derive(Clone, Debug, Default)]
-pub struct Sources {
-    /// Purchase history CSV.
-    pub history: Option<PathBuf>,
-    /// Customer attributes CSV.
-    pub customers: Option<PathBuf>,
-    /// Goodwill ledger CSV.
-    pub ledger: Option<PathBuf>,
-    /// The incidents columns besides the incident's own (`case_id` to
-    /// `channel`) that hold no line end: those a policy types as a number,
-    /// a date or a boolean ([`crate::policy::Policy::single_line_columns`]).
-    /// A quoted field over lines in one is a misplaced quote.
-    pub single_line: Vec<String>,
-}
 
 /// A row rejected when it was read: what could be made of its ids, and why.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -107,9 +58,9 @@ pub struct RowLike {
 
 /// Where one row of the incidents file is kept.
 #[derive(Clone, Copy, Debug)]
-struct Row {
+pub(super) struct Row {
     /// The 1-based line of the row in the file.
-    line: u64,
+    pub(super) line: u64,
     /// Where its first field starts in `Data::bytes`.
     start: usize,
     /// Where its field ends start in `Data::ends`.
@@ -117,11 +68,11 @@ struct Row {
     /// How many fields it has.
     fields: u32,
     /// The incident's date (a good row).
-    date: Day,
+    pub(super) date: Day,
     /// Its customer's group (a good row), or [`NONE`].
-    customer: u32,
+    pub(super) customer: u32,
     /// Its index in `Data::rejected` (a rejected row), or [`NONE`].
-    rejected: u32,
+    pub(super) rejected: u32,
     /// Where its trimmed `case_id`, `customer_id` and `kind` are, from `start` (a good row).
     ids: [(u32, u32); 3],
 }
@@ -163,7 +114,7 @@ pub struct Data {
     pub history: History,
     /// Whether `history` and `customers` were read with the groups' ids
     /// ([`History::load_indexed`], [`Customers::load_indexed`]).
-    indexed: bool,
+    pub(super) indexed: bool,
     /// The customers file (only the customers the incidents name, when [`Data::load`] read it).
     pub customers: Option<Customers>,
     /// Goodwill already granted.
@@ -182,12 +133,12 @@ pub struct Data {
     /// The rows read with a field over lines in a free-text column whose
     /// later lines read like rows (see [`Data::row_like_fields`]).
     row_like: Vec<RowLike>,
-    rows: Vec<Row>,
-    rejected: Vec<Rejected>,
+    pub(super) rows: Vec<Row>,
+    pub(super) rejected: Vec<Rejected>,
     /// Indexes into `rows` of the good rows, grouped by customer, each group in (date, line) order.
-    order: Vec<u32>,
+    pub(super) order: Vec<u32>,
     /// Where each group of `order` starts; one more entry than there are groups.
-    bounds: Vec<usize>,
+    pub(super) bounds: Vec<usize>,
     /// The groups' customer ids: group `g`'s id is number `g`.
     customer_index: IdIndex,
 }
@@ -680,7 +631,7 @@ impl Data {
     }
 
     /// Rebuilds the incident of a row into `incident`, as the incidents reader would.
-    fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
+    pub(super) fn fill(&self, row: &Row, incident: &mut Incident) -> Result<(), String> {
         if row.fields as usize != self.columns.len() {
             // (One that runs over lines is rejected by `split_part`.)
             return Err(input::wrong_field_count(self.columns.len(), row.fields as usize));
@@ -761,7 +712,7 @@ impl Data {
     }
 
     /// The history of a good row's customer.
-    fn transactions(&self, row: &Row) -> &[Transaction] {
+    pub(super) fn transactions(&self, row: &Row) -> &[Transaction] {
         match self.indexed {
             true => self.history.transactions_of(row.customer as usize),
             false => self.history.transactions(self.id(row, 1)),
@@ -769,7 +720,7 @@ impl Data {
     }
 
     /// The `case_id` (0), `customer_id` (1) or `kind` (2) of a good row.
-    fn id(&self, row: &Row, which: usize) -> &str {
+    pub(super) fn id(&self, row: &Row, which: usize) -> &str {
         let (from, len) = row.ids[which];
         let at = row.start + from as usize;
         self.bytes.str(at, at + len as usize).unwrap_or_default()
@@ -998,14 +949,14 @@ impl Data {
     }
 
     /// Starts fetching group `g`'s rows into the cache.
-    fn prefetch_rows(&self, g: usize) {
+    pub(super) fn prefetch_rows(&self, g: usize) {
         for &i in &self.order[self.bounds[g]..self.bounds[g + 1]] {
             cache::prefetch(&self.rows[i as usize]);
         }
     }
 
     /// Starts fetching group `g`'s fields and its customer's transactions into the cache.
-    fn prefetch_group(&self, g: usize) {
+    pub(super) fn prefetch_group(&self, g: usize) {
         let group = &self.order[self.bounds[g]..self.bounds[g + 1]];
         for &i in group {
             let row = &self.rows[i as usize];
@@ -1039,7 +990,7 @@ fn loose(name: &str) -> String {
 }
 
 /// An incident to refill.
-fn blank() -> Incident {
+pub(super) fn blank() -> Incident {
     Incident {
         case_id: String::new(),
         customer_id: String::new(),
@@ -1053,622 +1004,14 @@ fn blank() -> Incident {
     }
 }
 
-/// The `decision` column: what the batch says about a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    /// A gesture, possibly the apology alone.
-    Gesture,
-    /// A human must decide.
-    Escalate,
-    /// The row was rejected: see `error`.
-    Error,
-}
-
-impl Decision {
-    /// The word written in the `decision` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Gesture => "gesture",
-            Decision::Escalate => "escalate",
-            Decision::Error => "error",
-        }
-    }
-}
-
-/// The answer for one row of the incidents file. Borrows its ids from the
-/// [`Data`] and its gesture and rule ids from the [`Policy`]. Figures are
-/// unrounded; a rejected row has them all 0.
-#[derive(Clone, Debug)]
-pub struct Outcome<'a> {
-    /// The 1-based line of the row.
-    pub line: u64,
-    /// The case's id.
-    pub case_id: &'a str,
-    /// The customer's id.
-    pub customer_id: &'a str,
-    /// The incident kind.
-    pub kind: &'a str,
-    /// The incident's date; `None` when the row could not be read.
-    pub date: Option<Day>,
-    /// Gesture, escalate or error.
-    pub decision: Decision,
-    /// The recommended gesture's id (`apology` for the apology alone); empty when escalated or rejected.
-    pub gesture: &'a str,
-    /// The recommended gesture's label.
-    pub label: &'a str,
-    /// Its cost, rounded to cents by the engine.
-    pub cost: f64,
-    /// Its value as the customer perceives it.
-    pub value: f64,
-    /// The customer's future value (the README's "The model").
-    pub future_value: f64,
-    /// Probability the customer is still active.
-    pub p_alive: f64,
-    /// Churn if nothing is done.
-    pub churn_before: f64,
-    /// Churn after the recommendation (unchanged when escalated).
-    pub churn_after: f64,
-    /// Value lost in expectation if nothing is done.
-    pub value_at_risk: f64,
-    /// LTV impact of the recommendation.
-    pub impact: f64,
-    /// The rules that offered the chosen gesture, or escalated.
-    pub rules: Vec<&'a str>,
-    /// Why the case goes to a human.
-    pub escalation: Option<String>,
-    /// The customer's goodwill in the 12 months up to the case, ledger and earlier batch rows.
-    pub usage: Usage,
-    /// Why the row was rejected (without the line); `None` for an answered row.
-    pub error: Option<String>,
-}
-
-impl<'a> Outcome<'a> {
-    fn rejected(line: u64, ids: [&'a str; 3], date: Option<Day>, reason: String) -> Self {
-        let [case_id, customer_id, kind] = ids;
-        Outcome {
-            line,
-            case_id,
-            customer_id,
-            kind,
-            date,
-            decision: Decision::Error,
-            gesture: "",
-            label: "",
-            cost: 0.0,
-            value: 0.0,
-            future_value: 0.0,
-            p_alive: 0.0,
-            churn_before: 0.0,
-            churn_after: 0.0,
-            value_at_risk: 0.0,
-            impact: 0.0,
-            rules: Vec::new(),
-            escalation: None,
-            usage: Usage::default(),
-            error: Some(reason),
-        }
-    }
-
-    /// An answered row with every figure 0, for tests.
-    #[cfg(test)]
-    pub(crate) fn example() -> Outcome<'static> {
-        Outcome {
-            decision: Decision::Gesture,
-            gesture: "apology",
-            error: None,
-            ..Outcome::rejected(2, ["K1", "C1", "late"], Some(0), String::new())
-        }
-    }
-
-    /// Whether the recommendation uses up the customer's 12-month limits.
-    pub fn grants(&self) -> bool {
-        self.decision == Decision::Gesture && self.gesture != crate::policy::APOLOGY
-    }
-}
-
-/// Every row's outcome, in input order.
-///
-/// Outcomes are made customer by customer and kept where they were made: a
-/// row's outcome is found through its place, not moved into input order (a
-/// million outcomes of a few hundred bytes each take a while to move).
-#[derive(Debug, Default)]
-pub struct Outcomes<'a> {
-    /// The outcomes of runs of whole groups, in `Data::order`; the rows rejected when read last.
-    runs: Vec<Vec<Outcome<'a>>>,
-    /// Per row: its run and its index in the run.
-    places: Vec<(u32, u32)>,
-}
-
-impl<'a> Outcomes<'a> {
-    /// The number of rows.
-    pub fn len(&self) -> usize {
-        self.places.len()
-    }
-
-    /// Whether there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.places.is_empty()
-    }
-
-    /// Row `i`'s outcome.
-    pub fn get(&self, i: usize) -> Option<&Outcome<'a>> {
-        let &(run, at) = self.places.get(i)?;
-        Some(&self.runs[run as usize][at as usize])
-    }
-
-    /// The outcomes in input order.
-    pub fn iter(&self) -> Iter<'_, 'a> {
-        self.range(0..self.len())
-    }
-
-    /// Some rows' outcomes, in input order.
-    pub fn range(&self, rows: std::ops::Range<usize>) -> Iter<'_, 'a> {
-        Iter {
-            runs: &self.runs,
-            places: self.places[rows].iter(),
-        }
-    }
-}
-
-/// Outcomes in input order: [`Outcomes::iter`].
-#[derive(Debug, Clone)]
-pub struct Iter<'o, 'a> {
-    runs: &'o [Vec<Outcome<'a>>],
-    places: std::slice::Iter<'o, (u32, u32)>,
-}
-
-impl<'o, 'a> Iterator for Iter<'o, 'a> {
-    type Item = &'o Outcome<'a>;
-
-    fn next(&mut self) -> Option<&'o Outcome<'a>> {
-        let &(run, at) = self.places.next()?;
-        Some(&self.runs[run as usize][at as usize])
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.places.size_hint()
-    }
-}
-
-impl ExactSizeIterator for Iter<'_, '_> {}
-
-impl<'o, 'a> IntoIterator for &'o Outcomes<'a> {
-    type Item = &'o Outcome<'a>;
-    type IntoIter = Iter<'o, 'a>;
-
-    fn into_iter(self) -> Iter<'o, 'a> {
-        self.iter()
-    }
-}
-
-impl<'a> std::ops::Index<usize> for Outcomes<'a> {
-    type Output = Outcome<'a>;
-
-    fn index(&self, i: usize) -> &Outcome<'a> {
-        let (run, at) = self.places[i];
-        &self.runs[run as usize][at as usize]
-    }
-}
-
-/// Runs a policy over every row; the outcomes are in input order.
-pub fn evaluate<'a>(policy: &'a Policy, data: &'a Data) -> Outcomes<'a> {
-    evaluate_with_progress(policy, data, &|_| {})
-}
-
-/// [`evaluate`], calling `progress` now and then with the number of rows
-/// just answered (from any thread).
-pub fn evaluate_with_progress<'a>(policy: &'a Policy, data: &'a Data, progress: &(dyn Fn(u64) + Sync)) -> Outcomes<'a> {
-    let timer = Timer::start();
-    // Each run's outcomes go in one vector of the run's size: no growing copies.
-    let (runs, places) = evaluate_runs(policy, data, progress, Vec::with_capacity, Vec::push);
-    timer.phase("evaluate");
-    Outcomes { runs, places }
-}
-
-/// Every row's answer as a line of text, made as the row is answered: a
-/// batch of millions of rows writes text, and an outcome turned into text
-/// at once is smaller than the outcome and needs no second visit.
-#[derive(Debug, Default)]
-pub struct Rendered {
-    /// The lines of runs of whole groups, in `Data::order`; the rows rejected when read last.
-    runs: Vec<RenderedRun>,
-    /// Per row: its run and its index in the run.
-    places: Vec<(u32, u32)>,
-    /// The batch's totals (empty unless asked for).
-    pub summary: Summary,
-    /// The rejected rows' lines and reasons, in input order.
-    pub rejected: Vec<(u64, String)>,
-}
-
-#[derive(Debug, Default)]
-struct RenderedRun {
-    text: Vec<u8>,
-    /// Where each line ends in `text`.
-    ends: Vec<usize>,
-    summary: Summary,
-    rejected: Vec<(u64, String)>,
-}
-
-impl RenderedRun {
-    fn with_rows(rows: usize) -> RenderedRun {
-        RenderedRun {
-            text: Vec::with_capacity(rows * 176),
-            ends: Vec::with_capacity(rows),
-            ..RenderedRun::default()
-        }
-    }
-
-    fn push(&mut self, outcome: &Outcome<'_>, render: fn(&mut Vec<u8>, &Outcome<'_>), summarize: bool) {
-        render(&mut self.text, outcome);
-        self.ends.push(self.text.len());
-        if summarize {
-            self.summary.add(outcome);
-        }
-        if let Some(reason) = &outcome.error {
-            self.rejected.push((outcome.line, reason.clone()));
-        }
-    }
-}
-
-impl Rendered {
-    /// The number of rows.
-    pub fn len(&self) -> usize {
-        self.places.len()
-    }
-
-    /// Whether there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.places.is_empty()
-    }
-
-    /// Row `i`'s text.
-    pub fn row(&self, i: usize) -> &[u8] {
-        let (run, at) = self.places[i];
-        let run = &self.runs[run as usize];
-        let from = match at {
-            0 => 0,
-            _ => run.ends[at as usize - 1],
-        };
-        &run.text[from..run.ends[at as usize]]
-    }
-}
-
-/// Runs a policy over every row as [`evaluate_with_progress`] does, writing
-/// each outcome as text with `render` as soon as it is made, and summing
-/// the [`Summary`] when `summarize`.
-pub fn evaluate_rendered<'a>(
-    policy: &'a Policy,
-    data: &'a Data,
-    progress: &(dyn Fn(u64) + Sync),
-    render: fn(&mut Vec<u8>, &Outcome<'_>),
-    summarize: bool,
-) -> Rendered {
-    let timer = Timer::start();
-    let (mut runs, places) = evaluate_runs(policy, data, progress, RenderedRun::with_rows, |run, o| {
-        run.push(&o, render, summarize)
-    });
-    let mut summary = Summary::default();
-    let mut rejected = Vec::new();
-    for run in &mut runs {
-        summary.merge(std::mem::take(&mut run.summary));
-        rejected.append(&mut run.rejected);
-    }
-    summary.sort();
-    rejected.sort_unstable_by_key(|r| r.0);
-    timer.phase("evaluate");
-    Rendered {
-        runs,
-        places,
-        summary,
-        rejected,
-    }
-}
-
-/// Rows per run of groups evaluated as one task (a run ends at a group's end).
-const RUN_ROWS: usize = 4096;
-
-/// Runs of whole groups of about [`RUN_ROWS`] rows: groups `cuts[r]..cuts[r + 1]`.
-fn runs(data: &Data) -> Vec<usize> {
-    let groups = data.bounds.len() - 1;
-    let mut cuts = vec![0];
-    for g in 1..groups {
-        if data.bounds[g] - data.bounds[cuts[cuts.len() - 1]] >= RUN_ROWS {
-            cuts.push(g);
-        }
-    }
-    cuts.push(groups);
-    cuts
-}
-
-/// Evaluates every row: the [`runs`] on every core, then the rows rejected
-/// when read as one last run. `start(rows)` makes a run's store, `push`
-/// gives it each of the run's outcomes (in `Data::order`, then in input
-/// order for the last run). Returns the stores and, per row, its place: its
-/// run and its index in the run.
-fn evaluate_runs<'a, T: Send>(
-    policy: &'a Policy,
-    data: &'a Data,
-    progress: &(dyn Fn(u64) + Sync),
-    start: impl Fn(usize) -> T + Sync,
-    push: impl Fn(&mut T, Outcome<'a>) + Sync,
-) -> (Vec<T>, Vec<(u32, u32)>) {
-    let engine = Engine::new(policy, data.customers.as_ref());
-    // Which of the ledger's gestures count toward the limits, under this policy.
-    let counted = data.ledger.counted(|g| policy.counts_toward_limits(g));
-    let cuts = runs(data);
-    let mut stores: Vec<T> = cuts
-        .par_windows(2)
-        .map_init(
-            || (engine.values(), blank()),
-            |(values, incident), w| {
-                let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
-                let mut store = start(to - from);
-                for g in w[0]..w[1] {
-                    // Rows two groups ahead, then the next group's bytes and history.
-                    if g + 2 < w[1] {
-                        data.prefetch_rows(g + 2);
-                    }
-                    if g + 1 < w[1] {
-                        data.prefetch_group(g + 1);
-                    }
-                    let group = &data.order[data.bounds[g]..data.bounds[g + 1]];
-                    customer_cases(&engine, data, &counted, group, values, incident, &mut |o| {
-                        push(&mut store, o)
-                    });
-                }
-                progress((to - from) as u64);
-                store
-            },
-        )
-        .collect();
-    let mut places = places(data, &cuts);
-    let mut last = start(data.rejected.len());
-    for (at, (i, outcome)) in rejected_when_read(data).enumerate() {
-        places[i] = (stores.len() as u32, at as u32);
-        push(&mut last, outcome);
-    }
-    stores.push(last);
-    (stores, places)
-}
-
-/// Per row: its run and its index in the run (rows rejected when read: left at (0, 0)).
-fn places(data: &Data, cuts: &[usize]) -> Vec<(u32, u32)> {
-    let mut places = vec![(0u32, 0u32); data.rows.len()];
-    for (r, w) in cuts.windows(2).enumerate() {
-        let (from, to) = (data.bounds[w[0]], data.bounds[w[1]]);
-        for (at, &row) in data.order[from..to].iter().enumerate() {
-            places[row as usize] = (r as u32, at as u32);
-        }
-    }
-    places
-}
-
-/// The rows rejected when read, with their index, in input order.
-fn rejected_when_read(data: &Data) -> impl Iterator<Item = (usize, Outcome<'_>)> {
-    data.rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.rejected != NONE)
-        .map(|(i, row)| {
-            let r = &data.rejected[row.rejected as usize];
-            let ids = [r.case_id.as_str(), r.customer_id.as_str(), r.kind.as_str()];
-            (i, Outcome::rejected(row.line, ids, None, r.reason.clone()))
-        })
-}
-
-/// One customer's rows, in (date, line) order, each seeing the gestures recommended before it.
-fn customer_cases<'a>(
-    engine: &Engine<'a>,
-    data: &'a Data,
-    counted: &[bool],
-    group: &[u32],
-    values: &mut Values,
-    incident: &mut Incident,
-    out: &mut dyn FnMut(Outcome<'a>),
-) {
-    let mut granted: Vec<Grant> = Vec::new();
-    let first = &data.rows[group[0] as usize];
-    let customer_id = data.id(first, 1);
-    let transactions = data.transactions(first);
-    let record = match data.indexed {
-        true => data.customers.as_ref().and_then(|c| c.named(first.customer as usize)),
-        false => data.customers.as_ref().and_then(|c| c.get(customer_id)),
-    };
-    let ledger = data.ledger.grants_of(customer_id);
-    // A bad row of theirs in the history, customers or ledger file: their
-    // figures or limits cannot be known, so each of their rows is rejected
-    // with its reason.
-    let problem = match data.indexed {
-        true => (data.history.problem_of(first.customer as usize))
-            .or_else(|| data.customers.as_ref()?.problem_of(first.customer as usize)),
-        false => None,
-    }
-    .or_else(|| data.ledger.problem(customer_id));
-    for &i in group {
-        let row = &data.rows[i as usize];
-        let ids = [data.id(row, 0), customer_id, data.id(row, 2)];
-        if let Some(problem) = problem {
-            out(Outcome::rejected(row.line, ids, Some(row.date), problem.to_string()));
-            continue;
-        }
-        if let Err(reason) = data.fill(row, incident) {
-            // Checked when read: cannot happen, but is reported rather than hidden.
-            out(Outcome::rejected(row.line, ids, None, reason));
-            continue;
-        }
-        // The ledger's gestures, then those recommended earlier in the batch.
-        let usage = ledger::usage_in(ledger.iter().chain(&granted), incident.date, counted);
-        let customer = Customer {
-            transactions,
-            record,
-            usage,
-        };
-        let outcome = match engine.recommend(incident, &customer, values) {
-            Ok(rec) => {
-                let chosen = rec.chosen();
-                let owed = chosen.is_some_and(|c| c.owed);
-                let o = Outcome {
-                    line: row.line,
-                    case_id: ids[0],
-                    customer_id,
-                    kind: ids[2],
-                    date: Some(incident.date),
-                    decision: match rec.decision {
-                        engine::Decision::Gesture => Decision::Gesture,
-                        engine::Decision::Escalate => Decision::Escalate,
-                    },
-                    gesture: chosen.map_or("", |c| c.gesture),
-                    label: chosen.map_or("", |c| c.label),
-                    cost: rec.cost(),
-                    value: rec.value(),
-                    future_value: rec.future_value,
-                    p_alive: rec.p_alive,
-                    churn_before: rec.churn_before(),
-                    churn_after: rec.churn_after(),
-                    value_at_risk: rec.value_at_risk(),
-                    impact: rec.impact(),
-                    escalation: rec.escalation.clone(),
-                    rules: rec.rules,
-                    usage,
-                    error: None,
-                };
-                // Money given back as owed is outside the limits, and not counted.
-                if o.grants() && !owed {
-                    granted.push(Grant {
-                        day: incident.date,
-                        cents: money::cents(o.cost),
-                        gesture: ledger::IN_RUN,
-                    });
-                }
-                o
-            }
-            Err(reason) => Outcome::rejected(row.line, ids, Some(incident.date), reason),
-        };
-        out(outcome);
-    }
-}
-
-/// Totals for one slice of a batch (all cases, or one incident kind).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Totals {
-    /// Rows.
-    pub cases: u64,
-    /// Rows answered with a gesture, per gesture id, in first-seen order.
-    pub gestures: Vec<(String, u64)>,
-    /// Rows escalated.
-    pub escalations: u64,
-    /// Rows rejected.
-    pub rejected: u64,
-    /// Sum of the recommended gestures' costs, in cents.
-    pub cost_cents: i64,
-    /// Sum of their LTV impacts, in cents (each rounded to cents first).
-    pub impact_cents: i64,
-}
-
-impl Totals {
-    fn add(&mut self, o: &Outcome<'_>) {
-        self.cases += 1;
-        match o.decision {
-            Decision::Gesture => {
-                self.count(o.gesture, 1);
-                // Saturating: a policy's costs are not bounded by the inputs',
-                // and a total that wrapped would turn negative.
-                self.cost_cents = self.cost_cents.saturating_add(money::cents(o.cost));
-                self.impact_cents = self.impact_cents.saturating_add(money::cents(o.impact));
-            }
-            Decision::Escalate => self.escalations += 1,
-            Decision::Error => self.rejected += 1,
-        }
-    }
-
-    fn merge(&mut self, other: &Totals) {
-        self.cases += other.cases;
-        for (gesture, n) in &other.gestures {
-            self.count(gesture, *n);
-        }
-        self.escalations += other.escalations;
-        self.rejected += other.rejected;
-        self.cost_cents = self.cost_cents.saturating_add(other.cost_cents);
-        self.impact_cents = self.impact_cents.saturating_add(other.impact_cents);
-    }
-
-    /// Counts `n` more rows answered with `gesture`.
-    fn count(&mut self, gesture: &str, n: u64) {
-        match self.gestures.iter_mut().find(|(g, _)| g == gesture) {
-            Some((_, m)) => *m += n,
-            None => self.gestures.push((gesture.to_string(), n)),
-        }
-    }
-
-    /// Total LTV impact per unit of cost; `None` when nothing was spent.
-    pub fn impact_per_cost(&self) -> Option<f64> {
-        (self.cost_cents != 0).then(|| self.impact_cents as f64 / self.cost_cents as f64)
-    }
-}
-
-/// What a batch came to: totals over all rows and per incident kind.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Summary {
-    /// Every row.
-    pub all: Totals,
-    /// Per incident kind, in kind order (a rejected row without a kind is
-    /// under ""). A map: rejected rows keep their own kinds, any number of them.
-    pub kinds: BTreeMap<String, Totals>,
-}
-
-impl Summary {
-    /// Sums the outcomes of a batch. Gestures are listed by how often they
-    /// were chosen (most first, then by id), so the order is reproducible.
-    pub fn of<'o, 'a: 'o>(outcomes: impl IntoIterator<Item = &'o Outcome<'a>>) -> Summary {
-        let mut s = Summary::default();
-        for o in outcomes {
-            s.add(o);
-        }
-        s.sort();
-        s
-    }
-
-    /// Counts one more outcome (in no particular order: see [`Summary::sort`]).
-    fn add(&mut self, o: &Outcome<'_>) {
-        self.all.add(o);
-        self.kind(o.kind).add(o);
-    }
-
-    /// Adds another summary's counts (in no particular order: see [`Summary::sort`]).
-    fn merge(&mut self, other: Summary) {
-        self.all.merge(&other.all);
-        for (kind, totals) in &other.kinds {
-            self.kind(kind).merge(totals);
-        }
-    }
-
-    /// The totals of a kind, new if need be.
-    fn kind(&mut self, kind: &str) -> &mut Totals {
-        if !self.kinds.contains_key(kind) {
-            self.kinds.insert(kind.to_string(), Totals::default());
-        }
-        self.kinds.get_mut(kind).expect("inserted above")
-    }
-
-    /// Puts gestures in their reproducible order (kinds keep theirs).
-    fn sort(&mut self) {
-        for t in std::iter::once(&mut self.all).chain(self.kinds.values_mut()) {
-            t.gestures.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date::parse;
+    use crate::batch::tests::data;
+    use crate::batch::{evaluate, evaluate_rendered};
     use crate::input::twins;
+    use crate::policy::Policy;
     use proptest::prelude::*;
-
-    fn data(csv: &str, history: History, ledger: Ledger) -> Data {
-        Data::from_reader(csv.as_bytes(), "i.csv", 0, history, None, ledger).unwrap()
-    }
 
     #[test]
     fn groups_follow_date_then_line() {
@@ -1770,66 +1113,6 @@ mod tests {
     }
 
     #[test]
-    fn earlier_batch_gestures_count_in_the_window() {
-        // Three late deliveries for one customer with a $5 credit each time
-        // (cost 3.50); the third is 400 days after the first, so the first has
-        // left the window: usage is 1 gesture, 350 cents.
-        let csv = "case_id,customer_id,kind,date,loss\n\
-                   K3,C1,late_delivery,2027-01-05,5\n\
-                   K1,C1,late_delivery,2025-12-01,5\n\
-                   K2,C1,late_delivery,2026-06-01,5\n";
-        let history = History::from_transactions([("C1", (parse("2025-01-01").unwrap(), 100.0))]);
-        let d = data(csv, history, Ledger::default());
-        let policy = Policy::default_policy();
-        let out = evaluate(&policy, &d);
-        assert_eq!(out.iter().map(|o| o.case_id).collect::<Vec<_>>(), ["K3", "K1", "K2"]);
-        assert_eq!(out[1].usage, Usage::default());
-        assert!(out[1].grants(), "{:?}", out[1]);
-        let c1 = money::cents(out[1].cost);
-        assert_eq!(out[2].usage.gestures, 1);
-        assert_eq!(out[2].usage.cents, c1);
-        let c2 = money::cents(out[2].cost);
-        assert_eq!(out[0].usage.gestures, 1);
-        assert_eq!(out[0].usage.cents, c2);
-    }
-
-    #[test]
-    fn summary_counts_each_decision() {
-        let csv = "case_id,customer_id,kind,date,loss\n\
-                   K1,C1,late_delivery,2026-01-01,5\n\
-                   K2,C1,late_delivery,2026-01-02,500\n\
-                   K3,C1,nope,2026-01-03,5\n";
-        let d = data(csv, History::default(), Ledger::default());
-        let policy = Policy::default_policy();
-        let out = evaluate(&policy, &d);
-        let s = Summary::of(&out);
-        assert_eq!(s.all.cases, 3);
-        assert_eq!(s.all.escalations, 1);
-        assert_eq!(s.all.rejected, 1);
-        assert_eq!(
-            s.kinds.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
-            ["late_delivery", "nope"]
-        );
-        assert_eq!(s.all.cost_cents, money::cents(out[0].cost));
-    }
-
-    #[test]
-    fn totals_saturate_rather_than_wrap() {
-        // Inputs are under 1e13, but a policy's cost may multiply them.
-        let mut o = Outcome::example();
-        o.decision = Decision::Gesture;
-        o.cost = 5e16;
-        o.impact = -5e16;
-        let mut t = Totals::default();
-        t.add(&o);
-        t.add(&o);
-        assert_eq!((t.cost_cents, t.impact_cents), (i64::MAX, i64::MIN));
-        let mut u = t.clone();
-        u.merge(&t);
-        assert_eq!((u.cost_cents, u.impact_cents), (i64::MAX, i64::MIN));
-    }
-
-    #[test]
     fn blank_lines_across_pieces_split_as_the_csv_reader_does() {
         // Over 1 MB, so several pieces; blank lines (LF and CRLF) here and there, CRLF ends.
         let mut plain = String::from("case_id,customer_id,kind,date,loss,note\r\n");
@@ -1919,39 +1202,5 @@ mod tests {
             };
             prop_assert_eq!(render(&a), render(&b));
         }
-    }
-
-    #[test]
-    fn rendered_rows_are_the_outcomes_rendered() {
-        // Enough rows for several runs, customers with several cases, rows
-        // rejected when read (bad date) and by the policy (unknown kind).
-        let mut csv = String::from("case_id,customer_id,kind,date,loss,order_value,coupon_pct\n");
-        for i in 0..12_000 {
-            let kind = ["late_delivery", "expired_coupon", "nope"][i % 3];
-            let date = if i % 997 == 0 {
-                "2026-02-30".to_string()
-            } else {
-                format!("2026-01-{:02}", 1 + i % 28)
-            };
-            csv.push_str(&format!("K{i},C{},{kind},{date},{},60,20\n", i % 3001, 1 + i % 40));
-        }
-        let d = data(&csv, History::default(), Ledger::default());
-        let policy = Policy::default_policy();
-        let out = evaluate(&policy, &d);
-        let rendered = evaluate_rendered(&policy, &d, &|_| {}, crate::render::csv::row, true);
-        assert_eq!(rendered.len(), out.len());
-        for (i, o) in out.iter().enumerate() {
-            let mut line = Vec::new();
-            crate::render::csv::row(&mut line, o);
-            assert_eq!(rendered.row(i), line.as_slice(), "row {i}");
-        }
-        assert_eq!(rendered.summary, Summary::of(&out));
-        let rejected: Vec<(u64, String)> = out
-            .iter()
-            .filter_map(|o| o.error.clone().map(|e| (o.line, e)))
-            .collect();
-        assert_eq!(rendered.rejected, rejected);
-        assert!(rejected.len() > 4000, "both kinds of rejection: {}", rejected.len());
-        assert!(rendered.runs.len() > 3);
     }
 }
