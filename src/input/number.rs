@@ -35,6 +35,14 @@ pub fn number(text: &str) -> Result<f64, &'static str> {
             Err("is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent")
         }
         _ if text.is_empty() => Err(""),
+        // `20%`: a percent field (`coupon_pct`) takes the number alone.
+        _ if text
+            .trim_end()
+            .strip_suffix('%')
+            .is_some_and(|n| number(n.trim_end()).is_ok()) =>
+        {
+            Err("is not a number: write the percent without the `%` (`20` for 20%)")
+        }
         // `$1,200.50`, `1 200`, `€12`: a number dressed for people.
         _ if dressed(text).parse::<f64>().is_ok_and(f64::is_finite) => Err(
             "is not a number: write plain digits with a `.` for decimals (`1200.50`), without a currency sign or separators",
@@ -158,6 +166,19 @@ mod tests {
                 "{text}"
             );
         }
+        // A percent with its sign: said to leave the sign out.
+        for text in ["20%", "12.5 %"] {
+            assert_eq!(
+                parse_number(text, "coupon_pct").unwrap_err(),
+                format!(
+                    "column `coupon_pct`: `{text}` is not a number: write the percent without the `%` (`20` for 20%)"
+                )
+            );
+        }
+        assert_eq!(
+            parse_number("%", "coupon_pct").unwrap_err(),
+            "column `coupon_pct`: `%` is not a number"
+        );
         assert_eq!(
             parse_number("twelve", "amount").unwrap_err(),
             "column `amount`: `twelve` is not a number"
