@@ -189,12 +189,6 @@ struct RawTest {
     /// Whether `expect`, `decision` or `error` is written but could not be
     /// read: the test may mean to expect an error.
     expectation_unread: bool,
-    /// Whether `[test.expect]` has a mistake of its own (an unknown key, a
-    /// value that could not be read): what the test meant to expect is then
-    /// not known.
-    expect_mistaken: bool,
-    /// Whether `[test.expect]` holds any key.
-    expect_written: bool,
     expect: RawExpect,
 }
 
@@ -375,7 +369,6 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
         let customer_written = t.contains_key("customer_id") || t.contains_key("customer");
         let mut expect = RawExpect::default();
         let mut expectation_unread = false;
-        let before = diags.len();
         match t.get("expect").map(|v| (v, v.get_ref())) {
             Some((_, DeValue::Table(e))) => {
                 unknown(e, &EXPECT_KEYS, "`[test.expect]`", diags);
@@ -418,8 +411,6 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
             }
             None => {}
         }
-        let expect_mistaken = diags.len() > before;
-        let expect_written = matches!(t.get("expect").map(|v| v.get_ref()), Some(DeValue::Table(e)) if !e.is_empty());
         // Without its incident a test is not read on: each of the
         // incident's own checks would fail again.
         let incident = match t.get("incident") {
@@ -440,8 +431,6 @@ fn raw_file(source: &str, diags: &mut Vec<Diagnostic>) -> RawFile {
                 customer_written,
                 named,
                 expectation_unread,
-                expect_mistaken,
-                expect_written,
                 expect,
             });
         }
@@ -806,7 +795,6 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
                 .with_help("`decision` is `gesture`, `escalate` or `error`"),
         );
     }
-    let before = diags.len();
     let keys = e.keys;
     let written: Vec<(&str, String)> = [
         ("cost", &e.cost),
@@ -833,34 +821,6 @@ fn test_case(t: RawTest, default_date: Option<Option<Day>>, diags: &mut Vec<Diag
         escalation: e.escalation,
         error: e.error,
     };
-    // A mistake in `[test.expect]` has its error, and may be the expectation
-    // meant; so may an expectation written under another table, which
-    // [`validate`] sends where it belongs.
-    let customer_keys =
-        (t.customer.iter()).flat_map(|(c, unread)| c.get_ref().keys().chain(unread.iter().map(|(k, _)| k)));
-    let misplaced = (incident_keys.iter())
-        .chain(customer_keys)
-        .any(|k| EXPECT_KEYS.contains(&k.get_ref().as_str()));
-    if !t.expect_mistaken && !misplaced && diags.len() == before && !expect.checks_anything() {
-        let help = match t.expect_written {
-            false => {
-                "say in `[test.expect]` what the answer must be: a `decision`, a `gesture`, a `rule`, or a cost \
-                      or impact bound"
-            }
-            true => {
-                "an empty list, `cost_min = 0` or `escalation = \"\"` holds for every answer: expect a \
-                     `decision`, a `gesture`, a `rule`, or a cost or impact bound a wrong answer would fail"
-            }
-        };
-        diags.push(
-            Diagnostic::error(
-                "missing-key",
-                span.clone(),
-                format!("test `{name}` expects nothing: it would pass whatever the policy answers"),
-            )
-            .with_help(help),
-        );
-    }
     contradictions(&expect, &keys, &written, diags);
     Some(TestCase {
         name,
@@ -1236,42 +1196,6 @@ pub fn validate(tests: &TestFile, policy: &Policy) -> Report {
         }
     }
     Report::new(&tests.file, &tests.source, diags)
-}
-
-impl Expect {
-    /// Whether some answer of the policy would fail it. Costs are never
-    /// below 0, and every escalation reason contains the empty text: a test
-    /// that expects no more passes whatever the policy answers.
-    pub fn checks_anything(&self) -> bool {
-        let Expect {
-            decision,
-            gesture,
-            not_gesture,
-            rule,
-            matched,
-            not_matched,
-            cost,
-            cost_min,
-            cost_max,
-            impact_min,
-            impact_max,
-            escalation,
-            error,
-        } = self;
-        decision.is_some()
-            || gesture.is_some()
-            || rule.is_some()
-            || error.is_some()
-            || !not_gesture.is_empty()
-            || !matched.is_empty()
-            || !not_matched.is_empty()
-            || cost.is_some()
-            || cost_min.is_some_and(|c| c > 0.0)
-            || cost_max.is_some()
-            || impact_min.is_some()
-            || impact_max.is_some()
-            || escalation.as_ref().is_some_and(|e| !e.is_empty())
-    }
 }
 
 /// One expectation that did not hold.
@@ -1800,72 +1724,6 @@ mod tests {
                     "`error` expects the case to be refused, but `decision` is `gesture`"
                 ),
             ]
-        );
-    }
-
-    /// A test that expected nothing passed whatever the policy answered,
-    /// and counted toward coverage: it is refused, as is one whose only
-    /// expectations every answer meets. A weak bound is still a bound.
-    #[test]
-    fn a_test_that_expects_nothing_is_an_error_at_its_name() {
-        let test = |name: &str, expect: &str| {
-            format!(
-                "[[test]]\nname = \"{name}\"\ncustomer_id = \"C1\"\n[test.incident]\nkind = \"x\"\n\
-                 date = 2026-11-20\n{expect}"
-            )
-        };
-        let src = [
-            test("none", ""),
-            test("empty", "[test.expect]\n"),
-            test(
-                "met by all",
-                "[test.expect]\nnot_gesture = []\nmatched = []\ncost_min = 0\nescalation = \"\"\n",
-            ),
-            test("weak", "[test.expect]\nimpact_min = 0\n"),
-            test("decision", "[test.expect]\ndecision = \"gesture\"\n"),
-            test("a cost above 0", "[test.expect]\ncost_min = 0.01\n"),
-            // A mistake in `[test.expect]` has its own error, and no second one.
-            test("misspelt", "[test.expect]\ngestur = \"credit_5\"\n"),
-            test("unreadable", "[test.expect]\ngesture = 5\ncost_max = 1.001\n"),
-            test("unreadable money", "[test.expect]\ncost_max = 1.001\n"),
-        ]
-        .concat();
-        let report = read_report(&src);
-        let got = coded(&report);
-        let nothing = |name: &str| format!("test `{name}` expects nothing: it would pass whatever the policy answers");
-        assert_eq!(
-            got,
-            [
-                ((2, 8), "missing-key", nothing("none").as_str()),
-                ((8, 8), "missing-key", nothing("empty").as_str()),
-                ((15, 8), "missing-key", nothing("met by all").as_str()),
-                ((56, 1), "unknown-key", "unknown key `gestur` in `[test.expect]`"),
-                ((64, 11), "wrong-type", "`gesture` must be a string, found a number"),
-                (
-                    (65, 12),
-                    "wrong-type",
-                    "`cost_max` is money, compared to the cent: `1.001` has more decimals"
-                ),
-                (
-                    (73, 12),
-                    "wrong-type",
-                    "`cost_max` is money, compared to the cent: `1.001` has more decimals"
-                ),
-            ]
-        );
-        assert!(
-            report.diagnostics[0]
-                .help
-                .as_deref()
-                .unwrap()
-                .starts_with("say in `[test.expect]`")
-        );
-        assert!(
-            report.diagnostics[2]
-                .help
-                .as_deref()
-                .unwrap()
-                .starts_with("an empty list, `cost_min = 0`")
         );
     }
 

@@ -262,16 +262,6 @@ fn every_mistake_of_a_test_file_is_reported_in_one_run() {
     assert_eq!(marked_err.replace(marked.to_str().unwrap(), file), stderr);
 }
 
-/// A test that expected nothing passed, and its rules and gestures counted
-/// as covered: a suite of such tests reached `--min-coverage 100`.
-#[test]
-fn a_test_that_expects_nothing_is_refused_and_covers_nothing() {
-    let file = "tests/data/cases/expects-nothing.tests.toml";
-    let (code, stdout, stderr) = run(&["policies/default.toml", file, "--min-coverage", "0"]);
-    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
-    insta::assert_snapshot!("expects_nothing", stderr);
-}
-
 #[test]
 fn a_test_table_before_the_first_test_is_one_error_at_it() {
     // Each later `[[test]]`, and each key of the second test, was a
