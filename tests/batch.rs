@@ -1345,7 +1345,7 @@ fn a_column_the_policy_reads_missing_from_the_file_is_warned_of() {
         [
             "`date`: every incident is dated today",
             "`loss`, which every gesture's recovery reads (its value over the loss): every row reads it as 0, \
-             so any gesture of value recovers in full",
+             so every gesture of value is weighed as if it made up the whole loss",
         ]
     );
 }
@@ -1380,16 +1380,16 @@ fn a_customer_attribute_without_its_column_is_warned_of() {
         run(&["--customers", &path("c.csv")]),
         format!(
             "warning: `{}` has no column `plan_price`, which gesture `lifetime_upgrade` reads \
-             (kind `payment_failed`): every row reads it as 0\n",
+             (kind `payment_failed`): every customer reads it as 0\n",
             path("c.csv")
         )
     );
     assert_eq!(
         run(&[]),
-        "warning: no customers file (--customers) gives `customer.plan`, which gesture `lifetime_upgrade` reads \
-         (kind `payment_failed`): every row reads it as \"\"\n\
-         warning: no customers file (--customers) gives `customer.plan_price`, which gesture `lifetime_upgrade` \
-         reads (kind `payment_failed`): every row reads it as 0\n"
+        "warning: no customers file (--customers) for `customer.plan`, which gesture `lifetime_upgrade` reads \
+         (kind `payment_failed`): every customer reads it as \"\"\n\
+         warning: no customers file (--customers) for `customer.plan_price`, which gesture `lifetime_upgrade` \
+         reads (kind `payment_failed`): every customer reads it as 0\n"
     );
     assert_eq!(run(&["--customers", "examples/customers.csv"]), "");
 }
@@ -1430,4 +1430,41 @@ fn a_policy_with_warnings_is_warned_of_before_the_batch() {
     );
     // The shipped policy and the tests' own have none.
     assert_eq!(batch("tests/data/batch/caps.csv", &[]).stderr, b"");
+}
+
+/// A field a gesture reads is named by that gesture, not by the simple
+/// model's basket of a kind that sorts first: without `order_value`, the
+/// coupons' `honor_coupon` loses its answers, which the basket of a billing
+/// error's new customer does not say.
+#[test]
+fn a_missing_column_is_named_by_a_gesture_before_the_future_value_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("inc.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss,coupon_pct\n\
+         K1,NEW1,billing_error,2026-11-20,12,0\n\
+         K2,C0004711,expired_coupon,2026-11-20,12,20\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .arg("batch")
+        .arg(&incidents)
+        .args([
+            "--history",
+            "examples/history.csv",
+            "--customers",
+            "examples/customers.csv",
+        ])
+        .args(["--ledger", "examples/ledger.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "warning: `{}` has no column `order_value`, which gesture `honor_coupon` reads (kind `expired_coupon`): \
+             every row reads it as 0\n",
+            incidents.display()
+        )
+    );
 }

@@ -703,12 +703,14 @@ impl Data {
             .collect()
     }
 
-    /// Whether a customer of the good rows has no order in the history: the
-    /// simple model's basket is then the incident's order value.
+    /// Whether a customer of the good rows has no order in the history by
+    /// the day of their first incident: the simple model's basket is then
+    /// the incident's order value.
     pub fn has_customer_without_orders(&self) -> bool {
+        // A group's first row is its customer's earliest incident.
         (self.bounds.windows(2))
             .map(|group| &self.rows[self.order[group[0]] as usize])
-            .any(|first| !self.transactions(first).iter().any(|&(_, amount)| amount > 0.0))
+            .any(|first| !(self.transactions(first).iter()).any(|&(day, amount)| day <= first.date && amount > 0.0))
     }
 
     /// The history of a good row's customer.

@@ -252,33 +252,32 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
     if absent("date") {
         warnings.push(format!("`{file}` has no column `date`: every incident is dated today"));
     }
-    // Each gesture's recovery divides its value by the loss.
+    // Each gesture's recovery divides its value by the loss: over 0, a ratio of 1.
     if absent("loss") {
         warnings.push(format!(
             "`{file}` has no column `loss`, which every gesture's recovery reads (its value over the loss): \
-             every row reads it as 0, so any gesture of value recovers in full"
+             every row reads it as 0, so every gesture of value is weighed as if it made up the whole loss"
         ));
     }
-    // Each field: its name, what it reads as, and where it is missing.
+    // Each field: its name, what it reads as, where it is missing, and whose it is.
     let lacking_column = |name: &str| absent(name).then(|| format!("`{file}` has no column `{name}`"));
     let standard = [
         ("order_value", "0".to_string()),
         ("severity", crate::input::incidents::DEFAULT_SEVERITY.to_string()),
         ("channel", "\"\"".to_string()),
     ];
-    let mut fields: Vec<(String, String, String)> = (standard.into_iter())
-        .filter_map(|(name, empty)| Some((format!("incident.{name}"), empty, lacking_column(name)?)))
+    let mut fields: Vec<(String, String, String, &str)> = (standard.into_iter())
+        .filter_map(|(name, empty)| Some((format!("incident.{name}"), empty, lacking_column(name)?, "row")))
         .collect();
     for a in policies.iter().flat_map(|p| &p.attributes) {
         let lacking = match (a.scope, &data.customers) {
-            (Scope::Incident, _) => lacking_column(&a.column),
-            (Scope::Customer, None) => Some(format!("no customers file (--customers) gives `{}`", a.name)),
-            (Scope::Customer, Some(c)) => {
-                (c.column(&a.column).is_none()).then(|| format!("`{}` has no column `{}`", c.file, a.column))
-            }
+            (Scope::Incident, _) => lacking_column(&a.column).map(|l| (l, "row")),
+            (Scope::Customer, None) => Some((format!("no customers file (--customers) for `{}`", a.name), "customer")),
+            (Scope::Customer, Some(c)) => (c.column(&a.column).is_none())
+                .then(|| (format!("`{}` has no column `{}`", c.file, a.column), "customer")),
         };
-        if let Some(lacking) = lacking.filter(|_| !fields.iter().any(|(f, _, _)| *f == a.name)) {
-            fields.push((a.name.clone(), a.ty.empty_value().to_string(), lacking));
+        if let Some((lacking, whose)) = lacking.filter(|_| !fields.iter().any(|(f, ..)| *f == a.name)) {
+            fields.push((a.name.clone(), a.ty.empty_value().to_string(), lacking, whose));
         }
     }
     if fields.is_empty() {
@@ -293,13 +292,18 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
                 .map(move |(f, r)| (f, r, kind))
         })
         .collect();
-    // The future-value model reads the order value only for a customer with no order.
-    let basket = fields.iter().any(|(f, _, _)| f == "incident.order_value") && data.has_customer_without_orders();
-    for (field, empty, lacking) in fields {
-        let reads = |f: &str, r: &Reader| f == field && (basket || *r != Reader::FutureValue);
-        if let Some((_, reader, kind)) = read.iter().find(|(f, r, _)| reads(f, r)) {
+    // The future-value model reads the order value only for a customer with
+    // no order yet; a rule or a gesture that reads a field, of any kind, is
+    // named before it.
+    let basket = fields.iter().any(|(f, ..)| f == "incident.order_value") && data.has_customer_without_orders();
+    for (field, empty, lacking, whose) in fields {
+        let by = |model: bool| {
+            read.iter()
+                .find(|(f, r, _)| *f == field && (*r == Reader::FutureValue) == model)
+        };
+        if let Some((_, reader, kind)) = by(false).or_else(|| by(true).filter(|_| basket)) {
             warnings.push(format!(
-                "{lacking}, which {reader} reads (kind `{kind}`): every row reads it as {empty}"
+                "{lacking}, which {reader} reads (kind `{kind}`): every {whose} reads it as {empty}"
             ));
         }
     }
