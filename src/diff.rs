@@ -8,7 +8,7 @@
 //!
 //! - a case *changed* when its decision (gesture, escalate, error) or its
 //!   gesture differs, and *re-priced* when its gesture is the same but its
-//!   cost or impact differs to the cent (a gesture's new cost);
+//!   cost differs to the cent (a gesture's new cost);
 //! - transitions: for changed cases, how many went from each old answer to
 //!   each new one (the answer is the gesture id, `escalate` or `error`);
 //! - cost and impact totals, old and new, in cents (each case's figure rounded
@@ -62,8 +62,10 @@ pub struct Slice {
     pub cases: u64,
     /// How many whose decision or gesture changed.
     pub changed: u64,
-    /// How many others whose gesture's cost or impact changed (to the
-    /// cent): the same answer at another price, as a gesture's new cost gives.
+    /// How many others whose gesture's cost changed (to the cent): the
+    /// same answer at another price, as a gesture's new cost gives. (A
+    /// change to the model moves nearly every case's impact: the totals
+    /// show that.)
     pub repriced: u64,
     /// Under the old policy.
     pub old: Money,
@@ -169,7 +171,7 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// Whether anything changed: a case's answer or its figures, or the policy's content.
+    /// Whether anything changed: a case's answer or its cost, or the policy's content.
     pub fn any_change(&self) -> bool {
         self.all.changed + self.all.repriced > 0 || !self.policy.is_empty()
     }
@@ -231,8 +233,7 @@ pub fn diff(old_policy: &Policy, new_policy: &Policy, old: &Outcomes<'_>, new: &
     let unlisted = |p: &Policy, out: &Outcome<'_>| out.date.is_some() && p.check_kind(out.kind).is_err();
     for (i, (o, n)) in old.iter().zip(new).enumerate() {
         let changed = o.decision != n.decision || o.gesture != n.gesture;
-        let cents = |x: &Outcome<'_>| (money::cents(x.cost), money::cents(x.impact));
-        let repriced = !changed && o.decision == Decision::Gesture && cents(o) != cents(n);
+        let repriced = !changed && o.decision == Decision::Gesture && money::cents(o.cost) != money::cents(n.cost);
         report.all.add(o, n, changed, repriced);
         kinds.entry(o.kind).or_default().add(o, n, changed, repriced);
         if changed {

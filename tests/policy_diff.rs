@@ -633,7 +633,7 @@ fn the_same_answer_at_another_cost_is_counted_and_listed() {
     assert!(
         text.starts_with(
             "Backtest over 5 incidents of `tests/data/diff/incidents.csv`: 0 changed (0.00%); \
-             2 more with the same answer at another cost or impact\n"
+             2 more with the same answer at another cost\n"
         ),
         "{text}"
     );
@@ -662,4 +662,24 @@ fn the_same_answer_at_another_cost_is_counted_and_listed() {
         (j["all"]["changed"].as_u64(), j["all"]["repriced"].as_u64()),
         (Some(0), Some(2))
     );
+}
+
+/// A change to the model (the margin) moves nearly every case's impact and
+/// no cost: no case is counted as re-priced, and `-o` lists the changed
+/// cases alone, as before.
+#[test]
+fn a_new_margin_reprices_no_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.toml");
+    let old = std::fs::read_to_string("tests/data/diff/old.toml").unwrap();
+    std::fs::write(&new, format!("{old}\n[model]\nmargin = 0.31\n")).unwrap();
+    let mut args = CLEAN;
+    args[3] = new.to_str().unwrap();
+    let out = goodwill().args(args).args(["--format", "json"]).output().unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (j["all"]["changed"].as_u64(), j["all"]["repriced"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_ne!(j["all"]["old"]["impact_cents"], j["all"]["new"]["impact_cents"]);
 }

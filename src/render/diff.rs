@@ -14,10 +14,7 @@ pub fn text(report: &DiffReport, incidents: &str, currency: &str) -> String {
     let all = &report.all;
     let repriced = match all.repriced {
         0 => String::new(),
-        n => format!(
-            "; {} more with the same answer at another cost or impact",
-            money::group(n)
-        ),
+        n => format!("; {} more with the same answer at another cost", money::group(n)),
     };
     let mut out = format!(
         "Backtest over {} incidents of `{incidents}`: {} changed ({}){repriced}\n",
