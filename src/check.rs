@@ -449,12 +449,9 @@ fn kinds_close_to_each_other(named: &[(String, Range<usize>)], out: &mut Vec<Dia
         }
     }
     let uses = |kind: &str| named.iter().filter(|(k, _)| k == kind).count();
-    let letters = |kind: &str| kind.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
     for (i, first) in distinct.iter().enumerate() {
         for second in &distinct[i + 1..] {
-            let close = crate::suggest::typo_distance(first, second).is_some()
-                || crate::suggest::typo_distance(second, first).is_some();
-            if !close || letters(first) == letters(second) {
+            if !one_word_misspelt(first, second) {
                 continue;
             }
             // Point at the kind used less often, the later one on a tie.
@@ -477,6 +474,31 @@ fn kinds_close_to_each_other(named: &[(String, Range<usize>)], out: &mut Vec<Dia
                 .with_help(format!("if one of the two is misspelt, fix it; {LIST_KINDS}")),
             );
         }
+    }
+}
+
+/// Whether two kinds are one kind with a word misspelt: the same words but
+/// one (split at `_`), and those two a typo apart, each of four letters or
+/// more. Short words are codes that differ on purpose (`uk_delay` and
+/// `us_delay`, `cd_missing` and `dvd_missing`), and so are kinds that differ
+/// in their digits (`tier1_delay`, `tier2_delay`).
+fn one_word_misspelt(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.split('_').collect(), b.split('_').collect());
+    let differ: Vec<(&str, &str)> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    let letters = |w: &str| w.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
+    match differ[..] {
+        [(x, y)] if a.len() == b.len() => {
+            x.chars().count() >= 4
+                && y.chars().count() >= 4
+                && letters(x) != letters(y)
+                && (crate::suggest::typo_distance(x, y).is_some() || crate::suggest::typo_distance(y, x).is_some())
+        }
+        _ => false,
     }
 }
 
@@ -753,14 +775,23 @@ mod tests {
                 "conditions compare `incident.kind` with `late_delivry` and with `late_delivery`, a letter or two apart"
             );
         }
-        // Kinds apart in more than a typo, or only in their digits, are meant.
+        // Kinds apart in more than a typo, in short codes, or only in their digits, are meant.
         for kinds in [
             ["late_box", "lost_box", "missing_item"],
             ["tier1_delay", "tier2_delay", "tier3_delay"],
             ["payment_pause", "late_box", "double_charge"],
+            ["uk_delay", "us_delay", "eu_delay"],
+            ["pc_broken", "tv_broken", "cd_missing"],
+            ["dvd_missing", "cd_missing", "card_declined"],
+            ["card_declined", "cash_declined", "late_delivery"],
         ] {
             assert_eq!(codes(&rules(kinds)), vec![], "{kinds:?}");
         }
+        // A word cut short by a letter is flagged too.
+        assert_eq!(
+            codes(&rules(["payment_paused", "payment_pause", "payment_paused"])),
+            vec![("unknown-kind", "payment_pause".to_string())]
+        );
         // With `[policy] kinds`, the list decides, as before.
         let listed = format!(
             "[policy]\nkinds = [\"late_delivery\"]\n{}",
