@@ -182,17 +182,37 @@ impl History {
         else {
             return found;
         };
-        let folded = |id: &str| id.trim().chars().flat_map(char::to_lowercase).collect::<String>();
+        let folded = |id: &str, into: &mut String| {
+            into.clear();
+            into.extend(id.trim().chars().flat_map(char::to_lowercase));
+        };
         let mut wanted: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, id) in ids.iter().enumerate() {
-            wanted.entry(folded(id)).or_default().push(i);
+            let mut key = String::new();
+            folded(id, &mut key);
+            wanted.entry(key).or_default().push(i);
         }
-        let mut record = csv::ByteRecord::new();
+        // One id (a rep's case) is compared in place, each row given up at
+        // its first differing character; several are looked up, each row's
+        // id folded into one reused buffer.
+        let single = match ids {
+            [one] => wanted.keys().next().map(|k| (k.clone(), *one)),
+            _ => None,
+        };
+        let (mut record, mut buffer) = (csv::ByteRecord::new(), String::new());
         while reader.read_byte_record(&mut record).unwrap_or(false) {
             let Some(other) = record.get(column).and_then(|f| std::str::from_utf8(f).ok()) else {
                 continue;
             };
-            for &i in wanted.get(&folded(other)).into_iter().flatten() {
+            if let Some((key, id)) = &single {
+                if other != *id && other.trim().chars().flat_map(char::to_lowercase).eq(key.chars()) {
+                    found[0] = Some(other.to_string());
+                    break;
+                }
+                continue;
+            }
+            folded(other, &mut buffer);
+            for &i in wanted.get(&buffer).into_iter().flatten() {
                 if found[i].is_none() && other != ids[i] {
                     found[i] = Some(other.to_string());
                 }
