@@ -918,6 +918,14 @@ fn contradictions(e: &Expect, keys: &[Spanned<String>], written: &[(&str, String
             "`escalation` cannot be met: `decision` is `gesture`, and only an escalated case has a reason".to_string(),
             "expect either the escalation or the gesture",
         )),
+        (None, Some(g), Some(reason), Some(span)) if !reason.is_empty() => {
+            let gesture = at("gesture").unwrap_or_else(|| g.span());
+            diags.push(conflict(
+                if gesture.start > span.start { gesture } else { span },
+                "`gesture` and `escalation` cannot both be met: an escalated case has no gesture".to_string(),
+                "expect either the escalation or the gesture",
+            ))
+        }
         _ => {}
     }
 }
@@ -1751,6 +1759,7 @@ mod tests {
             ),
             test("f", "decision = \"escalate\"\ngesture = \"credit_5\"\n"),
             test("g", "decision = \"gesture\"\nescalation = \"supervisor\"\n"),
+            test("h", "gesture = \"credit_5\"\nescalation = \"supervisor\"\n"),
             // Met together by some answer, if only just.
             test(
                 "fine",
@@ -1820,6 +1829,11 @@ mod tests {
                     (65, 1),
                     "conflict",
                     "`escalation` cannot be met: `decision` is `gesture`, and only an escalated case has a reason"
+                ),
+                (
+                    (74, 1),
+                    "conflict",
+                    "`gesture` and `escalation` cannot both be met: an escalated case has no gesture"
                 ),
             ]
         );
