@@ -233,10 +233,11 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Res
                 ));
             }
             // Days past the data are days without a purchase to the models: a
-            // mistyped year (2030 for data ending in 1998) makes everyone long gone.
+            // mistyped year (2030 for data ending in 1998) makes everyone long
+            // gone. A few weeks (an export some days old) are the usual gap.
             let last = history.iter().filter_map(|(_, tx)| tx.last().map(|t| t.0)).max();
             if let (Some(as_of), Some(last)) = (as_of, last)
-                && as_of > last
+                && as_of - last > AS_OF_GAP_DAYS
             {
                 super::to_stderr(format_args!(
                     "warning: `--as-of {}` is {} after the last transaction in `{file}` ({}): every customer is \
@@ -245,15 +246,6 @@ fn load(source: &Source, as_of: Option<&str>, unit: TimeUnit, today: Day) -> Res
                     date::format(as_of),
                     days(as_of - last),
                     date::format(last)
-                ));
-            }
-            // The customer's value is the mean of their purchases: a refunded
-            // order keeps its full value in it, as in `customer.avg_order_value`.
-            if aggregated.refunded > 0 {
-                super::to_stderr(format_args!(
-                    "note: `{file}` has refunds from {}: refunds are not purchases, and the purchases they \
-                     reverse keep their full value in the expected value of a purchase and the CLV\n",
-                    count(aggregated.refunded)
                 ));
             }
             Ok(Customers {
@@ -465,6 +457,9 @@ fn days(n: i32) -> String {
     let s = crate::render::plural(n);
     format!("{} day{s}", crate::money::group(u64::from(n.unsigned_abs())))
 }
+
+/// Days an `--as-of` may run past the history's last transaction unwarned.
+const AS_OF_GAP_DAYS: Day = 30;
 
 /// `1 customer`, `2,357 customers`.
 fn count(customers: usize) -> String {

@@ -158,9 +158,6 @@ pub struct Aggregated {
     pub as_of: Day,
     /// The ids of customers left out: no purchase (amount >= 0) on or before `as_of`
     pub left_out: Vec<String>,
-    /// How many customers of `summary` have a refund on or before `as_of`,
-    /// which their summary leaves out
-    pub refunded: usize,
 }
 
 /// Summarises a history at day resolution, as the published CDNOW summaries
@@ -174,12 +171,11 @@ pub fn aggregate(history: &History, as_of: Option<Day>, unit: TimeUnit) -> Optio
     let as_of = as_of.or_else(|| history.iter().filter_map(|(_, tx)| tx.last().map(|t| t.0)).max())?;
     let mut customers: Vec<(&str, &[(Day, f64)])> = history.iter().collect();
     customers.par_sort_unstable_by(|a, b| natural_cmp(a.0, b.0));
-    let rows: Vec<Option<(String, Rfm, bool)>> = customers
+    let rows: Vec<Option<(String, Rfm)>> = customers
         .par_iter()
         .map(|&(id, tx)| {
             let mut purchases: Vec<(Day, f64)> = tx.iter().copied().filter(|t| t.1 >= 0.0).collect();
-            let refunded = tx.iter().any(|t| t.1 < 0.0 && t.0 <= as_of);
-            summarize(&mut purchases, as_of, unit).map(|rfm| (id.to_string(), rfm, refunded))
+            summarize(&mut purchases, as_of, unit).map(|rfm| (id.to_string(), rfm))
         })
         .collect();
     let mut summary = Summary {
@@ -187,13 +183,11 @@ pub fn aggregate(history: &History, as_of: Option<Day>, unit: TimeUnit) -> Optio
         ..Summary::default()
     };
     let mut left_out = Vec::new();
-    let mut refunded = 0;
     for (row, (id, _)) in rows.into_iter().zip(&customers) {
         match row {
-            Some((id, rfm, refunds)) => {
+            Some((id, rfm)) => {
                 summary.ids.push(id);
                 summary.rfm.push(rfm);
-                refunded += usize::from(refunds);
             }
             None => left_out.push(id.to_string()),
         }
@@ -202,7 +196,6 @@ pub fn aggregate(history: &History, as_of: Option<Day>, unit: TimeUnit) -> Optio
         summary,
         as_of,
         left_out,
-        refunded,
     })
 }
 
@@ -364,8 +357,6 @@ mod tests {
         assert_eq!(got.as_of, parse("2025-01-29").unwrap());
         // C1 buys after the end; C2 only has a refund.
         assert_eq!(got.left_out, ["C1", "C2"]);
-        // C10's refund is left out of its summary; C2 is not in it.
-        assert_eq!(got.refunded, 1);
         assert_eq!(got.summary.ids, ["C9", "C10"]);
         // C10: days 0, 7 (4 + 6), 14 (zero value); the refund and day 31 do not count.
         assert_eq!(
