@@ -241,7 +241,7 @@ fn a_batch_without_a_history_or_a_ledger_is_warned_of() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "warning: no history file (--history): every customer is answered as a new customer\n\
-         warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n"
+         warning: no ledger file (--ledger): the 12-month limits count only the gestures of this run\n"
     );
     let out = batch("tests/data/batch/caps.csv", &[]);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");

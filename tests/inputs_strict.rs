@@ -87,8 +87,7 @@ const NO_HISTORY: &str = "warning: no history file (--history): every customer i
 /// C1, without a history row, is a new customer: its basket is the order value.
 const NO_ORDER_VALUE: &str = "warning: `inc.csv` has no column `order_value`, which the future-value model reads \
                               (kind `late`): every row reads it as 0\n";
-const NO_LEDGER: &str =
-    "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n";
+const NO_LEDGER: &str = "warning: no ledger file (--ledger): the 12-month limits count only the gestures of this run\n";
 
 #[test]
 fn a_history_with_lone_carriage_returns_reads_as_with_line_feeds() {

@@ -596,7 +596,7 @@ fn a_diff_under_12_month_limits_without_a_ledger_is_warned_of() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n"
+        "warning: no ledger file (--ledger): the 12-month limits count only the gestures of this run\n"
     );
     let out = goodwill()
         .args(args)

@@ -215,7 +215,7 @@ pub(super) fn warn_of_no_history(sources: &Sources) {
 pub(super) fn warn_of_no_ledger(sources: &Sources, policies: &[&Policy]) {
     if sources.ledger.is_none() && policies.iter().any(|p| p.limits.over_12_months()) {
         super::to_stderr(format_args!(
-            "warning: no ledger file (--ledger): the 12-month limits count only this batch's own gestures\n"
+            "warning: no ledger file (--ledger): the 12-month limits count only the gestures of this run\n"
         ));
     }
 }
