@@ -854,7 +854,10 @@ impl<'a> FieldReads<'a> {
 /// owed gesture is given back whatever a goodwill gesture's impact: the
 /// choice is then among the owed alone.
 pub fn choose(candidates: &[Candidate<'_>], tie_tolerance: f64) -> Option<usize> {
-    let owed = candidates.iter().any(|c| c.owed && c.status.is_eligible());
+    // One whose figures did not come out as numbers cannot be chosen: the rest compete as ever.
+    let owed = candidates
+        .iter()
+        .any(|c| c.owed && c.status.is_eligible() && c.impact.is_finite());
     let eligible = || (candidates.iter().enumerate()).filter(move |(_, c)| c.status.is_eligible() && (c.owed || !owed));
     let best = eligible().map(|(_, c)| c.impact).fold(f64::NEG_INFINITY, f64::max);
     if !best.is_finite() {
