@@ -566,3 +566,29 @@ fn a_bool_attribute_reads_the_usual_spellings_in_any_case() {
         assert_eq!(boolean(text), want, "{text}");
     }
 }
+
+/// An owed gesture whose impact is not a number cannot be chosen, and does
+/// not keep the goodwill gestures from competing: the case still gets an answer.
+#[test]
+fn an_owed_gesture_without_a_finite_impact_leaves_the_choice_to_the_others() {
+    let candidate = |gesture: &'static str, impact: f64, owed: bool| Candidate {
+        gesture,
+        label: gesture,
+        script: None,
+        offered_by: vec!["r"],
+        status: Status::Eligible,
+        reason: None,
+        cost: 1.0,
+        value: 1.0,
+        ratio: 1.0,
+        effectiveness: 1.0,
+        recovery: 0.5,
+        churn_after: 0.3,
+        impact,
+        owed,
+    };
+    let cs = [candidate("refund", f64::NAN, true), candidate("credit", 5.0, false)];
+    assert_eq!(choose(&cs, 0.0), Some(1));
+    let cs = [candidate("refund", -3.0, true), candidate("credit", 5.0, false)];
+    assert_eq!(choose(&cs, 0.0), Some(0));
+}
