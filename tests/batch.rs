@@ -1329,8 +1329,8 @@ fn a_column_the_policy_reads_missing_from_the_file_is_warned_of() {
     assert_eq!(
         warned("case_id,customer_id,kind,date,loss\nK1,C2,coupon,2026-03-01,20\n"),
         [
-            "`order_value`, which the future-value model reads (kind `coupon`): every row reads it as 0",
-            "`coupon_pct`, which rule `coupon` reads (kind `coupon`): every row reads it as 0",
+            "`order_value`, which the future-value model (kind `coupon`) reads: it is read as 0 for every incident",
+            "`coupon_pct`, which rule `coupon` (kind `coupon`) reads: it is read as 0 for every incident",
         ]
     );
     // Late deliveries never read the coupon's percent, and C1 has orders:
@@ -1379,17 +1379,17 @@ fn a_customer_attribute_without_its_column_is_warned_of() {
     assert_eq!(
         run(&["--customers", &path("c.csv")]),
         format!(
-            "warning: `{}` has no column `plan_price`, which gesture `lifetime_upgrade` reads \
-             (kind `payment_failed`): every customer reads it as 0\n",
+            "warning: `{}` has no column `plan_price`, which gesture `lifetime_upgrade` \
+             (kind `payment_failed`) reads: it is read as 0 for every customer\n",
             path("c.csv")
         )
     );
     assert_eq!(
         run(&[]),
-        "warning: no customers file (--customers) for `customer.plan`, which gesture `lifetime_upgrade` reads \
-         (kind `payment_failed`): every customer reads it as \"\"\n\
+        "warning: no customers file (--customers) for `customer.plan`, which gesture `lifetime_upgrade` \
+         (kind `payment_failed`) reads: it is read as \"\" for every customer\n\
          warning: no customers file (--customers) for `customer.plan_price`, which gesture `lifetime_upgrade` \
-         reads (kind `payment_failed`): every customer reads it as 0\n"
+         (kind `payment_failed`) reads: it is read as 0 for every customer\n"
     );
     assert_eq!(run(&["--customers", "examples/customers.csv"]), "");
 }
@@ -1432,10 +1432,10 @@ fn a_policy_with_warnings_is_warned_of_before_the_batch() {
     assert_eq!(batch("tests/data/batch/caps.csv", &[]).stderr, b"");
 }
 
-/// A field a gesture reads is named by that gesture, not by the simple
-/// model's basket of a kind that sorts first: without `order_value`, the
-/// coupons' `honor_coupon` loses its answers, which the basket of a billing
-/// error's new customer does not say.
+/// A field gestures read is named by each of them, with a kind it is read
+/// for, not by the simple model's basket of the kind that sorts first:
+/// without `order_value`, the coupons' `honor_coupon` loses its answers,
+/// which the basket of a billing error's new customer does not say.
 #[test]
 fn a_missing_column_is_named_by_a_gesture_before_the_future_value_model() {
     let dir = tempfile::tempdir().unwrap();
@@ -1444,7 +1444,9 @@ fn a_missing_column_is_named_by_a_gesture_before_the_future_value_model() {
         &incidents,
         "case_id,customer_id,kind,date,loss,coupon_pct\n\
          K1,NEW1,billing_error,2026-11-20,12,0\n\
-         K2,C0004711,expired_coupon,2026-11-20,12,20\n",
+         K2,C0004711,expired_coupon,2026-11-20,12,20\n\
+         K3,C0004711,defective_item,2026-11-20,30,0\n\
+         K4,C0004711,late_delivery,2026-11-20,10,0\n",
     )
     .unwrap();
     let out = goodwill()
@@ -1462,8 +1464,9 @@ fn a_missing_column_is_named_by_a_gesture_before_the_future_value_model() {
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         format!(
-            "warning: `{}` has no column `order_value`, which gesture `honor_coupon` reads (kind `expired_coupon`): \
-             every row reads it as 0\n",
+            "warning: `{}` has no column `order_value`, which gesture `replacement` (kind `defective_item`), \
+             gesture `honor_coupon` (kind `expired_coupon`) and gesture `discount_10` (kind `late_delivery`) read: \
+             it is read as 0 for every incident\n",
             incidents.display()
         )
     );

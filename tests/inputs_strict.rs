@@ -85,8 +85,8 @@ fn rejected(out: &Output, reason: &str) {
 
 const NO_HISTORY: &str = "warning: no history file (--history): every customer is answered as a new customer\n";
 /// C1, without a history row, is a new customer: its basket is the order value.
-const NO_ORDER_VALUE: &str = "warning: `inc.csv` has no column `order_value`, which the future-value model reads \
-                              (kind `late`): every row reads it as 0\n";
+const NO_ORDER_VALUE: &str = "warning: `inc.csv` has no column `order_value`, which the future-value model \
+                              (kind `late`) reads: it is read as 0 for every incident\n";
 const NO_LEDGER: &str = "warning: no ledger file (--ledger): the 12-month limits count only the gestures of this run\n";
 
 #[test]

@@ -267,11 +267,11 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
         ("channel", "\"\"".to_string()),
     ];
     let mut fields: Vec<(String, String, String, &str)> = (standard.into_iter())
-        .filter_map(|(name, empty)| Some((format!("incident.{name}"), empty, lacking_column(name)?, "row")))
+        .filter_map(|(name, empty)| Some((format!("incident.{name}"), empty, lacking_column(name)?, "incident")))
         .collect();
     for a in policies.iter().flat_map(|p| &p.attributes) {
         let lacking = match (a.scope, &data.customers) {
-            (Scope::Incident, _) => lacking_column(&a.column).map(|l| (l, "row")),
+            (Scope::Incident, _) => lacking_column(&a.column).map(|l| (l, "incident")),
             (Scope::Customer, None) => Some((format!("no customers file (--customers) for `{}`", a.name), "customer")),
             (Scope::Customer, Some(c)) => (c.column(&a.column).is_none())
                 .then(|| (format!("`{}` has no column `{}`", c.file, a.column), "customer")),
@@ -293,19 +293,39 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
         })
         .collect();
     // The future-value model reads the order value only for a customer with
-    // no order yet; a rule or a gesture that reads a field, of any kind, is
-    // named before it.
+    // no order yet.
     let basket = fields.iter().any(|(f, ..)| f == "incident.order_value") && data.has_customer_without_orders();
     for (field, empty, lacking, whose) in fields {
-        let by = |model: bool| {
-            read.iter()
-                .find(|(f, r, _)| *f == field && (*r == Reader::FutureValue) == model)
-        };
-        if let Some((_, reader, kind)) = by(false).or_else(|| by(true).filter(|_| basket)) {
-            warnings.push(format!(
-                "{lacking}, which {reader} reads (kind `{kind}`): every {whose} reads it as {empty}"
-            ));
+        // Every rule and gesture that reads it, each once with its first
+        // kind: the file's answers it changes may be any of theirs.
+        let mut seen: Vec<&Reader> = Vec::new();
+        let mut readers: Vec<String> = Vec::new();
+        for (_, reader, kind) in read.iter().filter(|(f, r, _)| *f == field && *r != Reader::FutureValue) {
+            if !seen.contains(&reader) {
+                seen.push(reader);
+                readers.push(format!("{reader} (kind `{kind}`)"));
+            }
         }
+        if readers.is_empty()
+            && basket
+            && let Some((_, reader, kind)) = read.iter().find(|(f, r, _)| *f == field && *r == Reader::FutureValue)
+        {
+            readers.push(format!("{reader} (kind `{kind}`)"));
+        }
+        if readers.is_empty() {
+            continue;
+        }
+        const NAMED: usize = 3;
+        let more = readers.len().saturating_sub(NAMED);
+        readers.truncate(NAMED);
+        if more > 0 {
+            readers.push(format!("{more} more"));
+        }
+        let verb = if readers.len() == 1 { "reads" } else { "read" };
+        warnings.push(format!(
+            "{lacking}, which {} {verb}: it is read as {empty} for every {whose}",
+            crate::render::and_list(&readers)
+        ));
     }
     warnings
 }
