@@ -127,7 +127,7 @@ fn the_impact_lost_is_the_old_impact_of_the_changed_cases() {
     assert_eq!(
         lines.next(),
         Some(
-            "line,case_id,customer_id,kind,old_decision,old_gesture,old_cost,old_impact,old_rule,old_error,new_decision,new_gesture,new_cost,new_impact,new_rule,new_error"
+            "line,case_id,customer_id,kind,old_decision,old_gesture,old_cost,old_impact,old_rule,old_error,new_decision,new_gesture,new_cost,new_impact,new_rule,new_error,change"
         )
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
@@ -248,7 +248,7 @@ fn with_the_changed_cases_on_standard_output_the_report_goes_to_standard_error()
     // The CSV alone, as a script reading it expects: a header and K2, K3.
     assert_eq!(csv.lines().count(), 3, "{csv}");
     assert!(csv.starts_with("line,case_id,"), "{csv}");
-    assert!(csv.lines().all(|l| l.split(',').count() == 16), "{csv}");
+    assert!(csv.lines().all(|l| l.split(',').count() == 17), "{csv}");
     // The report, word for word what it is without `-o -`.
     assert_eq!(out.stderr, to_file.stdout);
 }
@@ -462,7 +462,7 @@ fn a_kind_the_new_policy_drops_is_a_change_not_a_rejection() {
     assert!(
         changed.contains(
             "\n4,K3,C2,billing_error,gesture,refund,60.00,95.15,billing,,error,,,,,\
-             kind `billing_error` is not one of the policy's kinds\n"
+             kind `billing_error` is not one of the policy's kinds,answer\n"
         ),
         "{changed}"
     );
@@ -656,6 +656,8 @@ fn the_same_answer_at_another_cost_is_counted_and_listed() {
             ("K2", "credit_10", "10.00", "12.00")
         ]
     );
+    // Marked apart from a changed answer.
+    assert!(rows.iter().all(|r| r["change"] == "cost"));
     let out = goodwill().args(args).args(["--format", "json"]).output().unwrap();
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(

@@ -197,7 +197,7 @@ fn share(part: u64, whole: u64) -> String {
 }
 
 /// The columns of the changed-cases CSV.
-pub const CSV_HEADER: [&str; 16] = [
+pub const CSV_HEADER: [&str; 17] = [
     "line",
     "case_id",
     "customer_id",
@@ -214,6 +214,7 @@ pub const CSV_HEADER: [&str; 16] = [
     "new_impact",
     "new_rule",
     "new_error",
+    "change",
 ];
 
 /// Writes every changed and re-priced case with both answers as CSV.
@@ -255,6 +256,9 @@ pub fn changed_csv(
         // The gesture column holds the gesture only; escalate/error are in the decision.
         record[5] = o.gesture.to_string();
         record[11] = n.gesture.to_string();
+        // A changed answer, or the same one at another cost (re-priced).
+        let same = o.decision == n.decision && o.gesture == n.gesture;
+        record.push(if same { "cost" } else { "answer" }.to_string());
         out.write_record(&record)?;
     }
     out.flush()?;
