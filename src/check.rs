@@ -477,12 +477,24 @@ fn kinds_close_to_each_other(named: &[(String, Range<usize>)], out: &mut Vec<Dia
     }
 }
 
-/// Whether two kinds are one kind with a word misspelt: the same words but
-/// one (split at `_`), and those two a typo apart, each of four letters or
-/// more. Short words are codes that differ on purpose (`uk_delay` and
-/// `us_delay`, `cd_missing` and `dvd_missing`), and so are kinds that differ
-/// in their digits (`tier1_delay`, `tier2_delay`).
+/// Whether two kinds are likely one kind, misspelt once: the same but for
+/// case or separators (`late-delivery`, `latedelivery`, `late_delivery_`
+/// for `late_delivery`), or the same words but one (split at `_`), that one
+/// cut short by a letter (`lat`, `pause` for `late`, `paused`) or a typo
+/// apart in a word of five letters or more (`delivry`). Short words are
+/// codes that differ on purpose (`uk_delay`, `us_delay`), a letter apart in a
+/// word of four (`wrong_size`, `wrong_side`) is as likely meant, and so are
+/// kinds that differ in their digits (`tier1_delay`, `tier2_delay`).
 fn one_word_misspelt(a: &str, b: &str) -> bool {
+    let bare = |k: &str| {
+        (k.chars())
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    if bare(a) == bare(b) {
+        return true;
+    }
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split('_').collect(), b.split('_').collect());
     let differ: Vec<(&str, &str)> = a
         .iter()
@@ -491,12 +503,25 @@ fn one_word_misspelt(a: &str, b: &str) -> bool {
         .map(|(x, y)| (*x, *y))
         .collect();
     let letters = |w: &str| w.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
+    // One letter dropped from a word of four or more.
+    let cut = |short: &str, long: &str| {
+        long.chars().count() >= 4
+            && long.chars().count() == short.chars().count() + 1
+            && (0..long.chars().count()).any(|at| {
+                long.chars()
+                    .enumerate()
+                    .filter(|(i, _)| *i != at)
+                    .map(|(_, c)| c)
+                    .eq(short.chars())
+            })
+    };
     match differ[..] {
-        [(x, y)] if a.len() == b.len() => {
-            x.chars().count() >= 4
-                && y.chars().count() >= 4
-                && letters(x) != letters(y)
-                && (crate::suggest::typo_distance(x, y).is_some() || crate::suggest::typo_distance(y, x).is_some())
+        [(x, y)] if a.len() == b.len() && letters(x) != letters(y) => {
+            cut(x, y)
+                || cut(y, x)
+                || (x.chars().count() >= 5
+                    && y.chars().count() >= 5
+                    && (crate::suggest::typo_distance(x, y).is_some() || crate::suggest::typo_distance(y, x).is_some()))
         }
         _ => false,
     }
@@ -784,14 +809,24 @@ mod tests {
             ["pc_broken", "tv_broken", "cd_missing"],
             ["dvd_missing", "cd_missing", "card_declined"],
             ["card_declined", "cash_declined", "late_delivery"],
+            ["wrong_size", "wrong_side", "late_box"],
         ] {
             assert_eq!(codes(&rules(kinds)), vec![], "{kinds:?}");
         }
-        // A word cut short by a letter is flagged too.
-        assert_eq!(
-            codes(&rules(["payment_paused", "payment_pause", "payment_paused"])),
-            vec![("unknown-kind", "payment_pause".to_string())]
-        );
+        // A word cut short by a letter, another separator, none, or one too many are flagged too.
+        for typo in [
+            "payment_pause",
+            "paymen_paused",
+            "payment-paused",
+            "paymentpaused",
+            "payment_paused_",
+        ] {
+            assert_eq!(
+                codes(&rules(["payment_paused", typo, "payment_paused"])),
+                vec![("unknown-kind", typo.to_string())],
+                "{typo}"
+            );
+        }
         // With `[policy] kinds`, the list decides, as before.
         let listed = format!(
             "[policy]\nkinds = [\"late_delivery\"]\n{}",
