@@ -901,6 +901,26 @@ fn contradictions(e: &Expect, keys: &[Spanned<String>], written: &[(&str, String
             "correct the one that is wrong, or remove it",
         ));
     }
+    // An escalated case costs nothing, and its impact is 0.
+    let escalated = e.decision.as_deref() == Some("escalate") || e.escalation.as_deref().is_some_and(|r| !r.is_empty());
+    let unmet = [
+        ("cost", e.cost.is_some_and(|c| c > 0.0)),
+        ("cost_min", e.cost_min.is_some_and(|c| c > 0.0)),
+        ("impact_min", e.impact_min.is_some_and(|i| i > 0.0)),
+        ("impact_max", e.impact_max.is_some_and(|i| i < 0.0)),
+    ];
+    for (key, _) in unmet.iter().filter(|(_, unmet)| escalated && *unmet) {
+        if let Some(span) = at(key) {
+            diags.push(conflict(
+                span,
+                format!(
+                    "{} cannot be met: an escalated case costs nothing and its impact is 0",
+                    shown(key)
+                ),
+                "expect either the escalation or the gesture's figures",
+            ));
+        }
+    }
     // An escalated case has no gesture, and only an escalated case a reason.
     match (
         e.decision.as_deref(),
@@ -1760,6 +1780,7 @@ mod tests {
             test("f", "decision = \"escalate\"\ngesture = \"credit_5\"\n"),
             test("g", "decision = \"gesture\"\nescalation = \"supervisor\"\n"),
             test("h", "gesture = \"credit_5\"\nescalation = \"supervisor\"\n"),
+            test("i", "decision = \"escalate\"\ncost_min = 1\nimpact_max = -1\n"),
             // Met together by some answer, if only just.
             test(
                 "fine",
@@ -1834,6 +1855,16 @@ mod tests {
                     (74, 1),
                     "conflict",
                     "`gesture` and `escalation` cannot both be met: an escalated case has no gesture"
+                ),
+                (
+                    (83, 1),
+                    "conflict",
+                    "`cost_min = 1` cannot be met: an escalated case costs nothing and its impact is 0"
+                ),
+                (
+                    (84, 1),
+                    "conflict",
+                    "`impact_max = -1` cannot be met: an escalated case costs nothing and its impact is 0"
                 ),
             ]
         );
