@@ -2034,9 +2034,6 @@ mod tests {
                 "cost_max = 5\nchannel = \"chat\"\n[test.expect]",
             );
         let file = parse(&src, "t.toml").unwrap();
-        // Nor is the test said to expect nothing when it is all written elsewhere.
-        let src = src.replace("[test.expect]\ngesture = \"credit_5\"\ncost_max = 5\n", "");
-        assert!(parse(&src, "t.toml").is_ok(), "{src}");
         let report = validate(&file, &Policy::default_policy());
         let helps: Vec<((usize, usize), Option<&str>)> =
             found(&report).into_iter().map(|(at, _, help)| (at, help)).collect();

@@ -4,7 +4,7 @@
 //! deserialised with serde, so that one pass reports every unknown key, every
 //! value of the wrong type and every missing key, each with its position,
 //! instead of stopping at the first. What comes out is a plain mirror of the
-//! file; meaning (expressions, references, ranges) is given in `super`.
+//! file; meaning (expressions, references, ranges) is given in `super::resolve`.
 
 use std::ops::Range;
 
