@@ -711,8 +711,8 @@ impl std::fmt::Display for Reader {
     }
 }
 
-/// The fields a case of `kind` may read under `policy`, each once with the
-/// first that reads it: a rule a case of that kind can reach, a gesture such
+/// The fields a case of `kind` may read under `policy`, each with every
+/// one that reads it: a rule a case of that kind can reach, a gesture such
 /// a rule offers (its figures when its `when` may hold), the kind's recovery
 /// model, or the simple model's basket (`incident.order_value`, for a
 /// customer with no order). Every field but the kind is taken as unknown, so
@@ -725,7 +725,7 @@ pub fn fields_read_for_kind(policy: &Policy, kind: &str) -> Vec<(String, Reader)
         .map(|(name, _, _)| name.to_string())
         .filter(|name| name != "incident.kind")
         .collect();
-    let mut reads = FieldReads::new(policy, &values, &unknown);
+    let mut reads = FieldReads::new(policy, &values, &unknown, true);
     let mut offered: Vec<usize> = Vec::new();
     for rule in &policy.rules {
         let (sure, may) = match &rule.when {
@@ -759,7 +759,7 @@ impl Recommendation<'_> {
     /// reads one of `unset` (what the case does not have) decides no branch:
     /// each is read.
     pub fn fields_read(&self, policy: &Policy, kind: &str, values: &Values, unset: &[String]) -> Vec<(String, Reader)> {
-        let mut reads = FieldReads::new(policy, values, unset);
+        let mut reads = FieldReads::new(policy, values, unset, false);
         let reached = self.trace.iter().filter(|t| t.reached);
         for rule in reached.filter_map(|t| policy.rules.iter().find(|r| r.id == t.rule)) {
             if let Some(when) = &rule.when {
@@ -784,16 +784,28 @@ struct FieldReads<'a> {
     policy: &'a Policy,
     values: &'a Values,
     unset: &'a [String],
+    /// Every reader of each field, or only the first.
+    every: bool,
     read: Vec<(String, Reader)>,
 }
 
 impl<'a> FieldReads<'a> {
-    fn new(policy: &'a Policy, values: &'a Values, unset: &'a [String]) -> Self {
+    fn new(policy: &'a Policy, values: &'a Values, unset: &'a [String], every: bool) -> Self {
         FieldReads {
             policy,
             values,
             unset,
+            every,
             read: Vec::new(),
+        }
+    }
+
+    /// Notes `field` as read by `reader`, unless it is noted already (by
+    /// that reader, when every reader is kept).
+    fn note(&mut self, field: &str, reader: Reader) {
+        let noted = (self.read.iter()).any(|(f, r)| f == field && (!self.every || *r == reader));
+        if !noted {
+            self.read.push((field.to_string(), reader));
         }
     }
 
@@ -801,9 +813,7 @@ impl<'a> FieldReads<'a> {
     fn expr(&mut self, e: &crate::expr::Expr, reader: impl Fn() -> Reader) -> Vec<String> {
         let fields = e.fields_read(&self.policy.schema, self.values, self.unset);
         for field in &fields {
-            if !self.read.iter().any(|(f, _)| f == field) {
-                self.read.push((field.clone(), reader()));
-            }
+            self.note(field, reader());
         }
         fields
     }
@@ -842,9 +852,8 @@ impl<'a> FieldReads<'a> {
 
     /// The simple model's basket for a customer with no order: the incident's order value.
     fn basket(&mut self) {
-        let field = "incident.order_value";
-        if matches!(self.policy.model.ltv, Ltv::Simple) && !self.read.iter().any(|(f, _)| f == field) {
-            self.read.push((field.to_string(), Reader::FutureValue));
+        if matches!(self.policy.model.ltv, Ltv::Simple) {
+            self.note("incident.order_value", Reader::FutureValue);
         }
     }
 }

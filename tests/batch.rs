@@ -1344,8 +1344,8 @@ fn a_column_the_policy_reads_missing_from_the_file_is_warned_of() {
         warned("case_id,customer_id,kind\nK1,C1,late\n"),
         [
             "`date`: every incident is dated today",
-            "`loss`, which every gesture's recovery reads (its value over the loss): every row reads it as 0, \
-             so every gesture of value is weighed as if it made up the whole loss",
+            "`loss`, which every gesture's recovery reads (its value over the loss): it is read as 0 for every \
+             incident, so every gesture of value is weighed as if it made up the whole loss",
         ]
     );
 }
@@ -1465,9 +1465,41 @@ fn a_missing_column_is_named_by_a_gesture_before_the_future_value_model() {
         String::from_utf8(out.stderr).unwrap(),
         format!(
             "warning: `{}` has no column `order_value`, which gesture `replacement` (kind `defective_item`), \
-             gesture `honor_coupon` (kind `expired_coupon`) and gesture `discount_10` (kind `late_delivery`) read: \
-             it is read as 0 for every incident\n",
+             gesture `partial_refund` (kind `defective_item`), gesture `honor_coupon` (kind `expired_coupon`) and \
+             1 more read: it is read as 0 for every incident\n",
             incidents.display()
         )
+    );
+}
+
+/// Two gestures of one kind that read a missing field are both named: a
+/// file of defective items without `order_value` loses the replacement and
+/// the partial refund alike.
+#[test]
+fn every_reader_of_a_missing_column_is_named_within_a_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = dir.path().join("inc.csv");
+    std::fs::write(
+        &incidents,
+        "case_id,customer_id,kind,date,loss\nK1,C0004711,defective_item,2026-11-20,30\n",
+    )
+    .unwrap();
+    let out = goodwill()
+        .arg("batch")
+        .arg(&incidents)
+        .args([
+            "--history",
+            "examples/history.csv",
+            "--customers",
+            "examples/customers.csv",
+        ])
+        .args(["--ledger", "examples/ledger.csv"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("gesture `replacement` (kind `defective_item`)")
+            && stderr.contains("gesture `partial_refund` (kind `defective_item`)"),
+        "{stderr}"
     );
 }

@@ -256,7 +256,8 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
     if absent("loss") {
         warnings.push(format!(
             "`{file}` has no column `loss`, which every gesture's recovery reads (its value over the loss): \
-             every row reads it as 0, so every gesture of value is weighed as if it made up the whole loss"
+             it is read as 0 for every incident, so every gesture of value is weighed as if it made up the whole \
+             loss"
         ));
     }
     // Each field: its name, what it reads as, where it is missing, and whose it is.
