@@ -480,8 +480,10 @@ fn kinds_close_to_each_other(named: &[(String, Range<usize>)], out: &mut Vec<Dia
 /// Whether two kinds are likely one kind, misspelt once: the same but for
 /// case or separators (`late-delivery`, `latedelivery`, `late_delivery_`
 /// for `late_delivery`), or the same words but one (split at `_`), that one
-/// cut short by a letter (`lat`, `pause` for `late`, `paused`) or a typo
-/// apart in a word of five letters or more (`delivry`). Short words are
+/// with a letter missing but its first (`lat`, `pause` for `late`,
+/// `paused`), two neighbouring letters swapped (`ltae`), or a typo apart in a
+/// word of five letters or more with the same first letter (`delivry`; not
+/// `locked` beside `blocked`, a word of its own). Short words are
 /// codes that differ on purpose (`uk_delay`, `us_delay`), a letter apart in a
 /// word of four (`wrong_size`, `wrong_side`) is as likely meant, and so are
 /// kinds that differ in their digits (`tier1_delay`, `tier2_delay`).
@@ -503,11 +505,12 @@ fn one_word_misspelt(a: &str, b: &str) -> bool {
         .map(|(x, y)| (*x, *y))
         .collect();
     let letters = |w: &str| w.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
-    // One letter dropped from a word of four or more.
+    // One letter dropped from a word of four or more, not its first
+    // (`locked` beside `blocked` is a word of its own).
     let cut = |short: &str, long: &str| {
         long.chars().count() >= 4
             && long.chars().count() == short.chars().count() + 1
-            && (0..long.chars().count()).any(|at| {
+            && (1..long.chars().count()).any(|at| {
                 long.chars()
                     .enumerate()
                     .filter(|(i, _)| *i != at)
@@ -515,12 +518,20 @@ fn one_word_misspelt(a: &str, b: &str) -> bool {
                     .eq(short.chars())
             })
     };
+    // Two neighbouring letters swapped (`ltae` for `late`), in a word of any length.
+    let swapped = |x: &str, y: &str| {
+        let (x, y): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
+        let at: Vec<usize> = (0..x.len().min(y.len())).filter(|&i| x[i] != y[i]).collect();
+        x.len() == y.len() && matches!(at[..], [i, j] if j == i + 1 && x[i] == y[j] && x[j] == y[i])
+    };
     match differ[..] {
         [(x, y)] if a.len() == b.len() && letters(x) != letters(y) => {
             cut(x, y)
                 || cut(y, x)
+                || swapped(x, y)
                 || (x.chars().count() >= 5
                     && y.chars().count() >= 5
+                    && x.chars().next() == y.chars().next()
                     && (crate::suggest::typo_distance(x, y).is_some() || crate::suggest::typo_distance(y, x).is_some()))
         }
         _ => false,
@@ -810,16 +821,24 @@ mod tests {
             ["dvd_missing", "cd_missing", "card_declined"],
             ["card_declined", "cash_declined", "late_delivery"],
             ["wrong_size", "wrong_side", "late_box"],
+            ["card_blocked", "card_locked", "bad_review"],
+            ["preorder_late", "reorder_late", "bad_preview"],
         ] {
             assert_eq!(codes(&rules(kinds)), vec![], "{kinds:?}");
         }
-        // A word cut short by a letter, another separator, none, or one too many are flagged too.
+        // Two letters swapped in a short word are flagged.
+        assert_eq!(
+            codes(&rules(["late_delivery", "ltae_delivery", "late_delivery"])),
+            vec![("unknown-kind", "ltae_delivery".to_string())]
+        );
+        // A word cut short by a letter, another separator, none, one too many, or two letters swapped are flagged too.
         for typo in [
             "payment_pause",
             "paymen_paused",
             "payment-paused",
             "paymentpaused",
             "payment_paused_",
+            "paymetn_paused",
         ] {
             assert_eq!(
                 codes(&rules(["payment_paused", typo, "payment_paused"])),
