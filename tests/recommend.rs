@@ -690,7 +690,7 @@ fn a_bad_flag_value_is_bad_usage_named_by_its_flag() {
              error: invalid incident: `{file}`: line 5, column 12: field `severity`: `9` is not a whole number \
              from 1 to 5\n\
              error: invalid incident: `{file}`: line 6, column 14: field `coupon_pct`: `20%` is not a number: \
-             a `%` is not read (a percent field takes `20` for 20%, a money field the amount)\n\
+             the `%` sign is not accepted (a percent field takes `20` for 20%, a money field the amount itself)\n\
              error: invalid incident: `{file}`: line 7, column 8: field `loss`: `-1` is negative\n\
              error: invalid incident: `--order-value`: `sixty` is not a number\n"
         )

@@ -35,14 +35,16 @@ pub fn number(text: &str) -> Result<f64, &'static str> {
             Err("is too large: numbers must be under 1e13 (10 trillion), to be exact to the cent")
         }
         _ if text.is_empty() => Err(""),
-        // `20%`: the sign is not read. A percent field (`coupon_pct`) takes the
+        // `20%`: the sign is not accepted. A percent field (`coupon_pct`) takes the
         // number alone; a money field (`loss = 15%`) wants the amount itself.
         _ if text
             .trim_end()
             .strip_suffix('%')
             .is_some_and(|n| number(n.trim_end()).is_ok()) =>
         {
-            Err("is not a number: a `%` is not read (a percent field takes `20` for 20%, a money field the amount)")
+            Err(
+                "is not a number: the `%` sign is not accepted (a percent field takes `20` for 20%, a money field the amount itself)",
+            )
         }
         // `$1,200.50`, `1 200`, `€12`: a number dressed for people.
         _ if dressed(text).parse::<f64>().is_ok_and(f64::is_finite) => Err(
@@ -167,13 +169,13 @@ mod tests {
                 "{text}"
             );
         }
-        // A percent with its sign: said that the sign is not read, and what each kind of field takes.
+        // A percent with its sign: said that the sign is not accepted, and what each kind of field takes.
         for text in ["20%", "12.5 %"] {
             assert_eq!(
                 parse_number(text, "coupon_pct").unwrap_err(),
                 format!(
-                    "column `coupon_pct`: `{text}` is not a number: a `%` is not read (a percent field takes `20` \
-                     for 20%, a money field the amount)"
+                    "column `coupon_pct`: `{text}` is not a number: the `%` sign is not accepted (a percent field \
+                     takes `20` for 20%, a money field the amount itself)"
                 )
             );
         }
