@@ -1432,6 +1432,23 @@ fn a_policy_with_warnings_is_warned_of_before_the_batch() {
     assert_eq!(batch("tests/data/batch/caps.csv", &[]).stderr, b"");
 }
 
+/// A batch of `incidents` under the shipped policy, with the examples'
+/// history, customers and ledger.
+fn with_examples(incidents: &std::path::Path) -> std::process::Output {
+    goodwill()
+        .arg("batch")
+        .arg(incidents)
+        .args([
+            "--history",
+            "examples/history.csv",
+            "--customers",
+            "examples/customers.csv",
+        ])
+        .args(["--ledger", "examples/ledger.csv"])
+        .output()
+        .unwrap()
+}
+
 /// A field gestures read is named by each of them, with a kind it is read
 /// for, not by the simple model's basket of the kind that sorts first:
 /// without `order_value`, the coupons' `honor_coupon` loses its answers,
@@ -1449,18 +1466,7 @@ fn a_missing_column_is_named_by_a_gesture_before_the_future_value_model() {
          K4,C0004711,late_delivery,2026-11-20,10,0\n",
     )
     .unwrap();
-    let out = goodwill()
-        .arg("batch")
-        .arg(&incidents)
-        .args([
-            "--history",
-            "examples/history.csv",
-            "--customers",
-            "examples/customers.csv",
-        ])
-        .args(["--ledger", "examples/ledger.csv"])
-        .output()
-        .unwrap();
+    let out = with_examples(&incidents);
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         format!(
@@ -1484,18 +1490,7 @@ fn every_reader_of_a_missing_column_is_named_within_a_kind() {
         "case_id,customer_id,kind,date,loss\nK1,C0004711,defective_item,2026-11-20,30\n",
     )
     .unwrap();
-    let out = goodwill()
-        .arg("batch")
-        .arg(&incidents)
-        .args([
-            "--history",
-            "examples/history.csv",
-            "--customers",
-            "examples/customers.csv",
-        ])
-        .args(["--ledger", "examples/ledger.csv"])
-        .output()
-        .unwrap();
+    let out = with_examples(&incidents);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains("gesture `replacement` (kind `defective_item`)")
