@@ -316,16 +316,10 @@ fn absent_columns(data: &Data, policies: &[&Policy]) -> Vec<String> {
         if readers.is_empty() {
             continue;
         }
-        const NAMED: usize = 3;
-        let more = readers.len().saturating_sub(NAMED);
-        readers.truncate(NAMED);
-        if more > 0 {
-            readers.push(format!("{more} more"));
-        }
         let verb = if readers.len() == 1 { "reads" } else { "read" };
         warnings.push(format!(
             "{lacking}, which {} {verb}: it is read as {empty} for every {whose}",
-            crate::render::and_list(&readers)
+            crate::render::and_list_first(readers, 3)
         ));
     }
     warnings
@@ -365,15 +359,10 @@ pub(super) fn report_rejected(file: &str, rejected: &[(u64, String)], total: usi
 pub(super) fn report_repeated(file: &str, (count, shown): &(usize, Vec<(&str, Vec<u64>)>)) {
     const LINES: usize = 5;
     for (id, lines) in shown {
-        let mut listed: Vec<String> = lines.iter().take(LINES).map(u64::to_string).collect();
-        if lines.len() > LINES {
-            listed.push(format!("{} more", money::group((lines.len() - LINES) as u64)));
-        }
-        let last = listed.pop().unwrap_or_default();
+        let listed = crate::render::and_list_first(lines.iter().map(u64::to_string).collect(), LINES);
         super::to_stderr(format_args!(
-            "warning: `{file}`: case id `{}` is on lines {} and {last}\n",
-            echoed(id),
-            listed.join(", ")
+            "warning: `{file}`: case id `{}` is on lines {listed}\n",
+            echoed(id)
         ));
     }
     if *count > 0 {

@@ -34,6 +34,17 @@ pub fn and_list(items: &[String]) -> String {
     }
 }
 
+/// The first `most` of `items`, then how many more, as a sentence lists
+/// them: `a, b and 3 more`.
+pub fn and_list_first(mut items: Vec<String>, most: usize) -> String {
+    let more = items.len().saturating_sub(most);
+    items.truncate(most);
+    if more > 0 {
+        items.push(format!("{} more", crate::money::group(more as u64)));
+    }
+    and_list(&items)
+}
+
 /// A kind or gesture id as a summary's cell shows it: `(none)` when empty,
 /// and in backticks when it would read as one of the summary's own labels
 /// (`all`, `(none)`, `(escalated)`, `(rejected)`) or starts with a backtick.
