@@ -80,9 +80,9 @@ pub struct Args {
 pub fn run(args: Args, today: Day) -> Result<Exit> {
     let timer = Timer::start();
     args.inputs.check_stdin(Some(&args.incidents))?;
-    let policy = args.inputs.load_policy()?;
-    if let Some(path) = &args.inputs.policy {
-        super::inputs::warn_of_policy_warnings(&policy, path);
+    let (policy, loaded) = args.inputs.load_policy_report()?;
+    if let (Some(path), Some(loaded)) = (&args.inputs.policy, &loaded) {
+        super::inputs::warn_of_policy_warnings(&policy, loaded, path);
     }
     let mut named = args.inputs.named(Some(&args.incidents));
     named.push(super::inputs::model_file(&policy));

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::UsageError;
 use crate::batch::Sources;
+use crate::diagnostic::{Report, Severity};
 use crate::input::customers::Customers;
 use crate::input::history::History;
 use crate::input::ledger::Ledger;
@@ -118,20 +119,30 @@ impl Inputs {
 
     /// The policy: the named file, or the shipped default.
     pub fn load_policy(&self) -> Result<Policy> {
+        Ok(self.load_policy_report()?.0)
+    }
+
+    /// The policy, with the report of loading it when it is a named file
+    /// (its warnings: see [`warn_of_policy_warnings`]).
+    pub fn load_policy_report(&self) -> Result<(Policy, Option<Report>)> {
         match &self.policy {
-            Some(path) => Ok(policy::load_file(path)?.0),
-            None => Ok(Policy::default_policy()),
+            Some(path) => {
+                let (policy, report) = policy::load_file(path)?;
+                Ok((policy, Some(report)))
+            }
+            None => Ok((Policy::default_policy(), None)),
         }
     }
 }
 
 /// Says on standard error how many warnings `policy check` gives a policy
-/// loaded from `path`, before a batch or a backtest runs it: a kind
-/// misspelt in a condition is only a warning there, and a batch would answer
-/// that kind with the apology and say nothing.
-pub fn warn_of_policy_warnings(policy: &Policy, path: &Path) {
-    let report = crate::check::check_str(&policy.source, &policy.file, path.parent());
-    let n = report.count(crate::diagnostic::Severity::Warning);
+/// loaded from `path` (those of `loaded`, the report of loading it, and
+/// its lints), before a batch or a backtest runs it: a kind misspelt in a
+/// condition is only a warning there, and a batch would answer that kind
+/// with the apology and say nothing.
+pub fn warn_of_policy_warnings(policy: &Policy, loaded: &Report, path: &Path) {
+    let lints = Report::new(&policy.file, policy.source.as_str(), crate::check::lint(policy));
+    let n = loaded.count(Severity::Warning) + lints.count(Severity::Warning);
     if n > 0 {
         super::to_stderr(format_args!(
             "warning: policy `{}` has {n} warning{}: `goodwill policy check {}` shows {}\n",

@@ -221,9 +221,9 @@ fn invalid(what: &str, report: &Report) -> anyhow::Error {
 
 /// A policy, or why it is refused: its report (under `--format json`, a
 /// file that cannot be read is one too) or what to say of it.
-fn load_policy(path: &Path, format: Format) -> Result<Policy, Result<Report, String>> {
+fn load_policy(path: &Path, format: Format) -> Result<(Policy, Report), Result<Report, String>> {
     match policy::load_file(path) {
-        Ok((policy, _)) => Ok(policy),
+        Ok(loaded) => Ok(loaded),
         Err(policy::PolicyError::Invalid(report)) => Err(Ok(report)),
         Err(policy::PolicyError::Read { file, reason }) if format == Format::Json => {
             Err(Ok(unreadable(&file, "policy", &reason)))
@@ -266,7 +266,7 @@ fn test(args: TestArgs, today: Day) -> Result<Exit> {
     // An invalid policy or test file: under `--format json`, its diagnostics
     // as `policy check` gives them, on standard output, for a script to read.
     let policy = match load_policy(&args.policy, args.format) {
-        Ok(policy) => policy,
+        Ok((policy, _)) => policy,
         Err(refused) => return refuse_files("policy", args.format, &[refused]),
     };
     // Every test file is read before any is refused: an author fixing a
@@ -468,15 +468,16 @@ fn diff(args: DiffArgs, today: Day) -> Result<Exit> {
     named.extend(args.files.named());
     super::inputs::one_stdin(&named)?;
     // Both are read before either is refused: each one's errors in one run.
-    let (old, new) = match (load_policy(&args.old, args.format), load_policy(&args.new, args.format)) {
-        (Ok(old), Ok(new)) => (old, new),
-        (old, new) => {
-            let refused: Vec<_> = [old.err(), new.err()].into_iter().flatten().collect();
-            return refuse_files("policy", args.format, &refused);
-        }
-    };
-    super::inputs::warn_of_policy_warnings(&old, &args.old);
-    super::inputs::warn_of_policy_warnings(&new, &args.new);
+    let ((old, old_loaded), (new, new_loaded)) =
+        match (load_policy(&args.old, args.format), load_policy(&args.new, args.format)) {
+            (Ok(old), Ok(new)) => (old, new),
+            (old, new) => {
+                let refused: Vec<_> = [old.err(), new.err()].into_iter().flatten().collect();
+                return refuse_files("policy", args.format, &refused);
+            }
+        };
+    super::inputs::warn_of_policy_warnings(&old, &old_loaded, &args.old);
+    super::inputs::warn_of_policy_warnings(&new, &new_loaded, &args.new);
     named.extend([super::inputs::model_file(&old), super::inputs::model_file(&new)]);
     super::output::not_an_input(args.output.as_deref(), &named)?;
     // Before the inputs are read, as in `batch`.
