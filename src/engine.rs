@@ -779,7 +779,7 @@ impl Recommendation<'_> {
 }
 
 /// The fields expressions read with `values`, those of `unset` unknown:
-/// each once, with the first that read it.
+/// each with the first that read it, or with every one (`every`).
 struct FieldReads<'a> {
     policy: &'a Policy,
     values: &'a Values,
